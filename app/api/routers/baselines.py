@@ -1,0 +1,33 @@
+"""The legacy default policies and the 2025 minimum, dated."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from app.api.deps import SessionDep
+from app.api.problems import NotFoundError
+from app.api.schemas.profiles import BaselineListOut, BaselineOut, BaselineSummaryOut
+from app.store.baseline_repository import BaselineRepository
+
+router = APIRouter(prefix="/v1/baselines", tags=["baselines"])
+
+
+@router.get("", response_model=BaselineListOut)
+def list_baselines(session: SessionDep) -> BaselineListOut:
+    """Every named baseline, oldest first."""
+    return BaselineListOut(
+        items=[BaselineSummaryOut.of(b) for b in BaselineRepository(session).all()]
+    )
+
+
+@router.get("/{name}", response_model=BaselineOut)
+def get_baseline(
+    name: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,100}$")], session: SessionDep
+) -> BaselineOut:
+    """One baseline with its policy document."""
+    baseline = BaselineRepository(session).get(name)
+    if baseline is None:
+        raise NotFoundError(f"no baseline named `{name}`")
+    return BaselineOut.full(baseline)

@@ -1,0 +1,39 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.api.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "not ready"}})
+def readyz(services: ServicesDep) -> JSONResponse:
+    """Ready: the database answers and the profile set is loaded."""
+    checks: dict[str, str] = {}
+    try:
+        with services.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # readiness reports, it does not raise
+        checks["database"] = f"error: {type(exc).__name__}"
+    checks["profiles"] = (
+        f"ok (set revision {services.profiles.current.profile_set.revision})"
+        if services.profiles.loaded
+        else "not loaded"
+    )
+    ready = all(v.startswith("ok") for v in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )

@@ -1,0 +1,61 @@
+"""Schemas shared by every decision endpoint."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.engine.findings import Finding
+from app.service.provenance import Provenance
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CatalogRef(Schema):
+    source: str
+    version: str
+    date: str
+    sha256: str
+    actions: int
+
+
+class ProfileRef(Schema):
+    action_type: str = Field(examples=["Source/AWS/CodeCommit/1"])
+    revision: int
+
+
+class ProvenanceOut(Schema):
+    catalog: CatalogRef | None = Field(description="IAM action catalogue snapshot used, if any")
+    profile_set_revision: int
+    profiles: list[ProfileRef] = Field(description="profile revisions the answer used")
+    service_version: str
+
+    @classmethod
+    def of(cls, p: Provenance) -> ProvenanceOut:
+        return cls(
+            catalog=CatalogRef(**vars(p.catalog)) if p.catalog else None,
+            profile_set_revision=p.profile_set_revision,
+            profiles=[ProfileRef(action_type=k.label, revision=r) for k, r in p.profiles],
+            service_version=p.service_version,
+        )
+
+
+class FindingOut(Schema):
+    code: str = Field(description="stable machine-readable code")
+    finding_type: Literal["ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"]
+    message: str
+    path: str = Field(description="JSON pointer into the request")
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, f: Finding) -> FindingOut:
+        return cls(
+            code=f.code,
+            finding_type=f.finding_type.value,
+            message=f.message,
+            path=f.path,
+            detail=dict(f.detail),
+        )

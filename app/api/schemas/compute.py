@@ -1,0 +1,148 @@
+"""Request and response of POST /v1/policies/compute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
+from app.engine.compute import ComputedStatement, RequiredBy
+from app.engine.iam.quotas import SizeReport
+
+ACCOUNT_PATTERN = r"^\d{12}$"
+REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d+$"
+PARTITION_PATTERN = r"^aws(-[a-z]+)*$"
+
+
+class ComputeContextIn(Schema):
+    account: str | None = Field(default=None, pattern=ACCOUNT_PATTERN, examples=["111122223333"])
+    region: str | None = Field(default=None, pattern=REGION_PATTERN, examples=["eu-west-2"])
+    partition: str | None = Field(default=None, pattern=PARTITION_PATTERN, examples=["aws"])
+
+
+class ActionHintsIn(Schema):
+    pipeline: str | None = Field(
+        default=None, description="pipeline name; may be left out when the request has one pipeline"
+    )
+    stage: str
+    action: str
+    hints: dict[str, list[str] | str] = Field(
+        description="hint name -> value(s), e.g. pass_roles: [task role ARN, execution role ARN]"
+    )
+
+
+class ComputeRequest(Schema):
+    pipelines: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=1000,
+        description="`aws codepipeline get-pipeline` outputs (with or without the outer "
+        "`pipeline` key and `metadata`); several pipelines share one service role",
+    )
+    context: ComputeContextIn = Field(default_factory=ComputeContextIn)
+    hints: list[ActionHintsIn] = Field(default_factory=list, max_length=5000)
+
+
+class CitationOut(Schema):
+    title: str
+    url: str
+    as_of: str | None = None
+
+
+class ImpactOut(Schema):
+    behaviour: str = Field(description="CREATE, FAST, LATE, HANG, DEGRADED or TRANSIENT")
+    message: str
+    evidence: str = Field(description="V verbatim, P paraphrase, D documented, I inferred")
+
+
+class RequiredByOut(Schema):
+    pipeline: str
+    stage: str | None
+    action: str | None
+    action_type: str
+    profile_revision: int
+    profile_statement: str
+    reason: str
+    inferred: bool
+    citation: CitationOut
+    impact: ImpactOut | None
+    path: str
+
+    @classmethod
+    def of(cls, r: RequiredBy) -> RequiredByOut:
+        return cls(
+            pipeline=r.pipeline,
+            stage=r.stage,
+            action=r.action,
+            action_type=r.action_type.label,
+            profile_revision=r.profile_revision,
+            profile_statement=r.profile_statement,
+            reason=r.reason,
+            inferred=r.inferred,
+            citation=CitationOut(
+                title=r.citation.title, url=r.citation.url, as_of=r.citation.as_of
+            ),
+            impact=ImpactOut(**vars(r.impact)) if r.impact else None,
+            path=r.pointer,
+        )
+
+
+class StatementOut(Schema):
+    sid: str
+    effect: str
+    actions: list[str]
+    resources: list[str]
+    condition: dict[str, dict[str, str | list[str]]] | None
+    required_by: list[RequiredByOut]
+
+    @classmethod
+    def of(cls, s: ComputedStatement) -> StatementOut:
+        return cls(
+            sid=s.sid,
+            effect=s.effect,
+            actions=list(s.actions),
+            resources=list(s.resources),
+            condition={k: dict(v) for k, v in s.condition.items()} if s.condition else None,
+            required_by=[RequiredByOut.of(r) for r in s.required_by],
+        )
+
+
+class SizeOut(Schema):
+    characters: int = Field(description="policy size as IAM counts it (white space excluded)")
+    managed_policy_quota: int
+    inline_policies_quota: int
+    fits_managed_policy: bool
+    fits_inline_policies: bool
+
+    @classmethod
+    def of(cls, s: SizeReport) -> SizeOut:
+        return cls(
+            characters=s.characters,
+            managed_policy_quota=s.managed_quota,
+            inline_policies_quota=s.inline_quota,
+            fits_managed_policy=s.fits_managed,
+            fits_inline_policies=s.fits_inline,
+        )
+
+
+class ActionRoleOut(Schema):
+    role_arn: str
+    policy: dict[str, Any]
+    statements: list[StatementOut]
+
+
+class ComputeResponse(Schema):
+    decision_id: str
+    provenance: ProvenanceOut
+    policy: dict[str, Any] = Field(description="the service-role policy document")
+    policies: list[dict[str, Any]] = Field(
+        description="the same statements split into managed policies of at most 6,144 "
+        "characters; empty when `policy` fits one"
+    )
+    size: SizeOut
+    statements: list[StatementOut]
+    action_roles: list[ActionRoleOut] = Field(
+        description="permissions of actions that declare their own roleArn; they belong on that "
+        "role, and the service role only assumes it"
+    )
+    findings: list[FindingOut]

@@ -1,0 +1,609 @@
+"""Pipeline(s) + profile set + context -> the service-role policy they need, with provenance.
+
+Every profile statement is rendered per action into grants (actions x resources under one
+condition). Grants are merged exactly: first each (action, condition) collects its resources, then
+actions with identical resources and condition share one statement. The output is sorted and
+byte-stable, and every statement names the pipeline actions that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.iam.quotas import MANAGED_POLICY_QUOTA, SizeReport, measure, split_statements
+from app.engine.pipeline.model import Action, ActionTypeKey, ArtifactStore, Pipeline, Stage
+from app.engine.placeholders import Scope, Template, Widening, hint_missing, render
+from app.engine.profiles import Citation, Impact, Profile, ProfileSet, StatementTemplate
+from app.engine.triggers import trigger_holds
+
+POLICY_VERSION = "2012-10-17"
+ARTIFACT_STORE_KEY = ActionTypeKey("Pipeline", "AWS", "ArtifactStore", "1")
+ACTION_ROLE_KEY = ActionTypeKey("Pipeline", "AWS", "ActionRole", "1")
+_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
+)
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class ComputeContext:
+    account: str | None = None
+    region: str | None = None
+    partition: str | None = None
+
+
+@dataclass(frozen=True)
+class HintTarget:
+    pipeline: str
+    stage: str
+    action: str
+
+
+@dataclass(frozen=True)
+class RequiredBy:
+    pipeline: str
+    stage: str | None
+    action: str | None
+    action_type: ActionTypeKey
+    profile_revision: int
+    profile_statement: str
+    reason: str
+    inferred: bool
+    citation: Citation
+    impact: Impact | None
+    pointer: str
+
+    def sort_key(self) -> tuple[str, str, str, str]:
+        return (self.pipeline, self.stage or "", self.action or "", self.profile_statement)
+
+
+@dataclass(frozen=True)
+class ComputedStatement:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    condition: Mapping[str, Mapping[str, str | list[str]]] | None
+    required_by: tuple[RequiredBy, ...]
+    effect: str = "Allow"
+
+    def to_policy_statement(self) -> dict[str, Any]:
+        stmt: dict[str, Any] = {
+            "Sid": self.sid,
+            "Effect": self.effect,
+            "Action": list(self.actions) if len(self.actions) > 1 else self.actions[0],
+            "Resource": list(self.resources) if len(self.resources) > 1 else self.resources[0],
+        }
+        if self.condition:
+            stmt["Condition"] = {op: dict(block) for op, block in self.condition.items()}
+        return stmt
+
+
+@dataclass(frozen=True)
+class ActionRolePolicy:
+    role_arn: str
+    statements: tuple[ComputedStatement, ...]
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    document: Mapping[str, Any]
+    statements: tuple[ComputedStatement, ...]
+    split_documents: tuple[Mapping[str, Any], ...]
+    size: SizeReport
+    action_roles: tuple[ActionRolePolicy, ...]
+    findings: tuple[Finding, ...]
+    profiles_used: tuple[tuple[ActionTypeKey, int], ...]
+
+
+@dataclass
+class _Grant:
+    actions: tuple[str, ...]
+    resources: list[str]
+    condition: dict[str, dict[str, str | list[str]]] | None
+    required_by: RequiredBy
+
+
+@dataclass
+class _Accumulator:
+    service_role: list[_Grant] = field(default_factory=list)
+    action_roles: dict[str, list[_Grant]] = field(default_factory=lambda: defaultdict(list))
+    findings: list[Finding] = field(default_factory=list)
+    used: dict[ActionTypeKey, int] = field(default_factory=dict)
+    pitfalls_reported: set[tuple[str, ActionTypeKey]] = field(default_factory=set)
+
+
+def compute_policy(
+    pipelines: Sequence[Pipeline],
+    profiles: ProfileSet,
+    *,
+    context: ComputeContext | None = None,
+    hints: Mapping[HintTarget, Mapping[str, Sequence[str]]] | None = None,
+) -> ComputeResult:
+    """The least-privilege service-role policy shared by `pipelines`."""
+    context = context or ComputeContext()
+    hints = hints or {}
+    acc = _Accumulator()
+    for pipeline in pipelines:
+        _render_pipeline(pipeline, profiles, context, hints, acc)
+    statements = _merge(acc.service_role)
+    document = _document(statements)
+    size = measure(document)
+    split: tuple[Mapping[str, Any], ...] = ()
+    if not size.fits_managed:
+        split = tuple(
+            _document(part) for part in split_statements(_fit(statements), size_of=_statement_size)
+        )
+        acc.findings.append(
+            Finding(
+                code="POLICY_SPLIT",
+                finding_type=FindingType.WARNING,
+                message=(
+                    f"the policy has {size.characters} characters (white space excluded), over the "
+                    f"{size.managed_quota} of a managed policy; it is also given split into "
+                    f"{len(split)} managed policies"
+                    + (
+                        ""
+                        if size.fits_inline
+                        else f", and it exceeds the {size.inline_quota} "
+                        "characters allowed for a role's inline policies"
+                    )
+                ),
+                detail={"characters": size.characters, "parts": len(split)},
+            )
+        )
+    action_roles = tuple(
+        ActionRolePolicy(role_arn=arn, statements=tuple(stmts), document=_document(stmts))
+        for arn, stmts in (
+            (arn, _merge(grants)) for arn, grants in sorted(acc.action_roles.items())
+        )
+    )
+    return ComputeResult(
+        document=document,
+        statements=tuple(statements),
+        split_documents=split,
+        size=size,
+        action_roles=action_roles,
+        findings=tuple(sorted(_dedupe(acc.findings), key=Finding.sort_key)),
+        profiles_used=tuple(sorted(acc.used.items())),
+    )
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def _pipeline_identity(
+    pipeline: Pipeline, context: ComputeContext
+) -> tuple[str, str | None, str | None]:
+    role = _ARN.match(pipeline.role_arn)
+    arn = _ARN.match(pipeline.pipeline_arn or "")
+    partition = (
+        context.partition or (role and role["partition"]) or (arn and arn["partition"]) or "aws"
+    )
+    account = context.account
+    for match in (role, arn):
+        if account is None and match and _ACCOUNT.match(match["account"]):
+            account = match["account"]
+    region = context.region or (arn["region"] if arn and arn["region"] else None)
+    if region is None:
+        stored = {s.region for s in pipeline.artifact_stores if s.region}
+        if len(stored) == 1:
+            region = stored.pop()
+    return partition, account, region
+
+
+def _render_pipeline(
+    pipeline: Pipeline,
+    profiles: ProfileSet,
+    context: ComputeContext,
+    hints: Mapping[HintTarget, Mapping[str, Sequence[str]]],
+    acc: _Accumulator,
+) -> None:
+    partition, account, region = _pipeline_identity(pipeline, context)
+    if account is None:
+        acc.findings.append(
+            Finding(
+                code="UNKNOWN_ACCOUNT",
+                finding_type=FindingType.WARNING,
+                message="the account ID is not in the roleArn or the request context; "
+                "ARNs use `*` for the account",
+                path=pointer_join(pipeline.pointer, "roleArn"),
+            )
+        )
+    if region is None:
+        acc.findings.append(
+            Finding(
+                code="UNKNOWN_REGION",
+                finding_type=FindingType.WARNING,
+                message="the pipeline's Region is not known (give `context.region`); "
+                "ARNs use `*` for the Region",
+                path=pipeline.pointer,
+            )
+        )
+    store_scope = Scope(
+        partition=partition,
+        account=account,
+        region=region,
+        pipeline_name=pipeline.name,
+        artifact_buckets=sorted({s.location for s in pipeline.artifact_stores}),
+        artifact_kms_keys=sorted(
+            {
+                key
+                for store in pipeline.artifact_stores
+                for key in _kms_key_arns(store, partition, account, region, acc.findings)
+            }
+        ),
+    )
+    store_profile = profiles.get(ARTIFACT_STORE_KEY)
+    if store_profile is None:
+        acc.findings.append(_no_profile(ARTIFACT_STORE_KEY, pipeline.pointer))
+    elif pipeline.artifact_stores:
+        _render_profile(store_profile, store_scope, _Site(pipeline), acc.service_role, acc)
+    for stage, action in pipeline.actions():
+        profile = profiles.get(action.type)
+        if profile is None:
+            acc.findings.append(_no_profile(action.type, action.pointer))
+            continue
+        scope = Scope(
+            partition=partition,
+            account=account,
+            region=action.region or region,
+            pipeline_name=pipeline.name,
+            configuration=action.configuration,
+            hints=hints.get(HintTarget(pipeline.name, stage.name, action.name), {}),
+            role_arn=action.role_arn,
+            secret_variables=[
+                v.value for v in action.environment_variables if v.type.upper() == "SECRETS_MANAGER"
+            ],
+        )
+        site = _Site(pipeline, stage, action)
+        if action.role_arn:
+            role_profile = profiles.get(ACTION_ROLE_KEY)
+            if role_profile is None:
+                acc.findings.append(_no_profile(ACTION_ROLE_KEY, action.pointer))
+            else:
+                _render_profile(role_profile, scope, site, acc.service_role, acc)
+            target = acc.action_roles[action.role_arn]
+            _render_profile(profile, scope, site, target, acc)
+        else:
+            _render_profile(profile, scope, site, acc.service_role, acc)
+
+
+def _no_profile(key: ActionTypeKey, pointer: str) -> Finding:
+    if key.owner == "AWS":
+        return Finding(
+            code="NO_PROFILE",
+            finding_type=FindingType.ERROR,
+            message=f"no permission profile for action type `{key.label}`; "
+            "its permissions are not in the computed policy",
+            path=pointer,
+            detail={"action_type": key.label},
+        )
+    return Finding(
+        code="NO_PROFILE",
+        finding_type=FindingType.WARNING,
+        message=f"no permission profile for the {key.owner.lower()} action type `{key.label}`; "
+        "custom and third-party actions usually run on job workers with their own credentials, "
+        "so nothing was added for it — add a profile if it needs service-role permissions",
+        path=pointer,
+        detail={"action_type": key.label},
+    )
+
+
+def _kms_key_arns(
+    store: ArtifactStore,
+    partition: str,
+    account: str | None,
+    region: str | None,
+    findings: list[Finding],
+) -> list[str]:
+    key = store.kms_key_id
+    if not key:
+        return []
+    match = _ARN.match(key)
+    store_region = store.region or region or "*"
+    if match and ":key/" in key:
+        return [key]
+    if match or key.startswith("alias/"):
+        key_region = match["region"] if match else store_region
+        key_account = match["account"] if match else (account or "*")
+        findings.append(
+            Finding(
+                code="KMS_ALIAS",
+                finding_type=FindingType.WARNING,
+                message=f"the artifact store key `{key}` is an alias; IAM matches KMS keys by key "
+                "ARN, so the grant covers every key of the account and Region — give the key ARN "
+                "to narrow it (aliases also work only in the key's own account)",
+                path=pointer_join(store.pointer, "encryptionKey", "id"),
+            )
+        )
+        return [f"arn:{partition}:kms:{key_region}:{key_account}:key/*"]
+    return [f"arn:{partition}:kms:{store_region}:{account or '*'}:key/{key}"]
+
+
+@dataclass(frozen=True)
+class _Site:
+    """Where a profile is rendered: a pipeline, or one action of one of its stages."""
+
+    pipeline: Pipeline
+    stage: Stage | None = None
+    action: Action | None = None
+
+
+def _render_profile(
+    profile: Profile, scope: Scope, site: _Site, target: list[_Grant], acc: _Accumulator
+) -> None:
+    pipeline, stage, action = site.pipeline, site.stage, site.action
+    acc.used[profile.key] = profile.revision
+    where = action.pointer if action else pipeline.pointer
+    for template in profile.statements:
+        holds = trigger_holds(template.when, action) if action is not None else True
+        if holds is False:
+            continue
+        if holds is None:
+            acc.findings.append(
+                Finding(
+                    code="UNRESOLVED_TRIGGER",
+                    finding_type=FindingType.WARNING,
+                    message=f"whether `{template.id}` of `{profile.key.label}` is needed "
+                    "depends on a value only known at run time; it was included",
+                    path=pointer_join(where, "configuration"),
+                )
+            )
+        resources = _render_resources(template, scope, profile, where, acc.findings)
+        if not resources:
+            continue
+        condition = _render_condition(template, scope, profile, where, acc.findings)
+        target.append(
+            _Grant(
+                actions=template.actions,
+                resources=resources,
+                condition=condition,
+                required_by=RequiredBy(
+                    pipeline=pipeline.name,
+                    stage=stage.name if stage else None,
+                    action=action.name if action else None,
+                    action_type=profile.key,
+                    profile_revision=profile.revision,
+                    profile_statement=template.id,
+                    reason=template.description,
+                    inferred=template.inferred,
+                    citation=template.source,
+                    impact=template.impact,
+                    pointer=where,
+                ),
+            )
+        )
+    if action is not None:
+        marker = (pipeline.name, profile.key)
+        if marker not in acc.pitfalls_reported:
+            acc.pitfalls_reported.add(marker)
+            for pitfall in profile.pitfalls:
+                acc.findings.append(
+                    Finding(
+                        code="PROVIDER_PITFALL",
+                        finding_type=FindingType.SUGGESTION,
+                        message=pitfall.text,
+                        path=action.pointer,
+                        detail={
+                            "action_type": profile.key.label,
+                            **({"source": pitfall.source.url} if pitfall.source else {}),
+                        },
+                    )
+                )
+
+
+def _render_resources(
+    template: StatementTemplate,
+    scope: Scope,
+    profile: Profile,
+    where: str,
+    findings: list[Finding],
+) -> list[str]:
+    out: set[str] = set()
+    for resource in template.resources:
+        chosen: Template = resource
+        missing = hint_missing(resource, scope)
+        if missing:
+            spec = template.hints[missing[0]]
+            chosen = spec.fallback
+            findings.append(
+                Finding(
+                    code="HINT_WOULD_NARROW",
+                    finding_type=FindingType.SUGGESTION,
+                    message=f"`{template.id}` of `{profile.key.label}` is scoped to "
+                    f"`{chosen.text}`; the hint `{spec.name}` ({spec.description}) would narrow it",
+                    path=where,
+                    detail={"hint": spec.name, "statement": template.id},
+                )
+            )
+        values, widenings = render(chosen, scope)
+        findings.extend(_widening_findings(widenings, template, profile, where))
+        out.update(values)
+    return sorted(out)
+
+
+def _render_condition(
+    template: StatementTemplate,
+    scope: Scope,
+    profile: Profile,
+    where: str,
+    findings: list[Finding],
+) -> dict[str, dict[str, str | list[str]]] | None:
+    if template.condition is None:
+        return None
+    out: dict[str, dict[str, str | list[str]]] = {}
+    for operator in sorted(template.condition):
+        block: dict[str, str | list[str]] = {}
+        for key_template, value_templates in template.condition[operator].items():
+            keys, widenings = render(key_template, scope)
+            findings.extend(_widening_findings(widenings, template, profile, where))
+            values: set[str] = set()
+            for value_template in value_templates:
+                rendered, widenings = render(value_template, scope)
+                findings.extend(_widening_findings(widenings, template, profile, where))
+                values.update(rendered)
+            ordered = sorted(values)
+            for key in keys:
+                block[key] = ordered[0] if len(ordered) == 1 else ordered
+        out[operator] = dict(sorted(block.items()))
+    return out
+
+
+_WIDENING_TEXT = {
+    "UNRESOLVED_VARIABLE": "holds a variable resolved only at run time",
+    "MASKED_VALUE": "is masked",
+    "MISSING_CONFIGURATION": "is not set",
+    "UNKNOWN_ACCOUNT": "is not known",
+    "UNKNOWN_REGION": "is not known",
+}
+
+
+def _widening_findings(
+    widenings: Iterable[Widening], template: StatementTemplate, profile: Profile, where: str
+) -> list[Finding]:
+    out = []
+    for w in widenings:
+        if w.code in ("UNKNOWN_ACCOUNT", "UNKNOWN_REGION"):
+            continue  # reported once per pipeline
+        is_config = w.code != "MISSING_CONFIGURATION" or not w.placeholder.startswith("hint")
+        path = pointer_join(where, "configuration", w.placeholder) if is_config else where
+        out.append(
+            Finding(
+                code=w.code,
+                finding_type=FindingType.ERROR
+                if w.code == "MISSING_CONFIGURATION"
+                else FindingType.WARNING,
+                message=f"`{w.placeholder}` {_WIDENING_TEXT[w.code]}; `{template.id}` of "
+                f"`{profile.key.label}` uses `*` in its place",
+                path=path,
+                detail={"statement": template.id, **({"value": w.value} if w.value else {})},
+            )
+        )
+    return out
+
+
+# -- merging and documents ----------------------------------------------------------------------
+
+
+def _condition_key(condition: Mapping[str, Any] | None) -> str:
+    return json.dumps(condition, sort_keys=True, separators=(",", ":")) if condition else ""
+
+
+_Draft = tuple[
+    tuple[str, tuple[str, ...], str],
+    tuple[str, ...],
+    tuple[str, ...],
+    dict[str, dict[str, str | list[str]]] | None,
+    tuple["RequiredBy", ...],
+    "RequiredBy",
+]
+
+
+def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
+    by_action: dict[tuple[str, str], set[str]] = defaultdict(set)
+    provenance: dict[tuple[str, str], set[RequiredBy]] = defaultdict(set)
+    conditions: dict[str, dict[str, dict[str, str | list[str]]] | None] = {}
+    canonical_action: dict[str, str] = {}
+    for grant in grants:
+        cond_key = _condition_key(grant.condition)
+        conditions[cond_key] = grant.condition
+        for action in grant.actions:
+            lowered = action.lower()
+            canonical_action.setdefault(lowered, action)
+            by_action[(lowered, cond_key)].update(grant.resources)
+            provenance[(lowered, cond_key)].add(grant.required_by)
+    groups: dict[tuple[tuple[str, ...], str], list[str]] = defaultdict(list)
+    for (action, cond_key), action_resources in by_action.items():
+        groups[(tuple(sorted(_prune(action_resources))), cond_key)].append(action)
+    drafts: list[_Draft] = []
+    for (resources, cond_key), actions in groups.items():
+        names = tuple(sorted((canonical_action[a] for a in actions), key=str.lower))
+        required = {r for a in actions for r in provenance[(a, cond_key)]}
+        # The Sid names the profile statement behind the first action, so it reads as a reason.
+        namesake = min(provenance[(names[0].lower(), cond_key)], key=RequiredBy.sort_key)
+        drafts.append(
+            (
+                (names[0].lower(), resources, cond_key),
+                names,
+                resources,
+                conditions[cond_key],
+                tuple(sorted(required, key=RequiredBy.sort_key)),
+                namesake,
+            )
+        )
+    drafts.sort(key=lambda d: d[0])
+    used: set[str] = set()
+    out = []
+    for _, names, resources, condition, required_by, namesake in drafts:
+        out.append(
+            ComputedStatement(
+                sid=_unique_sid(_sid_for(namesake), used),
+                actions=names,
+                resources=resources,
+                condition=condition,
+                required_by=required_by,
+            )
+        )
+    return out
+
+
+def _prune(resources: set[str]) -> set[str]:
+    """Drop resources another resource of the same statement already covers."""
+    if "*" in resources:
+        return {"*"}
+    return resources
+
+
+def _sid_for(namesake: RequiredBy) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", namesake.action_type.provider + namesake.profile_statement)
+
+
+def _unique_sid(base: str, used: set[str]) -> str:
+    sid, n = base, 2
+    while sid in used:
+        sid, n = f"{base}{n}", n + 1
+    used.add(sid)
+    return sid
+
+
+def _document(statements: Sequence[ComputedStatement]) -> dict[str, Any]:
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [s.to_policy_statement() for s in statements],
+    }
+
+
+def _statement_size(statement: ComputedStatement) -> int:
+    return measure({"Statement": [statement.to_policy_statement()]}).characters
+
+
+def _fit(statements: Sequence[ComputedStatement]) -> list[ComputedStatement]:
+    """Split statements too large for one managed policy by their resources."""
+    budget = MANAGED_POLICY_QUOTA - 64
+    out: list[ComputedStatement] = []
+    pending = list(statements)
+    while pending:
+        stmt = pending.pop(0)
+        if _statement_size(stmt) <= budget or len(stmt.resources) < 2:
+            out.append(stmt)
+            continue
+        half = len(stmt.resources) // 2
+        pending[:0] = [
+            replace(stmt, sid=f"{stmt.sid}Part{i + 1}", resources=chunk)
+            for i, chunk in enumerate((stmt.resources[:half], stmt.resources[half:]))
+        ]
+    return out
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    seen: dict[tuple[str, str, str], Finding] = {}
+    for f in findings:
+        seen.setdefault((f.code, f.path, f.message), f)
+    return list(seen.values())

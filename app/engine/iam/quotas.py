@@ -1,0 +1,70 @@
+"""IAM policy size quotas (white space not counted) and splitting into managed policies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import orjson
+
+MANAGED_POLICY_QUOTA = 6_144
+ROLE_INLINE_QUOTA = 10_240
+MANAGED_POLICIES_PER_ROLE = 10
+MANAGED_POLICIES_PER_ROLE_MAX = 20
+# {"Version":"2012-10-17","Statement":[]} around the statements of one part.
+_DOCUMENT_OVERHEAD = 39
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SizeReport:
+    characters: int
+    managed_quota: int = MANAGED_POLICY_QUOTA
+    inline_quota: int = ROLE_INLINE_QUOTA
+
+    @property
+    def fits_managed(self) -> bool:
+        return self.characters <= self.managed_quota
+
+    @property
+    def fits_inline(self) -> bool:
+        return self.characters <= self.inline_quota
+
+
+def policy_characters(document: Mapping[str, Any]) -> int:
+    """Characters IAM counts: the compact JSON without any white space."""
+    text = orjson.dumps(document).decode()
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def measure(document: Mapping[str, Any]) -> SizeReport:
+    return SizeReport(characters=policy_characters(document))
+
+
+def split_statements(
+    statements: Sequence[T],
+    *,
+    size_of: Callable[[T], int],
+    quota: int = MANAGED_POLICY_QUOTA,
+) -> list[list[T]]:
+    """Greedy first-fit into parts of at most `quota` characters each, order kept within a part.
+
+    A statement larger than a whole part gets a part of its own; the caller splits such
+    statements before calling when it can.
+    """
+    budget = quota - _DOCUMENT_OVERHEAD
+    parts: list[list[T]] = []
+    used: list[int] = []
+    for stmt in statements:
+        size = size_of(stmt) + 1  # the separating comma
+        for i, taken in enumerate(used):
+            if taken + size <= budget:
+                parts[i].append(stmt)
+                used[i] += size
+                break
+        else:
+            parts.append([stmt])
+            used.append(size)
+    return parts

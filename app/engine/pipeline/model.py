@@ -1,0 +1,75 @@
+"""The pipeline model every parser produces and compute consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class ActionTypeKey:
+    category: str
+    owner: str
+    provider: str
+    version: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.category}/{self.owner}/{self.provider}/{self.version}"
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.category}--{self.owner}--{self.provider}--{self.version}"
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    name: str
+    value: str
+    type: str = "PLAINTEXT"
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    type: ActionTypeKey
+    configuration: Mapping[str, str]
+    pointer: str
+    run_order: int = 1
+    input_artifacts: tuple[str, ...] = ()
+    output_artifacts: tuple[str, ...] = ()
+    role_arn: str | None = None
+    region: str | None = None
+    namespace: str | None = None
+    environment_variables: tuple[EnvironmentVariable, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    actions: tuple[Action, ...]
+    pointer: str
+
+
+@dataclass(frozen=True)
+class ArtifactStore:
+    location: str
+    pointer: str
+    region: str | None = None
+    kms_key_id: str | None = None
+    type: str = "S3"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str
+    role_arn: str
+    stages: tuple[Stage, ...]
+    artifact_stores: tuple[ArtifactStore, ...]
+    pointer: str
+    pipeline_type: str | None = None
+    pipeline_arn: str | None = None
+    variables: Mapping[str, str | None] = field(default_factory=dict)
+
+    def actions(self) -> tuple[tuple[Stage, Action], ...]:
+        return tuple((stage, action) for stage in self.stages for action in stage.actions)

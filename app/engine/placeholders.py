@@ -1,0 +1,222 @@
+"""Placeholder templates of permission profiles, and the small table of value resolvers.
+
+A template such as `arn:${partition}:lambda:${region}:${account}:function:${config.Name}` is
+parsed once; rendering fills it from a scope. List values expand into several strings. Values only
+known at run time (`#{...}`), masked values (`****`) and absent ones become `*` in their own place,
+and the renderer reports each such widening so the caller can turn it into a finding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from app.engine.errors import ProfileDefinitionError
+
+_TOKEN = re.compile(r"\$\{([^}]*)\}")
+_RUNTIME_VARIABLE = re.compile(r"#\{[^}]*\}")
+_MASK = "****"
+_STARS = re.compile(r"\*{2,}")
+
+SCALAR_NAMES = frozenset({"partition", "account", "region", "pipeline.name", "action.roleArn"})
+LIST_NAMES = frozenset({"artifact.buckets", "artifact.kms_keys", "action.secret_variables"})
+PREFIXES = ("config.", "hint.")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    name: str
+    filter: str | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    text: str
+    parts: tuple[str | Placeholder, ...]
+
+    @property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Placeholder))
+
+    @property
+    def hint_names(self) -> tuple[str, ...]:
+        return tuple(
+            p.name.removeprefix("hint.") for p in self.placeholders if p.name.startswith("hint.")
+        )
+
+
+@dataclass(frozen=True)
+class Widening:
+    """One place where a value could not be resolved and `*` stands instead."""
+
+    code: str
+    placeholder: str
+    value: str | None = None
+
+
+@dataclass
+class Scope:
+    """The values a template can refer to, for one action (or one pipeline)."""
+
+    partition: str
+    account: str | None
+    region: str | None
+    pipeline_name: str
+    configuration: Mapping[str, str] = field(default_factory=dict)
+    hints: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    artifact_buckets: Sequence[str] = ()
+    artifact_kms_keys: Sequence[str] = ()
+    role_arn: str | None = None
+    secret_variables: Sequence[str] = ()
+
+
+def parse_template(text: str, pointer: str = "") -> Template:
+    parts: list[str | Placeholder] = []
+    pos = 0
+    for match in _TOKEN.finditer(text):
+        if match.start() > pos:
+            parts.append(text[pos : match.start()])
+        name, _, filter_name = match.group(1).partition("|")
+        name, filter_name = name.strip(), filter_name.strip()
+        if not _known_name(name):
+            raise ProfileDefinitionError(f"unknown placeholder `${{{name}}}`", pointer)
+        if filter_name and filter_name not in FILTERS:
+            raise ProfileDefinitionError(f"unknown filter `{filter_name}`", pointer)
+        parts.append(Placeholder(name, filter_name or None))
+        pos = match.end()
+    if pos < len(text):
+        parts.append(text[pos:])
+    if "${" in "".join(p for p in parts if isinstance(p, str)):
+        raise ProfileDefinitionError("unterminated placeholder", pointer)
+    return Template(text=text, parts=tuple(parts))
+
+
+def _known_name(name: str) -> bool:
+    if name in SCALAR_NAMES or name in LIST_NAMES:
+        return True
+    return any(name.startswith(p) and len(name) > len(p) for p in PREFIXES)
+
+
+def hint_missing(template: Template, scope: Scope) -> tuple[str, ...]:
+    return tuple(h for h in template.hint_names if not scope.hints.get(h))
+
+
+def render(template: Template, scope: Scope) -> tuple[list[str], list[Widening]]:
+    """All strings the template stands for in this scope, with the widenings made."""
+    widenings: list[Widening] = []
+    choices: list[list[str]] = []
+    for part in template.parts:
+        if isinstance(part, str):
+            choices.append([part])
+            continue
+        values = _lookup(part.name, scope, widenings)
+        if part.filter is not None:
+            values = [out for v in values for out in FILTERS[part.filter](v, scope)]
+        choices.append(values)
+    rendered = sorted({_STARS.sub("*", "".join(combo)) for combo in itertools.product(*choices)})
+    return rendered, widenings
+
+
+def _lookup(name: str, scope: Scope, widenings: list[Widening]) -> list[str]:
+    if name == "partition":
+        return [scope.partition]
+    if name in ("account", "region"):
+        value = scope.account if name == "account" else scope.region
+        if value is None:
+            widenings.append(Widening("UNKNOWN_" + name.upper(), name))
+            return ["*"]
+        return [value]
+    if name == "pipeline.name":
+        return [_sanitize(scope.pipeline_name, name, widenings)]
+    if name == "action.roleArn":
+        return [_sanitize(scope.role_arn, name, widenings)] if scope.role_arn else []
+    if name == "artifact.buckets":
+        return [_sanitize(b, name, widenings) for b in scope.artifact_buckets]
+    if name == "artifact.kms_keys":
+        return list(scope.artifact_kms_keys)
+    if name == "action.secret_variables":
+        return [_sanitize(v, name, widenings) for v in scope.secret_variables]
+    if name.startswith("config."):
+        key = name.removeprefix("config.")
+        raw = scope.configuration.get(key)
+        if raw is None or raw == "":
+            widenings.append(Widening("MISSING_CONFIGURATION", key))
+            return ["*"]
+        return [_sanitize(raw, key, widenings)]
+    hint = name.removeprefix("hint.")
+    return [_sanitize(v, hint, widenings) for v in scope.hints.get(hint, ())]
+
+
+def _sanitize(value: str | None, placeholder: str, widenings: list[Widening]) -> str:
+    if value is None:
+        widenings.append(Widening("MISSING_CONFIGURATION", placeholder))
+        return "*"
+    out = value
+    if _RUNTIME_VARIABLE.search(out):
+        widenings.append(Widening("UNRESOLVED_VARIABLE", placeholder, value))
+        out = _RUNTIME_VARIABLE.sub("*", out)
+    if _MASK in out:
+        widenings.append(Widening("MASKED_VALUE", placeholder, value))
+        out = out.replace(_MASK, "*")
+    return out
+
+
+# -- resolvers: the only per-service knowledge in code, one small function per ARN family --------
+
+
+def _lambda_function_arn(value: str, scope: Scope) -> list[str]:
+    if value.startswith("arn:"):
+        return [value]
+    parts = value.split(":")
+    # Lambda accepts `name`, `name:qualifier`, `account:function:name[:qualifier]`.
+    if len(parts) >= 3 and parts[1] == "function":
+        account, name, qualifier = parts[0], parts[2], parts[3:]
+    else:
+        account, name, qualifier = scope.account or "*", parts[0], parts[1:]
+    arn = f"arn:{scope.partition}:lambda:{scope.region or '*'}:{account}:function:{name}"
+    return [":".join([arn, *qualifier])]
+
+
+def _iam_role_arn(value: str, scope: Scope) -> list[str]:
+    if value.startswith("arn:"):
+        return [value]
+    return [f"arn:{scope.partition}:iam::{scope.account or '*'}:role/{value}"]
+
+
+def _arn_resource_name(value: str, _scope: Scope) -> list[str]:
+    return [re.split(r"[:/]", value)[-1]]
+
+
+def _split_comma(value: str, _scope: Scope) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _connection_arns(value: str, _scope: Scope) -> list[str]:
+    match = re.match(r"^arn:([^:]+):(codestar-connections|codeconnections):(.*)$", value)
+    if not match:
+        return [value]
+    partition, _, rest = match.groups()
+    return [f"arn:{partition}:{svc}:{rest}" for svc in ("codeconnections", "codestar-connections")]
+
+
+def _secret_arn(value: str, scope: Scope) -> list[str]:
+    if value.startswith("arn:"):
+        return [":".join(value.split(":")[:7])]
+    name = value.split(":", maxsplit=1)[0]
+    # Secrets Manager appends six random characters to every secret ARN.
+    return [
+        f"arn:{scope.partition}:secretsmanager:{scope.region or '*'}:{scope.account or '*'}"
+        f":secret:{name}-??????"
+    ]
+
+
+FILTERS: Mapping[str, Callable[[str, Scope], list[str]]] = {
+    "lambda_function_arn": _lambda_function_arn,
+    "iam_role_arn": _iam_role_arn,
+    "arn_resource_name": _arn_resource_name,
+    "split_comma": _split_comma,
+    "connection_arns": _connection_arns,
+    "secret_arn": _secret_arn,
+}

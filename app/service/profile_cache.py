@@ -1,0 +1,80 @@
+"""The in-memory profile set hot endpoints use: no database round-trip per request.
+
+The cache holds the compiled profile set of one profile-set revision. A background refresher asks
+the database for the current revision every `refresh_seconds` and reloads only when it moved, so
+replicas on one database converge on a new revision within that bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.engine.profiles import ProfileSet, parse_profile
+from app.store.profile_repository import ProfileRepository, StoredRevision
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedProfileSet:
+    profile_set: ProfileSet
+    revisions: tuple[StoredRevision, ...]
+
+
+def load_profile_set(session: Session, set_revision: int | None = None) -> LoadedProfileSet:
+    repo = ProfileRepository(session)
+    revision = set_revision if set_revision is not None else repo.current_set_revision()
+    stored = repo.latest_revisions(revision)
+    profiles = {}
+    for row in stored:
+        profile = parse_profile(row.document, revision=row.revision)
+        profiles[profile.key] = profile
+    return LoadedProfileSet(ProfileSet(revision=revision, profiles=profiles), tuple(stored))
+
+
+class ProfileCache:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._current: LoadedProfileSet | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> LoadedProfileSet:
+        if self._current is None:
+            self.refresh()
+        assert self._current is not None
+        return self._current
+
+    @property
+    def loaded(self) -> bool:
+        return self._current is not None
+
+    def refresh(self) -> bool:
+        """Reload when the database holds a newer set revision; returns whether it reloaded."""
+        with self._lock, self._factory() as session:
+            newest = ProfileRepository(session).current_set_revision()
+            if self._current is not None and self._current.profile_set.revision == newest:
+                return False
+            self._current = load_profile_set(session, newest)
+            log.info("profile set revision %s loaded", newest)
+            return True
+
+    async def run_refresher(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.refresh)
+            except Exception:  # a replica keeps serving its last good set while the DB is away
+                log.warning(
+                    "profile set refresh failed; keeping revision %s",
+                    self._revision(),
+                    exc_info=True,
+                )
+
+    def _revision(self) -> int | None:
+        return self._current.profile_set.revision if self._current else None

@@ -1,0 +1,71 @@
+"""Load the shipped profiles and baselines into the database, idempotently.
+
+A profile file whose canonical content differs from its newest stored revision becomes a new
+revision; all revisions published by one seed run share one profile-set revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from app.engine.profiles import parse_profile
+from app.service.profile_files import DataFile, baseline_files, profile_files
+from app.store.baseline_repository import BaselineRepository, StoredBaseline
+from app.store.profile_repository import ProfileRepository
+
+
+@dataclass
+class SeedReport:
+    profiles_published: list[str] = field(default_factory=list)
+    profiles_unchanged: int = 0
+    baselines_changed: list[str] = field(default_factory=list)
+    set_revision: int = 0
+
+
+def seed(session: Session) -> SeedReport:
+    report = SeedReport()
+    repo = ProfileRepository(session)
+    set_revision: int | None = None
+    for data in profile_files():
+        profile = parse_profile(data.document, revision=0, pointer=data.path.name)
+        latest = repo.latest(profile.key)
+        if latest is not None and latest.content_sha256 == data.sha256:
+            report.profiles_unchanged += 1
+            continue
+        if set_revision is None:
+            set_revision = repo.new_set_revision("seed from app/data/profiles")
+        repo.publish(
+            profile.key,
+            document=data.document,
+            title=profile.title,
+            effective_date=profile.effective_date,
+            supported_since=profile.supported_since,
+            content_sha256=data.sha256,
+            set_revision=set_revision,
+            published_by="seed",
+        )
+        report.profiles_published.append(profile.key.label)
+    baselines = BaselineRepository(session)
+    for data in baseline_files():
+        if baselines.upsert(_baseline(data)):
+            report.baselines_changed.append(str(data.document["name"]))
+    report.set_revision = repo.current_set_revision()
+    return report
+
+
+def _baseline(data: DataFile) -> StoredBaseline:
+    doc = data.document
+    end = doc.get("effective_to")
+    return StoredBaseline(
+        name=str(doc["name"]),
+        title=str(doc["title"]),
+        effective_from=dt.date.fromisoformat(str(doc["effective_from"])),
+        effective_to=dt.date.fromisoformat(str(end)) if end else None,
+        description=str(doc.get("description", "")),
+        source=dict(doc["source"]),
+        document=dict(doc["document"]),
+        content_sha256=data.sha256,
+    )

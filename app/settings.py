@@ -1,0 +1,46 @@
+"""Service settings, read from the environment (prefix-free names match the README)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "pipeline-policy.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL; sqlite:///path or postgresql+psycopg://...",
+    )
+    port: int = Field(default=8000, ge=1, le=65535)
+    host: str = "127.0.0.1"
+    workers: int = Field(default=1, ge=1, le=64)
+    profile_refresh_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=300,
+        description="How often a replica checks the database for a new profile-set revision.",
+    )
+    max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    log_level: str = "info"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        url = self.database_url
+        # Deployments often hand over libpq-style URLs; SQLAlchemy needs the driver named.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

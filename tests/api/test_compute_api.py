@@ -1,0 +1,149 @@
+"""POST /v1/policies/compute through httpx against the real app, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def reference(shared_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (shared_dir / "examples" / "reference-pipeline.json").read_text()
+    )
+    return loaded
+
+
+def test_compute_reference_pipeline(client: TestClient, reference: dict[str, Any]) -> None:
+    response = client.post("/v1/policies/compute", json={"pipelines": [reference]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["decision_id"]
+    provenance = body["provenance"]
+    assert provenance["profile_set_revision"] >= 1
+    used = {p["action_type"] for p in provenance["profiles"]}
+    assert {
+        "Source/AWS/CodeCommit/1",
+        "Build/AWS/CodeBuild/1",
+        "Pipeline/AWS/ArtifactStore/1",
+    } <= used
+    assert body["policy"]["Version"] == "2012-10-17"
+    assert [s["Sid"] for s in body["policy"]["Statement"]] == [s["sid"] for s in body["statements"]]
+    for statement in body["statements"]:
+        for required in statement["required_by"]:
+            assert required["pipeline"] == "MyFirstPipeline"
+            assert required["citation"]["url"].startswith("https://")
+            assert required["path"].startswith("/pipelines/0")
+    assert body["size"]["fits_managed_policy"] is True
+    assert body["policies"] == []
+
+
+def test_two_pipelines_share_one_policy(client: TestClient, reference: dict[str, Any]) -> None:
+    other = json.loads(json.dumps(reference))
+    other["pipeline"]["name"] = "SecondPipeline"
+    other["pipeline"]["stages"][1]["actions"][0]["configuration"]["ProjectName"] = "other-build"
+    body = client.post("/v1/policies/compute", json={"pipelines": [reference, other]}).json()
+    start = [s for s in body["statements"] if "codebuild:StartBuild" in s["actions"]]
+    assert len(start) == 1
+    assert set(start[0]["resources"]) == {
+        "arn:aws:codebuild:eu-west-2:111122223333:project/my-build",
+        "arn:aws:codebuild:eu-west-2:111122223333:project/other-build",
+    }
+    assert {r["pipeline"] for r in start[0]["required_by"]} == {"MyFirstPipeline", "SecondPipeline"}
+
+
+def test_context_overrides_account_and_region(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    body = client.post(
+        "/v1/policies/compute",
+        json={
+            "pipelines": [reference],
+            "context": {"account": "999988887777", "region": "us-east-1"},
+        },
+    ).json()
+    codebuild = next(s for s in body["statements"] if "codebuild:StartBuild" in s["actions"])
+    assert codebuild["resources"] == ["arn:aws:codebuild:us-east-1:999988887777:project/my-build"]
+
+
+def test_hint_narrows_and_its_absence_is_a_finding(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    plain = client.post("/v1/policies/compute", json={"pipelines": [reference]}).json()
+    assert any(f["code"] == "HINT_WOULD_NARROW" for f in plain["findings"])
+    roles = ["arn:aws:iam::111122223333:role/web-task", "web-exec"]
+    hinted = client.post(
+        "/v1/policies/compute",
+        json={
+            "pipelines": [reference],
+            "hints": [
+                {"stage": "Deploy", "action": "DeployService", "hints": {"pass_roles": roles}}
+            ],
+        },
+    ).json()
+    pass_roles = {
+        r
+        for s in hinted["statements"]
+        if "iam:PassRole" in s["actions"]
+        and "ecs-tasks.amazonaws.com" in json.dumps(s["condition"])
+        for r in s["resources"]
+    }
+    assert pass_roles == {
+        "arn:aws:iam::111122223333:role/web-task",
+        "arn:aws:iam::111122223333:role/web-exec",
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({}, "/pipelines"),
+        ({"pipelines": []}, "/pipelines"),
+        ({"pipelines": [{"name": 3}]}, "/pipelines/0/name"),
+        ({"pipelines": [{"name": "p", "roleArn": "r", "stages": {}}]}, "/pipelines/0/stages"),
+        (
+            {
+                "pipelines": [
+                    {
+                        "name": "p",
+                        "roleArn": "r",
+                        "stages": [{"name": "s", "actions": [{"name": "a"}]}],
+                    }
+                ]
+            },
+            "/pipelines/0/stages/0/actions/0/actionTypeId",
+        ),
+        ({"pipelines": [{"name": "p"}], "context": {"account": "12"}}, "/context/account"),
+    ],
+)
+def test_bad_input_is_a_located_problem(
+    client: TestClient, body: dict[str, Any], pointer: str
+) -> None:
+    response = client.post("/v1/policies/compute", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith(PROBLEM)
+    problem = response.json()
+    assert problem["status"] == 422
+    assert pointer in [e["pointer"] for e in problem["errors"]]
+
+
+def test_malformed_json_is_a_problem(client: TestClient) -> None:
+    response = client.post(
+        "/v1/policies/compute",
+        content=b'{"pipelines": [',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_unknown_path_is_a_problem(client: TestClient) -> None:
+    response = client.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM)

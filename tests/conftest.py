@@ -1,0 +1,110 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL, migrated with Alembic) and the app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.cli import alembic_config
+from app.main import create_app
+from app.service.seed import seed
+from app.settings import Settings
+from app.store.database import make_engine, make_session_factory, unit_of_work
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("TEST_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_reachable() -> bool:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    ok = _postgres_reachable()
+    if not ok and REQUIRE_POSTGRES:
+        pytest.fail(f"PostgreSQL is required (TEST_REQUIRE_POSTGRES=1) but {POSTGRES_URL} is down")
+    return ok
+
+
+def _fresh_database(
+    kind: str, tmp_path_factory: pytest.TempPathFactory, available: bool
+) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    if not available:
+        pytest.skip("PostgreSQL is not reachable (set TEST_REQUIRE_POSTGRES=1 to fail instead)")
+    name = f"pp_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_available: bool,
+) -> Iterator[str]:
+    """A brand-new, unmigrated database of each kind, per test."""
+    yield from _fresh_database(request.param, tmp_path_factory, postgres_available)
+
+
+def migrate_and_seed(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        seed(session)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def seeded_database_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_available: bool,
+) -> Iterator[str]:
+    """One migrated and seeded database of each kind, shared by read-only tests."""
+    for url in _fresh_database(request.param, tmp_path_factory, postgres_available):
+        migrate_and_seed(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def client(seeded_database_url: str) -> Iterator[TestClient]:
+    """The real app (lifespan included) over httpx, on each database."""
+    app = create_app(Settings(database_url=seeded_database_url, profile_refresh_seconds=0.2))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is absent")
+    return SHARED

@@ -1,0 +1,79 @@
+"""The shipped profiles: complete, cited, and naming only real IAM actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.engine.pipeline.model import ActionTypeKey
+from app.service.catalog_import import default_catalog
+from app.service.profile_files import profile_files
+
+from .profile_fixtures import shipped_profiles
+
+REQUIRED = [
+    ("Source", "AWS", "S3"),
+    ("Source", "AWS", "CodeCommit"),
+    ("Source", "AWS", "ECR"),
+    ("Source", "AWS", "CodeStarSourceConnection"),
+    ("Source", "ThirdParty", "GitHub"),
+    ("Build", "AWS", "CodeBuild"),
+    ("Test", "AWS", "CodeBuild"),
+    ("Build", "AWS", "ECRBuildAndPublish"),
+    ("Test", "AWS", "DeviceFarm"),
+    ("Deploy", "AWS", "S3"),
+    ("Deploy", "AWS", "CloudFormation"),
+    ("Deploy", "AWS", "CloudFormationStackSet"),
+    ("Deploy", "AWS", "CloudFormationStackInstances"),
+    ("Deploy", "AWS", "CodeDeploy"),
+    ("Deploy", "AWS", "CodeDeployToECS"),
+    ("Deploy", "AWS", "ECS"),
+    ("Deploy", "AWS", "EKS"),
+    ("Deploy", "AWS", "EC2"),
+    ("Deploy", "AWS", "Lambda"),
+    ("Deploy", "AWS", "ElasticBeanstalk"),
+    ("Deploy", "AWS", "OpsWorks"),
+    ("Deploy", "AWS", "ServiceCatalog"),
+    ("Deploy", "AWS", "AppConfig"),
+    ("Approval", "AWS", "Manual"),
+    ("Invoke", "AWS", "Lambda"),
+    ("Invoke", "AWS", "StepFunctions"),
+    ("Invoke", "AWS", "InspectorScan"),
+    ("Invoke", "AWS", "CodePipeline"),
+    ("Compute", "AWS", "Commands"),
+    ("Pipeline", "AWS", "ArtifactStore"),
+    ("Pipeline", "AWS", "ActionRole"),
+]
+
+
+@pytest.mark.parametrize(("category", "owner", "provider"), REQUIRED)
+def test_every_action_type_has_a_profile(category: str, owner: str, provider: str) -> None:
+    assert shipped_profiles().get(ActionTypeKey(category, owner, provider, "1")) is not None
+
+
+def test_file_names_match_keys() -> None:
+    for data in profile_files():
+        key = shipped_profiles()
+        stem = data.path.stem
+        assert any(k.file_stem == stem for k in key.profiles), stem
+
+
+@pytest.mark.parametrize("key", sorted(shipped_profiles().profiles), ids=lambda k: k.label)
+def test_statements_cite_and_name_real_actions(key: ActionTypeKey) -> None:
+    catalog = default_catalog()
+    profile = shipped_profiles().profiles[key]
+    for statement in profile.statements:
+        assert statement.source.url.startswith("https://")
+        assert statement.impact is not None, statement.id
+        for action in statement.actions:
+            assert catalog.expand(action), (
+                f"{key.label} {statement.id}: `{action}` is not an IAM action"
+            )
+
+
+def test_pass_role_always_carries_passed_to_service() -> None:
+    for profile in shipped_profiles().profiles.values():
+        for statement in profile.statements:
+            if "iam:PassRole" in statement.actions:
+                blocks = (statement.condition or {}).values()
+                keys = {k.text.lower() for block in blocks for k in block}
+                assert "iam:passedtoservice" in keys, f"{profile.key.label} {statement.id}"
