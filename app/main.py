@@ -13,7 +13,9 @@ from app import __version__
 from app.api.deps import Services
 from app.api.problems import install_problem_handlers, problem_response
 from app.api.routers import baselines, compute, health, profiles
+from app.service.catalog_import import default_catalog
 from app.service.profile_cache import ProfileCache
+from app.service.provenance import catalog_info
 from app.settings import Settings, get_settings
 from app.store.database import make_engine, make_session_factory
 
@@ -27,8 +29,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         factory = make_session_factory(engine)
         cache = ProfileCache(factory)
         await asyncio.to_thread(cache.refresh)
+        catalog = await asyncio.to_thread(default_catalog)
         app.state.services = Services(
-            settings=settings, engine=engine, session_factory=factory, profiles=cache
+            settings=settings,
+            engine=engine,
+            session_factory=factory,
+            profiles=cache,
+            catalog=catalog,
+            catalog_info=catalog_info(catalog),
         )
         refresher = asyncio.create_task(cache.run_refresher(settings.profile_refresh_seconds))
         try:

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.engine.iam.catalog import Catalog
 from app.service.profile_cache import ProfileCache
 from app.service.provenance import CatalogInfo
 from app.settings import Settings
@@ -21,7 +22,8 @@ class Services:
     engine: Engine
     session_factory: sessionmaker[Session]
     profiles: ProfileCache
-    catalog: CatalogInfo | None = None
+    catalog: Catalog
+    catalog_info: CatalogInfo
 
 
 def get_services(request: Request) -> Services:

@@ -30,6 +30,8 @@ class Finding:
     message: str
     path: str = ""
     detail: Mapping[str, Any] = field(default_factory=dict)
+    # Line in the source text (CloudFormation or Terraform input), when known.
+    line: int | None = None
 
     def sort_key(self) -> tuple[int, str, str, str]:
         return (-SEVERITY_ORDER[self.finding_type], self.path, self.code, self.message)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app import __version__
+from app.engine.iam.catalog import Catalog
 from app.engine.pipeline.model import ActionTypeKey
 
 
@@ -26,6 +27,17 @@ class Provenance:
     profile_set_revision: int
     profiles: tuple[tuple[ActionTypeKey, int], ...]
     service_version: str = __version__
+
+
+def catalog_info(catalog: Catalog) -> CatalogInfo:
+    meta = catalog.meta
+    return CatalogInfo(
+        source=meta.source,
+        version=meta.source_version,
+        date=meta.date,
+        sha256=meta.sha256,
+        actions=meta.counts.actions,
+    )
 
 
 def new_provenance(

@@ -27,6 +27,8 @@ def test_compute_reference_pipeline(client: TestClient, reference: dict[str, Any
     assert body["decision_id"]
     provenance = body["provenance"]
     assert provenance["profile_set_revision"] >= 1
+    assert provenance["catalog"]["actions"] >= 20_000
+    assert len(provenance["catalog"]["sha256"]) == 64
     used = {p["action_type"] for p in provenance["profiles"]}
     assert {
         "Source/AWS/CodeCommit/1",

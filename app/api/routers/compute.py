@@ -55,7 +55,7 @@ def compute_policy(request: ComputeRequest, services: ServicesDep) -> ComputeRes
     outcome = compute_service.compute(
         request.pipelines,
         services.profiles.current,
-        services.catalog,
+        services.catalog_info,
         context=ComputeContext(**request.context.model_dump()),
         hints=_hint_targets(request.hints, request),
     )

@@ -32,6 +32,9 @@ def readyz(services: ServicesDep) -> JSONResponse:
         if services.profiles.loaded
         else "not loaded"
     )
+    checks["catalog"] = (
+        f"ok ({services.catalog_info.actions} actions, {services.catalog_info.date})"
+    )
     ready = all(v.startswith("ok") for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},

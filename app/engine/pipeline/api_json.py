@@ -54,6 +54,7 @@ def parse_pipeline_json(document: Any, pointer: str = "") -> tuple[Pipeline, lis
         else:
             findings.append(_bad_shape(pointer_join(base, "variables", i), "variable"))
     pipeline_type = body.get("pipelineType")
+    extras = {k: v for k, v in body.items() if k not in _MODELLED_PIPELINE_KEYS}
     return (
         Pipeline(
             name=name,
@@ -64,9 +65,30 @@ def parse_pipeline_json(document: Any, pointer: str = "") -> tuple[Pipeline, lis
             pipeline_type=pipeline_type if isinstance(pipeline_type, str) else None,
             pipeline_arn=pipeline_arn,
             variables=variables,
+            extras=extras,
         ),
         findings,
     )
+
+
+_MODELLED_PIPELINE_KEYS = frozenset(
+    {"name", "roleArn", "stages", "artifactStore", "artifactStores", "variables", "pipelineType"}
+)
+_MODELLED_STAGE_KEYS = frozenset({"name", "actions"})
+_MODELLED_ACTION_KEYS = frozenset(
+    {
+        "name",
+        "actionTypeId",
+        "configuration",
+        "runOrder",
+        "inputArtifacts",
+        "outputArtifacts",
+        "roleArn",
+        "region",
+        "namespace",
+        "environmentVariables",
+    }
+)
 
 
 def _required_str(body: Mapping[str, Any], key: str, base: str) -> str:
@@ -98,7 +120,8 @@ def _parse_stage(raw: Any, pointer: str, findings: list[Finding]) -> Stage:
         _parse_action(a, pointer_join(pointer, "actions", i), findings)
         for i, a in enumerate(actions_raw)
     )
-    return Stage(name=name, actions=actions, pointer=pointer)
+    extras = {k: v for k, v in raw.items() if k not in _MODELLED_STAGE_KEYS}
+    return Stage(name=name, actions=actions, pointer=pointer, extras=extras)
 
 
 def _parse_action(raw: Any, pointer: str, findings: list[Finding]) -> Action:
@@ -144,6 +167,7 @@ def _parse_action(raw: Any, pointer: str, findings: list[Finding]) -> Action:
         region=_optional_str(raw.get("region")),
         namespace=_optional_str(raw.get("namespace")),
         environment_variables=_environment_variables(raw.get("environmentVariables")),
+        extras={k: v for k, v in raw.items() if k not in _MODELLED_ACTION_KEYS},
     )
 
 

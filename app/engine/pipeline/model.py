@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -42,6 +43,9 @@ class Action:
     region: str | None = None
     namespace: str | None = None
     environment_variables: tuple[EnvironmentVariable, ...] = ()
+    # Declared fields the model does not interpret (commands, outputVariables, timeoutInMinutes,
+    # ...), under their API names, for the structure validator.
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class Stage:
     name: str
     actions: tuple[Action, ...]
     pointer: str
+    # beforeEntry, onSuccess, onFailure, blockers: under their API names.
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class Pipeline:
     pipeline_type: str | None = None
     pipeline_arn: str | None = None
     variables: Mapping[str, str | None] = field(default_factory=dict)
+    # executionMode, triggers, version and other declared fields, under their API names.
+    extras: Mapping[str, Any] = field(default_factory=dict)
 
     def actions(self) -> tuple[tuple[Stage, Action], ...]:
         return tuple((stage, action) for stage in self.stages for action in stage.actions)
