@@ -29,6 +29,7 @@ _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
 )
 _ACCOUNT = re.compile(r"^\d{12}$")
+ANY_PIPELINE = "*"
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,10 @@ def _render_pipeline(
             region=action.region or region,
             pipeline_name=pipeline.name,
             configuration=action.configuration,
-            hints=hints.get(HintTarget(pipeline.name, stage.name, action.name), {}),
+            hints={
+                **hints.get(HintTarget(ANY_PIPELINE, stage.name, action.name), {}),
+                **hints.get(HintTarget(pipeline.name, stage.name, action.name), {}),
+            },
             role_arn=action.role_arn,
             secret_variables=[
                 v.value for v in action.environment_variables if v.type.upper() == "SECRETS_MANAGER"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from app.engine.compute import ComputeContext, ComputeResult, HintTarget, compute_policy
 from app.engine.findings import Finding, pointer_join
-from app.engine.pipeline.api_json import parse_pipeline_json
+from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import Pipeline
+from app.engine.pipeline.template_values import TemplateContext
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
@@ -21,27 +22,80 @@ class ComputeOutcome:
     provenance: Provenance
 
 
+@dataclass(frozen=True)
+class PipelineSource:
+    """One pipeline definition as sent: a document, or text in a named or detected format."""
+
+    body: str | Mapping[str, Any]
+    pointer: str
+    format: str | None = None
+    parameters: Mapping[str, str] | None = None
+    variables: Mapping[str, str] | None = None
+
+
+class SourceText(Protocol):
+    @property
+    def body(self) -> str: ...
+    @property
+    def format(self) -> str | None: ...
+    @property
+    def parameters(self) -> dict[str, str] | None: ...
+    @property
+    def variables(self) -> dict[str, str] | None: ...
+
+
+def sources_from_request(
+    documents: Sequence[Mapping[str, Any]], texts: Sequence[SourceText], base: str = ""
+) -> list[PipelineSource]:
+    out = [
+        PipelineSource(body=doc, pointer=pointer_join(base, "pipelines", i))
+        for i, doc in enumerate(documents)
+    ]
+    out.extend(
+        PipelineSource(
+            body=t.body,
+            pointer=pointer_join(base, "sources", i, "body"),
+            format=t.format,
+            parameters=t.parameters,
+            variables=t.variables,
+        )
+        for i, t in enumerate(texts)
+    )
+    return out
+
+
 def parse_pipelines(
-    raw: Sequence[Any], base: str = "/pipelines"
+    sources: Sequence[PipelineSource], context: ComputeContext
 ) -> tuple[list[Pipeline], list[Finding]]:
+    """Every pipeline of every source; a source that cannot be read raises with its pointer."""
+    template_context = TemplateContext(
+        account=context.account, region=context.region, partition=context.partition
+    )
     pipelines: list[Pipeline] = []
     findings: list[Finding] = []
-    for i, document in enumerate(raw):
-        pipeline, parse_findings = parse_pipeline_json(document, pointer_join(base, i))
-        pipelines.append(pipeline)
-        findings.extend(parse_findings)
+    for source in sources:
+        parsed = parse_pipeline_source(
+            source.body,
+            format=source.format,
+            parameters=source.parameters,
+            variables=source.variables,
+            context=template_context,
+            pointer=source.pointer,
+        )
+        pipelines.extend(parsed.pipelines)
+        findings.extend(parsed.findings)
     return pipelines, findings
 
 
 def compute(
-    raw_pipelines: Sequence[Any],
+    sources: Sequence[PipelineSource],
     loaded: LoadedProfileSet,
     catalog: CatalogInfo | None,
     *,
     context: ComputeContext,
     hints: Mapping[HintTarget, Mapping[str, Sequence[str]]],
 ) -> ComputeOutcome:
-    pipelines, findings = parse_pipelines(raw_pipelines)
+    pipelines, findings = parse_pipelines(sources, context)
     result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints)
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(

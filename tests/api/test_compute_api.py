@@ -105,9 +105,13 @@ def test_hint_narrows_and_its_absence_is_a_finding(
 @pytest.mark.parametrize(
     ("body", "pointer"),
     [
-        ({}, "/pipelines"),
-        ({"pipelines": []}, "/pipelines"),
-        ({"pipelines": [{"name": 3}]}, "/pipelines/0/name"),
+        ({}, ""),
+        ({"pipelines": []}, ""),
+        ({"pipelines": [{"name": 3}]}, "/pipelines/0"),
+        ({"pipelines": [{"name": 3, "stages": [], "roleArn": "r"}]}, "/pipelines/0/name"),
+        ({"sources": [{"body": 'resource "aws_codepipeline" "p" {'}]}, "/sources/0/body"),
+        ({"sources": [{"body": "Resources: [", "format": "cloudformation"}]}, "/sources/0/body"),
+        ({"sources": [{"body": "x", "format": "yaml"}]}, "/sources/0/format"),
         ({"pipelines": [{"name": "p", "roleArn": "r", "stages": {}}]}, "/pipelines/0/stages"),
         (
             {

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from fastapi import APIRouter
 
 from app.api.deps import ServicesDep
-from app.api.problems import PROBLEM_RESPONSES, UnprocessableInputError
+from app.api.problems import PROBLEM_RESPONSES
 from app.api.schemas.common import FindingOut, ProvenanceOut
 from app.api.schemas.compute import (
     ActionHintsIn,
@@ -18,34 +17,19 @@ from app.api.schemas.compute import (
     SizeOut,
     StatementOut,
 )
-from app.engine.compute import ComputeContext, HintTarget
-from app.engine.findings import pointer_join
+from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
 from app.service import compute as compute_service
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
 
-def _pipeline_name(document: dict[str, Any]) -> object:
-    body = document.get("pipeline")
-    return (body if isinstance(body, dict) else document).get("name")
-
-
-def _hint_targets(
-    hints: Sequence[ActionHintsIn], request: ComputeRequest
-) -> dict[HintTarget, dict[str, list[str]]]:
-    names = [_pipeline_name(p) for p in request.pipelines]
+def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, list[str]]]:
+    """Hints keyed by action; a hint that names no pipeline applies to that action in all."""
     out: dict[HintTarget, dict[str, list[str]]] = {}
-    for i, hint in enumerate(hints):
-        pipeline = hint.pipeline
-        if pipeline is None:
-            if len(names) != 1 or not isinstance(names[0], str):
-                raise UnprocessableInputError(
-                    "`pipeline` is required in a hint when the request has several pipelines",
-                    pointer=pointer_join("/hints", i, "pipeline"),
-                )
-            pipeline = names[0]
+    for hint in hints:
         values = {k: [v] if isinstance(v, str) else list(v) for k, v in hint.hints.items()}
-        out.setdefault(HintTarget(pipeline, hint.stage, hint.action), {}).update(values)
+        target = HintTarget(hint.pipeline or ANY_PIPELINE, hint.stage, hint.action)
+        out.setdefault(target, {}).update(values)
     return out
 
 
@@ -53,11 +37,11 @@ def _hint_targets(
 def compute_policy(request: ComputeRequest, services: ServicesDep) -> ComputeResponse:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
     outcome = compute_service.compute(
-        request.pipelines,
+        compute_service.sources_from_request(request.pipelines, request.sources),
         services.profiles.current,
         services.catalog_info,
         context=ComputeContext(**request.context.model_dump()),
-        hints=_hint_targets(request.hints, request),
+        hints=hint_targets(request.hints),
     )
     result = outcome.result
     return ComputeResponse(

@@ -49,6 +49,7 @@ class FindingOut(Schema):
     message: str
     path: str = Field(description="JSON pointer into the request")
     detail: dict[str, Any] = Field(default_factory=dict)
+    line: int | None = Field(default=None, description="line in the source text, when known")
 
     @classmethod
     def of(cls, f: Finding) -> FindingOut:
@@ -58,4 +59,5 @@ class FindingOut(Schema):
             message=f.message,
             path=f.path,
             detail=dict(f.detail),
+            line=f.line,
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
 from app.engine.compute import ComputedStatement, RequiredBy
@@ -32,15 +32,47 @@ class ActionHintsIn(Schema):
     )
 
 
-class ComputeRequest(Schema):
+class PipelineSourceIn(Schema):
+    format: Literal["codepipeline-json", "cloudformation", "terraform"] | None = Field(
+        default=None, description="detected from the text when left out"
+    )
+    body: str = Field(
+        max_length=5_000_000,
+        description="get-pipeline JSON, a CloudFormation template (JSON or YAML, short-form "
+        "tags included) or Terraform HCL with `aws_codepipeline` resources",
+    )
+    parameters: dict[str, str] | None = Field(
+        default=None, description="CloudFormation parameter values (override the defaults)"
+    )
+    variables: dict[str, str] | None = Field(
+        default=None, description="Terraform variable values (override the defaults)"
+    )
+
+
+class PipelinesIn(Schema):
+    """Pipelines as documents and/or source texts; every pipeline found shares the role."""
+
     pipelines: list[dict[str, Any]] = Field(
-        min_length=1,
+        default_factory=list,
         max_length=1000,
         description="`aws codepipeline get-pipeline` outputs (with or without the outer "
-        "`pipeline` key and `metadata`); several pipelines share one service role",
+        "`pipeline` key and `metadata`), or CloudFormation templates as JSON objects",
+    )
+    sources: list[PipelineSourceIn] = Field(
+        default_factory=list, max_length=200, description="pipeline definitions as text"
     )
     context: ComputeContextIn = Field(default_factory=ComputeContextIn)
     hints: list[ActionHintsIn] = Field(default_factory=list, max_length=5000)
+
+    @model_validator(mode="after")
+    def _some_pipeline(self) -> Self:
+        if not self.pipelines and not self.sources:
+            raise ValueError("give at least one entry in `pipelines` or `sources`")
+        return self
+
+
+class ComputeRequest(PipelinesIn):
+    pass
 
 
 class CitationOut(Schema):

@@ -1,0 +1,1406 @@
+"""Read CloudFormation templates: every `AWS::CodePipeline::Pipeline`, its intrinsics resolved.
+
+The template is decoded with cfn-lint's decoder (JSON or YAML with short-form tags; nodes carry
+their line). Intrinsic functions are evaluated where the template (its Parameters, Mappings,
+Conditions and the other resources it declares) and the optional context determine them. What stays
+unknown becomes `*` in that position only, and an UNRESOLVED_TEMPLATE_VALUE finding names it with
+its JSON pointer and line. An `Fn::If` on a condition the template cannot decide keeps every branch
+of a stage or action; elsewhere the branches are merged into one widened value.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from app.engine.errors import PipelineParseError
+from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.pipeline.model import (
+    Action,
+    ActionTypeKey,
+    ArtifactStore,
+    EnvironmentVariable,
+    Pipeline,
+    Stage,
+)
+from app.engine.pipeline.template_values import (
+    UNKNOWN,
+    URL_SUFFIXES,
+    ParsedTemplate,
+    TemplateContext,
+    configuration_strings,
+    dedupe_findings,
+    is_unknown,
+    merge_alternatives,
+    run_order,
+    scalar_text,
+    shape_error,
+    unresolved,
+    widen,
+)
+
+__all__ = ["PIPELINE_RESOURCE_TYPE", "ParsedTemplate", "TemplateContext", "parse_cloudformation"]
+
+PIPELINE_RESOURCE_TYPE = "AWS::CodePipeline::Pipeline"
+
+_MAX_DEPTH = 80  # nesting of template values followed, references included
+_MAX_STEPS = 1_000_000  # template nodes visited while resolving, all pipelines together
+_MAX_BRANCH_CONDITIONS = 4  # undecidable conditions enumerated per stage or action (2**4 forms)
+_SUFFIX_ROOM = 13  # characters CloudFormation appends to a generated name ("-" + 12 random)
+
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:([^}]*)\}\}")
+
+
+def parse_cloudformation(
+    text: str,
+    *,
+    parameters: Mapping[str, str] | None = None,
+    context: TemplateContext | None = None,
+    pointer: str = "",
+) -> ParsedTemplate:
+    """Every `AWS::CodePipeline::Pipeline` of a CloudFormation template, as pipeline models.
+
+    Raises PipelineParseError when the text is not a readable template (the message gives the
+    line) or declares no pipeline.
+    """
+    template = _decode(text, pointer)
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        raise PipelineParseError(
+            f"no {PIPELINE_RESOURCE_TYPE} resource: the template has no `Resources` object",
+            pointer,
+        )
+    logical_ids = [
+        str(lid)
+        for lid, resource in resources.items()
+        if isinstance(resource, Mapping) and resource.get("Type") == PIPELINE_RESOURCE_TYPE
+    ]
+    if not logical_ids:
+        raise PipelineParseError(f"no {PIPELINE_RESOURCE_TYPE} resource in the template", pointer)
+    findings: list[Finding] = []
+    resolver = _Resolver(
+        template, parameters or {}, context or TemplateContext(), pointer, findings
+    )
+    pipelines: list[Pipeline] = []
+    errors: list[PipelineParseError] = []
+    created = [lid for lid in logical_ids if resolver.created(lid) is not False]
+    # When no pipeline is created with these parameters, read them as if they were, rather than
+    # answer nothing: a finding says which Condition was assumed.
+    for logical_id in created or logical_ids:
+        try:
+            pipeline = resolver.pipeline(logical_id, assume_created=not created)
+        except _TooLargeError as exc:
+            raise PipelineParseError(str(exc), pointer) from None
+        except RecursionError:
+            raise PipelineParseError("the template nests too deeply to be read", pointer) from None
+        except PipelineParseError as exc:
+            errors.append(exc)
+            findings.append(
+                shape_error(exc.pointer, f"pipeline `{logical_id}` was not read: {exc.message}")
+            )
+            continue
+        pipelines.append(pipeline)
+    if not pipelines:
+        raise errors[0]
+    return ParsedTemplate(pipelines=pipelines, findings=dedupe_findings(findings))
+
+
+def _decode(text: str, pointer: str) -> Mapping[str, Any]:
+    from cfnlint.decode import decode_str  # noqa: PLC0415 - ~1 s import, only when parsing
+
+    if not text.strip():
+        raise PipelineParseError("the template is empty", pointer)
+    try:
+        template, matches = decode_str(text)
+    except RecursionError:
+        raise PipelineParseError("the template nests too deeply to be read", pointer) from None
+    except Exception as exc:  # the decoder reports most problems as matches; anything else here
+        raise PipelineParseError(f"the template cannot be read: {exc}", pointer) from None
+    if matches:
+        problems = "; ".join(f"line {m.linenumber}: {m.message}" for m in matches[:3])
+        raise PipelineParseError(f"the template cannot be read: {problems}", pointer)
+    if not isinstance(template, Mapping):
+        raise PipelineParseError("a CloudFormation template must be a mapping", pointer)
+    return template
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+class _NoValue:
+    """`AWS::NoValue`: the property or list item is removed."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+_NOVALUE = _NoValue()
+
+
+class _SplitList(list[Any]):
+    """An Fn::Split result: from `uncertain_from` on, items may shift (an unknown part may hold
+    the delimiter), so Fn::Select cannot pick them."""
+
+    def __init__(self, items: list[str], uncertain_from: int) -> None:
+        super().__init__(items)
+        self.uncertain_from = uncertain_from
+
+
+def _line(node: Any, fallback: int | None) -> int | None:
+    mark = getattr(node, "start_mark", None)
+    line = getattr(mark, "line", None)
+    return line + 1 if isinstance(line, int) else fallback
+
+
+def _intrinsic(node: Any, *, conditions: bool = False) -> tuple[str, Any] | None:
+    if isinstance(node, Mapping) and len(node) == 1:
+        key = next(iter(node))
+        if isinstance(key, str) and (
+            key == "Ref" or key.startswith("Fn::") or (conditions and key == "Condition")
+        ):
+            return str(key), node[key]
+    return None
+
+
+def _camel(key: str) -> str:
+    return key[:1].lower() + key[1:]
+
+
+def _api_shape(value: Any) -> Any:
+    """Template property names to the API's camelCase; provider configuration keys unchanged."""
+    if isinstance(value, Mapping):
+        return {
+            _camel(str(k)): (widen(v) if str(k) == "Configuration" else _api_shape(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_api_shape(v) for v in value]
+    return widen(value)
+
+
+# -- resource values ------------------------------------------------------------------------------
+
+# Types whose generated physical name is `<stack name>-<logical id>-<random>` (lower case for
+# buckets), with the name's length limit: a pattern is given only when nothing was truncated.
+_GENERATED_NAMES: Mapping[str, tuple[int, bool]] = {
+    "AWS::S3::Bucket": (63, True),
+    "AWS::IAM::Role": (64, False),
+    "AWS::Lambda::Function": (64, False),
+    "AWS::SNS::Topic": (256, False),
+}
+
+
+class _ResourceView:
+    """One resource seen from a reference to it: its properties, names and ARNs."""
+
+    def __init__(
+        self,
+        resolver: _Resolver,
+        logical_id: str,
+        rtype: str,
+        at: str,
+        line: int | None,
+        depth: int,
+    ) -> None:
+        self.r = resolver
+        self.logical_id = logical_id
+        self.rtype = rtype
+        self.at = at
+        self.line = line
+        self.depth = depth
+
+    def prop(self, key: str) -> Any:
+        return self.r.resource_property(self.logical_id, key, self.at, self.line, self.depth)
+
+    def text(self, key: str) -> str | None:
+        value = self.prop(key)
+        if value is None:
+            return None
+        return scalar_text(value) or UNKNOWN
+
+    def name(self, key: str) -> str:
+        value = self.text(key)
+        if value is not None:
+            return value
+        rule = _GENERATED_NAMES.get(self.rtype)
+        stack = self.r.context.stack_name
+        if rule and stack:
+            limit, lower = rule
+            prefix = f"{stack}-{self.logical_id}-"
+            if len(prefix) + _SUFFIX_ROOM <= limit:
+                prefix = prefix.lower() if lower else prefix
+                self.r.note(
+                    self.at,
+                    self.line,
+                    f"`{self.logical_id}` has no {key}; CloudFormation names it "
+                    f"`{prefix}` followed by a random suffix",
+                    reference=self.logical_id,
+                )
+                return prefix + UNKNOWN
+        self.r.note(
+            self.at,
+            self.line,
+            f"`{self.logical_id}` has no {key}; the name CloudFormation generates for it "
+            "is not known from the template",
+            reference=self.logical_id,
+        )
+        return UNKNOWN
+
+    def pseudo(self, name: str) -> str:
+        value = self.r.pseudo(name, self.at, self.line)
+        return value if isinstance(value, str) else UNKNOWN
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.pseudo("AWS::Region") if regional else ""
+        account = self.pseudo("AWS::AccountId")
+        return f"arn:{self.r.partition}:{service}:{region}:{account}:{resource}"
+
+    def unknown_id(self, what: str) -> str:
+        self.r.note(
+            self.at,
+            self.line,
+            f"the {what} of `{self.logical_id}` is assigned at creation",
+            reference=self.logical_id,
+        )
+        return UNKNOWN
+
+
+def _s3_bucket(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("BucketName")
+    if attr is None:
+        return name
+    if attr == "Arn":
+        return f"arn:{v.r.partition}:s3:::{name}"
+    if attr == "DomainName":
+        return f"{name}.s3.{v.pseudo('AWS::URLSuffix')}"
+    return None
+
+
+def _iam_role(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("RoleName")
+    if attr is None:
+        return name
+    if attr == "Arn":
+        path = v.text("Path") or "/"
+        return v.arn("iam", f"role{path}{name}", regional=False)
+    return None
+
+
+def _iam_managed_policy(v: _ResourceView, attr: str | None) -> str | None:
+    if attr in (None, "PolicyArn"):
+        path = v.text("Path") or "/"
+        return v.arn("iam", f"policy{path}{v.name('ManagedPolicyName')}", regional=False)
+    return None
+
+
+def _codebuild_project(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("Name")
+    if attr is None:
+        return name
+    if attr == "Arn":
+        return v.arn("codebuild", f"project/{name}")
+    return None
+
+
+def _sns_topic(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("TopicName")
+    if attr in (None, "TopicArn"):
+        return v.arn("sns", name)
+    if attr == "TopicName":
+        return name
+    return None
+
+
+def _kms_key(v: _ResourceView, attr: str | None) -> str | None:
+    if attr in (None, "KeyId"):
+        return v.unknown_id("key ID")
+    if attr == "Arn":
+        return v.arn("kms", f"key/{v.unknown_id('key ID')}")
+    return None
+
+
+def _kms_alias(v: _ResourceView, attr: str | None) -> str | None:
+    return v.name("AliasName") if attr is None else None
+
+
+def _lambda_function(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("FunctionName")
+    if attr is None:
+        return name
+    if attr == "Arn":
+        return v.arn("lambda", f"function:{name}")
+    return None
+
+
+def _state_machine(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("StateMachineName")
+    if attr in (None, "Arn"):
+        return v.arn("states", f"stateMachine:{name}")
+    if attr == "Name":
+        return name
+    return None
+
+
+def _ecs_cluster(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("ClusterName")
+    if attr is None:
+        return name
+    if attr == "Arn":
+        return v.arn("ecs", f"cluster/{name}")
+    return None
+
+
+def _ecs_service(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("ServiceName")
+    if attr == "Name":
+        return name
+    if attr in (None, "ServiceArn"):
+        cluster = v.text("Cluster") or "default"
+        cluster = cluster.rsplit("/", 1)[-1] if cluster.startswith("arn:") else cluster
+        return v.arn("ecs", f"service/{cluster}/{name}")
+    return None
+
+
+def _ecr_repository(v: _ResourceView, attr: str | None) -> str | None:
+    name = v.name("RepositoryName")
+    if attr is None:
+        return name
+    if attr == "Arn":
+        return v.arn("ecr", f"repository/{name}")
+    if attr == "RepositoryUri":
+        account, region = v.pseudo("AWS::AccountId"), v.pseudo("AWS::Region")
+        return f"{account}.dkr.ecr.{region}.{v.pseudo('AWS::URLSuffix')}/{name}"
+    return None
+
+
+def _codecommit_repository(v: _ResourceView, attr: str | None) -> str | None:
+    if attr is None:
+        return v.unknown_id("repository ID (what `Ref` returns; `Fn::GetAtt Name` gives the name)")
+    name = v.name("RepositoryName")
+    if attr == "Name":
+        return name
+    if attr == "Arn":
+        return v.arn("codecommit", name)
+    return None
+
+
+def _connection(service: str) -> Callable[[_ResourceView, str | None], str | None]:
+    def value(v: _ResourceView, attr: str | None) -> str | None:
+        if attr in (None, "ConnectionArn"):
+            return v.arn(service, f"connection/{v.unknown_id('connection ID')}")
+        return None
+
+    return value
+
+
+def _named(key: str) -> Callable[[_ResourceView, str | None], str | None]:
+    def value(v: _ResourceView, attr: str | None) -> str | None:
+        return v.name(key) if attr is None else None
+
+    return value
+
+
+def _secret(v: _ResourceView, attr: str | None) -> str | None:
+    if attr is None:
+        name = v.name("Name")
+        return v.arn("secretsmanager", f"secret:{name}-{v.unknown_id('secret ARN suffix')}")
+    return None
+
+
+def _pipeline(v: _ResourceView, attr: str | None) -> str | None:
+    return v.text("Name") or v.logical_id if attr is None else None
+
+
+_RESOURCE_VALUES: Mapping[str, Callable[[_ResourceView, str | None], str | None]] = {
+    "AWS::S3::Bucket": _s3_bucket,
+    "AWS::IAM::Role": _iam_role,
+    "AWS::IAM::ManagedPolicy": _iam_managed_policy,
+    "AWS::CodeBuild::Project": _codebuild_project,
+    "AWS::SNS::Topic": _sns_topic,
+    "AWS::KMS::Key": _kms_key,
+    "AWS::KMS::Alias": _kms_alias,
+    "AWS::Lambda::Function": _lambda_function,
+    "AWS::StepFunctions::StateMachine": _state_machine,
+    "AWS::ECS::Cluster": _ecs_cluster,
+    "AWS::ECS::Service": _ecs_service,
+    "AWS::ECR::Repository": _ecr_repository,
+    "AWS::CodeCommit::Repository": _codecommit_repository,
+    "AWS::CodeDeploy::Application": _named("ApplicationName"),
+    "AWS::CodeDeploy::DeploymentGroup": _named("DeploymentGroupName"),
+    "AWS::ElasticBeanstalk::Application": _named("ApplicationName"),
+    "AWS::ElasticBeanstalk::Environment": _named("EnvironmentName"),
+    "AWS::SSM::Parameter": _named("Name"),
+    "AWS::CodeStarConnections::Connection": _connection("codestar-connections"),
+    "AWS::CodeConnections::Connection": _connection("codeconnections"),
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::CodePipeline::Pipeline": _pipeline,
+}
+
+
+# -- the resolver ---------------------------------------------------------------------------------
+
+_MODELLED_PIPELINE = frozenset(
+    {"Name", "RoleArn", "Stages", "ArtifactStore", "ArtifactStores", "PipelineType", "Variables"}
+)
+_MODELLED_STAGE = frozenset({"Name", "Actions"})
+_MODELLED_ACTION = frozenset(
+    {
+        "Name",
+        "ActionTypeId",
+        "Configuration",
+        "RunOrder",
+        "InputArtifacts",
+        "OutputArtifacts",
+        "RoleArn",
+        "Region",
+        "Namespace",
+        "EnvironmentVariables",
+    }
+)
+
+
+class _Resolver:
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        overrides: Mapping[str, str],
+        context: TemplateContext,
+        base: str,
+        findings: list[Finding],
+    ) -> None:
+        self.base = base
+        self.findings = findings
+        self.context = context
+        self.partition = context.effective_partition
+        self.overrides = overrides
+        self.parameters = self._section(template, "Parameters")
+        self.conditions = self._section(template, "Conditions")
+        self.mappings = self._section(template, "Mappings")
+        self.resources = self._section(template, "Resources")
+        self.assumed: dict[str, bool] = {}
+        self.quiet = 0
+        self.steps = 0
+        self._evaluating: set[str] = set()
+        self._in_progress: set[tuple[str, str]] = set()
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    @staticmethod
+    def _section(template: Mapping[str, Any], key: str) -> dict[str, Any]:
+        value = template.get(key)
+        return {str(k): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+    def note(self, at: str, line: int | None, message: str, **detail: Any) -> None:
+        if not self.quiet:
+            self.findings.append(unresolved(at, message + "; `*` stands in for it", line, **detail))
+
+    def _tick(self, depth: int) -> None:
+        self.steps += 1
+        if self.steps > _MAX_STEPS:
+            raise _TooLargeError(
+                "the template is too large to resolve (its values expand too much)"
+            )
+        if depth > _MAX_DEPTH:
+            raise RecursionError
+
+    @contextmanager
+    def assuming(self, extra: Mapping[str, bool]) -> Iterator[None]:
+        saved = self.assumed
+        self.assumed = {**saved, **extra}
+        try:
+            yield
+        finally:
+            self.assumed = saved
+
+    @contextmanager
+    def silenced(self) -> Iterator[None]:
+        self.quiet += 1
+        try:
+            yield
+        finally:
+            self.quiet -= 1
+
+    # -- values -----------------------------------------------------------------------------------
+
+    def resolve(self, node: Any, at: str, line: int | None, depth: int = 0) -> Any:
+        """The value a template node stands for: plain data with UNKNOWN parts, or _NOVALUE."""
+        self._tick(depth)
+        line = _line(node, line)
+        intrinsic = _intrinsic(node)
+        if intrinsic is not None:
+            return self._evaluate(intrinsic[0], intrinsic[1], at, line, depth)
+        if isinstance(node, Mapping):
+            out: dict[str, Any] = {}
+            for key, child in node.items():
+                value = self.resolve(child, pointer_join(at, str(key)), line, depth + 1)
+                if value is not _NOVALUE:
+                    out[str(key)] = value
+            return out
+        if isinstance(node, list):
+            items: list[Any] = []
+            for i, child in enumerate(node):
+                items.extend(self.resolve_items(child, pointer_join(at, i), line, depth + 1))
+            return items
+        if isinstance(node, str):
+            return self._dynamic_references(str(node), at, line)
+        return node
+
+    def resolve_items(self, node: Any, at: str, line: int | None, depth: int) -> list[Any]:
+        """A list item: none (AWS::NoValue), one, or both branches of an undecidable Fn::If."""
+        line = _line(node, line)
+        intrinsic = _intrinsic(node)
+        if intrinsic and intrinsic[0] == "Fn::If" and _is_if(intrinsic[1]):
+            args = intrinsic[1]
+            decided = self.condition(args[0], line)
+            if decided is None:
+                self.note(
+                    at,
+                    line,
+                    f"condition `{_text(args[0])}` cannot be evaluated from the template; "
+                    "the list keeps the items of both branches",
+                    condition=_text(args[0]),
+                )
+                return [
+                    *self.resolve_items(args[1], pointer_join(at, "Fn::If", 1), line, depth + 1),
+                    *self.resolve_items(args[2], pointer_join(at, "Fn::If", 2), line, depth + 1),
+                ]
+            branch = 1 if decided else 2
+            return self.resolve_items(args[branch], pointer_join(at, "Fn::If", branch), line, depth)
+        value = self.resolve(node, at, line, depth)
+        return [] if value is _NOVALUE else [value]
+
+    def _dynamic_references(self, text: str, at: str, line: int | None) -> str:
+        if "{{resolve:" not in text:
+            return text
+
+        def replace(match: re.Match[str]) -> str:
+            self.note(
+                at,
+                line,
+                f"dynamic reference `{{{{resolve:{match.group(1)}}}}}` is resolved at deployment",
+                reference=match.group(0),
+            )
+            return UNKNOWN
+
+        return _DYNAMIC_REFERENCE.sub(replace, text)
+
+    def _evaluate(self, name: str, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        inner = pointer_join(at, name)
+        if name == "Ref":
+            return self.ref(arg, at, line, depth)
+        if name == "Fn::GetAtt":
+            return self.get_att(arg, at, line, depth)
+        if name == "Fn::Sub":
+            return self._sub(arg, at, line, depth)
+        if name == "Fn::If":
+            return self._if(arg, at, line, depth)
+        if name == "Fn::Join":
+            return self._join(arg, at, line, depth)
+        if name == "Fn::Select":
+            return self._select(arg, at, line, depth)
+        if name == "Fn::Split":
+            return self._split(arg, at, line, depth)
+        if name == "Fn::FindInMap":
+            return self._find_in_map(arg, at, line, depth)
+        if name == "Fn::ImportValue":
+            with self.silenced():
+                export = widen(self.resolve(arg, inner, line, depth + 1))
+            self.note(
+                at,
+                line,
+                f"`Fn::ImportValue` of `{export}` is exported by another stack",
+                reference=f"Fn::ImportValue:{export}",
+            )
+            return UNKNOWN
+        if name == "Fn::Base64":
+            value = self.resolve(arg, inner, line, depth + 1)
+            if isinstance(value, str) and not is_unknown(value):
+                return base64.b64encode(value.encode()).decode()
+            self.note(at, line, "`Fn::Base64` of a value not known from the template")
+            return UNKNOWN
+        if name == "Fn::Length":
+            value = self.resolve(arg, inner, line, depth + 1)
+            if isinstance(value, list) and not isinstance(value, _SplitList):
+                return len(value)
+            self.note(at, line, "`Fn::Length` of a list not known from the template")
+            return UNKNOWN
+        if name == "Fn::ToJsonString":
+            value = self.resolve(arg, inner, line, depth + 1)
+            return json.dumps(value, separators=(",", ":")).replace("\\u0000", UNKNOWN)
+        if name in ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or"):
+            decided = self._truth({name: arg}, at, line, depth)
+            return UNKNOWN if decided is None else ("true" if decided else "false")
+        self.note(at, line, f"`{name}` is evaluated at deployment", reference=name)
+        return UNKNOWN
+
+    def _malformed(self, name: str, at: str, line: int | None) -> str:
+        self.note(at, line, f"this `{name}` does not have the documented arguments")
+        return UNKNOWN
+
+    def ref(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if not isinstance(arg, str):
+            arg = self.resolve(arg, pointer_join(at, "Ref"), line, depth + 1)
+            if not isinstance(arg, str) or is_unknown(arg):
+                return self._malformed("Ref", at, line)
+        target = str(arg)
+        if target == "AWS::NoValue":
+            return _NOVALUE
+        if target.startswith("AWS::"):
+            return self.pseudo(target, at, line)
+        if target in self.parameters:
+            return self._parameter(target, at, line)
+        if target in self.resources:
+            return self._resource_value(target, None, at, line, depth)
+        self.note(at, line, f"`Ref` to `{target}`, which the template does not declare")
+        return UNKNOWN
+
+    def pseudo(self, name: str, at: str, line: int | None) -> Any:
+        ctx = self.context
+        known: Mapping[str, str | None] = {
+            "AWS::AccountId": ctx.account,
+            "AWS::Region": ctx.region,
+            "AWS::Partition": self.partition,
+            "AWS::StackName": ctx.stack_name,
+            "AWS::URLSuffix": URL_SUFFIXES.get(self.partition),
+        }
+        value = known.get(name)
+        if value:
+            return value
+        if name == "AWS::StackId":
+            region = self.pseudo("AWS::Region", at, line)
+            account = self.pseudo("AWS::AccountId", at, line)
+            stack = self.pseudo("AWS::StackName", at, line)
+            self.note(at, line, "the stack ID's unique part is assigned at creation")
+            return f"arn:{self.partition}:cloudformation:{region}:{account}:stack/{stack}/{UNKNOWN}"
+        what = {
+            "AWS::AccountId": "the account (give it in the context)",
+            "AWS::Region": "the Region (give it in the context)",
+            "AWS::StackName": "the stack name (give it in the context)",
+        }.get(name, f"`{name}`")
+        self.note(at, line, f"{what} is not known", reference=name)
+        return UNKNOWN
+
+    def _parameter(self, name: str, at: str, line: int | None) -> Any:
+        spec = self.parameters[name]
+        spec = spec if isinstance(spec, Mapping) else {}
+        kind = scalar_text(spec.get("Type")) or "String"
+        if name in self.overrides:
+            raw: Any = self.overrides[name]
+        elif kind.startswith("AWS::SSM::Parameter::Value<"):
+            self.note(
+                at,
+                line,
+                f"parameter `{name}` is read from SSM Parameter Store at deployment",
+                reference=name,
+            )
+            return UNKNOWN
+        elif "Default" in spec:
+            raw = spec["Default"]
+        else:
+            self.note(
+                at,
+                line,
+                f"parameter `{name}` has no Default and no value was given",
+                reference=name,
+            )
+            return UNKNOWN
+        if kind == "CommaDelimitedList" or kind.startswith("List<"):
+            if isinstance(raw, list):
+                return [scalar_text(item) or "" for item in raw]
+            return [part.strip() for part in (scalar_text(raw) or "").split(",")]
+        text = scalar_text(raw)
+        if text is None:
+            self.note(at, line, f"parameter `{name}` has a value that is not a string")
+            return UNKNOWN
+        return text
+
+    def get_att(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if isinstance(arg, str):
+            logical_id, _, attribute = str(arg).partition(".")
+        elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
+            logical_id = str(arg[0])
+            attr_value = self.resolve(arg[1], pointer_join(at, "Fn::GetAtt", 1), line, depth + 1)
+            attribute = attr_value if isinstance(attr_value, str) else UNKNOWN
+        else:
+            return self._malformed("Fn::GetAtt", at, line)
+        if logical_id not in self.resources or not attribute or is_unknown(attribute):
+            self.note(at, line, f"`Fn::GetAtt {logical_id}.{widen(attribute)}` is not known")
+            return UNKNOWN
+        return self._resource_value(logical_id, str(attribute), at, line, depth)
+
+    def _resource_value(
+        self, logical_id: str, attribute: str | None, at: str, line: int | None, depth: int
+    ) -> Any:
+        resource = self.resources[logical_id]
+        rtype = scalar_text(resource.get("Type")) if isinstance(resource, Mapping) else None
+        handler = _RESOURCE_VALUES.get(rtype or "")
+        if handler is not None:
+            value = handler(
+                _ResourceView(self, logical_id, rtype or "", at, line, depth), attribute
+            )
+            if value is not None:
+                return value
+        what = f"`Ref` to `{logical_id}`" if attribute is None else f"`{logical_id}.{attribute}`"
+        self.note(
+            at,
+            line,
+            f"{what} ({rtype or 'no type'}) is not determined by the template",
+            reference=logical_id if attribute is None else f"{logical_id}.{attribute}",
+        )
+        return UNKNOWN
+
+    def resource_property(
+        self, logical_id: str, key: str, at: str, line: int | None, depth: int
+    ) -> Any:
+        """A property of another resource, resolved where it is declared; None when absent."""
+        resource = self.resources.get(logical_id)
+        props = resource.get("Properties") if isinstance(resource, Mapping) else None
+        if not isinstance(props, Mapping) or key not in props:
+            return None
+        memo_key = (logical_id, key, self.quiet > 0, tuple(sorted(self.assumed.items())))
+        if memo_key not in self._memo:
+            guard = (logical_id, key)
+            if guard in self._in_progress:
+                self.note(at, line, f"`{logical_id}.{key}` refers back to itself")
+                return UNKNOWN
+            self._in_progress.add(guard)
+            saved, self.findings = self.findings, []
+            try:
+                where = pointer_join(self.base, "Resources", logical_id, "Properties", key)
+                value = self.resolve(props[key], where, _line(props[key], line), depth + 1)
+            finally:
+                self._in_progress.discard(guard)
+                captured, self.findings = self.findings, saved
+            self._memo[memo_key] = (None if value is _NOVALUE else value, captured)
+        value, captured = self._memo[memo_key]
+        # What is unknown in the property is reported where the pipeline uses it.
+        for finding in captured if not self.quiet else []:
+            self.findings.append(
+                unresolved(
+                    at,
+                    f"{finding.message} (through `{logical_id}` {key}, {finding.path}"
+                    f"{f' line {finding.line}' if finding.line else ''})",
+                    line,
+                    **{**finding.detail, "source": finding.path, "sourceLine": finding.line},
+                )
+            )
+        return value
+
+    def _sub(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if isinstance(arg, str):
+            text, variables = str(arg), {}
+        elif (
+            isinstance(arg, list)
+            and len(arg) == 2
+            and isinstance(arg[0], str)
+            and isinstance(arg[1], Mapping)
+        ):
+            text, variables = str(arg[0]), {str(k): v for k, v in arg[1].items()}
+        else:
+            return self._malformed("Fn::Sub", at, line)
+        parts: list[str] = []
+        position = 0
+        for match in _SUB_VARIABLE.finditer(text):
+            parts.append(text[position : match.start()])
+            position = match.end()
+            inner = match.group(1)
+            if inner.startswith("!"):
+                parts.append("${" + inner[1:] + "}")
+                continue
+            name = inner.strip()
+            if name in variables:
+                where = pointer_join(at, "Fn::Sub", 1, name)
+                value = self.resolve(variables[name], where, line, depth + 1)
+            elif "." in name:
+                value = self.get_att(name, at, line, depth)
+            else:
+                value = self.ref(name, at, line, depth)
+            piece = scalar_text(value)
+            if piece is None:
+                if not is_unknown(value):
+                    self.note(at, line, f"`${{{name}}}` in `Fn::Sub` is not a string")
+                piece = UNKNOWN
+            parts.append(piece)
+        parts.append(text[position:])
+        return self._dynamic_references("".join(parts), at, line)
+
+    def _if(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if not _is_if(arg):
+            return self._malformed("Fn::If", at, line)
+        decided = self.condition(arg[0], line)
+        if decided is not None:
+            branch = 1 if decided else 2
+            return self.resolve(arg[branch], pointer_join(at, "Fn::If", branch), line, depth + 1)
+        self.note(
+            at,
+            line,
+            f"condition `{_text(arg[0])}` cannot be evaluated from the template; "
+            "the value covers both branches",
+            condition=_text(arg[0]),
+        )
+        first = self.resolve(arg[1], pointer_join(at, "Fn::If", 1), line, depth + 1)
+        second = self.resolve(arg[2], pointer_join(at, "Fn::If", 2), line, depth + 1)
+        if first is _NOVALUE:
+            return second
+        if second is _NOVALUE:
+            return first
+        return merge_alternatives(first, second)
+
+    def _join(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return self._malformed("Fn::Join", at, line)
+        delimiter = self.resolve(arg[0], pointer_join(at, "Fn::Join", 0), line, depth + 1)
+        items = self.resolve(arg[1], pointer_join(at, "Fn::Join", 1), line, depth + 1)
+        if not isinstance(delimiter, str):
+            return self._malformed("Fn::Join", at, line)
+        if isinstance(items, str):
+            return UNKNOWN if is_unknown(items) else items
+        if not isinstance(items, list):
+            return self._malformed("Fn::Join", at, line)
+        texts = []
+        for item in items:
+            text = scalar_text(item)
+            if text is None:
+                self.note(at, line, "an item of `Fn::Join` is not a string")
+                text = UNKNOWN
+            texts.append(text)
+        return delimiter.join(texts)
+
+    def _select(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return self._malformed("Fn::Select", at, line)
+        index = scalar_text(self.resolve(arg[0], pointer_join(at, "Fn::Select", 0), line, depth))
+        items = self.resolve(arg[1], pointer_join(at, "Fn::Select", 1), line, depth + 1)
+        if index is None or not index.strip().isdigit() or not isinstance(items, list):
+            if not is_unknown(items) and not is_unknown(index):
+                return self._malformed("Fn::Select", at, line)
+            return UNKNOWN
+        position = int(index)
+        if isinstance(items, _SplitList) and position >= items.uncertain_from:
+            self.note(at, line, "`Fn::Select` picks from a split of a value not known in full")
+            return UNKNOWN
+        if position >= len(items):
+            self.note(at, line, f"`Fn::Select` index {position} is past the end of its list")
+            return UNKNOWN
+        return items[position]
+
+    def _split(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return self._malformed("Fn::Split", at, line)
+        delimiter = self.resolve(arg[0], pointer_join(at, "Fn::Split", 0), line, depth + 1)
+        source = self.resolve(arg[1], pointer_join(at, "Fn::Split", 1), line, depth + 1)
+        if not isinstance(delimiter, str) or not delimiter or not isinstance(source, str):
+            return self._malformed("Fn::Split", at, line)
+        pieces = source.split(delimiter)
+        uncertain = next((i for i, p in enumerate(pieces) if UNKNOWN in p), len(pieces))
+        return _SplitList(pieces, uncertain)
+
+    def _find_in_map(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
+        if not (isinstance(arg, list) and len(arg) in (3, 4)):
+            return self._malformed("Fn::FindInMap", at, line)
+        keys = [
+            scalar_text(self.resolve(arg[i], pointer_join(at, "Fn::FindInMap", i), line, depth))
+            for i in range(3)
+        ]
+        default: Any = None
+        if len(arg) == 4 and isinstance(arg[3], Mapping) and "DefaultValue" in arg[3]:
+            default = arg[3]["DefaultValue"]
+        map_name, top, second = keys
+        mapping = self.mappings.get(map_name or "")
+        if not isinstance(mapping, Mapping) or map_name is None or is_unknown(map_name):
+            return self._malformed("Fn::FindInMap", at, line)
+        top_known = top is not None and not is_unknown(top)
+        second_known = second is not None and not is_unknown(second)
+        tops = [top] if top is not None and top_known else [str(k) for k in mapping]
+        found: list[tuple[Any, str]] = []
+        for top_key in tops:
+            level = mapping.get(top_key)
+            if not isinstance(level, Mapping):
+                continue
+            seconds = [second] if second is not None and second_known else [str(k) for k in level]
+            for second_key in seconds:
+                if second_key in level:
+                    where = pointer_join(self.base, "Mappings", map_name, top_key, second_key)
+                    found.append((level[second_key], where))
+        if not found:
+            if default is not None:
+                return self.resolve(default, pointer_join(at, "Fn::FindInMap", 3), line, depth)
+            self.note(at, line, f"`Fn::FindInMap` finds no entry in `{map_name}`")
+            return UNKNOWN
+        values = [self.resolve(node, where, _line(node, line), depth + 1) for node, where in found]
+        if not (top_known and second_known):
+            self.note(at, line, f"a key of `Fn::FindInMap` into `{map_name}` is not known")
+        merged = values[0]
+        for value in values[1:]:
+            merged = merge_alternatives(merged, value)
+        return merged
+
+    # -- conditions -------------------------------------------------------------------------------
+
+    def condition(self, name_node: Any, line: int | None = None) -> bool | None:
+        """A named condition's truth: True, False, or None when the template cannot decide it."""
+        if not isinstance(name_node, str):
+            return None
+        name = str(name_node)
+        if name in self.assumed:
+            return self.assumed[name]
+        definition = self.conditions.get(name)
+        if definition is None or name in self._evaluating:
+            return None
+        memo_key = ("condition", name, tuple(sorted(self.assumed.items())))
+        if memo_key in self._memo:
+            result: bool | None = self._memo[memo_key]
+            return result
+        self._evaluating.add(name)
+        try:
+            with self.silenced():
+                where = pointer_join(self.base, "Conditions", name)
+                result = self._truth(definition, where, _line(definition, line), 0)
+        finally:
+            self._evaluating.discard(name)
+        self._memo[memo_key] = result
+        return result
+
+    def _truth(self, node: Any, at: str, line: int | None, depth: int) -> bool | None:
+        self._tick(depth)
+        if isinstance(node, bool):
+            return node
+        if isinstance(node, str) and node.lower() in ("true", "false"):
+            return node.lower() == "true"
+        intrinsic = _intrinsic(node, conditions=True)
+        if intrinsic is None:
+            return None
+        name, arg = intrinsic
+        inner = pointer_join(at, name)
+        if name == "Condition":
+            return self.condition(arg, line)
+        if name == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+            first = self.resolve(arg[0], pointer_join(inner, 0), line, depth + 1)
+            second = self.resolve(arg[1], pointer_join(inner, 1), line, depth + 1)
+            return _equals(first, second)
+        if name == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
+            value = self._truth(arg[0], pointer_join(inner, 0), line, depth + 1)
+            return None if value is None else not value
+        if name in ("Fn::And", "Fn::Or") and isinstance(arg, list):
+            values = [
+                self._truth(item, pointer_join(inner, i), line, depth + 1)
+                for i, item in enumerate(arg)
+            ]
+            decisive = name == "Fn::Or"  # the value that settles the whole expression
+            if decisive in values:
+                return decisive
+            return None if None in values else not decisive
+        return None
+
+    def open_conditions(self, node: Any, skip_key: str | None, depth: int = 0) -> list[str]:
+        """Names of the undecidable conditions of the Fn::If nodes inside `node`."""
+        self._tick(depth)
+        names: list[str] = []
+        intrinsic = _intrinsic(node)
+        if intrinsic and intrinsic[0] == "Fn::If" and _is_if(intrinsic[1]):
+            name = intrinsic[1][0]
+            if self.condition(name, None) is None:
+                names.append(str(name))
+        if isinstance(node, Mapping):
+            children = [v for k, v in node.items() if k != skip_key]
+        elif isinstance(node, list):
+            children = list(node)
+        else:
+            children = []
+        for child in children:
+            for name in self.open_conditions(child, skip_key, depth + 1):
+                if name not in names:
+                    names.append(name)
+        return names
+
+    def forms(self, node: Any, skip_key: str | None) -> tuple[list[str], list[dict[str, bool]]]:
+        """Truth assignments to enumerate for a stage or action (one, when all is decided)."""
+        names = self.open_conditions(node, skip_key)[:_MAX_BRANCH_CONDITIONS]
+        assignments = [
+            dict(zip(names, bits, strict=True))
+            for bits in itertools.product((True, False), repeat=len(names))
+        ]
+        return names, assignments
+
+    def select(self, node: Any, at: str, line: int | None) -> tuple[Any, str, int | None] | None:
+        """Follow decided Fn::If nodes to the template node they choose; None for AWS::NoValue."""
+        for _ in range(_MAX_DEPTH):
+            line = _line(node, line)
+            intrinsic = _intrinsic(node)
+            if intrinsic is None:
+                return node, at, line
+            name, arg = intrinsic
+            if name == "Ref" and arg == "AWS::NoValue":
+                return None
+            if name != "Fn::If" or not _is_if(arg):
+                return node, at, line
+            decided = self.condition(arg[0], line)
+            if decided is None:
+                return node, at, line
+            branch = 1 if decided else 2
+            node, at = arg[branch], pointer_join(at, "Fn::If", branch)
+        raise RecursionError
+
+    # -- the pipeline -----------------------------------------------------------------------------
+
+    def created(self, logical_id: str) -> bool | None:
+        """Whether a resource is created: its Condition's truth (True without one)."""
+        resource = self.resources[logical_id]
+        condition = resource.get("Condition") if isinstance(resource, Mapping) else None
+        if condition is None:
+            return True
+        decided = self.condition(condition, None)
+        if decided is False:
+            self.findings.append(
+                Finding(
+                    code="PIPELINE_NOT_CREATED",
+                    finding_type=FindingType.WARNING,
+                    message=f"`{logical_id}` is not created: its Condition `{_text(condition)}` "
+                    "is false with these parameters",
+                    path=pointer_join(self.base, "Resources", logical_id, "Condition"),
+                    line=_line(condition, _line(resource, None)),
+                )
+            )
+        return decided
+
+    def pipeline(self, logical_id: str, *, assume_created: bool = False) -> Pipeline:
+        resource = self.resources[logical_id]
+        where = pointer_join(self.base, "Resources", logical_id)
+        line = _line(resource, None)
+        extras: dict[str, Any] = {"logicalId": logical_id}
+        condition = resource.get("Condition")
+        if condition is not None:
+            extras["condition"] = _text(condition)
+            if assume_created or self.condition(condition, line) is None:
+                self.findings.append(
+                    unresolved(
+                        pointer_join(where, "Condition"),
+                        f"`{logical_id}` is created only when condition `{_text(condition)}` "
+                        "holds; it is read as if it held",
+                        _line(condition, line),
+                        condition=_text(condition),
+                    )
+                )
+                if isinstance(condition, str):
+                    with self.assuming({str(condition): True}):
+                        return self._pipeline(logical_id, resource, where, line, extras)
+        return self._pipeline(logical_id, resource, where, line, extras)
+
+    def _pipeline(
+        self,
+        logical_id: str,
+        resource: Mapping[str, Any],
+        where: str,
+        line: int | None,
+        extras: dict[str, Any],
+    ) -> Pipeline:
+        props_at = pointer_join(where, "Properties")
+        props = resource.get("Properties")
+        if not isinstance(props, Mapping):
+            raise PipelineParseError("`Properties` must be an object", props_at)
+        props_line = _line(props, line)
+
+        def value(key: str) -> Any:
+            if key not in props:
+                return None
+            resolved = self.resolve(props[key], pointer_join(props_at, key), props_line)
+            return None if resolved is _NOVALUE else resolved
+
+        name = _optional_text(value("Name")) or logical_id
+        role_at = pointer_join(props_at, "RoleArn")
+        if "RoleArn" not in props:
+            raise PipelineParseError("`RoleArn` is required", role_at)
+        role_arn = _optional_text(value("RoleArn"))
+        if role_arn is None:
+            self.note(
+                role_at, _line(props["RoleArn"], props_line), "`RoleArn` resolves to no value"
+            )
+            role_arn = "*"
+        stages = self._stages(props.get("Stages"), pointer_join(props_at, "Stages"), props_line)
+        stores = self._artifact_stores(value, props_at, props_line)
+        variables: dict[str, str | None] = {}
+        for i, var in enumerate(value("Variables") or []):
+            var_name = _optional_text(var.get("Name")) if isinstance(var, Mapping) else None
+            if var_name is None:
+                self.findings.append(
+                    shape_error(
+                        pointer_join(props_at, "Variables", i),
+                        "this variable is not an object with a Name and was ignored",
+                        props_line,
+                    )
+                )
+                continue
+            variables[var_name] = _optional_text(var.get("DefaultValue"))
+        for key in props:
+            if str(key) not in _MODELLED_PIPELINE:
+                resolved = value(str(key))
+                if resolved is not None:
+                    extras[_camel(str(key))] = _api_shape(resolved)
+        return Pipeline(
+            name=name,
+            role_arn=role_arn,
+            stages=tuple(stages),
+            artifact_stores=tuple(stores),
+            pointer=props_at,
+            pipeline_type=_optional_text(value("PipelineType")),
+            variables=variables,
+            extras=extras,
+        )
+
+    def _artifact_stores(
+        self, value: Callable[[str], Any], props_at: str, line: int | None
+    ) -> list[ArtifactStore]:
+        stores: list[ArtifactStore] = []
+        single = value("ArtifactStore")
+        if single is not None:
+            store = self._store(single, pointer_join(props_at, "ArtifactStore"), None, line)
+            if store:
+                stores.append(store)
+        many = value("ArtifactStores")
+        if isinstance(many, list):
+            for i, entry in enumerate(many):
+                at = pointer_join(props_at, "ArtifactStores", i)
+                if not isinstance(entry, Mapping):
+                    self.findings.append(shape_error(at, "this artifact store entry was ignored"))
+                    continue
+                store = self._store(
+                    entry.get("ArtifactStore"),
+                    pointer_join(at, "ArtifactStore"),
+                    _optional_text(entry.get("Region")),
+                    line,
+                )
+                if store:
+                    stores.append(store)
+        elif many is not None:
+            self.findings.append(
+                shape_error(
+                    pointer_join(props_at, "ArtifactStores"), "`ArtifactStores` must be a list"
+                )
+            )
+        if not stores:
+            self.findings.append(
+                Finding(
+                    code="NO_ARTIFACT_STORE",
+                    finding_type=FindingType.ERROR,
+                    message="the pipeline has no artifact store; "
+                    "artifact-bucket permissions are not computed",
+                    path=props_at,
+                    line=line,
+                )
+            )
+        return stores
+
+    def _store(
+        self, raw: Any, at: str, region: str | None, line: int | None
+    ) -> ArtifactStore | None:
+        location = _optional_text(raw.get("Location")) if isinstance(raw, Mapping) else None
+        if not isinstance(raw, Mapping) or location is None:
+            self.findings.append(
+                shape_error(at, "this artifact store has no Location and was ignored", line)
+            )
+            return None
+        key = raw.get("EncryptionKey")
+        return ArtifactStore(
+            location=location,
+            pointer=at,
+            region=region,
+            kms_key_id=_optional_text(key.get("Id")) if isinstance(key, Mapping) else None,
+            type=_optional_text(raw.get("Type")) or "S3",
+        )
+
+    def _stages(self, node: Any, at: str, line: int | None) -> list[Stage]:
+        chosen = self.select(node, at, line)
+        if chosen is None or not isinstance(chosen[0], list):
+            raise PipelineParseError("`Stages` must be a list of stages", at)
+        items, at, line = chosen
+        stages: list[Stage] = []
+        for i, item in enumerate(items):
+            item_at = pointer_join(at, i)
+            item_line = _line(item, line)
+            names, assignments = self.forms(item, "Actions")
+            forms: list[Stage | None] = []
+            for assignment in assignments:
+                with self.assuming(assignment):
+                    stage = self._stage(item, item_at, item_line)
+                if stage not in forms:
+                    forms.append(stage)
+            self._note_forms("stage", names, forms, item_at, item_line)
+            stages.extend(stage for stage in forms if stage is not None)
+        return stages
+
+    def _note_forms(
+        self, what: str, names: list[str], forms: list[Any], at: str, line: int | None
+    ) -> None:
+        if len(forms) < 2:
+            return
+        listed = ", ".join(f"`{n}`" for n in names)
+        present = sum(form is not None for form in forms)
+        absent = " (it may also be absent)" if present < len(forms) else ""
+        self.findings.append(
+            unresolved(
+                at,
+                f"condition {listed} cannot be evaluated from the template; every form of this "
+                f"{what} is kept: {present}{absent}",
+                line,
+                conditions=names,
+            )
+        )
+
+    def _stage(self, item: Any, at: str, line: int | None) -> Stage | None:
+        chosen = self.select(item, at, line)
+        if chosen is None:
+            return None
+        node, at, line = chosen
+        if not isinstance(node, Mapping):
+            raise PipelineParseError("a stage must be an object", at)
+        name = _optional_text(self._value(node, "Name", at, line))
+        if name is None:
+            raise PipelineParseError(
+                "`Name` is required and must be a string", pointer_join(at, "Name")
+            )
+        actions_at = pointer_join(at, "Actions")
+        listed = self.select(node.get("Actions"), actions_at, line)
+        if listed is None or not isinstance(listed[0], list):
+            raise PipelineParseError("`Actions` must be a list", actions_at)
+        items, actions_at, actions_line = listed
+        actions: list[Action] = []
+        for j, raw in enumerate(items):
+            item_at = pointer_join(actions_at, j)
+            item_line = _line(raw, actions_line)
+            names, assignments = self.forms(raw, None)
+            forms: list[Action | None] = []
+            for assignment in assignments:
+                with self.assuming(assignment):
+                    action = self._action(raw, item_at, item_line)
+                if action not in forms:
+                    forms.append(action)
+            self._note_forms("action", names, forms, item_at, item_line)
+            actions.extend(action for action in forms if action is not None)
+        extras = {
+            _camel(str(k)): _api_shape(v)
+            for k in node
+            if str(k) not in _MODELLED_STAGE
+            and (v := self._value(node, str(k), at, line)) is not None
+        }
+        return Stage(name=name, actions=tuple(actions), pointer=at, extras=extras)
+
+    def _value(self, node: Mapping[str, Any], key: str, at: str, line: int | None) -> Any:
+        if key not in node:
+            return None
+        value = self.resolve(node[key], pointer_join(at, key), line)
+        return None if value is _NOVALUE else value
+
+    def _action(self, item: Any, at: str, line: int | None) -> Action | None:
+        chosen = self.select(item, at, line)
+        if chosen is None:
+            return None
+        node, at, line = chosen
+        value = self.resolve(node, at, line)
+        if value is _NOVALUE:
+            return None
+        if not isinstance(value, Mapping):
+            raise PipelineParseError("an action must be an object", at)
+        name = _optional_text(value.get("Name"))
+        if name is None:
+            raise PipelineParseError(
+                "`Name` is required and must be a string", pointer_join(at, "Name")
+            )
+        type_at = pointer_join(at, "ActionTypeId")
+        type_raw = value.get("ActionTypeId")
+        if not isinstance(type_raw, Mapping):
+            raise PipelineParseError("`ActionTypeId` must be an object", type_at)
+        parts: list[str] = []
+        for key in ("Category", "Owner", "Provider", "Version"):
+            part = _optional_text(type_raw.get(key))
+            if part is None:
+                raise PipelineParseError(
+                    f"`ActionTypeId.{key}` must be a non-empty string", pointer_join(type_at, key)
+                )
+            parts.append(part)
+        return Action(
+            name=name,
+            type=ActionTypeKey(*parts),
+            configuration=configuration_strings(
+                value.get("Configuration"), pointer_join(at, "Configuration"), self.findings, line
+            ),
+            pointer=at,
+            run_order=run_order(
+                value.get("RunOrder"), pointer_join(at, "RunOrder"), self.findings, line
+            ),
+            input_artifacts=_artifact_names(value.get("InputArtifacts")),
+            output_artifacts=_artifact_names(value.get("OutputArtifacts")),
+            role_arn=_optional_text(value.get("RoleArn")),
+            region=_optional_text(value.get("Region")),
+            namespace=_optional_text(value.get("Namespace")),
+            environment_variables=_environment_variables(value.get("EnvironmentVariables")),
+            extras={
+                _camel(str(k)): _api_shape(v)
+                for k, v in value.items()
+                if str(k) not in _MODELLED_ACTION
+            },
+        )
+
+
+# -- small readers --------------------------------------------------------------------------------
+
+
+def _is_if(arg: Any) -> bool:
+    return isinstance(arg, list) and len(arg) == 3
+
+
+def _text(node: Any) -> str:
+    return scalar_text(node) or repr(node)
+
+
+def _equals(first: Any, second: Any) -> bool | None:
+    if first is _NOVALUE or second is _NOVALUE or is_unknown(first) or is_unknown(second):
+        return None
+    if isinstance(first, list) and isinstance(second, list):
+        return [scalar_text(v) for v in first] == [scalar_text(v) for v in second]
+    a_text, b_text = scalar_text(first), scalar_text(second)
+    if a_text is not None and b_text is not None:
+        return a_text == b_text
+    return bool(first == second)
+
+
+def _optional_text(value: Any) -> str | None:
+    text = scalar_text(value)
+    if text is None and is_unknown(value):
+        text = UNKNOWN
+    return widen(text) if text else None
+
+
+def _artifact_names(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        return ()
+    names = []
+    for item in raw:
+        name = _optional_text(item.get("Name")) if isinstance(item, Mapping) else None
+        if name is None:
+            name = _optional_text(item) if not isinstance(item, Mapping | list) else None
+        if name is not None:
+            names.append(name)
+    return tuple(names)
+
+
+def _environment_variables(raw: Any) -> tuple[EnvironmentVariable, ...]:
+    if not isinstance(raw, list):
+        return ()
+    out = []
+    for item in raw:
+        name = _optional_text(item.get("Name")) if isinstance(item, Mapping) else None
+        if name is not None:
+            out.append(
+                EnvironmentVariable(
+                    name=name,
+                    value=_optional_text(item.get("Value")) or "",
+                    type=_optional_text(item.get("Type")) or "PLAINTEXT",
+                )
+            )
+    return tuple(out)

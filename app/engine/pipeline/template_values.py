@@ -1,0 +1,244 @@
+"""Values resolved from infrastructure templates: the unknown marker, widening, merging.
+
+Both template parsers (CloudFormation, Terraform) evaluate expressions to plain Python values in
+which a part the template does not determine is the UNKNOWN marker. Once a value is final it is
+widened: every run of markers (with any adjacent literal `*`) becomes one `*`, so a string keeps its
+known parts (`arn:aws:s3:::\\x00-logs` -> `arn:aws:s3:::*-logs`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.pipeline.model import Pipeline
+
+# A character no template writes: stands for a part of a string the template does not determine.
+UNKNOWN = "\x00"
+_MARKER_RUN = re.compile(r"[*\x00]*\x00[*\x00]*")
+
+UNRESOLVED = "UNRESOLVED_TEMPLATE_VALUE"
+
+
+URL_SUFFIXES: Mapping[str, str] = {
+    "aws": "amazonaws.com",
+    "aws-us-gov": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+}
+
+
+@dataclass(frozen=True)
+class TemplateContext:
+    """What a template's pseudo parameters (account, Region, ...) stand for, where known.
+
+    The partition, when not given, follows the Region (`cn-*`, `us-gov-*`), else `aws`, as the
+    policy computation assumes.
+    """
+
+    account: str | None = None
+    region: str | None = None
+    partition: str | None = None
+    stack_name: str | None = None
+
+    @property
+    def effective_partition(self) -> str:
+        if self.partition:
+            return self.partition
+        region = self.region or ""
+        if region.startswith("cn-"):
+            return "aws-cn"
+        if region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+
+@dataclass(frozen=True)
+class ParsedTemplate:
+    """The pipelines a template declares and what was found while reading them."""
+
+    pipelines: list[Pipeline] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def is_unknown(value: Any) -> bool:
+    """Whether a resolved value holds any part the template does not determine."""
+    if isinstance(value, str):
+        return UNKNOWN in value
+    if isinstance(value, Mapping):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def widen(value: Any) -> Any:
+    """Replace unknown parts by `*`, recursively."""
+    if isinstance(value, str):
+        return _MARKER_RUN.sub("*", value) if UNKNOWN in value else value
+    if isinstance(value, Mapping):
+        return {str(k): widen(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [widen(v) for v in value]
+    return value
+
+
+def scalar_text(value: Any) -> str | None:
+    """The text of a scalar the way templates and the API compare and join it; None otherwise."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def common_pattern(first: str, second: str) -> str:
+    """One string covering both: the shared prefix and suffix around an unknown part."""
+    if first == second:
+        return first
+    size = _shared_prefix(first, second)
+    rest_a, rest_b = first[size:], second[size:]
+    tail = _shared_prefix(rest_a[::-1], rest_b[::-1])
+    return first[:size] + UNKNOWN + (rest_a[len(rest_a) - tail :] if tail else "")
+
+
+def _shared_prefix(first: str, second: str) -> int:
+    size = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        size += 1
+    return size
+
+
+def merge_alternatives(first: Any, second: Any) -> Any:
+    """A single value standing for either of two alternatives (widened where they differ)."""
+    if first == second:
+        return first
+    if isinstance(first, str) and isinstance(second, str):
+        return common_pattern(first, second)
+    if isinstance(first, Mapping) and isinstance(second, Mapping):
+        out: dict[str, Any] = {}
+        for key in [*first, *(k for k in second if k not in first)]:
+            if key in first and key in second:
+                out[key] = merge_alternatives(first[key], second[key])
+            else:
+                out[key] = first[key] if key in first else second[key]
+        return out
+    if isinstance(first, list) and isinstance(second, list):
+        return [*first, *(item for item in second if item not in first)]
+    a_text, b_text = scalar_text(first), scalar_text(second)
+    if a_text is not None and b_text is not None:
+        return common_pattern(a_text, b_text)
+    return UNKNOWN
+
+
+def unresolved(path: str, message: str, line: int | None, **detail: Any) -> Finding:
+    return Finding(
+        code=UNRESOLVED,
+        finding_type=FindingType.WARNING,
+        message=message,
+        path=path,
+        detail=detail,
+        line=line,
+    )
+
+
+def shape_error(path: str, message: str, line: int | None = None) -> Finding:
+    return Finding(
+        code="PIPELINE_SHAPE",
+        finding_type=FindingType.ERROR,
+        message=message,
+        path=path,
+        line=line,
+    )
+
+
+def configuration_strings(
+    raw: Any, pointer: str, findings: list[Finding], line: int | None = None
+) -> dict[str, str]:
+    """An action configuration as the API holds it: string values only.
+
+    `raw` is a resolved (not yet widened) mapping, or a JSON string of one. Numbers and booleans
+    become their text; objects and lists become JSON text, with a finding.
+    """
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        text = widen(raw)
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            findings.append(
+                shape_error(
+                    pointer,
+                    "the configuration is a string that is not a JSON object and was ignored",
+                    line,
+                )
+            )
+            return {}
+    if not isinstance(raw, Mapping):
+        findings.append(
+            shape_error(pointer, "the configuration is not an object and was ignored", line)
+        )
+        return {}
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        text = scalar_text(value)
+        if text is not None:
+            out[str(key)] = widen(text)
+        elif value is None:
+            continue
+        else:
+            out[str(key)] = json.dumps(widen(value), separators=(",", ":"), sort_keys=False)
+            findings.append(
+                Finding(
+                    code="CONFIGURATION_VALUE_TYPE",
+                    finding_type=FindingType.WARNING,
+                    message=f"configuration value `{key}` is not a string; its JSON text is used",
+                    path=pointer_join(pointer, str(key)),
+                    line=line,
+                )
+            )
+    return out
+
+
+def run_order(value: Any, pointer: str, findings: list[Finding], line: int | None) -> int:
+    """A runOrder as an integer; 1 with a finding when the value is not one."""
+    if value is None:
+        return 1
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if not is_unknown(value):
+        findings.append(
+            Finding(
+                code="RUN_ORDER_TYPE",
+                finding_type=FindingType.ERROR,
+                message="`runOrder` must be an integer; 1 was assumed",
+                path=pointer,
+                line=line,
+            )
+        )
+    return 1
+
+
+def dedupe_findings(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str, int | None]] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        key = (finding.code, finding.path, finding.message, finding.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out

@@ -1,0 +1,1414 @@
+"""Read Terraform HCL: every `resource "aws_codepipeline"`, its expressions evaluated.
+
+The text is parsed with python-hcl2's grammar into its raw (lark) syntax tree, which keeps the
+order of `stage` and `dynamic "stage"` blocks and the line of each attribute. Expressions are
+evaluated where the file determines them: variables (default, or the value given), locals, other
+resources and data sources of the file (their arguments, and the ARNs those imply), literal
+`for_each` of dynamic blocks, and common functions. What stays unknown becomes `*` in that place
+only, with an UNRESOLVED_TEMPLATE_VALUE finding located by a JSON pointer such as
+`/resource/aws_codepipeline/<name>/stage/0/action/0/configuration/ProjectName` and its line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.errors import PipelineParseError
+from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.pipeline.model import (
+    Action,
+    ActionTypeKey,
+    ArtifactStore,
+    Pipeline,
+    Stage,
+)
+from app.engine.pipeline.template_values import (
+    UNKNOWN,
+    URL_SUFFIXES,
+    ParsedTemplate,
+    TemplateContext,
+    configuration_strings,
+    dedupe_findings,
+    is_unknown,
+    merge_alternatives,
+    run_order,
+    scalar_text,
+    shape_error,
+    unresolved,
+    widen,
+)
+
+__all__ = ["PIPELINE_RESOURCE_TYPE", "ParsedTemplate", "parse_terraform"]
+
+PIPELINE_RESOURCE_TYPE = "aws_codepipeline"
+
+_MAX_DEPTH = 150  # syntax-tree levels followed in one evaluation, references included
+_MAX_STEPS = 1_000_000  # syntax-tree nodes evaluated, all pipelines together
+_MAX_ITEMS = 1_000  # elements a for expression or dynamic block expands to
+
+
+def parse_terraform(
+    text: str,
+    *,
+    variables: Mapping[str, str] | None = None,
+    context: TemplateContext | None = None,
+    pointer: str = "",
+) -> ParsedTemplate:
+    """Every `aws_codepipeline` resource of a Terraform file, as pipeline models.
+
+    Raises PipelineParseError when the text is not HCL that can be read (the message gives the
+    line) or declares no `aws_codepipeline` resource.
+    """
+    tree = _parse(text, pointer)
+    try:
+        module = _Module.read(tree)
+    except RecursionError:
+        raise PipelineParseError(
+            "the Terraform text nests too deeply to be read", pointer
+        ) from None
+    names = [name for rtype, name in module.resources if rtype == PIPELINE_RESOURCE_TYPE]
+    if not names:
+        raise PipelineParseError(
+            f'no resource "{PIPELINE_RESOURCE_TYPE}" in the Terraform text', pointer
+        )
+    findings: list[Finding] = []
+    evaluator = _Evaluator(module, variables or {}, context or TemplateContext(), pointer, findings)
+    pipelines: list[Pipeline] = []
+    errors: list[PipelineParseError] = []
+    for name in names:
+        try:
+            pipelines.append(evaluator.pipeline(name))
+        except _TooLargeError as exc:
+            raise PipelineParseError(str(exc), pointer) from None
+        except RecursionError:
+            raise PipelineParseError(
+                "the Terraform text nests too deeply to be read", pointer
+            ) from None
+        except PipelineParseError as exc:
+            errors.append(exc)
+            findings.append(
+                shape_error(exc.pointer, f"pipeline `{name}` was not read: {exc.message}")
+            )
+    if not pipelines:
+        raise errors[0]
+    return ParsedTemplate(pipelines=pipelines, findings=dedupe_findings(findings))
+
+
+def _parse(text: str, pointer: str) -> Any:
+    from hcl2.api import parses_to_tree  # noqa: PLC0415 - the grammar loads only when used
+
+    try:
+        return parses_to_tree(text)
+    except RecursionError:
+        raise PipelineParseError(
+            "the Terraform text nests too deeply to be read", pointer
+        ) from None
+    except Exception as exc:  # lark reports syntax errors with their own exception classes
+        line, column = getattr(exc, "line", None), getattr(exc, "column", None)
+        where = f"line {line}, column {column}: " if isinstance(line, int) and line > 0 else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = re.sub(r",? at line \d+,? col(umn)? \d+\.?$", "", first)
+        raise PipelineParseError(
+            f"the Terraform text cannot be read: {where}{first}", pointer
+        ) from None
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+# -- the syntax tree ------------------------------------------------------------------------------
+
+
+def _is_tree(node: Any) -> bool:
+    return hasattr(node, "data") and hasattr(node, "children")
+
+
+def _kind(node: Any) -> str:
+    return str(node.data) if _is_tree(node) else ""
+
+
+def _parts(node: Any) -> list[Any]:
+    """The meaningful children of a tree: sub-trees other than newlines and comments."""
+    return [c for c in node.children if _is_tree(c) and c.data != "new_line_or_comment"]
+
+
+def _tokens(node: Any) -> list[Any]:
+    return [c for c in node.children if not _is_tree(c)]
+
+
+def _line(node: Any, fallback: int | None = None) -> int | None:
+    meta = getattr(node, "meta", None)
+    if meta is not None and not getattr(meta, "empty", True):
+        line = getattr(meta, "line", None)
+        return line if isinstance(line, int) else fallback
+    line = getattr(node, "line", None)
+    return line if isinstance(line, int) else fallback
+
+
+def _name_of(node: Any) -> str:
+    """The text of an identifier, keyword, literal or plain string label."""
+    if not _is_tree(node):
+        return str(node)
+    if node.data == "string":
+        return "".join(str(t) for p in _parts(node) for t in _tokens(p))
+    tokens = _tokens(node)
+    if tokens:
+        return str(tokens[0])
+    parts = _parts(node)
+    return _name_of(parts[0]) if parts else ""
+
+
+@dataclass
+class _Attribute:
+    name: str
+    expr: Any
+    line: int | None
+
+
+@dataclass
+class _Block:
+    type: str
+    labels: list[str]
+    body: _Body
+    line: int | None
+
+
+@dataclass
+class _Body:
+    attributes: dict[str, _Attribute] = field(default_factory=dict)
+    blocks: list[_Block] = field(default_factory=list)
+
+    @staticmethod
+    def read(node: Any, depth: int = 0) -> _Body:
+        if depth > _MAX_DEPTH:
+            raise RecursionError
+        body = _Body()
+        for child in _parts(node):
+            if child.data == "attribute":
+                name_node, expr = _parts(child)[0], _parts(child)[-1]
+                name = _name_of(name_node)
+                body.attributes[name] = _Attribute(name, expr, _line(child))
+            elif child.data == "block":
+                parts = _parts(child)
+                *labels, inner = parts
+                body.blocks.append(
+                    _Block(
+                        type=_name_of(labels[0]) if labels else "",
+                        labels=[_name_of(label) for label in labels[1:]],
+                        body=_Body.read(inner, depth + 1),
+                        line=_line(child),
+                    )
+                )
+        return body
+
+    def first(self, block_type: str) -> _Block | None:
+        return next((b for b in self.blocks if b.type == block_type), None)
+
+
+@dataclass
+class _Module:
+    variables: dict[str, _Block]
+    locals: dict[str, _Attribute]
+    resources: dict[tuple[str, str], _Block]
+    data: dict[tuple[str, str], _Block]
+
+    @staticmethod
+    def read(tree: Any) -> _Module:
+        parts = _parts(tree)
+        body = _Body.read(parts[0]) if parts else _Body()
+        module = _Module({}, {}, {}, {})
+        for block in body.blocks:
+            if block.type == "variable" and block.labels:
+                module.variables[block.labels[0]] = block
+            elif block.type == "locals":
+                module.locals.update(block.body.attributes)
+            elif block.type == "resource" and len(block.labels) >= 2:
+                module.resources[(block.labels[0], block.labels[1])] = block
+            elif block.type == "data" and len(block.labels) >= 2:
+                module.data[(block.labels[0], block.labels[1])] = block
+        return module
+
+
+# -- resource attributes --------------------------------------------------------------------------
+
+
+class _ResourceView:
+    """A resource (or data source) of the file seen from a reference to it."""
+
+    def __init__(
+        self,
+        ev: _Evaluator,
+        address: str,
+        block: _Block,
+        at: str,
+        line: int | None,
+        depth: int,
+        *,
+        declared: bool = True,
+    ) -> None:
+        self.ev = ev
+        self.address = address
+        self.block = block
+        self.at = at
+        self.line = line
+        self.depth = depth
+        self.declared = declared
+
+    def arg(self, key: str) -> Any:
+        attribute = self.block.body.attributes.get(key)
+        if attribute is None:
+            return None
+        return self.ev.value(attribute.expr, {}, self.at, self.line, self.depth + 1)
+
+    def text(self, key: str) -> str | None:
+        value = self.arg(key)
+        if value is None:
+            return None
+        return scalar_text(value) or UNKNOWN
+
+    def name(self, key: str, *, generated: bool = False) -> str:
+        value = self.text(key)
+        if value is not None:
+            return value
+        if not self.declared:
+            self.ev.note(
+                self.at,
+                self.line,
+                f"`{self.address}` is not declared in this file; its `{key}` is not known",
+                reference=self.address,
+            )
+            return UNKNOWN
+        prefix = self.text(f"{key}_prefix") if generated else None
+        if generated:
+            # The AWS provider names such a resource `<name_prefix><unique id>`, with the prefix
+            # `terraform-` when none is given.
+            prefix = prefix or "terraform-"
+            self.ev.note(
+                self.at,
+                self.line,
+                f"`{self.address}` has no `{key}`; Terraform generates one starting `{prefix}`",
+                reference=self.address,
+            )
+            return prefix + UNKNOWN
+        self.ev.note(self.at, self.line, f"`{self.address}` has no `{key}`")
+        return UNKNOWN
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.ev.region(self.at, self.line) if regional else ""
+        account = self.ev.account(self.at, self.line)
+        return f"arn:{self.ev.partition}:{service}:{region}:{account}:{resource}"
+
+    def assigned(self, what: str) -> str:
+        self.ev.note(
+            self.at,
+            self.line,
+            f"the {what} of `{self.address}` is assigned when it is created",
+            reference=self.address,
+        )
+        return UNKNOWN
+
+
+def _s3_bucket(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("bucket", generated=True)
+    if attr in ("bucket", "id"):
+        return name
+    if attr == "arn":
+        return f"arn:{v.ev.partition}:s3:::{name}"
+    if attr == "bucket_domain_name":
+        return f"{name}.s3.{URL_SUFFIXES.get(v.ev.partition, 'amazonaws.com')}"
+    return None
+
+
+def _iam_role(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name", generated=True)
+    if attr in ("name", "id"):
+        return name
+    if attr == "arn":
+        path = v.text("path") or "/"
+        return v.arn("iam", f"role{path}{name}", regional=False)
+    return None
+
+
+def _codebuild_project(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name")
+    if attr == "name":
+        return name
+    if attr in ("arn", "id"):
+        return v.arn("codebuild", f"project/{name}")
+    return None
+
+
+def _kms_key(v: _ResourceView, attr: str) -> str | None:
+    if attr in ("key_id", "id"):
+        return v.assigned("key ID")
+    if attr == "arn":
+        return v.arn("kms", f"key/{v.assigned('key ID')}")
+    return None
+
+
+def _kms_alias(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name", generated=False)
+    if attr in ("name", "id"):
+        return name
+    if attr == "arn":
+        return v.arn("kms", name)
+    return None
+
+
+def _lambda_function(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("function_name")
+    if attr in ("function_name", "id"):
+        return name
+    if attr == "arn":
+        return v.arn("lambda", f"function:{name}")
+    return None
+
+
+def _sns_topic(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name", generated=True)
+    if attr == "name":
+        return name
+    if attr in ("arn", "id"):
+        return v.arn("sns", name)
+    return None
+
+
+def _state_machine(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name", generated=True)
+    if attr == "name":
+        return name
+    if attr in ("arn", "id"):
+        return v.arn("states", f"stateMachine:{name}")
+    return None
+
+
+def _ecs_cluster(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name")
+    if attr == "name":
+        return name
+    if attr in ("arn", "id"):
+        return v.arn("ecs", f"cluster/{name}")
+    return None
+
+
+def _ecs_service(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name")
+    if attr == "name":
+        return name
+    if attr in ("arn", "id"):
+        cluster = v.text("cluster") or "default"
+        return v.arn("ecs", f"service/{cluster.rsplit('/', 1)[-1]}/{name}")
+    return None
+
+
+def _ecr_repository(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name")
+    if attr in ("name", "id"):
+        return name
+    if attr == "arn":
+        return v.arn("ecr", f"repository/{name}")
+    if attr == "repository_url":
+        account, region = v.ev.account(v.at, v.line), v.ev.region(v.at, v.line)
+        return f"{account}.dkr.ecr.{region}.{URL_SUFFIXES.get(v.ev.partition, '*')}/{name}"
+    return None
+
+
+def _codecommit_repository(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("repository_name")
+    if attr in ("repository_name", "id"):
+        return name
+    if attr == "arn":
+        return v.arn("codecommit", name)
+    return None
+
+
+def _codedeploy_app(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("name")
+    if attr == "name":
+        return name
+    if attr == "arn":
+        return v.arn("codedeploy", f"application:{name}")
+    return None
+
+
+def _codedeploy_group(v: _ResourceView, attr: str) -> str | None:
+    name = v.name("deployment_group_name")
+    if attr == "deployment_group_name":
+        return name
+    if attr == "arn":
+        return v.arn("codedeploy", f"deploymentgroup:{v.name('app_name')}/{name}")
+    return None
+
+
+def _connection(service: str) -> Callable[[_ResourceView, str], str | None]:
+    def value(v: _ResourceView, attr: str) -> str | None:
+        if attr in ("arn", "id"):
+            given = v.text("arn")  # a data source looked up by ARN
+            return given or v.arn(service, f"connection/{v.assigned('connection ID')}")
+        return None
+
+    return value
+
+
+def _secret(v: _ResourceView, attr: str) -> str | None:
+    if attr in ("arn", "id"):
+        name = v.name("name", generated=True)
+        return v.arn("secretsmanager", f"secret:{name}-{v.assigned('ARN suffix')}")
+    return None
+
+
+def _named_arn(service: str, prefix: str) -> Callable[[_ResourceView, str], str | None]:
+    def value(v: _ResourceView, attr: str) -> str | None:
+        if attr == "arn":
+            return v.arn(service, f"{prefix}{v.name('name')}")
+        return None
+
+    return value
+
+
+def _caller_identity(v: _ResourceView, attr: str) -> str | None:
+    return v.ev.account(v.at, v.line) if attr == "account_id" else None
+
+
+def _region(v: _ResourceView, attr: str) -> str | None:
+    return v.ev.region(v.at, v.line) if attr in ("name", "id", "region") else None
+
+
+def _partition(v: _ResourceView, attr: str) -> str | None:
+    if attr in ("partition", "id"):
+        return v.ev.partition
+    if attr == "dns_suffix":
+        return URL_SUFFIXES.get(v.ev.partition)
+    return None
+
+
+_ATTRIBUTES: Mapping[str, Callable[[_ResourceView, str], str | None]] = {
+    "aws_s3_bucket": _s3_bucket,
+    "aws_iam_role": _iam_role,
+    "aws_codebuild_project": _codebuild_project,
+    "aws_kms_key": _kms_key,
+    "aws_kms_alias": _kms_alias,
+    "aws_lambda_function": _lambda_function,
+    "aws_sns_topic": _sns_topic,
+    "aws_sfn_state_machine": _state_machine,
+    "aws_ecs_cluster": _ecs_cluster,
+    "aws_ecs_service": _ecs_service,
+    "aws_ecr_repository": _ecr_repository,
+    "aws_codecommit_repository": _codecommit_repository,
+    "aws_codedeploy_app": _codedeploy_app,
+    "aws_codedeploy_deployment_group": _codedeploy_group,
+    "aws_codestarconnections_connection": _connection("codestar-connections"),
+    "aws_codeconnections_connection": _connection("codeconnections"),
+    "aws_secretsmanager_secret": _secret,
+    "aws_codepipeline": _named_arn("codepipeline", ""),
+    "aws_ssm_parameter": _named_arn("ssm", "parameter/"),
+}
+
+_DATA_ATTRIBUTES: Mapping[str, Callable[[_ResourceView, str], str | None]] = {
+    **_ATTRIBUTES,
+    "aws_caller_identity": _caller_identity,
+    "aws_region": _region,
+    "aws_partition": _partition,
+}
+
+
+# -- functions ------------------------------------------------------------------------------------
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        out.extend(_flat(value) if isinstance(value, list) else [value])
+    return out
+
+
+def _format(fmt: str, *args: Any) -> Any:
+    out: list[str] = []
+    position = 0
+    pieces = re.split(r"(%%|%[-+ #0]*\d*(?:\.\d+)?[sdvqft])", fmt)
+    for piece in pieces:
+        if piece == "%%":
+            out.append("%")
+        elif piece.startswith("%") and len(piece) > 1:
+            if position >= len(args) or piece[-1] not in "sdv":
+                return UNKNOWN
+            text = scalar_text(args[position])
+            if text is None:
+                return UNKNOWN
+            out.append(text)
+            position += 1
+        else:
+            out.append(piece)
+    return "".join(out)
+
+
+def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
+    if isinstance(mapping, Mapping) and isinstance(key, str) and not is_unknown(key):
+        if key in mapping:
+            return mapping[key]
+        return default[0] if default else UNKNOWN
+    return UNKNOWN
+
+
+def _element(items: Any, index: Any) -> Any:
+    if isinstance(items, list) and items and isinstance(index, int):
+        return items[index % len(items)]
+    return UNKNOWN
+
+
+def _coalesce(*values: Any) -> Any:
+    for value in values:
+        if is_unknown(value):
+            return UNKNOWN
+        if value is not None and value != "":
+            return value
+    return UNKNOWN
+
+
+# Functions that work through unknown parts of strings (the marker survives them).
+_STRING_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
+    "join": lambda sep, *lists: sep.join(scalar_text(v) or UNKNOWN for v in _flat(list(lists))),
+    "format": _format,
+    "lower": lambda s: s.lower(),
+    "upper": lambda s: s.upper(),
+    "trimspace": lambda s: s.strip(),
+    "concat": lambda *lists: _flat([list(v) for v in lists]),
+    "tostring": lambda v: scalar_text(v) if scalar_text(v) is not None else UNKNOWN,
+    "tolist": list,
+    "toset": lambda v: list(dict.fromkeys(v)),
+    "tomap": dict,
+    "lookup": _lookup,
+    "element": _element,
+    "merge": lambda *maps: {k: v for m in maps for k, v in m.items()},
+    "coalesce": _coalesce,
+    "compact": lambda items: [v for v in items if v not in (None, "")],
+    "flatten": lambda items: _flat(list(items)),
+    "one": lambda items: items[0] if len(items) == 1 else UNKNOWN,
+}
+
+# Functions that need every argument known.
+_KNOWN_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
+    "split": lambda sep, s: s.split(sep),
+    "replace": lambda s, old, new: UNKNOWN if old.startswith("/") else s.replace(old, new),
+    "trimprefix": lambda s, p: s.removeprefix(p),
+    "trimsuffix": lambda s, p: s.removesuffix(p),
+    "substr": lambda s, offset, length: s[offset : None if length < 0 else offset + length],
+    "length": len,
+    "keys": sorted,
+    "values": lambda m: [m[k] for k in sorted(m)],
+    "distinct": lambda items: list(dict.fromkeys(items)),
+    "contains": lambda items, v: v in items,
+    "startswith": lambda s, p: s.startswith(p),
+    "endswith": lambda s, p: s.endswith(p),
+    "jsonencode": lambda v: json.dumps(v, separators=(",", ":")),
+    "tonumber": lambda v: int(v) if str(v).lstrip("-").isdigit() else float(v),
+    "zipmap": lambda ks, vs: dict(zip(ks, vs, strict=True)),
+    "abs": abs,
+    "min": min,
+    "max": max,
+}
+
+
+# -- the evaluator --------------------------------------------------------------------------------
+
+_Scope = Mapping[str, Any]
+
+
+class _Evaluator:
+    def __init__(
+        self,
+        module: _Module,
+        overrides: Mapping[str, str],
+        context: TemplateContext,
+        base: str,
+        findings: list[Finding],
+    ) -> None:
+        self.module = module
+        self.overrides = overrides
+        self.context = context
+        self.partition = context.effective_partition
+        self.base = base
+        self.findings = findings
+        self.steps = 0
+        self._in_progress: set[str] = set()
+
+    def note(self, at: str, line: int | None, message: str, **detail: Any) -> None:
+        self.findings.append(unresolved(at, message + "; `*` stands in for it", line, **detail))
+
+    def account(self, at: str, line: int | None) -> str:
+        if self.context.account:
+            return self.context.account
+        self.note(at, line, "the account (give it in the context) is not known")
+        return UNKNOWN
+
+    def region(self, at: str, line: int | None) -> str:
+        if self.context.region:
+            return self.context.region
+        self.note(at, line, "the Region (give it in the context) is not known")
+        return UNKNOWN
+
+    def _tick(self, depth: int) -> None:
+        self.steps += 1
+        if self.steps > _MAX_STEPS:
+            raise _TooLargeError(
+                "the Terraform text is too large to evaluate (its values expand too much)"
+            )
+        if depth > _MAX_DEPTH:
+            raise RecursionError
+
+    # -- expressions ------------------------------------------------------------------------------
+
+    def value(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int = 0) -> Any:
+        """What an expression evaluates to: plain data with UNKNOWN parts."""
+        self._tick(depth)
+        line = _line(node, line)
+        kind = _kind(node)
+        parts = _parts(node) if kind else []
+        if kind == "expr_term":
+            if not parts:
+                return _literal_token(_tokens(node))
+            return self.value(parts[0], scope, at, line, depth + 1)
+        if kind in ("int_lit", "float_lit"):
+            text = str(_tokens(node)[0])
+            return int(text) if kind == "int_lit" else float(text)
+        if kind == "literal_value":
+            return {"true": True, "false": False, "null": None}.get(str(_tokens(node)[0]))
+        if kind == "string":
+            return self._string(_string_parts(node), scope, at, line, depth)
+        if kind in ("heredoc_template", "heredoc_template_trim"):
+            return self._heredoc(
+                str(_tokens(node)[0]), kind.endswith("trim"), scope, at, line, depth
+            )
+        if kind == "tuple":
+            return [self.value(p, scope, at, line, depth + 1) for p in parts]
+        if kind == "object":
+            return self._object(parts, scope, at, line, depth)
+        if kind == "conditional":
+            return self._conditional(parts, scope, at, line, depth)
+        if kind == "binary_op":
+            return self._binary(node, scope, at, line, depth)
+        if kind == "unary_op":
+            operator = str(_tokens(node)[0])
+            operand = self.value(parts[0], scope, at, line, depth + 1)
+            if is_unknown(operand) or operand is None:
+                return UNKNOWN
+            if operator == "!":
+                return not _truth(operand) if _truth(operand) is not None else UNKNOWN
+            return -operand if isinstance(operand, int | float) else UNKNOWN
+        if kind == "function_call":
+            return self._call(node, scope, at, line, depth)
+        if kind in ("identifier", "get_attr_expr_term", "index_expr_term"):
+            return self._reference(node, scope, at, line, depth)
+        if kind in ("for_tuple_expr", "for_object_expr"):
+            return self._for(node, scope, at, line, depth)
+        if kind in ("attr_splat_expr_term", "full_splat_expr_term"):
+            self.note(at, line, "a splat expression is not evaluated")
+            return UNKNOWN
+        self.note(at, line, f"an expression of kind `{kind or node}` is not evaluated")
+        return UNKNOWN
+
+    def _string(
+        self, pieces: list[Any], scope: _Scope, at: str, line: int | None, depth: int
+    ) -> Any:
+        from hcl2.utils import process_escape_sequences  # noqa: PLC0415 - loaded with the parser
+
+        out: list[str] = []
+        for piece in pieces:
+            inner = _parts(piece)
+            if not inner:
+                text = "".join(str(t) for t in _tokens(piece))
+                if text.startswith(("$${", "%%{")):
+                    out.append(text[1:])
+                else:
+                    out.append(process_escape_sequences(text))
+            elif inner[0].data == "interpolation":
+                value = self.value(_parts(inner[0])[0], scope, at, line, depth + 1)
+                out.append(_interpolated(value))
+            else:
+                self.note(at, line, "a template directive (`%{...}`) is not evaluated")
+                return UNKNOWN
+        return "".join(out)
+
+    def _heredoc(
+        self, raw: str, trim: bool, scope: _Scope, at: str, line: int | None, depth: int
+    ) -> Any:
+        lines = raw.rstrip("\n").split("\n")[1:-1]  # drop the `<<EOT` and closing marker lines
+        if trim:
+            indents = [len(x) - len(x.lstrip()) for x in lines if x.strip()]
+            cut = min(indents, default=0)
+            lines = [x[cut:] for x in lines]
+        body = "\n".join(lines) + ("\n" if lines else "")
+        out: list[str] = []
+        position = 0
+        while position < len(body):
+            start = body.find("${", position)
+            if start < 0:
+                out.append(body[position:])
+                break
+            if start > 0 and body[start - 1] == "$":
+                out.append(body[position : start - 1] + "${")
+                position = start + 2
+                continue
+            end = _closing_brace(body, start + 2)
+            if end < 0:
+                out.append(body[position:])
+                break
+            out.append(body[position:start])
+            out.append(self._expression_text(body[start + 2 : end], scope, at, line, depth))
+            position = end + 1
+        if "%{" in body:
+            self.note(at, line, "a template directive (`%{...}`) is not evaluated")
+            return UNKNOWN
+        return "".join(out)
+
+    def _expression_text(
+        self, source: str, scope: _Scope, at: str, line: int | None, depth: int
+    ) -> str:
+        from hcl2.api import parses_to_tree  # noqa: PLC0415 - loaded with the parser
+
+        try:
+            tree = parses_to_tree(f"x = {source}\n")
+            expr = _parts(_parts(_parts(tree)[0])[0])[-1]
+        except Exception:  # an interpolation the grammar does not read
+            self.note(at, line, f"the interpolation `${{{source}}}` cannot be read")
+            return UNKNOWN
+        return _interpolated(self.value(expr, scope, at, line, depth + 1))
+
+    def _object(
+        self, elements: list[Any], scope: _Scope, at: str, line: int | None, depth: int
+    ) -> Any:
+        out: dict[str, Any] = {}
+        for element in elements:
+            key_node, value_node = _parts(element)[0], _parts(element)[-1]
+            key_expr = _parts(key_node)[0] if _parts(key_node) else key_node
+            key = self._object_key(key_expr, scope, at, line, depth)
+            out[key] = self.value(
+                value_node, scope, pointer_join(at, widen(key)), _line(element, line), depth + 1
+            )
+        return out
+
+    def _object_key(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> str:
+        inner = _parts(node)
+        if _kind(node) == "expr_term" and len(inner) == 1 and inner[0].data == "identifier":
+            return _name_of(inner[0])  # a bare key is a literal name
+        if _kind(node) == "keyword":
+            return _name_of(node)
+        return scalar_text(self.value(node, scope, at, line, depth + 1)) or UNKNOWN
+
+    def _conditional(
+        self, parts: list[Any], scope: _Scope, at: str, line: int | None, depth: int
+    ) -> Any:
+        condition = _truth(self.value(parts[0], scope, at, line, depth + 1))
+        if condition is not None:
+            return self.value(parts[1 if condition else 2], scope, at, line, depth + 1)
+        self.note(at, line, "the condition of `? :` is not known; the value covers both results")
+        first = self.value(parts[1], scope, at, line, depth + 1)
+        second = self.value(parts[2], scope, at, line, depth + 1)
+        return merge_alternatives(first, second)
+
+    def _binary(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> Any:
+        left_node, term = _parts(node)[0], _parts(node)[1]
+        operator = _name_of(_parts(term)[0])
+        right_node = _parts(term)[-1]
+        left = self.value(left_node, scope, at, line, depth + 1)
+        if operator in ("&&", "||"):
+            decided = _truth(left)
+            if decided is not None and decided == (operator == "||"):
+                return decided
+            right = _truth(self.value(right_node, scope, at, line, depth + 1))
+            if right is not None and right == (operator == "||"):
+                return right
+            return UNKNOWN if decided is None or right is None else right
+        right = self.value(right_node, scope, at, line, depth + 1)
+        if is_unknown(left) or is_unknown(right):
+            return UNKNOWN
+        if operator == "==":
+            return bool(left == right)
+        if operator == "!=":
+            return bool(left != right)
+        numbers = [_number(left), _number(right)]
+        if numbers[0] is None or numbers[1] is None:
+            self.note(at, line, f"`{operator}` of values that are not numbers")
+            return UNKNOWN
+        a, b = numbers[0], numbers[1]
+        arithmetic: Mapping[str, Callable[[float, float], Any]] = {
+            "+": lambda x, y: x + y,
+            "-": lambda x, y: x - y,
+            "*": lambda x, y: x * y,
+            "/": lambda x, y: x / y if y else UNKNOWN,
+            "%": lambda x, y: x % y if y else UNKNOWN,
+            "<": lambda x, y: x < y,
+            ">": lambda x, y: x > y,
+            "<=": lambda x, y: x <= y,
+            ">=": lambda x, y: x >= y,
+        }
+        operation = arithmetic.get(operator)
+        return operation(a, b) if operation else UNKNOWN
+
+    def _call(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> Any:
+        parts = _parts(node)
+        names = [_name_of(p) for p in parts if p.data == "identifier"]
+        name = "::".join(names)
+        arguments = next((p for p in parts if p.data == "arguments"), None)
+        args = [
+            self.value(a, scope, at, line, depth + 1)
+            for a in (_parts(arguments) if arguments else [])
+        ]
+        if arguments is not None and any(str(t) == "..." for t in _tokens(arguments)) and args:
+            last = args.pop()
+            if not isinstance(last, list):
+                return UNKNOWN
+            args.extend(last)
+        if name == "try":
+            for arg in args:
+                if not is_unknown(arg):
+                    return arg
+            return UNKNOWN
+        function = _STRING_FUNCTIONS.get(name)
+        if function is None:
+            function = _KNOWN_FUNCTIONS.get(name)
+            if function is not None and any(is_unknown(a) for a in args):
+                return UNKNOWN
+        if function is None:
+            self.note(at, line, f"function `{name}` is not evaluated", function=name)
+            return UNKNOWN
+        try:
+            return function(*args)
+        except Exception:  # wrong argument types or counts: what Terraform would reject
+            if not any(is_unknown(a) for a in args):
+                self.note(at, line, f"`{name}(...)` cannot be evaluated with these arguments")
+            return UNKNOWN
+
+    def _for(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> Any:
+        parts = _parts(node)
+        intro = parts[0]
+        intro_parts = _parts(intro)
+        names = [_name_of(p) for p in intro_parts if p.data == "identifier"]
+        collection = self.value(intro_parts[-1], scope, at, line, depth + 1)
+        condition = next((p for p in parts if p.data == "for_cond"), None)
+        bodies = [p for p in parts[1:] if p.data != "for_cond"]
+        if is_unknown(collection) or not isinstance(collection, list | Mapping):
+            self.note(at, line, "the collection of a `for` expression is not known")
+            return UNKNOWN
+        pairs = list(
+            collection.items() if isinstance(collection, Mapping) else enumerate(collection)
+        )
+        is_object = _kind(node) == "for_object_expr"
+        out_list: list[Any] = []
+        out_map: dict[str, Any] = {}
+        for key, item in pairs[:_MAX_ITEMS]:
+            inner = dict(scope)
+            if len(names) == 2:
+                inner[names[0]], inner[names[1]] = key, item
+            elif names:
+                inner[names[0]] = item
+            if condition is not None:
+                keep = _truth(self.value(_parts(condition)[-1], inner, at, line, depth + 1))
+                if keep is False:
+                    continue
+            if is_object:
+                out_key = scalar_text(self.value(bodies[0], inner, at, line, depth + 1))
+                out_map[out_key or UNKNOWN] = self.value(bodies[1], inner, at, line, depth + 1)
+            else:
+                out_list.append(self.value(bodies[0], inner, at, line, depth + 1))
+        return out_map if is_object else out_list
+
+    # -- references -------------------------------------------------------------------------------
+
+    def _reference(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> Any:
+        steps: list[Any] = []
+        current = node
+        while _kind(current) in ("get_attr_expr_term", "index_expr_term"):
+            base, step = _parts(current)[0], _parts(current)[-1]
+            if step.data == "get_attr":
+                steps.append(_name_of(_parts(step)[0]))
+            elif step.data == "short_index":
+                steps.append(int(str(_tokens(step)[-1])))
+            else:
+                steps.append(self.value(_parts(step)[0], scope, at, line, depth + 1))
+            current = _parts(base)[0] if _kind(base) == "expr_term" and _parts(base) else base
+        steps.reverse()
+        if _kind(current) != "identifier":
+            return _walk(self.value(current, scope, at, line, depth + 1), steps)
+        root = _name_of(current)
+        text = ".".join([root, *(str(s) for s in steps if isinstance(s, str))])
+        if root in scope:
+            return self._walk(scope[root], steps, text, at, line)
+        if root == "var" and steps and isinstance(steps[0], str):
+            return self._walk(self._variable(steps[0], at, line, depth), steps[1:], text, at, line)
+        if root == "local" and steps and isinstance(steps[0], str):
+            return self._walk(self._local(steps[0], at, line, depth), steps[1:], text, at, line)
+        if root == "data" and len(steps) >= 3 and all(isinstance(s, str) for s in steps[:2]):
+            rest = [s for s in steps[2:] if isinstance(s, str)]
+            return self._attribute(True, steps[0], steps[1], rest, at, line, depth)
+        declared = (root, steps[0] if steps else None) in self.module.resources
+        if steps and isinstance(steps[0], str) and (declared or root in _ATTRIBUTES):
+            rest = [s for s in steps[1:] if isinstance(s, str)]  # instance keys do not matter
+            return self._attribute(False, root, str(steps[0]), rest, at, line, depth)
+        self.note(at, line, f"`{text}` is not determined by this file", reference=text)
+        return UNKNOWN
+
+    def _walk(self, value: Any, steps: list[Any], text: str, at: str, line: int | None) -> Any:
+        result = _walk(value, steps)
+        if result is _MISSING:
+            self.note(at, line, f"`{text}` has no such element")
+            return UNKNOWN
+        return result
+
+    def _variable(self, name: str, at: str, line: int | None, depth: int) -> Any:
+        block = self.module.variables.get(name)
+        if name in self.overrides:
+            given = self.overrides[name]
+            declared = block.body.attributes.get("type") if block else None
+            if declared is not None and given.strip()[:1] in ("[", "{"):
+                try:
+                    return json.loads(given)
+                except ValueError:
+                    return given
+            return given
+        default = block.body.attributes.get("default") if block else None
+        if default is None:
+            self.note(
+                at,
+                line,
+                f"variable `{name}` has no default and no value was given",
+                reference=f"var.{name}",
+            )
+            return UNKNOWN
+        return self._guarded(f"var.{name}", default.expr, {}, at, line, depth)
+
+    def _local(self, name: str, at: str, line: int | None, depth: int) -> Any:
+        attribute = self.module.locals.get(name)
+        if attribute is None:
+            self.note(at, line, f"`local.{name}` is not declared in this file")
+            return UNKNOWN
+        return self._guarded(f"local.{name}", attribute.expr, {}, at, line, depth)
+
+    def _guarded(
+        self, key: str, expr: Any, scope: _Scope, at: str, line: int | None, depth: int
+    ) -> Any:
+        if key in self._in_progress:
+            self.note(at, line, f"`{key}` refers back to itself")
+            return UNKNOWN
+        self._in_progress.add(key)
+        try:
+            return self.value(expr, scope, at, line, depth + 1)
+        finally:
+            self._in_progress.discard(key)
+
+    def _attribute(
+        self,
+        data: bool,
+        rtype: str,
+        name: str,
+        steps: list[str],
+        at: str,
+        line: int | None,
+        depth: int,
+    ) -> Any:
+        table = self.module.data if data else self.module.resources
+        address = f"{'data.' if data else ''}{rtype}.{name}"
+        block = table.get((rtype, name))
+        if not steps:
+            self.note(at, line, f"`{address}` as a whole is not a value", reference=address)
+            return UNKNOWN
+        attr = steps[0]
+        text = f"{address}.{attr}"
+        declared = block is not None
+        if block is None:
+            if rtype not in (_DATA_ATTRIBUTES if data else _ATTRIBUTES):
+                self.note(at, line, f"`{text}` is not declared in this file", reference=text)
+                return UNKNOWN
+            block = _Block(rtype, [name], _Body(), None)
+        if text in self._in_progress:
+            self.note(at, line, f"`{text}` refers back to itself")
+            return UNKNOWN
+        self._in_progress.add(text)
+        try:
+            view = _ResourceView(self, address, block, at, line, depth, declared=declared)
+            handler = (_DATA_ATTRIBUTES if data else _ATTRIBUTES).get(rtype)
+            result = handler(view, attr) if handler else None
+            if result is None and attr in block.body.attributes:
+                result = view.arg(attr)
+        finally:
+            self._in_progress.discard(text)
+        if result is None:
+            self.note(at, line, f"`{text}` is known only once it is applied", reference=text)
+            return UNKNOWN
+        return self._walk(result, list(steps[1:]), text, at, line)
+
+    # -- blocks -----------------------------------------------------------------------------------
+
+    def blocks(
+        self, body: _Body, block_type: str, scope: _Scope, at: str, depth: int = 0
+    ) -> Iterator[tuple[_Body, _Scope, int | None]]:
+        """The `block_type` blocks of a body in order, dynamic ones expanded."""
+        self._tick(depth)
+        for block in body.blocks:
+            if block.type == block_type:
+                yield block.body, scope, block.line
+            elif block.type == "dynamic" and block.labels and block.labels[0] == block_type:
+                yield from self._dynamic(block, block_type, scope, at, depth)
+
+    def _dynamic(
+        self, block: _Block, block_type: str, scope: _Scope, at: str, depth: int
+    ) -> Iterator[tuple[_Body, _Scope, int | None]]:
+        content = block.body.first("content")
+        for_each = block.body.attributes.get("for_each")
+        if content is None or for_each is None:
+            self.findings.append(
+                shape_error(at, f'a `dynamic "{block_type}"` block without for_each or content')
+            )
+            return
+        iterator_attr = block.body.attributes.get("iterator")
+        iterator = _name_of(_parts(iterator_attr.expr)[0]) if iterator_attr else block_type
+        items = self.value(for_each.expr, scope, at, for_each.line, depth + 1)
+        if isinstance(items, Mapping):
+            pairs: list[tuple[Any, Any]] = list(items.items())
+        elif isinstance(items, list):
+            pairs = list(enumerate(items))
+        else:
+            self.note(
+                at,
+                for_each.line,
+                f'the for_each of `dynamic "{block_type}"` is not known; one {block_type} '
+                "stands for all it makes",
+            )
+            pairs = [(UNKNOWN, UNKNOWN)]
+        for key, item in pairs[:_MAX_ITEMS]:
+            inner = {**scope, iterator: {"key": key, "value": item}}
+            yield from self.blocks(
+                _Body(blocks=[_Block(block_type, [], content.body, content.line)]),
+                block_type,
+                inner,
+                at,
+                depth + 1,
+            )
+
+    def body_value(self, body: _Body, scope: _Scope, at: str, depth: int = 0) -> dict[str, Any]:
+        """A block body as data: attributes, and nested blocks as lists under their type."""
+        self._tick(depth)
+        out: dict[str, Any] = {}
+        for name, attribute in body.attributes.items():
+            out[name] = self.value(
+                attribute.expr, scope, pointer_join(at, name), attribute.line, depth + 1
+            )
+        kinds = dict.fromkeys(
+            b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in body.blocks
+        )
+        for kind in kinds:
+            out[kind] = [
+                self.body_value(inner, inner_scope, pointer_join(at, kind, i), depth + 1)
+                for i, (inner, inner_scope, _line_no) in enumerate(
+                    self.blocks(body, kind, scope, at, depth + 1)
+                )
+            ]
+        return out
+
+    # -- the pipeline -----------------------------------------------------------------------------
+
+    def pipeline(self, name: str) -> Pipeline:
+        block = self.module.resources[(PIPELINE_RESOURCE_TYPE, name)]
+        at = pointer_join(self.base, "resource", PIPELINE_RESOURCE_TYPE, name)
+        body = block.body
+        scope: dict[str, Any] = {}
+        for meta in ("count", "for_each"):
+            if meta in body.attributes:
+                self.note(
+                    pointer_join(at, meta),
+                    body.attributes[meta].line,
+                    f"the pipeline has `{meta}`; one pipeline stands for every instance",
+                )
+                scope["count"] = {"index": UNKNOWN}
+                scope["each"] = {"key": UNKNOWN, "value": UNKNOWN}
+
+        def text(key: str, where: str = at, within: _Body = body, sc: _Scope = scope) -> Any:
+            attribute = within.attributes.get(key)
+            if attribute is None:
+                return None
+            return self.value(attribute.expr, sc, pointer_join(where, key), attribute.line)
+
+        pipeline_name = _optional_text(text("name")) or name
+        if "role_arn" not in body.attributes:
+            raise PipelineParseError("`role_arn` is required", pointer_join(at, "role_arn"))
+        role_arn = _optional_text(text("role_arn"))
+        if role_arn is None:
+            self.note(pointer_join(at, "role_arn"), body.attributes["role_arn"].line, "no role")
+            role_arn = "*"
+        stores = self._stores(body, scope, at, block.line)
+        stages = [
+            self._stage(stage_body, stage_scope, pointer_join(at, "stage", i))
+            for i, (stage_body, stage_scope, _) in enumerate(self.blocks(body, "stage", scope, at))
+        ]
+        variables: dict[str, str | None] = {}
+        extras: dict[str, Any] = {"terraformAddress": f"{PIPELINE_RESOURCE_TYPE}.{name}"}
+        values = self.body_value(
+            _Body(
+                attributes={
+                    k: v for k, v in body.attributes.items() if k in ("execution_mode", "tags")
+                },
+                blocks=[
+                    b
+                    for b in body.blocks
+                    if b.type in ("variable", "trigger")
+                    or (b.type == "dynamic" and b.labels[:1] in (["variable"], ["trigger"]))
+                ],
+            ),
+            scope,
+            at,
+        )
+        for var in values.get("variable", []):
+            var_name = _optional_text(var.get("name"))
+            if var_name:
+                variables[var_name] = _optional_text(var.get("default_value"))
+        if values.get("trigger"):
+            extras["triggers"] = _api_shape(values["trigger"])
+        if values.get("execution_mode") is not None:
+            extras["executionMode"] = widen(values["execution_mode"])
+        if isinstance(values.get("tags"), Mapping):
+            extras["tags"] = [{"key": k, "value": widen(v)} for k, v in values["tags"].items()]
+        return Pipeline(
+            name=pipeline_name,
+            role_arn=role_arn,
+            stages=tuple(stages),
+            artifact_stores=tuple(stores),
+            pointer=at,
+            pipeline_type=_optional_text(text("pipeline_type")),
+            variables=variables,
+            extras=extras,
+        )
+
+    def _stores(self, body: _Body, scope: _Scope, at: str, line: int | None) -> list[ArtifactStore]:
+        stores: list[ArtifactStore] = []
+        for i, (store_body, store_scope, store_line) in enumerate(
+            self.blocks(body, "artifact_store", scope, at)
+        ):
+            store_at = pointer_join(at, "artifact_store", i)
+            raw = self.body_value(store_body, store_scope, store_at)
+            location = _optional_text(raw.get("location"))
+            if location is None:
+                self.findings.append(
+                    shape_error(store_at, "this artifact store has no location", store_line)
+                )
+                continue
+            keys = raw.get("encryption_key") or [{}]
+            key = keys[0] if isinstance(keys, list) and keys else {}
+            stores.append(
+                ArtifactStore(
+                    location=location,
+                    pointer=store_at,
+                    region=_optional_text(raw.get("region")),
+                    kms_key_id=_optional_text(key.get("id")) if isinstance(key, Mapping) else None,
+                    type=_optional_text(raw.get("type")) or "S3",
+                )
+            )
+        if not stores:
+            self.findings.append(
+                Finding(
+                    code="NO_ARTIFACT_STORE",
+                    finding_type=FindingType.ERROR,
+                    message="the pipeline has no artifact store; "
+                    "artifact-bucket permissions are not computed",
+                    path=at,
+                    line=line,
+                )
+            )
+        return stores
+
+    def _stage(self, body: _Body, scope: _Scope, at: str) -> Stage:
+        name_attr = body.attributes.get("name")
+        name = (
+            _optional_text(
+                self.value(name_attr.expr, scope, pointer_join(at, "name"), name_attr.line)
+            )
+            if name_attr
+            else None
+        )
+        if name is None:
+            raise PipelineParseError("`name` is required", pointer_join(at, "name"))
+        actions = [
+            self._action(action_body, action_scope, pointer_join(at, "action", j), action_line)
+            for j, (action_body, action_scope, action_line) in enumerate(
+                self.blocks(body, "action", scope, at)
+            )
+        ]
+        extra_blocks = [
+            b
+            for b in body.blocks
+            if (b.labels[0] if b.type == "dynamic" and b.labels else b.type)
+            in ("before_entry", "on_success", "on_failure")
+        ]
+        extras = _api_shape(self.body_value(_Body(blocks=extra_blocks), scope, at))
+        return Stage(
+            name=name,
+            actions=tuple(actions),
+            pointer=at,
+            extras={
+                k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in extras.items()
+            },
+        )
+
+    def _action(self, body: _Body, scope: _Scope, at: str, line: int | None) -> Action:
+        raw = self.body_value(body, scope, at)
+        name = _optional_text(raw.get("name"))
+        if name is None:
+            raise PipelineParseError("`name` is required", pointer_join(at, "name"))
+        parts: list[str] = []
+        for key in ("category", "owner", "provider", "version"):
+            part = _optional_text(raw.get(key))
+            if part is None:
+                raise PipelineParseError(
+                    f"`{key}` must be a non-empty string", pointer_join(at, key)
+                )
+            parts.append(part)
+        config_line = (
+            body.attributes["configuration"].line if "configuration" in body.attributes else line
+        )
+        modelled = {
+            "name",
+            "category",
+            "owner",
+            "provider",
+            "version",
+            "configuration",
+            "input_artifacts",
+            "output_artifacts",
+            "run_order",
+            "role_arn",
+            "region",
+            "namespace",
+        }
+        return Action(
+            name=name,
+            type=ActionTypeKey(*parts),
+            configuration=configuration_strings(
+                raw.get("configuration"),
+                pointer_join(at, "configuration"),
+                self.findings,
+                config_line,
+            ),
+            pointer=at,
+            run_order=run_order(
+                raw.get("run_order"), pointer_join(at, "run_order"), self.findings, line
+            ),
+            input_artifacts=_names(raw.get("input_artifacts")),
+            output_artifacts=_names(raw.get("output_artifacts")),
+            role_arn=_optional_text(raw.get("role_arn")),
+            region=_optional_text(raw.get("region")),
+            namespace=_optional_text(raw.get("namespace")),
+            extras={_camel(k): _api_shape(v) for k, v in raw.items() if k not in modelled},
+        )
+
+
+# -- small readers --------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _string_parts(node: Any) -> list[Any]:
+    return [c for c in node.children if _is_tree(c) and c.data == "string_part"]
+
+
+def _literal_token(tokens: list[Any]) -> Any:
+    return str(tokens[0]) if tokens else None
+
+
+def _interpolated(value: Any) -> str:
+    text = scalar_text(value)
+    if text is not None:
+        return text
+    return UNKNOWN if value is None or is_unknown(value) else json.dumps(value)
+
+
+def _walk(value: Any, steps: list[Any]) -> Any:
+    for step in steps:
+        if is_unknown(value) and not isinstance(value, Mapping | list):
+            return UNKNOWN
+        if isinstance(value, Mapping) and isinstance(step, str) and step in value:
+            value = value[step]
+        elif isinstance(value, Mapping) and is_unknown(step):
+            return UNKNOWN
+        elif isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
+            value = value[step]
+        elif isinstance(value, list) and isinstance(step, str) and step.isdigit():
+            value = value[int(step)] if int(step) < len(value) else _MISSING
+        else:
+            return _MISSING
+        if value is _MISSING:
+            return value
+    return value
+
+
+def _truth(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    return None
+
+
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _closing_brace(text: str, start: int) -> int:
+    depth, quoted, position = 1, False, start
+    while position < len(text):
+        char = text[position]
+        if quoted:
+            if char == "\\":
+                position += 1
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return position
+        position += 1
+    return -1
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _api_shape(value: Any) -> Any:
+    """Terraform argument names to the API's camelCase; configuration keys unchanged."""
+    if isinstance(value, Mapping):
+        return {
+            _camel(str(k)): (widen(v) if str(k) == "configuration" else _api_shape(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_api_shape(v) for v in value]
+    return widen(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    text = scalar_text(value)
+    if text is None and is_unknown(value):
+        text = UNKNOWN
+    return widen(text) if text else None
+
+
+def _names(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        return (widen(raw),) if isinstance(raw, str) and is_unknown(raw) else ()
+    return tuple(name for item in raw if (name := _optional_text(item)))
