@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 from app import __version__
+from app.api.auth import authorize_request
 from app.api.deps import Services
 from app.api.problems import install_problem_handlers, problem_response
-from app.api.routers import baselines, compute, health, profiles
-from app.service.catalog_import import default_catalog
+from app.api.routers import (
+    admin,
+    baselines,
+    catalog_revisions,
+    compute,
+    diff,
+    health,
+    pipelines,
+    profile_writes,
+    profiles,
+)
+from app.service.api_keys import KeyVerifier
+from app.service.baseline_cache import BaselineCache
+from app.service.catalog_revisions import ActiveCatalog, CatalogCache
 from app.service.profile_cache import ProfileCache
-from app.service.provenance import catalog_info
+from app.service.profile_sets import ProfileSetResolver
 from app.settings import Settings, get_settings
 from app.store.database import make_engine, make_session_factory
 
@@ -29,22 +43,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         factory = make_session_factory(engine)
         cache = ProfileCache(factory)
         await asyncio.to_thread(cache.refresh)
-        catalog = await asyncio.to_thread(default_catalog)
+        catalogs = CatalogCache(factory)
+        active = await asyncio.to_thread(lambda: catalogs.current)
         app.state.services = Services(
             settings=settings,
             engine=engine,
             session_factory=factory,
             profiles=cache,
-            catalog=catalog,
-            catalog_info=catalog_info(catalog),
+            catalog=active.catalog,
+            catalog_info=active.info,
+            keys=KeyVerifier(factory, ttl=settings.profile_refresh_seconds),
+            catalogs=catalogs,
+            profile_sets=ProfileSetResolver(factory, cache),
+            baselines=BaselineCache(factory, ttl_seconds=settings.profile_refresh_seconds),
         )
-        refresher = asyncio.create_task(cache.run_refresher(settings.profile_refresh_seconds))
+
+        def use_catalog(new: ActiveCatalog) -> None:
+            # A request reads app.state.services once, so it sees one catalogue and its info.
+            app.state.services = dataclasses.replace(
+                app.state.services, catalog=new.catalog, catalog_info=new.info
+            )
+
+        interval = settings.profile_refresh_seconds
+        refreshers = [
+            asyncio.create_task(cache.run_refresher(interval)),
+            asyncio.create_task(catalogs.run_refresher(interval, use_catalog)),
+        ]
         try:
             yield
         finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+            for refresher in refreshers:
+                refresher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresher
             engine.dispose()
 
     app = FastAPI(
@@ -52,10 +83,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Least-privilege IAM service-role policies for AWS CodePipeline pipelines.",
         lifespan=lifespan,
+        dependencies=[Depends(authorize_request)],
     )
     install_problem_handlers(app)
     _limit_body_size(app, settings.max_request_bytes)
-    for module in (health, compute, profiles, baselines):
+    for module in (
+        health,
+        compute,
+        diff,
+        pipelines,
+        profiles,
+        profile_writes,
+        baselines,
+        catalog_revisions,
+        admin,
+    ):
         app.include_router(module.router)
     return app
 

@@ -29,6 +29,17 @@ class Settings(BaseSettings):
     )
     max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     log_level: str = "info"
+    require_keys_for_reads: bool = Field(
+        default=False,
+        description="Reads need an API key with the `read` scope (writes always need `write`).",
+    )
+    production: bool = Field(
+        default=False, description="Production mode: turns REQUIRE_KEYS_FOR_READS on."
+    )
+
+    @property
+    def keys_required_for_reads(self) -> bool:
+        return self.require_keys_for_reads or self.production
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,11 +12,14 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner, Result
 
-from app.cli import alembic_config
+from app.cli import alembic_config, cli
 from app.main import create_app
+from app.service.api_keys import Scope, create_key
+from app.service.audit import Actor
 from app.service.seed import seed
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from app.store.database import make_engine, make_session_factory, unit_of_work
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -108,3 +111,54 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")
     return SHARED
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_available: bool,
+) -> Iterator[str]:
+    """A migrated and seeded database of each kind of its own, for one module's write tests."""
+    for url in _fresh_database(request.param, tmp_path_factory, postgres_available):
+        migrate_and_seed(url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(
+    tmp_path_factory: pytest.TempPathFactory, postgres_available: bool
+) -> Iterator[str]:
+    """A brand-new, unmigrated PostgreSQL database for one module (skips without PostgreSQL,
+    or fails when TEST_REQUIRE_POSTGRES=1)."""
+    yield from _fresh_database("postgresql", tmp_path_factory, postgres_available)
+
+
+def create_api_key(url: str, scope: str, name: str = "test") -> str:
+    """A new API key on the database at `url`, made the way the CLI makes one."""
+    engine = make_engine(url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            new = create_key(session, name=name, scope=Scope(scope), actor=Actor.command("test"))
+    finally:
+        engine.dispose()
+    return new.token
+
+
+@pytest.fixture(scope="session")
+def api_key() -> Callable[..., str]:
+    """`api_key(url, scope, name="test")` makes a key and returns it."""
+    return create_api_key
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
+    """`run_cli(url, *args)`: the `pipeline-policy` command against the database at `url`."""
+
+    def run(url: str, *args: str) -> Result:
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        return CliRunner().invoke(cli, list(args))
+
+    yield run
+    get_settings.cache_clear()

@@ -11,7 +11,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.iam.catalog import Catalog
+from app.service.api_keys import KeyVerifier
+from app.service.baseline_cache import BaselineCache
+from app.service.catalog_revisions import CatalogCache
 from app.service.profile_cache import ProfileCache
+from app.service.profile_sets import ProfileSetResolver
 from app.service.provenance import CatalogInfo
 from app.settings import Settings
 
@@ -24,6 +28,10 @@ class Services:
     profiles: ProfileCache
     catalog: Catalog
     catalog_info: CatalogInfo
+    keys: KeyVerifier
+    catalogs: CatalogCache
+    profile_sets: ProfileSetResolver
+    baselines: BaselineCache
 
 
 def get_services(request: Request) -> Services:
@@ -41,3 +49,20 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_unit_of_work(services: ServicesDep) -> Iterator[Session]:
+    """Write requests: one transaction, committed when the endpoint returns (before the response
+    is sent, so a failed commit is the response) and rolled back when it raises."""
+    session = services.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+UnitOfWorkDep = Annotated[Session, Depends(get_unit_of_work, scope="function")]

@@ -14,6 +14,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
 from app.engine.findings import pointer_join
+from app.engine.iam.errors import PolicyParseError
+from app.service.errors import (
+    ExistsError,
+    InvalidInputError,
+    MissingError,
+    StaleRevisionError,
+    UseCaseError,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -44,6 +52,7 @@ class ServiceError(Exception):
     status = 400
     slug = "bad-request"
     title = "Bad request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, *, pointer: str | None = None) -> None:
         super().__init__(detail)
@@ -61,6 +70,37 @@ class UnprocessableInputError(ServiceError):
     status = 422
     slug = "unprocessable-input"
     title = "The input could not be processed"
+
+
+class UnauthorizedError(ServiceError):
+    status = 401
+    slug = "unauthorized"
+    title = "An API key is required"
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  (read-only class constant)
+
+
+class ForbiddenError(ServiceError):
+    status = 403
+    slug = "forbidden"
+    title = "The API key's scope does not allow this"
+
+
+class ConflictError(ServiceError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class PreconditionFailedError(ServiceError):
+    status = 412
+    slug = "stale-revision"
+    title = "The revision named by If-Match is not the current one"
+
+
+class PreconditionRequiredError(ServiceError):
+    status = 428
+    slug = "if-match-required"
+    title = "If-Match is required"
 
 
 class ServiceUnavailableError(ServiceError):
@@ -138,7 +178,9 @@ async def _engine_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    errors = [ProblemLocation(pointer=exc.pointer, detail=exc.detail)] if exc.pointer else []
+    errors = (
+        [ProblemLocation(pointer=exc.pointer, detail=exc.detail)] if exc.pointer is not None else []
+    )
     return problem_response(
         exc.status,
         exc.title,
@@ -146,7 +188,23 @@ async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
         detail=exc.detail,
         instance=request.url.path,
         errors=errors,
+        headers=exc.headers,
     )
+
+
+# Use-case errors carry no HTTP; this table gives them their status, in this one place.
+_USE_CASE_PROBLEMS: tuple[tuple[type[UseCaseError], type[ServiceError]], ...] = (
+    (MissingError, NotFoundError),
+    (ExistsError, ConflictError),
+    (StaleRevisionError, PreconditionFailedError),
+    (InvalidInputError, UnprocessableInputError),
+)
+
+
+async def _use_case_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UseCaseError)
+    problem = next((p for u, p in _USE_CASE_PROBLEMS if isinstance(exc, u)), ServiceError)
+    return await _service_handler(request, problem(exc.detail, pointer=exc.pointer))
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -166,10 +224,24 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _policy_parse_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PolicyParseError)
+    return problem_response(
+        422,
+        "The policy could not be read",
+        slug="invalid-policy",
+        detail=exc.message,
+        instance=request.url.path,
+        errors=[ProblemLocation(pointer=exc.pointer, detail=exc.message)],
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PolicyParseError, _policy_parse_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(EngineError, _engine_handler)
     app.add_exception_handler(ServiceError, _service_handler)
+    app.add_exception_handler(UseCaseError, _use_case_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
 
@@ -177,3 +249,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "Invalid input"},
 }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems an endpoint can answer with."""
+    described = {
+        401: "No valid API key",
+        403: "The key's scope is too small",
+        404: "Not found",
+        409: "Conflicts with the current state",
+        412: "If-Match names a revision that is no longer current",
+        422: "Invalid input",
+        428: "If-Match is missing",
+    }
+    return {
+        s: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": described[s]}
+        for s in statuses
+    }

@@ -43,6 +43,7 @@ __all__ = [
     "NPM_PACKAGE",
     "SNAPSHOT_RESOURCE",
     "build_snapshot_from_npm_dir",
+    "build_snapshot_from_service_documents",
     "build_snapshot_from_service_reference",
     "default_catalog",
     "load_snapshot",
@@ -143,14 +144,33 @@ def build_snapshot_from_service_reference(
     Files that are not service documents (no ``Name``/``Actions``, e.g. an index listing)
     are skipped.  Two files for the same prefix are an error.
     """
-    specs: list[ServiceSpec] = []
-    for path in sorted(Path(directory).glob("*.json")):
-        doc = _read_json(path)
-        if not isinstance(doc, dict) or "Name" not in doc or "Actions" not in doc:
-            continue
-        specs.append(_service_from_reference(doc, path))
-    if not specs:
+    paths = sorted(Path(directory).glob("*.json"))
+    documents = [(str(path), _read_json(path)) for path in paths]
+    if not any(_is_service_document(doc) for _, doc in documents):
         raise CatalogError(f"{directory}: no Service Reference files")
+    return build_snapshot_from_service_documents(
+        documents, source=source, source_version=source_version, date=date
+    )
+
+
+def _is_service_document(doc: Any) -> bool:
+    return isinstance(doc, dict) and "Name" in doc and "Actions" in doc
+
+
+def build_snapshot_from_service_documents(
+    documents: Sequence[tuple[str, Any]], *, source: str, source_version: str, date: str
+) -> bytes:
+    """Snapshot bytes from parsed Service Reference documents, each with a name for errors.
+
+    Documents that are not service documents are skipped, as in a directory.
+    """
+    specs = [
+        _service_from_reference(doc, Path(name))
+        for name, doc in documents
+        if _is_service_document(doc)
+    ]
+    if not specs:
+        raise CatalogError("no Service Reference documents")
     return encode_snapshot(
         specs, source=source, source_version=source_version, date=_iso_date(date)
     )

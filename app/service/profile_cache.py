@@ -8,12 +8,14 @@ replicas on one database converge on a new revision within that bound.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profiles import ProfileSet, parse_profile
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 class LoadedProfileSet:
     profile_set: ProfileSet
     revisions: tuple[StoredRevision, ...]
+    as_of: dt.date | None = None
+    # Action types whose oldest revision is dated after `as_of`: that revision stands in.
+    predates: frozenset[ActionTypeKey] = field(default_factory=frozenset)
 
 
 def load_profile_set(session: Session, set_revision: int | None = None) -> LoadedProfileSet:

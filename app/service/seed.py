@@ -1,7 +1,10 @@
 """Load the shipped profiles and baselines into the database, idempotently.
 
 A profile file whose canonical content differs from its newest stored revision becomes a new
-revision; all revisions published by one seed run share one profile-set revision.
+revision; all revisions published by one seed run share one profile-set revision. A profile whose
+newest revision was published through the API (not by the seed) is left alone: when its file is
+unchanged since the last seed that is the operator's newer revision, and when the file changed too
+the two conflict and an operator decides (the report names them).
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.engine.profiles import parse_profile
+from app.service.audit import Actor, record
 from app.service.profile_files import DataFile, baseline_files, profile_files
 from app.store.baseline_repository import BaselineRepository, StoredBaseline
 from app.store.profile_repository import ProfileRepository
+
+SEED_ACTOR = "seed"
 
 
 @dataclass
 class SeedReport:
     profiles_published: list[str] = field(default_factory=list)
     profiles_unchanged: int = 0
+    profiles_kept: list[str] = field(default_factory=list)
+    profiles_conflicting: list[str] = field(default_factory=list)
     baselines_changed: list[str] = field(default_factory=list)
     set_revision: int = 0
 
@@ -28,6 +36,8 @@ class SeedReport:
 def seed(session: Session) -> SeedReport:
     report = SeedReport()
     repo = ProfileRepository(session)
+    repo.lock_for_write()  # two replicas starting at once must not both publish a file
+    actor = Actor.command(SEED_ACTOR)
     set_revision: int | None = None
     for data in profile_files():
         profile = parse_profile(data.document, revision=0, pointer=data.path.name)
@@ -35,9 +45,16 @@ def seed(session: Session) -> SeedReport:
         if latest is not None and latest.content_sha256 == data.sha256:
             report.profiles_unchanged += 1
             continue
+        if latest is not None and latest.published_by != SEED_ACTOR:
+            seeded = repo.latest(profile.key, published_by=SEED_ACTOR)
+            if seeded is None or seeded.content_sha256 == data.sha256:
+                report.profiles_kept.append(profile.key.label)
+            else:
+                report.profiles_conflicting.append(profile.key.label)
+            continue
         if set_revision is None:
             set_revision = repo.new_set_revision("seed from app/data/profiles")
-        repo.publish(
+        stored = repo.publish(
             profile.key,
             document=data.document,
             title=profile.title,
@@ -45,7 +62,16 @@ def seed(session: Session) -> SeedReport:
             supported_since=profile.supported_since,
             content_sha256=data.sha256,
             set_revision=set_revision,
-            published_by="seed",
+            published_by=SEED_ACTOR,
+        )
+        record(
+            session,
+            actor,
+            "profile.seed",
+            f"profile:{profile.key.label}",
+            before=latest.revision if latest else None,
+            after=stored.revision,
+            detail={"set_revision": set_revision, "file": data.path.name},
         )
         report.profiles_published.append(profile.key.label)
     baselines = BaselineRepository(session)

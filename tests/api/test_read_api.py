@@ -27,7 +27,8 @@ def test_profiles_list_and_detail(client: TestClient) -> None:
     assert detail["revision"] >= 1
     assert detail["document"]["statements"]
     revisions = client.get("/v1/profiles/Source/AWS/CodeCommit/1/revisions").json()
-    assert revisions[0]["revision"] == 1
+    assert revisions["items"][0]["revision"] == 1
+    assert revisions["next_cursor"] is None
     assert client.get("/v1/profiles/Source/AWS/CodeCommit/1/revisions/1").status_code == 200
     assert client.get("/v1/profiles/Source/AWS/CodeCommit/1/revisions/99").status_code == 404
     assert client.get("/v1/profiles/Source/AWS/Nope/1").status_code == 404
@@ -43,3 +44,26 @@ def test_baselines(client: TestClient) -> None:
     assert len(legacy["policy"]["Statement"]) == 12
     assert client.get("/v1/baselines/none").status_code == 404
     assert client.get("/v1/baselines/Bad Name").status_code == 422
+
+
+def test_profiles_as_of_a_date(client: TestClient) -> None:
+    listing = client.get("/v1/profiles", params={"as_of": "2018-06-01"}).json()
+    providers = {p["action_type"]["provider"] for p in listing["items"]}
+    assert "CodeCommit" in providers
+    assert "StepFunctions" not in providers  # supported since 2020-05-27
+    assert listing["as_of"] == "2018-06-01"
+    assert "Source/AWS/CodeCommit/1" in listing["predates"]
+    now = client.get("/v1/profiles/Source/AWS/CodeCommit/1")
+    then = client.get("/v1/profiles/Source/AWS/CodeCommit/1", params={"as_of": "2019-01-01"})
+    assert then.status_code == 200
+    ids = [s["id"] for s in then.json()["document"]["statements"]]
+    assert "FullClone" not in ids  # since 2020-11-11
+    assert "FullClone" in [s["id"] for s in now.json()["document"]["statements"]]
+    assert then.json()["statements"] == len(ids)
+    assert then.headers["etag"] != now.headers["etag"]
+    gone = client.get("/v1/profiles/Invoke/AWS/StepFunctions/1", params={"as_of": "2018-06-01"})
+    assert gone.status_code == 404
+    pinned = client.get("/v1/profiles", params={"set_revision": 1})
+    assert pinned.headers["cache-control"].endswith("immutable")
+    assert client.get("/v1/profiles", params={"set_revision": 999}).status_code == 404
+    assert client.get("/v1/profiles", params={"as_of": "someday"}).status_code == 422

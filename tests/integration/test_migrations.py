@@ -12,7 +12,15 @@ from app.service.seed import seed
 from app.store.database import make_engine, make_session_factory, unit_of_work
 from app.store.profile_repository import ProfileRepository
 
-TABLES = {"action_type", "profile_revision", "profile_set_revision", "baseline"}
+TABLES = {
+    "action_type",
+    "profile_revision",
+    "profile_set_revision",
+    "baseline",
+    "api_key",
+    "audit_event",
+    "catalog_revision",
+}
 
 
 def test_upgrade_matches_models_and_downgrade_removes_everything(empty_database_url: str) -> None:

@@ -1,89 +1,222 @@
-"""Browse permission profiles and their revisions."""
+"""Browse permission profiles, their revisions and what changed between two."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.deps import SessionDep
-from app.api.problems import NotFoundError
-from app.api.schemas.profiles import ProfileListOut, ProfileRevisionOut, ProfileSummaryOut
+from app.api.deps import ServicesDep, SessionDep
+from app.api.http_cache import NO_CACHE, immutable, json_response
+from app.api.pagination import Cursor, Limit, encode_cursor, int_cursor, strings_cursor
+from app.api.problems import NotFoundError, problem_responses
+from app.api.schemas.profiles import (
+    ProfileDiffOut,
+    ProfileListOut,
+    ProfileRevisionOut,
+    ProfileSummaryOut,
+    RevisionListOut,
+)
 from app.engine.pipeline.model import ActionTypeKey
-from app.store.profile_repository import ProfileRepository
+from app.service.profile_diff import diff_revisions
+from app.service.profile_sets import select_revisions
+from app.service.profile_writes import revision_etag
+from app.store.profile_repository import ProfileRepository, StoredRevision
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 
 NAME = r"^[0-9A-Za-z_-]{1,35}$"
+STATUS = r"^(active|deprecated)$"
 Category = Annotated[str, Path(pattern=NAME, examples=["Source"])]
 Owner = Annotated[str, Path(pattern=NAME, examples=["AWS"])]
 Provider = Annotated[str, Path(pattern=NAME, examples=["CodeCommit"])]
 Version = Annotated[str, Path(pattern=NAME, examples=["1"])]
+AsOf = Annotated[
+    dt.date | None,
+    Query(description="the profiles in force on this date (YYYY-MM-DD)", examples=["2018-06-01"]),
+]
+INT32_MAX = 2**31 - 1
+SetRevision = Annotated[
+    int | None,
+    Query(ge=1, le=INT32_MAX, description="as published up to this profile-set revision"),
+]
+RevisionNumber = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 
-@router.get("", response_model=ProfileListOut)
+def _key_tuple(key: ActionTypeKey) -> tuple[str, str, str, str]:
+    return (key.category, key.owner, key.provider, key.version)
+
+
+@router.get("", response_model=ProfileListOut, responses=problem_responses(404, 422))
 def list_profiles(
+    request: Request,
     session: SessionDep,
+    services: ServicesDep,
     category: Annotated[str | None, Query(pattern=NAME)] = None,
     owner: Annotated[str | None, Query(pattern=NAME)] = None,
     provider: Annotated[str | None, Query(pattern=NAME)] = None,
-) -> ProfileListOut:
-    """The newest revision of every profile, optionally filtered by action type fields."""
-    repo = ProfileRepository(session)
+    version: Annotated[str | None, Query(pattern=NAME)] = None,
+    status: Annotated[str | None, Query(pattern=STATUS)] = None,
+    as_of: AsOf = None,
+    set_revision: SetRevision = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Response:
+    """The profile of every action type (the newest revision, or the one in force as of a date
+    or a profile-set revision), filtered by action type fields and status, in key order."""
+    after = strings_cursor(cursor, 4)
+    selection = select_revisions(session, as_of=as_of, set_revision=set_revision)
     rows = [
         r
-        for r in repo.latest_revisions()
+        for r in selection.revisions
         if (category is None or r.key.category == category)
         and (owner is None or r.key.owner == owner)
         and (provider is None or r.key.provider == provider)
+        and (version is None or r.key.version == version)
+        and (status is None or r.status == status)
+        and (after is None or _key_tuple(r.key) > after)
     ]
-    return ProfileListOut(
-        profile_set_revision=repo.current_set_revision(),
-        items=[ProfileSummaryOut.of(r) for r in rows],
+    page = rows[:limit]
+    body = ProfileListOut(
+        profile_set_revision=selection.set_revision,
+        as_of=as_of,
+        predates=sorted(k.label for k in selection.predates if any(r.key == k for r in page)),
+        items=[ProfileSummaryOut.of(r, as_of) for r in page],
+        next_cursor=encode_cursor(_key_tuple(page[-1].key)) if len(rows) > limit else None,
     )
+    # Pinned to a set revision, the answer never changes; otherwise it moves with every write.
+    cache = immutable(services) if set_revision is not None else NO_CACHE
+    return json_response(request, body, cache_control=cache)
 
 
-@router.get("/{category}/{owner}/{provider}/{version}", response_model=ProfileRevisionOut)
-def get_profile(
-    category: Category, owner: Owner, provider: Provider, version: Version, session: SessionDep
-) -> ProfileRevisionOut:
-    """The newest revision of one profile, with its statements and citations."""
-    key = ActionTypeKey(category, owner, provider, version)
-    row = ProfileRepository(session).latest(key)
-    if row is None:
-        raise NotFoundError(f"no profile for action type `{key.label}`")
-    return ProfileRevisionOut.full(row)
+def _not_found(key: ActionTypeKey) -> NotFoundError:
+    return NotFoundError(f"no profile for action type `{key.label}`")
 
 
 @router.get(
-    "/{category}/{owner}/{provider}/{version}/revisions", response_model=list[ProfileSummaryOut]
+    "/{category}/{owner}/{provider}/{version}",
+    response_model=ProfileRevisionOut,
+    responses=problem_responses(404, 422),
+)
+def get_profile(
+    request: Request,
+    category: Category,
+    owner: Owner,
+    provider: Provider,
+    version: Version,
+    session: SessionDep,
+    services: ServicesDep,
+    as_of: AsOf = None,
+    set_revision: SetRevision = None,
+) -> Response:
+    """The newest revision of one profile (or the one in force as of a date or a profile-set
+    revision), with its statements and citations. Its ETag is what PUT's If-Match names."""
+    key = ActionTypeKey(category, owner, provider, version)
+    row: StoredRevision | None
+    if as_of is None and set_revision is None:
+        row = ProfileRepository(session).latest(key)
+    else:
+        selection = select_revisions(session, as_of=as_of, set_revision=set_revision)
+        row = next((r for r in selection.revisions if r.key == key), None)
+    if row is None:
+        when = f" as of {as_of} (unknown, or not supported yet)" if as_of else ""
+        raise NotFoundError(f"no profile for action type `{key.label}`{when}")
+    etag = revision_etag(row, as_of.isoformat()) if as_of else revision_etag(row)
+    cache = immutable(services) if set_revision is not None else NO_CACHE
+    return json_response(
+        request, ProfileRevisionOut.full(row, as_of), cache_control=cache, etag=etag
+    )
+
+
+@router.get(
+    "/{category}/{owner}/{provider}/{version}/revisions",
+    response_model=RevisionListOut,
+    responses=problem_responses(404, 422),
 )
 def list_revisions(
-    category: Category, owner: Owner, provider: Provider, version: Version, session: SessionDep
-) -> list[ProfileSummaryOut]:
-    """Every revision of one profile, oldest first."""
+    request: Request,
+    category: Category,
+    owner: Owner,
+    provider: Provider,
+    version: Version,
+    session: SessionDep,
+    status: Annotated[str | None, Query(pattern=STATUS)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Response:
+    """The revisions of one profile, oldest first."""
     key = ActionTypeKey(category, owner, provider, version)
-    rows = ProfileRepository(session).revisions(key)
-    if not rows:
-        raise NotFoundError(f"no profile for action type `{key.label}`")
-    return [ProfileSummaryOut.of(r) for r in rows]
+    repo = ProfileRepository(session)
+    rows = repo.revisions_page(key, after=int_cursor(cursor), limit=limit + 1, status=status)
+    if not rows and not repo.exists(key):
+        raise _not_found(key)
+    page = rows[:limit]
+    body = RevisionListOut(
+        items=[ProfileSummaryOut.of(r) for r in page],
+        next_cursor=encode_cursor(page[-1].revision) if len(rows) > limit else None,
+    )
+    return json_response(request, body, cache_control=NO_CACHE)
+
+
+def _revision(session: SessionDep, key: ActionTypeKey, revision: int) -> StoredRevision:
+    row = ProfileRepository(session).get_revision(key, revision)
+    if row is None:
+        raise NotFoundError(f"no revision {revision} of `{key.label}`")
+    return row
 
 
 @router.get(
     "/{category}/{owner}/{provider}/{version}/revisions/{revision}",
     response_model=ProfileRevisionOut,
+    responses=problem_responses(404, 422),
 )
 def get_revision(
+    request: Request,
     category: Category,
     owner: Owner,
     provider: Provider,
     version: Version,
-    revision: Annotated[int, Path(ge=1)],
+    revision: RevisionNumber,
     session: SessionDep,
-) -> ProfileRevisionOut:
-    """One revision of one profile."""
+    services: ServicesDep,
+) -> Response:
+    """One revision of one profile. Published revisions never change."""
+    row = _revision(session, ActionTypeKey(category, owner, provider, version), revision)
+    return json_response(
+        request,
+        ProfileRevisionOut.full(row),
+        cache_control=immutable(services),
+        etag=revision_etag(row),
+    )
+
+
+@router.get(
+    "/{category}/{owner}/{provider}/{version}/revisions/{revision}/diff/{other}",
+    response_model=ProfileDiffOut,
+    responses=problem_responses(404, 422),
+)
+def diff_two_revisions(
+    request: Request,
+    category: Category,
+    owner: Owner,
+    provider: Provider,
+    version: Version,
+    revision: RevisionNumber,
+    other: RevisionNumber,
+    session: SessionDep,
+    services: ServicesDep,
+) -> Response:
+    """What changed from one revision to another: statements added, removed and changed (by
+    statement id, with the actions each gained or lost), notes, pitfalls, sources, fields."""
     key = ActionTypeKey(category, owner, provider, version)
-    for row in ProfileRepository(session).revisions(key):
-        if row.revision == revision:
-            return ProfileRevisionOut.full(row)
-    raise NotFoundError(f"no revision {revision} of `{key.label}`")
+    old, new = _revision(session, key, revision), _revision(session, key, other)
+    basis = f"{revision_etag(old)}{revision_etag(new)}".encode()
+    etag = '"' + hashlib.sha256(basis).hexdigest()[:32] + '"'
+    return json_response(
+        request,
+        ProfileDiffOut.of(new, diff_revisions(old, new)),
+        cache_control=immutable(services),
+        etag=etag,
+    )

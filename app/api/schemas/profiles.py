@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import Field
 
 from app.api.schemas.common import Schema
+from app.service.profile_diff import Change, ProfileDiff
+from app.service.profile_sets import document_as_of, in_force
 from app.store.baseline_repository import StoredBaseline
 from app.store.profile_repository import StoredRevision
 
@@ -32,8 +34,10 @@ class ProfileSummaryOut(Schema):
     href: str
 
     @classmethod
-    def of(cls, row: StoredRevision) -> ProfileSummaryOut:
-        statements = row.document.get("statements") or []
+    def of(cls, row: StoredRevision, as_of: dt.date | None = None) -> ProfileSummaryOut:
+        statements = [
+            s for s in row.document.get("statements") or [] if in_force(s.get("since"), as_of)
+        ]
         k = row.key
         return cls(
             action_type=ActionTypeOut(
@@ -55,25 +59,128 @@ class ProfileRevisionOut(ProfileSummaryOut):
     published_at: dt.datetime
     published_by: str
     content_sha256: str
+    as_of: dt.date | None = Field(
+        default=None, description="statements that became necessary after this date are left out"
+    )
     document: dict[str, Any] = Field(
         description="the profile: sources, statements, notes, pitfalls"
     )
 
     @classmethod
-    def full(cls, row: StoredRevision) -> ProfileRevisionOut:
-        summary = ProfileSummaryOut.of(row)
+    def full(cls, row: StoredRevision, as_of: dt.date | None = None) -> ProfileRevisionOut:
+        summary = ProfileSummaryOut.of(row, as_of)
         return cls(
             **summary.model_dump(),
             published_at=row.published_at,
             published_by=row.published_by,
             content_sha256=row.content_sha256,
-            document=row.document,
+            as_of=as_of,
+            document=document_as_of(row.document, as_of),
         )
 
 
 class ProfileListOut(Schema):
     profile_set_revision: int
+    as_of: dt.date | None = None
+    predates: list[str] = Field(
+        default_factory=list,
+        description="action types whose oldest revision is dated after `as_of`: that revision "
+        "stands in, without the statements whose `since` is after `as_of`",
+    )
     items: list[ProfileSummaryOut]
+    next_cursor: str | None = None
+
+
+class RevisionListOut(Schema):
+    items: list[ProfileSummaryOut]
+    next_cursor: str | None = None
+
+
+class DeprecateIn(Schema):
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^[^\x00-\x08\x0b-\x1f]*$",
+        examples=["replaced by v2"],
+    )
+
+
+class ChangeOut(Schema):
+    before: Any
+    after: Any
+
+    @classmethod
+    def of(cls, c: Change) -> ChangeOut:
+        return cls(before=c.before, after=c.after)
+
+
+class StatementChangeOut(Schema):
+    id: str
+    fields: dict[str, ChangeOut]
+    actions_added: list[str]
+    actions_removed: list[str]
+
+
+class StatementsDiffOut(Schema):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[StatementChangeOut]
+
+
+class ListDiffOut(Schema):
+    added: list[Any]
+    removed: list[Any]
+
+
+class SourcesDiffOut(Schema):
+    added: dict[str, Any]
+    removed: dict[str, Any]
+    changed: dict[str, ChangeOut]
+
+
+class ProfileDiffOut(Schema):
+    action_type: ActionTypeOut
+    from_revision: int
+    to_revision: int
+    fields: dict[str, ChangeOut] = Field(
+        description="title, effective_date, supported_since, status"
+    )
+    statements: StatementsDiffOut = Field(description="by statement id")
+    notes: ListDiffOut
+    pitfalls: ListDiffOut
+    sources: SourcesDiffOut
+
+    @classmethod
+    def of(cls, row: StoredRevision, d: ProfileDiff) -> ProfileDiffOut:
+        k = row.key
+        return cls(
+            action_type=ActionTypeOut(
+                category=k.category, owner=k.owner, provider=k.provider, version=k.version
+            ),
+            from_revision=d.from_revision,
+            to_revision=d.to_revision,
+            fields={f: ChangeOut.of(c) for f, c in d.fields.items()},
+            statements=StatementsDiffOut(
+                added=d.statements_added,
+                removed=d.statements_removed,
+                changed=[
+                    StatementChangeOut(
+                        id=c.id,
+                        fields={f: ChangeOut.of(v) for f, v in c.fields.items()},
+                        actions_added=c.actions_added,
+                        actions_removed=c.actions_removed,
+                    )
+                    for c in d.statements_changed
+                ],
+            ),
+            notes=ListDiffOut(added=d.notes_added, removed=d.notes_removed),
+            pitfalls=ListDiffOut(added=d.pitfalls_added, removed=d.pitfalls_removed),
+            sources=SourcesDiffOut(
+                added=d.sources_added,
+                removed=d.sources_removed,
+                changed={k: ChangeOut.of(c) for k, c in d.sources_changed.items()},
+            ),
+        )
 
 
 class BaselineSummaryOut(Schema):

@@ -1,0 +1,48 @@
+# pipeline-policy: the HTTP service, migrated and seeded at start.
+# Build from a local base with: --build-arg BASE_IMAGE=localhost/pybase:bookworm (scripts/build-image.sh).
+ARG BASE_IMAGE=python:3.11-slim
+
+FROM ${BASE_IMAGE} AS builder
+# Package-index settings of the build host, passed through at build time; they stay in this stage.
+ARG PIP_INDEX_URL=""
+ARG PIP_EXTRA_INDEX_URL=""
+ARG PIP_TRUSTED_HOST=""
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY alembic.ini ./
+COPY migrations ./migrations
+# No dev extras. app/cli.py finds alembic.ini and migrations/ beside the `app` package (its ROOT is
+# the package's parent directory): once installed, that is site-packages, so they are put there.
+RUN python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install . \
+    && root="$(/opt/venv/bin/python -I -c 'import app, pathlib; print(pathlib.Path(app.__file__).resolve().parent.parent)')" \
+    && cp alembic.ini "$root/alembic.ini" \
+    && cp -R migrations "$root/migrations" \
+    && /opt/venv/bin/python -m compileall -q "$root/migrations"
+
+FROM ${BASE_IMAGE} AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DATABASE_URL=sqlite:////var/lib/pipeline-policy/pipeline-policy.db \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    WORKERS=1
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --no-create-home \
+       --home-dir /var/lib/pipeline-policy --shell /usr/sbin/nologin app \
+    && mkdir -p /var/lib/pipeline-policy \
+    && chown app:app /var/lib/pipeline-policy
+COPY --from=builder /opt/venv /opt/venv
+COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+WORKDIR /var/lib/pipeline-policy
+VOLUME ["/var/lib/pipeline-policy"]
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, sys, urllib.request as u; sys.exit(0 if u.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('PORT', '8000'), timeout=4).status == 200 else 1)"]
+ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
+CMD ["serve"]

@@ -1,0 +1,71 @@
+"""API keys on requests: `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+
+Writes and admin requests verify the key against the database every time. Reads are open unless
+REQUIRE_KEYS_FOR_READS (or PRODUCTION) is on; then every request but the health probes needs a
+`read` key, verified through the in-memory TTL cache. Open reads touch neither the key nor the
+database, so the hot endpoints stay off it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.deps import Services, ServicesDep
+from app.api.problems import ForbiddenError, UnauthorizedError
+from app.service.api_keys import Principal, Scope, scope_allows
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: `pp_<prefix>_<secret>`")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key")
+
+
+def presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return request.headers.get("x-api-key") or None
+
+
+def _principal(request: Request, services: Services, *, fresh: bool) -> Principal:
+    token = presented_key(request)
+    if token is None:
+        raise UnauthorizedError("send an API key as `Authorization: Bearer <key>` or `X-API-Key`")
+    principal = services.keys.verify(token, fresh=fresh)
+    if principal is None:
+        raise UnauthorizedError("the API key is not valid (unknown, malformed or revoked)")
+    return principal
+
+
+def authorize_request(request: Request, services: ServicesDep) -> None:
+    """App-wide: a `read` key on every request when the settings require keys for reads."""
+    if not services.settings.keys_required_for_reads or request.url.path in OPEN_PATHS:
+        return
+    request.state.principal = _principal(request, services, fresh=False)
+
+
+def require(scope: Scope) -> Callable[..., Principal]:
+    def dependency(
+        request: Request,
+        services: ServicesDep,
+        _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _api_key_header: Annotated[str | None, Depends(_api_key)],
+    ) -> Principal:
+        principal = _principal(request, services, fresh=True)
+        if not scope_allows(principal.scope, scope):
+            raise ForbiddenError(
+                f"this needs a `{scope.value}` key; key {principal.prefix} has `{principal.scope}`"
+            )
+        return principal
+
+    return dependency
+
+
+WriterDep = Annotated[Principal, Depends(require(Scope.WRITE))]
+AdminDep = Annotated[Principal, Depends(require(Scope.ADMIN))]

@@ -1,0 +1,137 @@
+"""Create profiles, publish revisions and deprecate: `write` keys, If-Match on the revision."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Request, Response
+
+from app.api.auth import WriterDep
+from app.api.deps import UnitOfWorkDep
+from app.api.http_cache import NO_STORE, json_response, required_if_match
+from app.api.problems import problem_responses
+from app.api.routers.profiles import Category, Owner, Provider, Version
+from app.api.schemas.profiles import DeprecateIn, ProfileRevisionOut
+from app.engine.pipeline.model import ActionTypeKey
+from app.service import profile_writes
+from app.service.profile_writes import revision_etag
+
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+
+ProfileDocument = Annotated[
+    dict[str, Any],
+    Body(
+        description="a profile document (app/data/profiles/README.md), as JSON",
+        examples=[
+            {
+                "action_type": {
+                    "category": "Invoke",
+                    "owner": "Custom",
+                    "provider": "SlackNotify",
+                    "version": "1",
+                },
+                "title": "Custom Slack notification action",
+                "supported_since": None,
+                "effective_date": "2026-11-28",
+                "sources": {"team-wiki": {"title": "Team wiki", "url": "https://wiki.example"}},
+                "statements": [],
+            }
+        ],
+    ),
+]
+IfMatch = Annotated[str | None, Header(description="the ETag of the current revision (from GET)")]
+_WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+
+
+def _location(key: ActionTypeKey, revision: int | None = None) -> str:
+    base = f"/v1/profiles/{key.category}/{key.owner}/{key.provider}/{key.version}"
+    return base if revision is None else f"{base}/revisions/{revision}"
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ProfileRevisionOut,
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_profile(
+    request: Request, document: ProfileDocument, writer: WriterDep, session: UnitOfWorkDep
+) -> Response:
+    """Create the profile of an action type that has none (AWS, ThirdParty or Custom owner):
+    revision 1, and a new profile-set revision."""
+    row = profile_writes.create_profile(session, document, actor=writer.actor)
+    return json_response(
+        request,
+        ProfileRevisionOut.full(row),
+        status_code=201,
+        cache_control=NO_STORE,
+        etag=revision_etag(row),
+        headers={"Location": _location(row.key)},
+    )
+
+
+@router.put(
+    "/{category}/{owner}/{provider}/{version}",
+    response_model=ProfileRevisionOut,
+    responses=_WRITE_PROBLEMS,
+)
+def publish_revision(
+    request: Request,
+    category: Category,
+    owner: Owner,
+    provider: Provider,
+    version: Version,
+    document: ProfileDocument,
+    writer: WriterDep,
+    session: UnitOfWorkDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Publish a new revision of a profile. `If-Match` must carry the current revision's ETag
+    (412 when another revision was published since, 428 without it). Publishing the current
+    document again changes nothing."""
+    key = ActionTypeKey(category, owner, provider, version)
+    tags = required_if_match(if_match)
+    result = profile_writes.publish_revision(
+        session, key, document, if_match=tags, actor=writer.actor
+    )
+    row = result.revision
+    return json_response(
+        request,
+        ProfileRevisionOut.full(row),
+        cache_control=NO_STORE,
+        etag=revision_etag(row),
+        headers={"Content-Location": _location(key, row.revision)},
+    )
+
+
+@router.post(
+    "/{category}/{owner}/{provider}/{version}/deprecate",
+    response_model=ProfileRevisionOut,
+    responses=_WRITE_PROBLEMS,
+)
+def deprecate_profile(
+    request: Request,
+    category: Category,
+    owner: Owner,
+    provider: Provider,
+    version: Version,
+    writer: WriterDep,
+    session: UnitOfWorkDep,
+    if_match: IfMatch = None,
+    body: Annotated[DeprecateIn | None, Body()] = None,
+) -> Response:
+    """Deprecate a profile: a new revision with the same document and status `deprecated`
+    (same If-Match rules as publishing). Compute keeps using it for pipelines that still have
+    the action."""
+    key = ActionTypeKey(category, owner, provider, version)
+    tags = required_if_match(if_match)
+    row = profile_writes.deprecate_profile(
+        session, key, if_match=tags, actor=writer.actor, reason=body.reason if body else None
+    )
+    return json_response(
+        request,
+        ProfileRevisionOut.full(row),
+        cache_control=NO_STORE,
+        etag=revision_etag(row),
+        headers={"Content-Location": _location(key, row.revision)},
+    )

@@ -1,0 +1,148 @@
+"""Request and response of POST /v1/policies/diff."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
+from app.api.schemas.compute import (
+    ActionHintsIn,
+    ComputeContextIn,
+    ImpactOut,
+    PipelineSourceIn,
+    RequiredByOut,
+)
+
+ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
+
+
+class CurrentPolicyIn(Schema):
+    documents: list[dict[str, Any] | str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=30,
+        description="the role's policy documents (inline and managed), as objects or JSON text",
+    )
+    baseline: str | None = Field(
+        default=None, description="or the name of a baseline, e.g. `legacy-2019`"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.documents is None) == (self.baseline is None):
+            raise ValueError("give exactly one of `documents` and `baseline`")
+        return self
+
+
+class RequiredIn(Schema):
+    pipelines: list[dict[str, Any]] | None = Field(
+        default=None, max_length=1000, description="pipeline documents sharing the role"
+    )
+    sources: list[PipelineSourceIn] = Field(
+        default_factory=list, max_length=200, description="pipeline definitions as text"
+    )
+    context: ComputeContextIn = Field(default_factory=ComputeContextIn)
+    hints: list[ActionHintsIn] = Field(default_factory=list, max_length=5000)
+    policy: dict[str, Any] | str | None = Field(
+        default=None, description="or a policy document taken as what is required"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        has_pipelines = bool(self.pipelines) or bool(self.sources)
+        if has_pipelines == (self.policy is not None):
+            raise ValueError("give pipelines (`pipelines` and/or `sources`) or a `policy`")
+        return self
+
+
+class DiffRequest(Schema):
+    current: CurrentPolicyIn
+    required: RequiredIn
+    arn_mode: ArnModeIn = Field(
+        default="segment",
+        description="how `*` in a Resource ARN treats `:` (see the IAM notes on ARN wildcards)",
+    )
+
+
+class StatementRef(Schema):
+    document: int
+    statement: int
+    sid: str | None
+    path: str
+
+
+class MissingOut(Schema):
+    status: Literal["not_granted", "explicitly_denied"]
+    actions: list[str]
+    resources: list[str]
+    condition: dict[str, dict[str, Any]] | None
+    required_by: list[RequiredByOut]
+    impact: ImpactOut | None = Field(description="the worst documented effect of the gap")
+    denied_by: list[StatementRef]
+
+
+class ConditionalOut(Schema):
+    actions: list[str]
+    resources: list[str]
+    condition: dict[str, dict[str, Any]] | None
+    required_by: list[RequiredByOut]
+    granted_by: list[StatementRef]
+    denied_by: list[StatementRef]
+    deciding_conditions: list[dict[str, str]] = Field(
+        description="the (operator, key) tests of the current policy that decide it"
+    )
+
+
+class ServiceExcessOut(Schema):
+    service: str
+    total: int
+    by_access_level: dict[str, int]
+    examples: list[str]
+
+
+class BroaderResourcesOut(Schema):
+    action: str
+    granted: list[str]
+    required: list[str]
+    not_resource: bool
+
+
+class WildcardOut(Schema):
+    pattern: str
+    services: list[str]
+    actions_today: int = Field(description="catalogue actions it matches today; more may come")
+    path: str
+
+
+class ExcessOut(Schema):
+    total_actions: int
+    by_service: list[ServiceExcessOut]
+    broader_resources: list[BroaderResourcesOut]
+    wildcards: list[WildcardOut]
+    privilege_escalation: list[str]
+
+
+class DiffSummaryOut(Schema):
+    required: int
+    granted: int
+    missing: int
+    conditional: int
+    excess_actions: int
+
+
+class DiffResponse(Schema):
+    decision_id: str
+    provenance: ProvenanceOut
+    verdict: Literal["sufficient", "insufficient", "conditional"]
+    least_privilege: bool
+    summary: DiffSummaryOut
+    missing: list[MissingOut]
+    conditional: list[ConditionalOut]
+    excess: ExcessOut
+    patched_policy: dict[str, Any] = Field(
+        description="the required statements plus the current policy's Deny statements"
+    )
+    patched_verdict: Literal["sufficient", "insufficient", "conditional"]
+    findings: list[FindingOut]

@@ -1,0 +1,33 @@
+"""Request and response of POST /v1/pipelines/validate."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
+from app.api.schemas.compute import PipelinesIn
+
+
+class PipelineValidateRequest(PipelinesIn):
+    pass
+
+
+class ActionTypeUseOut(Schema):
+    action_type: str
+    actions: int = Field(description="how many actions of the pipeline use it")
+    has_profile: bool
+    profile_revision: int | None
+
+
+class PipelineReportOut(Schema):
+    name: str
+    path: str = Field(description="JSON pointer of the pipeline in the request")
+    action_types: list[ActionTypeUseOut]
+
+
+class PipelineValidateResponse(Schema):
+    decision_id: str
+    provenance: ProvenanceOut
+    valid: bool = Field(description="no finding of type ERROR")
+    pipelines: list[PipelineReportOut]
+    findings: list[FindingOut]

@@ -1,0 +1,168 @@
+"""What a policy grants beyond what is required, expanded against the action catalogue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from app.engine.iam.arn import ArnMode, arn_union_contains
+from app.engine.iam.catalog import Catalog
+from app.engine.iam.coverage import PolicyStatement
+from app.engine.iam.privilege_escalation import PRIVILEGE_ESCALATION_ACTIONS
+
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class ServiceExcess:
+    service: str
+    total: int
+    by_access_level: Mapping[str, int]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BroaderResources:
+    action: str
+    granted: tuple[str, ...]
+    required: tuple[str, ...]
+    not_resource: bool
+
+
+@dataclass(frozen=True)
+class WildcardGrant:
+    pattern: str
+    negated: bool
+    services: tuple[str, ...]
+    actions_today: int
+    pointer: str
+
+
+@dataclass(frozen=True)
+class ExcessResult:
+    total_actions: int
+    services: tuple[ServiceExcess, ...]
+    broader_resources: tuple[BroaderResources, ...]
+    wildcards: tuple[WildcardGrant, ...]
+    privilege_escalation: tuple[str, ...]
+
+
+def _statement_mask(stmt: PolicyStatement, catalog: Catalog) -> int:
+    mask = 0
+    for pattern in stmt.actions:
+        mask |= catalog.mask(pattern)
+    return catalog.all_mask & ~mask if stmt.actions_negated else mask
+
+
+def _fully_denied(statements: Sequence[PolicyStatement], catalog: Catalog) -> int:
+    mask = 0
+    for stmt in statements:
+        if (
+            stmt.effect == "Deny"
+            and not stmt.conditions
+            and not stmt.unsupported_conditions
+            and not stmt.resources_negated
+            and "*" in stmt.resources
+        ):
+            mask |= _statement_mask(stmt, catalog)
+    return mask
+
+
+def _wildcards(statements: Sequence[PolicyStatement], catalog: Catalog) -> list[WildcardGrant]:
+    out = []
+    for stmt in statements:
+        if stmt.effect != "Allow":
+            continue
+        if stmt.actions_negated:
+            mask = _statement_mask(stmt, catalog)
+            out.append(
+                WildcardGrant(
+                    pattern="NotAction " + ", ".join(stmt.actions),
+                    negated=True,
+                    services=("*",),
+                    actions_today=mask.bit_count(),
+                    pointer=stmt.pointer,
+                )
+            )
+            continue
+        for pattern in stmt.actions:
+            service, _, name = pattern.partition(":")
+            if pattern == "*" or name == "*":
+                out.append(
+                    WildcardGrant(
+                        pattern=pattern,
+                        negated=False,
+                        services=("*",) if pattern == "*" else (service.lower(),),
+                        actions_today=catalog.mask(pattern).bit_count(),
+                        pointer=stmt.pointer,
+                    )
+                )
+    return out
+
+
+def compute_excess(
+    statements: Sequence[PolicyStatement],
+    required: Mapping[str, Iterable[str]],
+    catalog: Catalog,
+    *,
+    mode: ArnMode = "segment",
+) -> ExcessResult:
+    """`required` maps each required action (any case) to the resource patterns it needs."""
+    allows = [s for s in statements if s.effect == "Allow"]
+    granted = 0
+    for stmt in allows:
+        granted |= _statement_mask(stmt, catalog)
+    granted &= ~_fully_denied(statements, catalog)
+    required_ids = {}
+    for action, resources in required.items():
+        info = catalog.action(action)
+        if info is not None:
+            required_ids[catalog.index_of(info.name)] = tuple(sorted(set(resources)))
+    excess = granted & ~catalog.ids_to_mask(required_ids)
+    per_service: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    examples: dict[str, list[str]] = defaultdict(list)
+    escalation: list[str] = []
+    for index in catalog.mask_to_ids(excess):
+        info = catalog.action_at(index)
+        per_service[info.service][info.access_level] += 1
+        if len(examples[info.service]) < EXAMPLES:
+            examples[info.service].append(info.name)
+        if info.name.lower() in PRIVILEGE_ESCALATION_ACTIONS:
+            escalation.append(info.name)
+    services = sorted(
+        (
+            ServiceExcess(
+                service=svc,
+                total=sum(levels.values()),
+                by_access_level=dict(sorted(levels.items())),
+                examples=tuple(examples[svc]),
+            )
+            for svc, levels in per_service.items()
+        ),
+        key=lambda s: (-s.total, s.service),
+    )
+    broader = []
+    for index, needed in sorted(required_ids.items()):
+        name = catalog.name_of(index)
+        covering = [s for s in allows if s.matches_action(name)]
+        granted_patterns = sorted(
+            {p for s in covering if not s.resources_negated for p in s.resources}
+        )
+        negated = any(s.resources_negated for s in covering)
+        wider = [p for p in granted_patterns if arn_union_contains(p, needed, mode) is not True]
+        if wider or negated:
+            broader.append(
+                BroaderResources(
+                    action=name, granted=tuple(wider), required=needed, not_resource=negated
+                )
+            )
+            if name.lower() in PRIVILEGE_ESCALATION_ACTIONS:
+                escalation.append(name)
+    return ExcessResult(
+        total_actions=excess.bit_count(),
+        services=tuple(services),
+        broader_resources=tuple(broader),
+        wildcards=tuple(_wildcards(statements, catalog)),
+        privilege_escalation=tuple(sorted(set(escalation), key=str.lower)),
+    )

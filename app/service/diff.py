@@ -1,0 +1,203 @@
+"""Use case: diff a role's current policy against what its pipelines (or a policy) require."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.compute import ComputeContext, HintTarget, RequiredBy, compute_policy
+from app.engine.findings import Finding
+from app.engine.iam.arn import ArnMode
+from app.engine.iam.catalog import Catalog
+from app.engine.iam.coverage import Coverage, PolicyStatement
+from app.engine.iam.diff import DiffResult, Requirement, RequirementOutcome, Verdict, diff_policy
+from app.engine.iam.policy_view import PolicyView, read_policies
+from app.engine.requirements import requirements_from_computed, requirements_from_statement
+from app.service.compute import PipelineSource, parse_pipelines
+from app.service.profile_cache import LoadedProfileSet
+from app.service.provenance import CatalogInfo, Provenance, new_provenance
+
+BEHAVIOUR_RANK = {"HANG": 5, "LATE": 4, "CREATE": 3, "FAST": 2, "TRANSIENT": 1, "DEGRADED": 0}
+
+
+@dataclass(frozen=True)
+class RequiredPermissions:
+    requirements: list[Requirement]
+    statements: list[dict[str, Any]]  # the required policy's statements, for the patch
+    findings: list[Finding]
+    profiles_used: tuple[tuple[Any, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Requirements that share status, need, condition and blockers, merged for display."""
+
+    coverage: Coverage
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    condition: Mapping[str, Mapping[str, Any]] | None
+    required_by: tuple[RequiredBy, ...]
+    granting: tuple[PolicyStatement, ...]
+    denying: tuple[PolicyStatement, ...]
+    deciding: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    result: DiffResult
+    missing: tuple[Gap, ...]
+    conditional: tuple[Gap, ...]
+    required_count: int
+    patched_policy: dict[str, Any]
+    patched_verdict: Verdict
+    findings: tuple[Finding, ...]
+    provenance: Provenance
+
+
+def required_from_pipelines(
+    sources: Sequence[PipelineSource],
+    loaded: LoadedProfileSet,
+    catalog: Catalog,
+    *,
+    context: ComputeContext,
+    hints: Mapping[HintTarget, Mapping[str, Sequence[str]]],
+) -> RequiredPermissions:
+    pipelines, findings = parse_pipelines(sources, context)
+    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints)
+    return RequiredPermissions(
+        requirements=requirements_from_computed(result.statements, catalog),
+        statements=[s.to_policy_statement() for s in result.statements],
+        findings=[*findings, *result.findings],
+        profiles_used=result.profiles_used,
+    )
+
+
+def required_from_policy(view: PolicyView, catalog: Catalog) -> RequiredPermissions:
+    requirements: list[Requirement] = []
+    for stmt in view.statements:
+        if stmt.effect != "Allow" or stmt.actions_negated or stmt.resources_negated:
+            continue
+        condition = view.raw_condition(stmt)
+        requirements.extend(
+            requirements_from_statement(stmt.actions, stmt.resources, condition, catalog)
+        )
+    allows = [view.raw_statement(s) for s in view.statements if s.effect == "Allow"]
+    return RequiredPermissions(
+        requirements=requirements, statements=allows, findings=list(view.findings)
+    )
+
+
+def _gaps(outcomes: Sequence[RequirementOutcome]) -> tuple[Gap, ...]:
+    by_resource: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for outcome in outcomes:
+        req, res = outcome.requirement, outcome.result
+        key = (
+            res.coverage,
+            req.resource,
+            _freeze(req.condition),
+            tuple(req.sources),
+            res.granting,
+            res.denying,
+            res.conditions,
+        )
+        by_resource[key].append(req.action)
+    merged: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for (
+        coverage,
+        resource,
+        cond,
+        sources,
+        granting,
+        denying,
+        deciding,
+    ), actions in by_resource.items():
+        actions_key = tuple(sorted(set(actions), key=str.lower))
+        merged[(coverage, actions_key, cond, sources, granting, denying, deciding)].append(resource)
+    gaps = []
+    for (
+        coverage,
+        actions,
+        cond,
+        sources,
+        granting,
+        denying,
+        deciding,
+    ), resources in merged.items():
+        gaps.append(
+            Gap(
+                coverage=coverage,
+                actions=actions,
+                resources=tuple(sorted(set(resources))),
+                condition=_thaw(cond),
+                required_by=tuple(s for s in sources if isinstance(s, RequiredBy)),
+                granting=granting,
+                denying=denying,
+                deciding=tuple(dict.fromkeys(deciding)),
+            )
+        )
+    return tuple(sorted(gaps, key=lambda g: (g.actions[0].lower(), g.resources)))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return {k: _thaw(v) for k, v in value} if value else None
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def worst_impact(required_by: Sequence[RequiredBy]) -> RequiredBy | None:
+    with_impact = [r for r in required_by if r.impact is not None]
+    if not with_impact:
+        return None
+    return max(
+        with_impact, key=lambda r: BEHAVIOUR_RANK.get(r.impact.behaviour, 0) if r.impact else 0
+    )
+
+
+def patched_policy(current: PolicyView, required: RequiredPermissions) -> dict[str, Any]:
+    """The required statements, plus the current policy's Deny statements (kept: denying more
+    never grants anything); every Allow of the current policy beyond them was excess."""
+    statements = list(required.statements)
+    statements.extend(current.raw_statement(s) for s in current.statements if s.effect == "Deny")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def diff(
+    current_documents: Sequence[Any],
+    required: RequiredPermissions,
+    catalog: Catalog,
+    catalog_info: CatalogInfo,
+    loaded: LoadedProfileSet,
+    *,
+    mode: ArnMode,
+    current_pointer: str = "/current/documents",
+) -> DiffOutcome:
+    current = read_policies(current_documents, pointer=current_pointer)
+    result = diff_policy(current.statements, required.requirements, catalog, mode=mode)
+    patch = patched_policy(current, required)
+    patched_view = read_policies([patch], pointer="/patched_policy")
+    patched = diff_policy(patched_view.statements, required.requirements, catalog, mode=mode)
+    findings = [*required.findings, *current.findings]
+    return DiffOutcome(
+        result=result,
+        missing=_gaps(result.missing),
+        conditional=_gaps(result.conditional),
+        required_count=len(required.requirements),
+        patched_policy=patch,
+        patched_verdict=patched.verdict,
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        provenance=new_provenance(
+            catalog_info, loaded.profile_set.revision, required.profiles_used
+        ),
+    )

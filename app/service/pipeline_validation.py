@@ -1,0 +1,82 @@
+"""Use case: check pipeline definitions against CodePipeline's structure rules and the profiles."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.engine.compute import ComputeContext
+from app.engine.findings import Finding, FindingType
+from app.engine.pipeline.model import ActionTypeKey, Pipeline
+from app.engine.pipeline.structure import validate_pipeline
+from app.service.compute import PipelineSource, parse_pipelines
+from app.service.profile_cache import LoadedProfileSet
+from app.service.provenance import CatalogInfo, Provenance, new_provenance
+
+
+@dataclass(frozen=True)
+class ActionTypeUse:
+    key: ActionTypeKey
+    actions: int
+    profile_revision: int | None
+
+
+@dataclass(frozen=True)
+class PipelineReport:
+    name: str
+    path: str
+    action_types: tuple[ActionTypeUse, ...]
+
+
+@dataclass(frozen=True)
+class PipelineValidation:
+    pipelines: tuple[PipelineReport, ...]
+    findings: tuple[Finding, ...]
+    provenance: Provenance
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.finding_type is FindingType.ERROR for f in self.findings)
+
+
+def _report(pipeline: Pipeline, loaded: LoadedProfileSet) -> PipelineReport:
+    counts = Counter(action.type for _, action in pipeline.actions())
+    uses = []
+    for key in sorted(counts):
+        profile = loaded.profile_set.get(key)
+        uses.append(ActionTypeUse(key, counts[key], profile.revision if profile else None))
+    return PipelineReport(name=pipeline.name, path=pipeline.pointer, action_types=tuple(uses))
+
+
+def validate_pipelines(
+    sources: Sequence[PipelineSource],
+    loaded: LoadedProfileSet,
+    catalog: CatalogInfo | None,
+    *,
+    context: ComputeContext,
+) -> PipelineValidation:
+    pipelines, findings = parse_pipelines(sources, context)
+    used: dict[ActionTypeKey, int] = {}
+    for pipeline in pipelines:
+        findings.extend(validate_pipeline(pipeline))
+        for _, action in pipeline.actions():
+            profile = loaded.profile_set.get(action.type)
+            if profile is None:
+                findings.append(
+                    Finding(
+                        code="NO_PROFILE",
+                        finding_type=FindingType.WARNING,
+                        message=f"no permission profile for action type `{action.type.label}`; "
+                        "its service-role permissions cannot be computed",
+                        path=action.pointer,
+                        detail={"action_type": action.type.label},
+                    )
+                )
+            else:
+                used[profile.key] = profile.revision
+    return PipelineValidation(
+        pipelines=tuple(_report(p, loaded) for p in pipelines),
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        provenance=new_provenance(catalog, loaded.profile_set.revision, used.items()),
+    )

@@ -1,0 +1,161 @@
+"""POST /v1/policies/diff through the real app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+REPO = "arn:aws:codecommit:eu-west-2:111122223333:MyDemoRepo"
+KEY = "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.fixture(scope="module")
+def reference(shared_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (shared_dir / "examples" / "reference-pipeline.json").read_text()
+    )
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def legacy(shared_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (shared_dir / "examples" / "legacy-default-policy-2019.json").read_text()
+    )
+    return loaded
+
+
+def _diff(client: TestClient, current: dict[str, Any], required: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/policies/diff", json={"current": current, "required": required})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_legacy_policy_against_reference_pipeline(
+    client: TestClient, reference: dict[str, Any], legacy: dict[str, Any]
+) -> None:
+    body = _diff(client, {"documents": [legacy]}, {"pipelines": [reference]})
+    assert body["verdict"] == "insufficient"
+    assert body["least_privilege"] is False
+    missing = {(a, r): m for m in body["missing"] for a in m["actions"] for r in m["resources"]}
+    repo = missing[("codecommit:GetRepository", REPO)]
+    assert repo["status"] == "not_granted"
+    assert {(r["stage"], r["action"]) for r in repo["required_by"]} == {("Source", "Source")}
+    assert repo["impact"]["behaviour"] == "FAST"
+    assert ("kms:Decrypt", KEY) in missing
+    assert ("kms:GenerateDataKey", KEY) in missing
+    excess = body["excess"]
+    assert excess["total_actions"] > 1000
+    ec2 = next(s for s in excess["by_service"] if s["service"] == "ec2")
+    assert ec2["total"] == sum(ec2["by_access_level"].values())
+    assert {"Read", "Write", "List"} <= set(ec2["by_access_level"])
+    assert {"ec2:*", "s3:*"} <= {w["pattern"] for w in excess["wildcards"]}
+    assert "iam:PassRole" in excess["privilege_escalation"]
+    broader = {b["action"]: b for b in excess["broader_resources"]}
+    assert broader["codebuild:StartBuild"]["granted"] == ["*"]
+    assert body["patched_verdict"] == "sufficient"
+    again = _diff(client, {"documents": [body["patched_policy"]]}, {"pipelines": [reference]})
+    assert again["verdict"] == "sufficient"
+    assert again["least_privilege"] is True
+    assert again["excess"]["total_actions"] == 0
+
+
+def test_named_baseline_is_the_same_as_its_document(
+    client: TestClient, reference: dict[str, Any], legacy: dict[str, Any]
+) -> None:
+    by_name = _diff(client, {"baseline": "legacy-2019"}, {"pipelines": [reference]})
+    by_document = _diff(client, {"documents": [legacy]}, {"pipelines": [reference]})
+    assert by_name["summary"] == by_document["summary"]
+
+
+def test_computed_policy_diffs_against_itself_as_sufficient(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    computed = client.post("/v1/policies/compute", json={"pipelines": [reference]}).json()
+    body = _diff(client, {"documents": [computed["policy"]]}, {"pipelines": [reference]})
+    assert body["verdict"] == "sufficient"
+    assert body["least_privilege"] is True
+    assert body["missing"] == []
+
+
+def test_explicit_deny_is_reported_with_its_statement(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    computed = client.post("/v1/policies/compute", json={"pipelines": [reference]}).json()
+    deny = {"Sid": "NoSns", "Effect": "Deny", "Action": "sns:*", "Resource": "*"}
+    current = {"Version": "2012-10-17", "Statement": [*computed["policy"]["Statement"], deny]}
+    body = _diff(client, {"documents": [current]}, {"pipelines": [reference]})
+    denied = [m for m in body["missing"] if m["status"] == "explicitly_denied"]
+    assert [m["actions"] for m in denied] == [["sns:Publish"]]
+    assert denied[0]["denied_by"][0]["sid"] == "NoSns"
+
+
+def test_condition_on_an_unknown_key_is_conditional(client: TestClient) -> None:
+    required = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        ],
+    }
+    current = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            }
+        ],
+    }
+    body = _diff(client, {"documents": [current]}, {"policy": required})
+    assert body["verdict"] == "conditional"
+    assert body["conditional"][0]["deciding_conditions"] == [
+        {"operator": "IpAddress", "key": "aws:SourceIp"}
+    ]
+
+
+def test_union_of_statements_covers_a_pattern(client: TestClient) -> None:
+    required = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        ],
+    }
+    current = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/"},
+            {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/?*"},
+        ],
+    }
+    body = _diff(client, {"documents": [current]}, {"policy": required})
+    assert body["verdict"] == "sufficient"
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        (
+            {"current": {"baseline": "nope"}, "required": {"policy": {"Statement": []}}},
+            "/current/baseline",
+        ),
+        (
+            {"current": {"documents": ["{bad"]}, "required": {"policy": {"Statement": []}}},
+            "/current/documents/0",
+        ),
+        ({"current": {}, "required": {"policy": {}}}, "/current"),
+        ({"current": {"baseline": "legacy-2019"}, "required": {}}, "/required"),
+    ],
+)
+def test_bad_diff_input_is_a_located_problem(
+    client: TestClient, body: dict[str, Any], pointer: str
+) -> None:
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    assert pointer in [e["pointer"] for e in response.json()["errors"]]

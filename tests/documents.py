@@ -1,0 +1,94 @@
+"""Profile documents and a pipeline for the write, as-of and replica tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+CUSTOM_KEY = {"category": "Invoke", "owner": "Custom", "provider": "SlackNotify", "version": "1"}
+
+
+def custom_profile(provider: str = "SlackNotify", **changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "action_type": {**CUSTOM_KEY, "provider": provider},
+        "title": "Custom Slack notification action",
+        "supported_since": None,
+        "effective_date": "2026-11-28",
+        "sources": {"wiki": {"title": "Team wiki: notifier", "url": "https://wiki.example/n"}},
+        "notes": ["Invokes the team's notifier function."],
+        "statements": [
+            {
+                "id": "Invoke",
+                "description": "invoke the notifier function",
+                "actions": ["lambda:InvokeFunction"],
+                "resources": [
+                    "arn:${partition}:lambda:${region}:${account}:function:${config.FunctionName}"
+                ],
+                "source": "wiki",
+            },
+            {
+                "id": "Read",
+                "description": "read the notifier's configuration",
+                "actions": ["lambda:GetFunction"],
+                "resources": ["*"],
+                "source": "wiki",
+            },
+        ],
+    }
+    doc.update(changes)
+    return doc
+
+
+def with_note(document: dict[str, Any], note: str) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    changed["notes"] = [*changed.get("notes", []), note]
+    return changed
+
+
+def pipeline(*action_types: dict[str, str]) -> dict[str, Any]:
+    """A get-pipeline document: a CodeCommit source, then one action of each given type."""
+    stages: list[dict[str, Any]] = [
+        {
+            "name": "Source",
+            "actions": [
+                {
+                    "name": "Source",
+                    "actionTypeId": {
+                        "category": "Source",
+                        "owner": "AWS",
+                        "provider": "CodeCommit",
+                        "version": "1",
+                    },
+                    "configuration": {"RepositoryName": "repo", "BranchName": "main"},
+                    "outputArtifacts": [{"name": "out"}],
+                }
+            ],
+        }
+    ]
+    for i, action_type in enumerate(action_types):
+        stages.append(
+            {
+                "name": f"Stage{i}",
+                "actions": [
+                    {
+                        "name": f"Action{i}",
+                        "actionTypeId": action_type,
+                        "configuration": {"FunctionName": "notify"},
+                        "inputArtifacts": [{"name": "out"}],
+                    }
+                ],
+            }
+        )
+    return {
+        "pipeline": {
+            "name": "p",
+            "roleArn": "arn:aws:iam::111122223333:role/pipeline",
+            "artifactStore": {"type": "S3", "location": "artifact-bucket"},
+            "stages": stages,
+        },
+        "metadata": {"pipelineArn": "arn:aws:codepipeline:eu-west-2:111122223333:p"},
+    }
+
+
+def used_revisions(compute_body: dict[str, Any]) -> dict[str, int]:
+    return {p["action_type"]: p["revision"] for p in compute_body["provenance"]["profiles"]}
