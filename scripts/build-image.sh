@@ -142,8 +142,13 @@ build_args=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
 pip_setting PIP_INDEX_URL index-url
 pip_setting PIP_EXTRA_INDEX_URL extra-index-url
 [[ -n "${PIP_TRUSTED_HOST:-}" ]] && build_args+=(--build-arg "PIP_TRUSTED_HOST=$PIP_TRUSTED_HOST")
-buildah bud --isolation chroot --format docker --layers --pull=never "${build_args[@]}" \
+previous="$(podman image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
+# --format docker keeps HEALTHCHECK (OCI image configs have no such field).
+buildah bud --isolation chroot --format docker --pull=never "${build_args[@]}" \
   -t "$IMAGE" . >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log" >&2; die "buildah bud"; }
+if [[ -n "$previous" && "$previous" != "$(podman image inspect --format '{{.Id}}' "$IMAGE")" ]]; then
+  buildah rmi "$previous" >/dev/null 2>&1 || true # the previous build, now untagged
+fi
 size_bytes="$(podman image inspect --format '{{.Size}}' "$IMAGE")"
 base_bytes="$(podman image inspect --format '{{.Size}}' "$BASE_IMAGE")"
 log "built $IMAGE: $((size_bytes / 1000000)) MB (base $((base_bytes / 1000000)) MB)"
@@ -246,5 +251,7 @@ step healthcheck
 # The image's own HEALTHCHECK command, run in the container against the running server.
 buildah run --isolation chroot --env "PORT=$port" "$CTR" -- "${healthcheck[@]:1}" \
   || die "the image's HEALTHCHECK command failed"
-log "HEALTHCHECK command: exit 0 (as user $image_user)"
+uid="$(buildah run --isolation chroot "$CTR" -- python -c 'import os; print(os.getuid())')"
+[[ "$uid" != 0 ]] || die "the container's processes run as root"
+log "HEALTHCHECK command: exit 0; processes run as uid $uid (image user $image_user)"
 step_end

@@ -13,7 +13,7 @@ from app.engine.iam.nfa import OMEGA, Symbol, compile_nfa
 from app.engine.iam.product import Verdict, search_counterexample
 from app.engine.iam.tokens import Token, Var, Wild, has_wildcards
 
-PRODUCT_STATE_CAP = 20_000
+PRODUCT_STATE_CAP = 10_000
 INSTANCE_CAP = 20_000
 
 # Readable stand-ins for "any other character" in witnesses, tried in order.

@@ -87,6 +87,11 @@ def _touches(resource: str, stmt: PolicyStatement, mode: ArnMode) -> bool:
     return any(arn_intersects(resource, p, mode) for p in stmt.resources)
 
 
+# Actions without resource-level permissions are requested against the literal resource `*`,
+# which only a pattern matching the one-character string `*` covers (not `arn:aws:s3:::*`).
+LITERAL_STAR = "${*}"
+
+
 def check_requirement(
     action: str,
     resource: str,
@@ -95,6 +100,8 @@ def check_requirement(
     *,
     mode: ArnMode = "segment",
 ) -> CoverageResult:
+    if resource == "*":
+        resource = LITERAL_STAR
     allow_sure: list[PolicyStatement] = []
     allow_maybe: list[PolicyStatement] = []
     maybe_conditions: list[tuple[str, str]] = []

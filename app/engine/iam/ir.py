@@ -16,16 +16,21 @@ Qualifier = Literal["ForAllValues", "ForAnyValue"]
 
 @dataclass(frozen=True, slots=True)
 class ActionSet:
-    """`negated` means NotAction. `patterns` are lower-cased for matching; `originals` are the
-    same entries as written, in the same order."""
+    """`negated` means NotAction. `originals` are the entries as written; `patterns` are the
+    same entries lower-cased for matching (actions are case-insensitive, §1.3).
+
+    `ActionSet(negated, written)` is enough: the two forms are derived from each other so code
+    that builds policies cannot produce a set whose serialised and matched forms disagree.
+    """
 
     negated: bool
     patterns: tuple[str, ...]
     originals: tuple[str, ...] = ()
 
-    @classmethod
-    def of(cls, negated: bool, written: tuple[str, ...]) -> ActionSet:
-        return cls(negated, tuple(p.lower() for p in written), written)
+    def __post_init__(self) -> None:
+        written = self.originals or self.patterns
+        object.__setattr__(self, "originals", written)
+        object.__setattr__(self, "patterns", tuple(p.lower() for p in written))
 
 
 @dataclass(frozen=True, slots=True)

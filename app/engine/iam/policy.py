@@ -223,7 +223,7 @@ def _parse_statement(
     return Statement(
         sid,
         effect,
-        ActionSet.of(negated, actions),
+        ActionSet(negated, actions),
         ResourceSet(res_negated, resources),
         conditions,
         doc_index,

@@ -256,6 +256,13 @@ def test_structural_problems_become_issues(
     assert _codes(document) == expected
 
 
+def test_action_set_keeps_both_forms_consistent() -> None:
+    built = ActionSet(False, ("S3:GetObject",))
+    assert built.patterns == ("s3:getobject",)
+    assert built.originals == ("S3:GetObject",)
+    assert built == ActionSet(False, ("ignored",), ("S3:GetObject",))
+
+
 def test_odd_values_are_kept_for_the_validator() -> None:
     parsed = parse_policy(
         {"Statement": [{"Effect": "allow", "Action": "s3:get*", "NotAction": "x", "Resource": "*"}]}

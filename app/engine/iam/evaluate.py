@@ -1,0 +1,142 @@
+"""Decide one request (action, resource, context) against identity policies, with the reasons.
+
+Every statement is checked on its own: its action, its resource (policy variables filled from
+the request context), its condition (three-valued). An applying Deny wins; otherwise an
+applying Allow allows; otherwise the request is implicitly denied. A statement whose condition
+cannot be decided (an unparseable value) leaves the decision not definite, and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from app.engine.iam.arn import ArnMode, arn_match
+from app.engine.iam.conditions import Tri, evaluate_block
+from app.engine.iam.coverage import PolicyStatement
+from app.engine.iam.variables import substitute_variables
+
+Decision = Literal["allowed", "explicitly_denied", "implicitly_denied"]
+NotApplied = Literal["action", "resource", "condition"]
+
+
+@dataclass(frozen=True)
+class StatementOutcome:
+    statement: PolicyStatement
+    applies: Tri
+    reason: NotApplied | None = None
+    failed_conditions: tuple[tuple[str, str], ...] = ()
+    unknown_conditions: tuple[tuple[str, str], ...] = ()
+    missing_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RequestDecision:
+    decision: Decision
+    definite: bool
+    deciding: tuple[StatementOutcome, ...]
+    not_applied: tuple[StatementOutcome, ...]
+    undecided: tuple[StatementOutcome, ...]
+    missing_keys: tuple[str, ...]
+
+
+def _normalise(context: Mapping[str, Sequence[str] | str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in context.items():
+        out.setdefault(key.lower(), []).extend([value] if isinstance(value, str) else value)
+    return out
+
+
+def _resource_matches(
+    stmt: PolicyStatement,
+    resource: str,
+    variables: Mapping[str, str],
+    mode: ArnMode,
+    policy_variables: bool,
+) -> bool:
+    def matches(pattern: str) -> bool:
+        if policy_variables:
+            pattern = substitute_variables(pattern, variables)
+        return arn_match(pattern, resource, mode, variables=policy_variables)
+
+    hit = any(matches(p) for p in stmt.resources)
+    return hit != stmt.resources_negated
+
+
+def evaluate_statement(
+    stmt: PolicyStatement,
+    action: str,
+    resource: str,
+    context: Mapping[str, list[str]],
+    variables: Mapping[str, str],
+    *,
+    mode: ArnMode = "segment",
+    policy_variables: bool = True,
+) -> StatementOutcome:
+    if not stmt.matches_action(action):
+        return StatementOutcome(stmt, Tri.FALSE, "action")
+    if not _resource_matches(stmt, resource, variables, mode, policy_variables):
+        return StatementOutcome(stmt, Tri.FALSE, "resource")
+    if stmt.unsupported_conditions:
+        return StatementOutcome(
+            stmt,
+            Tri.UNKNOWN,
+            "condition",
+            unknown_conditions=tuple((op, "") for op in stmt.unsupported_conditions),
+        )
+    if not stmt.conditions:
+        return StatementOutcome(stmt, Tri.TRUE)
+    block = evaluate_block(
+        stmt.conditions, context, variables=variables, policy_variables=policy_variables
+    )
+    return StatementOutcome(
+        stmt,
+        block.result,
+        None if block.result is Tri.TRUE else "condition",
+        failed_conditions=tuple(block.failed),
+        unknown_conditions=tuple(block.unknown),
+        missing_keys=tuple(block.missing_keys),
+    )
+
+
+def evaluate_request(
+    statements: Sequence[PolicyStatement],
+    action: str,
+    resource: str,
+    context: Mapping[str, Sequence[str] | str],
+    *,
+    mode: ArnMode = "segment",
+    policy_variables: Mapping[int, bool] | None = None,
+) -> RequestDecision:
+    """`policy_variables` maps document index → whether its Version allows variables."""
+    ctx = _normalise(context)
+    variables = {k: v[0] for k, v in ctx.items() if len(v) == 1}
+    outcomes = [
+        evaluate_statement(
+            s,
+            action,
+            resource,
+            ctx,
+            variables,
+            mode=mode,
+            policy_variables=(policy_variables or {}).get(s.doc_index, True),
+        )
+        for s in statements
+        if s.effect in ("Allow", "Deny")
+    ]
+    denies = [o for o in outcomes if o.statement.effect == "Deny" and o.applies is Tri.TRUE]
+    allows = [o for o in outcomes if o.statement.effect == "Allow" and o.applies is Tri.TRUE]
+    undecided = tuple(o for o in outcomes if o.applies is Tri.UNKNOWN)
+    not_applied = tuple(o for o in outcomes if o.applies is Tri.FALSE)
+    missing = tuple(dict.fromkeys(k for o in outcomes for k in o.missing_keys))
+    if denies:
+        return RequestDecision(
+            "explicitly_denied", True, tuple(denies), not_applied, undecided, missing
+        )
+    undecided_deny = any(o.statement.effect == "Deny" for o in undecided)
+    if allows:
+        return RequestDecision(
+            "allowed", not undecided_deny, tuple(allows), not_applied, undecided, missing
+        )
+    return RequestDecision("implicitly_denied", not undecided, (), not_applied, undecided, missing)

@@ -1,0 +1,121 @@
+"""POST /v1/policies/evaluate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Build",
+            "Effect": "Allow",
+            "Action": "codebuild:StartBuild",
+            "Resource": "arn:aws:codebuild:*:111122223333:project/my-*",
+        },
+        {
+            "Sid": "Pass",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            "Sid": "NoProd",
+            "Effect": "Deny",
+            "Action": "codebuild:*",
+            "Resource": "arn:aws:codebuild:*:*:project/my-prod",
+        },
+    ],
+}
+
+
+def _evaluate(
+    client: TestClient, requests: list[dict[str, Any]], **extra: Any
+) -> list[dict[str, Any]]:
+    response = client.post(
+        "/v1/policies/evaluate",
+        json={"policy": {"documents": [POLICY]}, "requests": requests, **extra},
+    )
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
+
+
+def test_decisions_with_the_deciding_statements(client: TestClient) -> None:
+    build, prod, passed, refused = _evaluate(
+        client,
+        [
+            {
+                "action": "codebuild:StartBuild",
+                "resource": "arn:aws:codebuild:eu-west-2:111122223333:project/my-build",
+            },
+            {
+                "action": "codebuild:StartBuild",
+                "resource": "arn:aws:codebuild:eu-west-2:111122223333:project/my-prod",
+            },
+            {
+                "action": "iam:PassRole",
+                "resource": "arn:aws:iam::111122223333:role/task",
+                "context": {"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+            },
+            {"action": "iam:PassRole", "resource": "arn:aws:iam::111122223333:role/task"},
+        ],
+    )
+    assert build["decision"] == "allowed"
+    assert [d["statement"]["sid"] for d in build["deciding"]] == ["Build"]
+    assert prod["decision"] == "explicitly_denied"
+    assert [d["statement"]["sid"] for d in prod["deciding"]] == ["NoProd"]
+    assert passed["decision"] == "allowed"
+    assert refused["decision"] == "implicitly_denied"
+    assert refused["missing_keys"] == ["iam:PassedToService"]
+    why = {o["statement"]["sid"]: o for o in refused["not_applied"]}
+    assert why["Build"]["reason"] == "action"
+    assert why["Pass"]["reason"] == "condition"
+    assert why["Pass"]["failed_conditions"] == [
+        {"operator": "StringEquals", "key": "iam:PassedToService"}
+    ]
+
+
+def test_unknown_action_is_a_finding_not_a_silent_deny(client: TestClient) -> None:
+    (result,) = _evaluate(client, [{"action": "codebuild:StartBuilds", "resource": "*"}])
+    assert result["decision"] == "implicitly_denied"
+    (finding,) = result["findings"]
+    assert finding["code"] == "UNKNOWN_ACTION"
+    assert finding["path"] == "/requests/0/action"
+    assert "codebuild:StartBuild" in finding["message"]
+
+
+def test_batch_without_explanations(client: TestClient) -> None:
+    requests = [
+        {
+            "action": "codebuild:StartBuild",
+            "resource": f"arn:aws:codebuild:eu-west-2:111122223333:project/my-{i}",
+        }
+        for i in range(500)
+    ]
+    results = _evaluate(client, requests, explain=False)
+    assert len(results) == 500
+    assert all(r["decision"] == "allowed" and r["not_applied"] == [] for r in results)
+
+
+def test_baseline_by_name(client: TestClient) -> None:
+    response = client.post(
+        "/v1/policies/evaluate",
+        json={
+            "policy": {"baseline": "legacy-2019"},
+            "requests": [{"action": "ec2:TerminateInstances", "resource": "*"}],
+        },
+    )
+    assert response.json()["results"][0]["decision"] == "allowed"
+
+
+def test_too_many_requests_is_a_problem(client: TestClient) -> None:
+    response = client.post(
+        "/v1/policies/evaluate",
+        json={"policy": {"documents": [POLICY]}, "requests": [{"action": "s3:GetObject"}] * 10_001},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/requests"
