@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session
 
+from app.cli_decisions import register as register_decision_commands
 from app.engine.iam.catalog import CatalogError
 from app.service import api_keys, catalog_revisions
 from app.service.api_keys import Scope
@@ -225,6 +226,9 @@ def catalog_list() -> None:
             f"{r.id}\t{'active' if r.active else '-'}\t{r.source}\t{r.source_version}\t"
             f"{r.date}\t{r.actions} actions\t{r.sha256[:12]}"
         )
+
+
+register_decision_commands(cli)
 
 
 def main() -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.engine.compute import ComputeContext, ComputeResult, HintTarget, compute_policy
-from app.engine.findings import Finding, pointer_join
+from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.pipeline.detect import parse_pipeline_source
-from app.engine.pipeline.model import Pipeline
+from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.template_values import TemplateContext
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
@@ -87,6 +87,26 @@ def parse_pipelines(
     return pipelines, findings
 
 
+def predating_findings(
+    loaded: LoadedProfileSet, used: Sequence[tuple[ActionTypeKey, int]]
+) -> list[Finding]:
+    """As-of answers say where the oldest known profile stands in for an older truth."""
+    if loaded.as_of is None:
+        return []
+    return [
+        Finding(
+            code="PROFILE_PREDATES_AS_OF",
+            finding_type=FindingType.WARNING,
+            message=f"the first recorded profile of `{key.label}` is dated after "
+            f"{loaded.as_of.isoformat()}; its oldest revision (without the statements added "
+            "later) stands in",
+            detail={"action_type": key.label, "as_of": loaded.as_of.isoformat()},
+        )
+        for key, _ in used
+        if key in loaded.predates
+    ]
+
+
 def compute(
     sources: Sequence[PipelineSource],
     loaded: LoadedProfileSet,
@@ -97,6 +117,7 @@ def compute(
 ) -> ComputeOutcome:
     pipelines, findings = parse_pipelines(sources, context)
     result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints)
+    findings.extend(predating_findings(loaded, result.profiles_used))
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(
         result=result,

@@ -15,7 +15,7 @@ from app.engine.iam.coverage import Coverage, PolicyStatement
 from app.engine.iam.diff import DiffResult, Requirement, RequirementOutcome, Verdict, diff_policy
 from app.engine.iam.policy_view import PolicyView, read_policies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
-from app.service.compute import PipelineSource, parse_pipelines
+from app.service.compute import PipelineSource, parse_pipelines, predating_findings
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
@@ -69,7 +69,7 @@ def required_from_pipelines(
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),
         statements=[s.to_policy_statement() for s in result.statements],
-        findings=[*findings, *result.findings],
+        findings=[*findings, *result.findings, *predating_findings(loaded, result.profiles_used)],
         profiles_used=result.profiles_used,
     )
 

@@ -153,3 +153,54 @@ def test_unknown_path_is_a_problem(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_as_of_drops_what_was_added_later(client: TestClient, reference: dict[str, Any]) -> None:
+    now = client.post("/v1/policies/compute", json={"pipelines": [reference]}).json()
+    then = client.post(
+        "/v1/policies/compute", json={"pipelines": [reference], "profiles": {"as_of": "2018-06-01"}}
+    ).json()
+    actions_now = {a for s in now["statements"] for a in s["actions"]}
+    actions_then = {a for s in then["statements"] for a in s["actions"]}
+    assert "codecommit:GetRepository" in actions_now
+    assert "codecommit:GetRepository" not in actions_then  # full clone came in November 2020
+    assert any(f["code"] == "PROFILE_PREDATES_AS_OF" for f in then["findings"])
+
+
+def test_unknown_pin_is_located(client: TestClient, reference: dict[str, Any]) -> None:
+    response = client.post(
+        "/v1/policies/compute",
+        json={
+            "pipelines": [reference],
+            "profiles": {"pins": [{"action_type": "Source/AWS/CodeCommit/1", "revision": 99}]},
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/profiles/pins/0"
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "media", "marker"),
+    [
+        ({"format": "cloudformation"}, None, "application/x-yaml", "Type: AWS::IAM::ManagedPolicy"),
+        ({}, "application/x-yaml", "application/x-yaml", "PolicyDocument:"),
+        ({"format": "terraform"}, None, "text/x-hcl", 'resource "aws_iam_policy"'),
+        ({}, "text/x-hcl", "text/x-hcl", "jsonencode("),
+    ],
+)
+def test_policy_as_deployable_text(
+    client: TestClient,
+    reference: dict[str, Any],
+    query: dict[str, str],
+    accept: str | None,
+    media: str,
+    marker: str,
+) -> None:
+    headers = {"accept": accept} if accept else {}
+    response = client.post(
+        "/v1/policies/compute", json={"pipelines": [reference]}, params=query, headers=headers
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media)
+    assert marker in response.text
+    assert "arn:aws:codebuild:eu-west-2:111122223333:project/my-build" in response.text

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import ServicesDep
+from app.api.policy_formats import (
+    FORMAT_RESPONSES,
+    FormatQuery,
+    chosen_format,
+    policy_text_response,
+)
 from app.api.problems import PROBLEM_RESPONSES
+from app.api.profile_selection import select_profiles
 from app.api.schemas.common import FindingOut, ProvenanceOut
 from app.api.schemas.compute import (
     ActionHintsIn,
@@ -33,17 +40,27 @@ def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, l
     return out
 
 
-@router.post("/compute", response_model=ComputeResponse, responses=PROBLEM_RESPONSES)
-def compute_policy(request: ComputeRequest, services: ServicesDep) -> ComputeResponse:
+@router.post(
+    "/compute",
+    response_model=ComputeResponse,
+    responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
+)
+def compute_policy(
+    request: ComputeRequest, services: ServicesDep, http: Request, output: FormatQuery = None
+) -> ComputeResponse | Response:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
     outcome = compute_service.compute(
         compute_service.sources_from_request(request.pipelines, request.sources),
-        services.profiles.current,
+        select_profiles(services, request.profiles),
         services.catalog_info,
         context=ComputeContext(**request.context.model_dump()),
         hints=hint_targets(request.hints),
     )
     result = outcome.result
+    chosen = chosen_format(http, output)
+    if chosen != "json":
+        documents = result.split_documents or (result.document,)
+        return policy_text_response(documents, chosen, name="PipelineServiceRolePolicy")
     return ComputeResponse(
         decision_id=outcome.provenance.decision_id,
         provenance=ProvenanceOut.of(outcome.provenance),

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import ServicesDep
+from app.api.policy_formats import (
+    FORMAT_RESPONSES,
+    FormatQuery,
+    chosen_format,
+    policy_text_response,
+)
 from app.api.problems import PROBLEM_RESPONSES, UnprocessableInputError
+from app.api.profile_selection import select_profiles
 from app.api.routers.compute import hint_targets
 from app.api.schemas.common import FindingOut, ProvenanceOut
 from app.api.schemas.compute import ImpactOut, RequiredByOut
@@ -51,11 +58,15 @@ def _current_documents(request: DiffRequest, services: Any) -> tuple[list[Any], 
     return list(request.current.documents), "/current/documents"
 
 
-@router.post("/diff", response_model=DiffResponse, responses=PROBLEM_RESPONSES)
-def diff_policy(request: DiffRequest, services: ServicesDep) -> DiffResponse:
+@router.post(
+    "/diff", response_model=DiffResponse, responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES}
+)
+def diff_policy(
+    request: DiffRequest, services: ServicesDep, http: Request, output: FormatQuery = None
+) -> DiffResponse | Response:
     """What the current policy lacks for the pipelines (with impact), grants only under
     conditions, and grants beyond them; and the patched policy."""
-    loaded = services.profiles.current
+    loaded = select_profiles(services, request.required.profiles, "/required/profiles")
     required_in = request.required
     if required_in.policy is None:
         required = diff_service.required_from_pipelines(
@@ -81,6 +92,11 @@ def diff_policy(request: DiffRequest, services: ServicesDep) -> DiffResponse:
         current_pointer=pointer,
     )
     result = outcome.result
+    chosen = chosen_format(http, output)
+    if chosen != "json":
+        return policy_text_response(
+            [outcome.patched_policy], chosen, name="PipelineServiceRolePolicy"
+        )
     excess = result.excess
     return DiffResponse(
         decision_id=outcome.provenance.decision_id,

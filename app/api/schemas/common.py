@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +13,26 @@ from app.service.provenance import Provenance
 
 class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+_ACTION_TYPE = r"^[0-9A-Za-z_-]+/[0-9A-Za-z_-]+/[0-9A-Za-z_-]+/[0-9A-Za-z_-]+$"
+
+
+class ProfilePinIn(Schema):
+    action_type: str = Field(pattern=_ACTION_TYPE, examples=["Source/AWS/CodeCommit/1"])
+    revision: int = Field(ge=1)
+
+
+class ProfileSelectionIn(Schema):
+    """Leave out for the profiles in force now."""
+
+    as_of: dt.date | None = Field(
+        default=None,
+        description="the profiles (and their statements) in force on this date, e.g. the day "
+        "the role was created",
+    )
+    set_revision: int | None = Field(default=None, ge=1, description="a profile-set revision")
+    pins: list[ProfilePinIn] = Field(default_factory=list, max_length=100)
 
 
 class CatalogRef(Schema):

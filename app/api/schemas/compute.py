@@ -6,7 +6,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
+from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
 from app.engine.compute import ComputedStatement, RequiredBy
 from app.engine.iam.quotas import SizeReport
 
@@ -63,6 +63,9 @@ class PipelinesIn(Schema):
     )
     context: ComputeContextIn = Field(default_factory=ComputeContextIn)
     hints: list[ActionHintsIn] = Field(default_factory=list, max_length=5000)
+    profiles: ProfileSelectionIn | None = Field(
+        default=None, description="profiles as of a date, a set revision or pinned revisions"
+    )
 
     @model_validator(mode="after")
     def _some_pipeline(self) -> Self:

@@ -6,7 +6,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
-from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
+from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
 from app.api.schemas.compute import (
     ActionHintsIn,
     ComputeContextIn,
@@ -47,6 +47,9 @@ class RequiredIn(Schema):
     hints: list[ActionHintsIn] = Field(default_factory=list, max_length=5000)
     policy: dict[str, Any] | str | None = Field(
         default=None, description="or a policy document taken as what is required"
+    )
+    profiles: ProfileSelectionIn | None = Field(
+        default=None, description="profiles as of a date, a set revision or pinned revisions"
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,40 @@
+"""Which profile set a decision uses: the current one, or one as of a date, revision or pins."""
+
+from __future__ import annotations
+
+import re
+
+from app.api.deps import Services
+from app.api.problems import UnprocessableInputError
+from app.api.schemas.common import ProfileSelectionIn
+from app.engine.findings import pointer_join
+from app.engine.pipeline.model import ActionTypeKey
+from app.service.errors import MissingError, UnknownPinError
+from app.service.profile_cache import LoadedProfileSet
+
+_KEY = re.compile(r"^([0-9A-Za-z_-]+)/([0-9A-Za-z_-]+)/([0-9A-Za-z_-]+)/([0-9A-Za-z_-]+)$")
+
+
+def select_profiles(
+    services: Services, selection: ProfileSelectionIn | None, pointer: str = "/profiles"
+) -> LoadedProfileSet:
+    if selection is None:
+        return services.profiles.current
+    pins: dict[ActionTypeKey, int] = {}
+    for pin in selection.pins:
+        match = _KEY.match(pin.action_type)
+        assert match is not None  # the schema pattern guarantees it
+        pins[ActionTypeKey(*match.groups())] = pin.revision
+    try:
+        return services.profile_sets.get(
+            as_of=selection.as_of, set_revision=selection.set_revision, pins=pins
+        )
+    except UnknownPinError as exc:
+        index = next((i for i, p in enumerate(selection.pins) if p.action_type in exc.detail), 0)
+        raise UnprocessableInputError(
+            exc.detail, pointer=pointer_join(pointer, "pins", index)
+        ) from None
+    except MissingError as exc:
+        raise UnprocessableInputError(
+            exc.detail, pointer=pointer_join(pointer, "set_revision")
+        ) from None
