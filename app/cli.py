@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.cli_decisions import register as register_decision_commands
 from app.engine.iam.catalog import CatalogError
+from app.log_format import log_config
 from app.service import api_keys, catalog_revisions
 from app.service.api_keys import Scope
 from app.service.audit import Actor
@@ -122,6 +123,7 @@ def serve(
         workers=workers or settings.workers,
         log_level=settings.log_level,
         proxy_headers=False,
+        log_config=log_config(settings.log_level),
     )
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.auth import authorize_request
 from app.api.deps import Services
-from app.api.problems import install_problem_handlers, problem_response
+from app.api.middleware import RequestMiddleware
+from app.api.problems import install_problem_handlers
 from app.api.routers import (
     admin,
     baselines,
@@ -87,7 +89,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(authorize_request)],
     )
     install_problem_handlers(app)
-    _limit_body_size(app, settings.max_request_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=[
+                "authorization",
+                "content-type",
+                "if-match",
+                "x-api-key",
+                "x-request-id",
+            ],
+            expose_headers=["etag", "location", "x-request-id"],
+        )
+    app.add_middleware(
+        RequestMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        time_limit_seconds=settings.request_timeout_seconds,
+    )
     for module in (
         health,
         compute,
@@ -102,23 +122,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     return app
-
-
-def _limit_body_size(app: FastAPI, limit: int) -> None:
-    @app.middleware("http")
-    async def body_limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            return problem_response(
-                413,
-                "Request body too large",
-                slug="body-too-large",
-                detail=f"the body has {declared} bytes; the limit is {limit}",
-                instance=request.url.path,
-            )
-        return await call_next(request)
 
 
 app = create_app()

@@ -27,7 +27,16 @@ class Settings(BaseSettings):
         le=300,
         description="How often a replica checks the database for a new profile-set revision.",
     )
-    max_request_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_request_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="Requests not answered by then get 503."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (JSON list); none by default.",
+    )
     log_level: str = "info"
     require_keys_for_reads: bool = Field(
         default=False,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import ServicesDep
+from app.api.metrics import record_decision
 from app.api.policy_formats import (
     FORMAT_RESPONSES,
     FormatQuery,
@@ -57,6 +58,7 @@ def compute_policy(
         hints=hint_targets(request.hints),
     )
     result = outcome.result
+    record_decision("compute", "findings" if outcome.findings else "clean")
     chosen = chosen_format(http, output)
     if chosen != "json":
         documents = result.split_documents or (result.document,)

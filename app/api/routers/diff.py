@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import ServicesDep
+from app.api.metrics import record_decision
 from app.api.policy_formats import (
     FORMAT_RESPONSES,
     FormatQuery,
@@ -92,6 +93,7 @@ def diff_policy(
         current_pointer=pointer,
     )
     result = outcome.result
+    record_decision("diff", result.verdict)
     chosen = chosen_format(http, output)
     if chosen != "json":
         return policy_text_response(

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.deps import ServicesDep
+from app.api.metrics import record_decision
 from app.api.problems import PROBLEM_RESPONSES, UnprocessableInputError
 from app.api.schemas.common import FindingOut, ProvenanceOut
 from app.api.schemas.diff import StatementRef
@@ -61,6 +62,8 @@ def evaluate_requests(request: EvaluateRequest, services: ServicesDep) -> Evalua
         pointer=pointer,
     )
     results = []
+    for decision, _ in outcome.decisions:
+        record_decision("evaluate", decision.decision)
     for i, ((decision, findings), asked) in enumerate(
         zip(outcome.decisions, request.requests, strict=True)
     ):

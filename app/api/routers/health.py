@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from app.api.deps import ServicesDep
+from app.api.metrics import exposition, set_revisions
 
 router = APIRouter(tags=["health"])
 
@@ -40,3 +41,18 @@ def readyz(services: ServicesDep) -> JSONResponse:
         {"status": "ready" if ready else "not ready", "checks": checks},
         status_code=200 if ready else 503,
     )
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def metrics(services: ServicesDep) -> Response:
+    """Prometheus metrics."""
+    info = services.catalog_info
+    set_revisions(
+        services.profiles.current.profile_set.revision,
+        info.version,
+        info.date,
+        info.sha256,
+        info.actions,
+    )
+    body, media_type = exposition()
+    return Response(body, media_type=media_type)

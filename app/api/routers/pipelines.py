@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import ServicesDep
+from app.api.metrics import record_decision
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.schemas.common import FindingOut, ProvenanceOut
 from app.api.schemas.pipelines import (
@@ -29,6 +30,7 @@ def validate(request: PipelineValidateRequest, services: ServicesDep) -> Pipelin
         services.catalog_info,
         context=ComputeContext(**request.context.model_dump()),
     )
+    record_decision("pipelines", "valid" if outcome.valid else "invalid")
     return PipelineValidateResponse(
         decision_id=outcome.provenance.decision_id,
         provenance=ProvenanceOut.of(outcome.provenance),

@@ -1,0 +1,77 @@
+"""Prometheus metrics: requests by route and status, decisions by kind and verdict, and the
+profile-set and catalogue revisions in use."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+REQUESTS = Counter(
+    "pipeline_policy_http_requests_total",
+    "HTTP requests by route template, method and status.",
+    ["route", "method", "status"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "pipeline_policy_http_request_duration_seconds",
+    "HTTP request duration by route template and method.",
+    ["route", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=REGISTRY,
+)
+DECISIONS = Counter(
+    "pipeline_policy_decisions_total",
+    "Decisions answered, by kind (compute, diff, validate, evaluate, pipelines) and verdict.",
+    ["kind", "verdict"],
+    registry=REGISTRY,
+)
+PROFILE_SET = Gauge(
+    "pipeline_policy_profile_set_revision",
+    "Profile-set revision the process answers with.",
+    registry=REGISTRY,
+    multiprocess_mode="max",
+)
+CATALOG = Gauge(
+    "pipeline_policy_catalog_info",
+    "IAM action catalogue in use (labels name it; the value is its action count).",
+    ["source_version", "date", "sha256"],
+    registry=REGISTRY,
+    multiprocess_mode="max",
+)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(route, method, str(status)).inc()
+    LATENCY.labels(route, method).observe(seconds)
+
+
+def record_decision(kind: str, verdict: str) -> None:
+    DECISIONS.labels(kind, verdict).inc()
+
+
+def set_revisions(
+    profile_set: int, source_version: str, date: str, sha256: str, actions: int
+) -> None:
+    PROFILE_SET.set(profile_set)
+    CATALOG.clear()
+    CATALOG.labels(source_version, date, sha256[:12]).set(actions)
+
+
+def exposition() -> tuple[bytes, str]:
+    """Every worker's samples when PROMETHEUS_MULTIPROC_DIR is set, else this process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,181 @@
+"""One ASGI middleware for every request: request id, size limit, time limit, metrics,
+an access log line, and security headers. Pure ASGI, so it adds little to the hot path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from app.api.metrics import observe_request
+from app.log_format import request_id_var
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("pipeline_policy.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+_API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_DOCS_PATHS = ("/docs", "/redoc", "/static/")
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+def _problem(status: int, title: str, detail: str, instance: str) -> bytes:
+    return orjson.dumps(
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": instance,
+            "errors": [],
+        }
+    )
+
+
+class RequestMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, time_limit_seconds: float) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+        self.time_limit = time_limit_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        responded = False
+        path = scope.get("path", "")
+
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await self._reply(
+                send,
+                413,
+                "Request body too large",
+                f"the body has {int(declared)} bytes; the limit is {self.max_body}",
+                path,
+                request_id,
+            )
+            self._finish(scope, scope.get("method", ""), 413, started, token)
+            return
+
+        received = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    too_large = True
+                    raise _BodyTooLargeError
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, responded
+            if too_large:
+                # The application may turn the aborted read into its own error; ours stands.
+                raise _BodyTooLargeError
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                responded = True
+                extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
+                if not path.startswith(_DOCS_PATHS):
+                    extra.append(_API_CSP)
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        try:
+            await asyncio.wait_for(
+                self.app(scope, limited_receive, send_with_headers), timeout=self.time_limit
+            )
+        except _BodyTooLargeError:
+            if not responded:
+                status = 413
+                await self._reply(
+                    send,
+                    413,
+                    "Request body too large",
+                    f"the body exceeds the limit of {self.max_body} bytes",
+                    path,
+                    request_id,
+                )
+        except TimeoutError:
+            if not responded:
+                status = 503
+                await self._reply(
+                    send,
+                    503,
+                    "The request took too long",
+                    f"no answer within {self.time_limit:g} s; the work was abandoned",
+                    path,
+                    request_id,
+                )
+        finally:
+            self._finish(scope, scope.get("method", ""), status, started, token)
+
+    async def _reply(
+        self, send: Send, status: int, title: str, detail: str, path: str, request_id: str
+    ) -> None:
+        body = _problem(status, title, detail, path)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                    (b"connection", b"close"),
+                    *_SECURITY_HEADERS,
+                    _API_CSP,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _finish(scope: Scope, method: str, status: int, started: float, token: Any) -> None:
+        elapsed = time.perf_counter() - started
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        observe_request(method, template, status, elapsed)
+        log.info(
+            "%s %s %s %.1fms",
+            method,
+            scope.get("path", ""),
+            status,
+            elapsed * 1000,
+            extra={
+                "method": method,
+                "route": template,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
+        request_id_var.reset(token)
