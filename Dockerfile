@@ -14,8 +14,9 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY alembic.ini ./
 COPY migrations ./migrations
-# No dev extras; pip and setuptools leave the venv once it is built. app/cli.py finds alembic.ini and migrations/ beside the `app` package (its ROOT is
-# the package's parent directory): once installed, that is site-packages, so they are put there.
+# No dev extras; pip and setuptools leave the venv once it is built. app/cli.py finds alembic.ini
+# and migrations/ beside the `app` package (ROOT = the package's parent directory): once installed,
+# that is site-packages, so they are copied there.
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install . \
     && root="$(/opt/venv/bin/python -I -c 'import app, pathlib; print(pathlib.Path(app.__file__).resolve().parent.parent)')" \

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install clean bench
+.PHONY: run test lint format install clean bench audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy app
 	$(BIN)/lint-imports
+
+## Known vulnerabilities in the installed dependencies (pip-audit, PyPI's vulnerability data).
+## Exit 1: vulnerabilities; exit 2: the service could not be asked (the audit was not done).
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix app tests migrations bench

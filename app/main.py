@@ -14,7 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from app import __version__
 from app.api.auth import authorize_request
 from app.api.deps import Services
+from app.api.docs import install_docs
 from app.api.middleware import RequestMiddleware
+from app.api.openapi import OPENAPI_TAGS, install_openapi, operation_id
 from app.api.problems import install_problem_handlers
 from app.api.routers import (
     admin,
@@ -27,7 +29,9 @@ from app.api.routers import (
     pipelines,
     profile_writes,
     profiles,
+    validate,
 )
+from app.api.strict_json import reject_non_standard_json
 from app.service.api_keys import KeyVerifier
 from app.service.baseline_cache import BaselineCache
 from app.service.catalog_revisions import ActiveCatalog, CatalogCache
@@ -86,7 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Least-privilege IAM service-role policies for AWS CodePipeline pipelines.",
         lifespan=lifespan,
-        dependencies=[Depends(authorize_request)],
+        dependencies=[Depends(authorize_request), Depends(reject_non_standard_json)],
+        openapi_tags=OPENAPI_TAGS,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served from local assets by install_docs
+        redoc_url=None,
     )
     install_problem_handlers(app)
     if settings.cors_origins:
@@ -119,8 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         baselines,
         catalog_revisions,
         admin,
+        validate,
     ):
         app.include_router(module.router)
+    install_docs(app)
+    install_openapi(app)
     return app
 
 

@@ -47,13 +47,14 @@ cleanup() {
   local rc=$?
   trap - EXIT
   step_end
-  if [[ -n "$RUN_PID" ]] && kill -0 "$RUN_PID" 2>/dev/null; then
+  if [[ -n "$RUN_PID" ]]; then
     # `timeout` leads its own process group: buildah, the entrypoint and uvicorn's workers.
     kill -TERM -- "-$RUN_PID" 2>/dev/null || true
-    for _ in $(seq 1 20); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.5; done
+    for _ in $(seq 1 20); do pgrep -g "$RUN_PID" >/dev/null || break; sleep 0.5; done
     kill -KILL -- "-$RUN_PID" 2>/dev/null || true
+    wait "$RUN_PID" 2>/dev/null || true
+    for _ in $(seq 1 20); do pgrep -g "$RUN_PID" >/dev/null || break; sleep 0.5; done
   fi
-  if [[ -n "$RUN_PID" ]]; then wait "$RUN_PID" 2>/dev/null || true; fi
   if [[ -n "$CTR" ]]; then buildah rm "$CTR" >/dev/null 2>&1 || log "could not remove $CTR"; fi
   if [[ $rc -ne 0 && -s "$WORK/server.log" ]]; then
     log "last lines of the container's output:"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -246,23 +247,101 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_handler)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "Invalid input"},
+# OpenAPI: every documented error is a `Problem` as application/problem+json, with an example.
+# app.api.openapi puts the `Problem` schema into the components and adds the problems every
+# operation shares (422, 413, 401, 503); routers name the ones of their own (404, 409, ...).
+PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
+_DOCUMENTED: dict[int, tuple[str, str, str | None, str]] = {
+    # status: (description, title, slug, example detail)
+    401: (
+        "No valid API key",
+        UnauthorizedError.title,
+        UnauthorizedError.slug,
+        "send an API key as `Authorization: Bearer <key>` or `X-API-Key`",
+    ),
+    403: (
+        "The key's scope is too small",
+        ForbiddenError.title,
+        ForbiddenError.slug,
+        "this needs a `write` key; key pp_3f9a2c1b has `read`",
+    ),
+    404: (
+        "Not found",
+        NotFoundError.title,
+        NotFoundError.slug,
+        "no profile for action type `Source/AWS/CodeCommit/9`",
+    ),
+    409: (
+        "Conflicts with the current state",
+        ConflictError.title,
+        ConflictError.slug,
+        "`Invoke/Custom/SlackNotify/1` already has a profile; publish a revision with PUT",
+    ),
+    412: (
+        "If-Match names a revision that is no longer current",
+        PreconditionFailedError.title,
+        PreconditionFailedError.slug,
+        "If-Match does not name the current revision 3 of `Source/AWS/CodeCommit/1`; read it again",
+    ),
+    413: (
+        "The body is larger than MAX_REQUEST_BYTES",
+        "Request body too large",
+        None,
+        "the body has 6000000 bytes; the limit is 5242880",
+    ),
+    422: (
+        "Invalid input: the pointers in `errors` say where",
+        "The request does not match its schema",
+        "invalid-request",
+        "1 problem(s) in the request",
+    ),
+    428: (
+        "If-Match is missing",
+        PreconditionRequiredError.title,
+        PreconditionRequiredError.slug,
+        "send If-Match with the ETag of the current revision (from GET)",
+    ),
+    503: (
+        "No answer within the request time limit; the work was abandoned",
+        "The request took too long",
+        None,
+        "no answer within 30 s; the work was abandoned",
+    ),
 }
 
 
+def problem_example(
+    status: int,
+    instance: str = "/v1/policies/compute",
+    error: tuple[str, str] = ("/pipelines", "Field required"),
+) -> dict[str, Any]:
+    """An example of the problem a status answers with; `error` is a 422's (pointer, detail)."""
+    phrase = HTTPStatus(status).phrase
+    _, title, slug, detail = _DOCUMENTED.get(status, (phrase, phrase, None, None))
+    example = Problem(
+        type=PROBLEM_BASE + slug if slug else "about:blank",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=[ProblemLocation(pointer=error[0], detail=error[1])] if status == 422 else [],
+    )
+    return example.model_dump(exclude_none=True)
+
+
+def problem_content(status: int) -> dict[str, Any]:
+    """The `content` of a documented problem response."""
+    return {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA_REF, "example": problem_example(status)}}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problems an endpoint can answer with."""
-    described = {
-        401: "No valid API key",
-        403: "The key's scope is too small",
-        404: "Not found",
-        409: "Conflicts with the current state",
-        412: "If-Match names a revision that is no longer current",
-        422: "Invalid input",
-        428: "If-Match is missing",
-    }
-    return {
-        s: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": described[s]}
-        for s in statuses
-    }
+    """OpenAPI entries for the problems an endpoint can answer with (the shared ones — 401,
+    413, 422, 503 — are added to every operation they apply to by app.api.openapi)."""
+    return {s: {"description": _DOCUMENTED[s][0], "content": problem_content(s)} for s in statuses}
+
+
+def problem_description(status: int) -> str:
+    return _DOCUMENTED[status][0] if status in _DOCUMENTED else HTTPStatus(status).phrase
+
+
+PROBLEM_RESPONSES = problem_responses(422)

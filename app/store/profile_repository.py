@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.engine.pipeline.model import ActionTypeKey
+from app.store.api_key_repository import as_utc
 from app.store.errors import StoreConflictError
 from app.store.models import ActionType, ProfileRevision, ProfileSetRevision
 
@@ -48,7 +49,7 @@ def _stored(row: ProfileRevision, action_type: ActionType) -> StoredRevision:
         status=row.status,
         document=row.document,
         content_sha256=row.content_sha256,
-        published_at=row.published_at,
+        published_at=as_utc(row.published_at),  # SQLite hands back naive datetimes
         published_by=row.published_by,
     )
 

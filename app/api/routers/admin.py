@@ -35,6 +35,7 @@ _ADMIN_PROBLEMS = problem_responses(401, 403, 422)
 
 @router.post(
     "/keys",
+    summary="Create an API key",
     status_code=201,
     response_model=KeyCreatedOut,
     responses=_ADMIN_PROBLEMS,
@@ -49,7 +50,7 @@ def create_key(
     )
 
 
-@router.get("/keys", response_model=KeyListOut, responses=_ADMIN_PROBLEMS)
+@router.get("/keys", summary="List API keys", response_model=KeyListOut, responses=_ADMIN_PROBLEMS)
 def list_keys(
     request: Request,
     _admin: AdminDep,
@@ -72,7 +73,10 @@ def list_keys(
 
 
 @router.delete(
-    "/keys/{key_id}", response_model=KeyOut, responses=problem_responses(401, 403, 404, 422)
+    "/keys/{key_id}",
+    summary="Revoke an API key",
+    response_model=KeyOut,
+    responses=problem_responses(401, 403, 404, 422),
 )
 def revoke_key(request: Request, key_id: Id, admin: AdminDep, session: UnitOfWorkDep) -> Response:
     """Revoke a key: writes see it at once, cached reads within PROFILE_REFRESH_SECONDS."""
@@ -80,7 +84,9 @@ def revoke_key(request: Request, key_id: Id, admin: AdminDep, session: UnitOfWor
     return json_response(request, KeyOut.of(stored), cache_control=NO_STORE)
 
 
-@router.get("/audit", response_model=AuditListOut, responses=_ADMIN_PROBLEMS)
+@router.get(
+    "/audit", summary="Read the audit log", response_model=AuditListOut, responses=_ADMIN_PROBLEMS
+)
 def list_audit_events(
     request: Request,
     _admin: AdminDep,
@@ -148,6 +154,7 @@ def _snapshot_bytes(body: CatalogImportIn) -> tuple[bytes, str]:
 
 @router.post(
     "/catalog/revisions",
+    summary="Import a catalogue revision",
     status_code=201,
     response_model=CatalogRevisionOut,
     responses=problem_responses(401, 403, 409, 422),
@@ -168,6 +175,7 @@ def import_catalog_revision(
 
 @router.post(
     "/catalog/revisions/{revision_id}/activate",
+    summary="Activate a catalogue revision",
     response_model=CatalogRevisionOut,
     responses=problem_responses(401, 403, 404, 422),
 )

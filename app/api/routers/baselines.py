@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from app.api.deps import SessionDep
-from app.api.problems import NotFoundError
+from app.api.problems import NotFoundError, problem_responses
 from app.api.schemas.profiles import BaselineListOut, BaselineOut, BaselineSummaryOut
 from app.store.baseline_repository import BaselineRepository
 
 router = APIRouter(prefix="/v1/baselines", tags=["baselines"])
 
 
-@router.get("", response_model=BaselineListOut)
+@router.get("", summary="List baselines", response_model=BaselineListOut)
 def list_baselines(session: SessionDep) -> BaselineListOut:
     """Every named baseline, oldest first."""
     return BaselineListOut(
@@ -22,7 +22,12 @@ def list_baselines(session: SessionDep) -> BaselineListOut:
     )
 
 
-@router.get("/{name}", response_model=BaselineOut)
+@router.get(
+    "/{name}",
+    summary="Get a baseline",
+    response_model=BaselineOut,
+    responses=problem_responses(404),
+)
 def get_baseline(
     name: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,100}$")], session: SessionDep
 ) -> BaselineOut:

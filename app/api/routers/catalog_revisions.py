@@ -17,7 +17,12 @@ from app.service import catalog_revisions
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
 
-@router.get("/revisions", response_model=CatalogRevisionListOut, responses=problem_responses(422))
+@router.get(
+    "/revisions",
+    summary="List catalogue revisions and the one in use",
+    response_model=CatalogRevisionListOut,
+    responses=problem_responses(422),
+)
 def list_catalog_revisions(
     request: Request,
     session: SessionDep,

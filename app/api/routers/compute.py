@@ -43,6 +43,7 @@ def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, l
 
 @router.post(
     "/compute",
+    summary="Compute the service-role policy of pipelines",
     response_model=ComputeResponse,
     responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
 )

@@ -60,7 +60,10 @@ def _current_documents(request: DiffRequest, services: Any) -> tuple[list[Any], 
 
 
 @router.post(
-    "/diff", response_model=DiffResponse, responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES}
+    "/diff",
+    summary="Diff a role's policy against what pipelines need",
+    response_model=DiffResponse,
+    responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
 )
 def diff_policy(
     request: DiffRequest, services: ServicesDep, http: Request, output: FormatQuery = None

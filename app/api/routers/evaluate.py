@@ -38,7 +38,12 @@ def _outcome(o: StatementOutcome) -> StatementOutcomeOut:
     )
 
 
-@router.post("/evaluate", response_model=EvaluateResponse, responses=PROBLEM_RESPONSES)
+@router.post(
+    "/evaluate",
+    summary="Evaluate requests against a policy",
+    response_model=EvaluateResponse,
+    responses=PROBLEM_RESPONSES,
+)
 def evaluate_requests(request: EvaluateRequest, services: ServicesDep) -> EvaluateResponse:
     """Decide each request (action, resource, context): allowed, explicitly or implicitly
     denied, with the statements that decided it and why the others did not apply."""

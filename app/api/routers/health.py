@@ -8,17 +8,29 @@ from sqlalchemy import text
 
 from app.api.deps import ServicesDep
 from app.api.metrics import exposition, set_revisions
+from app.api.schemas.health import HealthOut, ReadinessOut
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", summary="Liveness", response_model=HealthOut)
 def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "not ready"}})
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    response_model=ReadinessOut,
+    responses={
+        503: {
+            "model": ReadinessOut,
+            "description": "Not ready (the checks say what is missing), or no answer within the "
+            "request time limit (a problem)",
+        }
+    },
+)
 def readyz(services: ServicesDep) -> JSONResponse:
     """Ready: the database answers and the profile set is loaded."""
     checks: dict[str, str] = {}
@@ -43,7 +55,17 @@ def readyz(services: ServicesDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def metrics(services: ServicesDep) -> Response:
     """Prometheus metrics."""
     info = services.catalog_info

@@ -21,7 +21,12 @@ from app.service.pipeline_validation import validate_pipelines
 router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
 
 
-@router.post("/validate", response_model=PipelineValidateResponse, responses=PROBLEM_RESPONSES)
+@router.post(
+    "/validate",
+    summary="Validate pipeline definitions",
+    response_model=PipelineValidateResponse,
+    responses=PROBLEM_RESPONSES,
+)
 def validate(request: PipelineValidateRequest, services: ServicesDep) -> PipelineValidateResponse:
     """Check pipeline definitions against CodePipeline's structure rules and the profiles."""
     outcome = validate_pipelines(

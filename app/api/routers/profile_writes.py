@@ -50,6 +50,7 @@ def _location(key: ActionTypeKey, revision: int | None = None) -> str:
 
 @router.post(
     "",
+    summary="Create the profile of a new action type",
     status_code=201,
     response_model=ProfileRevisionOut,
     responses=problem_responses(401, 403, 409, 422),
@@ -72,6 +73,7 @@ def create_profile(
 
 @router.put(
     "/{category}/{owner}/{provider}/{version}",
+    summary="Publish a new revision of a profile",
     response_model=ProfileRevisionOut,
     responses=_WRITE_PROBLEMS,
 )
@@ -106,6 +108,7 @@ def publish_revision(
 
 @router.post(
     "/{category}/{owner}/{provider}/{version}/deprecate",
+    summary="Deprecate a profile",
     response_model=ProfileRevisionOut,
     responses=_WRITE_PROBLEMS,
 )

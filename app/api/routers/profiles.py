@@ -49,7 +49,12 @@ def _key_tuple(key: ActionTypeKey) -> tuple[str, str, str, str]:
     return (key.category, key.owner, key.provider, key.version)
 
 
-@router.get("", response_model=ProfileListOut, responses=problem_responses(404, 422))
+@router.get(
+    "",
+    summary="List the profiles in force",
+    response_model=ProfileListOut,
+    responses=problem_responses(404, 422),
+)
 def list_profiles(
     request: Request,
     session: SessionDep,
@@ -97,6 +102,7 @@ def _not_found(key: ActionTypeKey) -> NotFoundError:
 
 @router.get(
     "/{category}/{owner}/{provider}/{version}",
+    summary="Get the profile of an action type",
     response_model=ProfileRevisionOut,
     responses=problem_responses(404, 422),
 )
@@ -132,6 +138,7 @@ def get_profile(
 
 @router.get(
     "/{category}/{owner}/{provider}/{version}/revisions",
+    summary="List the revisions of a profile",
     response_model=RevisionListOut,
     responses=problem_responses(404, 422),
 )
@@ -169,6 +176,7 @@ def _revision(session: SessionDep, key: ActionTypeKey, revision: int) -> StoredR
 
 @router.get(
     "/{category}/{owner}/{provider}/{version}/revisions/{revision}",
+    summary="Get one revision of a profile",
     response_model=ProfileRevisionOut,
     responses=problem_responses(404, 422),
 )
@@ -194,6 +202,7 @@ def get_revision(
 
 @router.get(
     "/{category}/{owner}/{provider}/{version}/revisions/{revision}/diff/{other}",
+    summary="Diff two revisions of a profile",
     response_model=ProfileDiffOut,
     responses=problem_responses(404, 422),
 )

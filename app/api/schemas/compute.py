@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
+from app.api.schemas.examples import COMPUTE_REQUEST, COMPUTE_RESPONSE
 from app.engine.compute import ComputedStatement, RequiredBy
 from app.engine.iam.quotas import SizeReport
 
@@ -75,7 +76,7 @@ class PipelinesIn(Schema):
 
 
 class ComputeRequest(PipelinesIn):
-    pass
+    model_config = ConfigDict(json_schema_extra={"examples": [COMPUTE_REQUEST]})
 
 
 class CitationOut(Schema):
@@ -167,6 +168,8 @@ class ActionRoleOut(Schema):
 
 
 class ComputeResponse(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [COMPUTE_RESPONSE]})
+
     decision_id: str
     provenance: ProvenanceOut
     policy: dict[str, Any] = Field(description="the service-role policy document")

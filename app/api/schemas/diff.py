@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
 from app.api.schemas.compute import (
@@ -14,6 +14,7 @@ from app.api.schemas.compute import (
     PipelineSourceIn,
     RequiredByOut,
 )
+from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
 
 ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
 
@@ -61,6 +62,10 @@ class RequiredIn(Schema):
 
 
 class DiffRequest(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS]}
+    )
+
     current: CurrentPolicyIn
     required: RequiredIn
     arn_mode: ArnModeIn = Field(
@@ -136,6 +141,8 @@ class DiffSummaryOut(Schema):
 
 
 class DiffResponse(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [DIFF_RESPONSE]})
+
     decision_id: str
     provenance: ProvenanceOut
     verdict: Literal["sufficient", "insufficient", "conditional"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
 from app.api.schemas.diff import ArnModeIn, CurrentPolicyIn, StatementRef
+from app.api.schemas.examples import EVALUATE_REQUEST, EVALUATE_RESPONSE
 
 
 class EvaluationRequestIn(Schema):
@@ -26,6 +27,8 @@ class EvaluationRequestIn(Schema):
 
 
 class EvaluateRequest(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [EVALUATE_REQUEST]})
+
     policy: CurrentPolicyIn = Field(description="the identity policies, or a baseline name")
     requests: list[EvaluationRequestIn] = Field(min_length=1, max_length=10_000)
     arn_mode: ArnModeIn = "segment"
@@ -64,6 +67,8 @@ class EvaluationResultOut(Schema):
 
 
 class EvaluateResponse(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [EVALUATE_RESPONSE]})
+
     decision_id: str
     provenance: ProvenanceOut
     results: list[EvaluationResultOut]

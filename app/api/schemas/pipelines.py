@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
 from app.api.schemas.compute import PipelinesIn
+from app.api.schemas.examples import PIPELINE_VALIDATE_REQUEST, PIPELINE_VALIDATE_RESPONSE
 
 
 class PipelineValidateRequest(PipelinesIn):
-    pass
+    model_config = ConfigDict(json_schema_extra={"examples": [PIPELINE_VALIDATE_REQUEST]})
 
 
 class ActionTypeUseOut(Schema):
@@ -26,6 +27,8 @@ class PipelineReportOut(Schema):
 
 
 class PipelineValidateResponse(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [PIPELINE_VALIDATE_RESPONSE]})
+
     decision_id: str
     provenance: ProvenanceOut
     valid: bool = Field(description="no finding of type ERROR")

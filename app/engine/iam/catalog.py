@@ -375,6 +375,7 @@ class Catalog:
         "_ck_by_ns_templates",
         "_ck_exact",
         "_expand_cached",
+        "_level_masks_cache",
         "_level_table",
         "_lower_names",
         "_lower_to_id",
@@ -400,6 +401,7 @@ class Catalog:
     _ck_exact: dict[str, tuple[str, tuple[str, ...]]]
     _ck_by_ns_templates: dict[str, list[str]]
     _action_cache: list[ActionInfo | None]
+    _level_masks_cache: dict[str, dict[str, int]] | None
     _expand_cached: Any
 
     def __init__(self) -> None:
@@ -511,6 +513,7 @@ class Catalog:
         self._set("_ck_exact", ck_exact)
         self._set("_ck_by_ns_templates", ck_templates)
         self._set("_action_cache", [None] * len(names))
+        self._set("_level_masks_cache", None)
         self._set("_expand_cached", lru_cache(maxsize=2048)(self._expand_ids_uncached))
         m = cast(dict[str, Any], meta_raw)
         self._set(
@@ -579,6 +582,21 @@ class Catalog:
     def action(self, name: str) -> ActionInfo | None:
         i = self._lower_to_id.get(name.lower())
         return None if i is None else self.action_at(i)
+
+    def level_masks(self) -> Mapping[str, Mapping[str, int]]:
+        """Per service, the bitmask of its actions at each access level (built once)."""
+        cached = self._level_masks_cache
+        if cached is not None:
+            return cached
+        masks: dict[str, dict[str, int]] = {}
+        for prefix, start in zip(self._prefixes, self._starts, strict=True):
+            levels: dict[str, int] = {}
+            for j, digit in enumerate(self._raw[prefix]["l"]):
+                level = self._level_table[int(digit)]
+                levels[level] = levels.get(level, 0) | (1 << (start + j))
+            masks[prefix] = levels
+        self._set("_level_masks_cache", masks)
+        return masks
 
     def action_at(self, index: int) -> ActionInfo:
         if index < 0:

@@ -26,6 +26,9 @@ from app.engine.iam.conditions import (
 class KeyFact:
     values: frozenset[str] | None  # None: any value
     may_be_absent: bool
+    # Tests (operator, sorted values) the requirement's own condition puts on this key: its
+    # requests satisfy them, so the same test in a policy holds for them whatever its family.
+    holds: frozenset[tuple[str, tuple[str, ...]]] = frozenset()
 
 
 UNKNOWN_KEY = KeyFact(values=None, may_be_absent=True)
@@ -49,9 +52,11 @@ def facts_from_condition(
             continue
         for key, raw in block.items():
             values = [str(v) for v in raw] if isinstance(raw, list | tuple) else [str(raw)]
-            fact = _fact(op, values)
-            if fact is not None:
-                facts[key.lower()] = fact
+            folded = key.lower()
+            known = facts.get(folded, UNKNOWN_KEY)
+            fact = _fact(op, values) or known
+            holds = known.holds | {(op.text, tuple(sorted(values)))}
+            facts[folded] = KeyFact(fact.values, fact.may_be_absent, frozenset(holds))
     return facts
 
 
@@ -61,7 +66,7 @@ def _fact(op: ConditionOperator, values: Sequence[str]) -> KeyFact | None:
     if op.family is Family.NULL:
         absent = values[0].lower() == "true"
         return KeyFact(values=frozenset() if absent else None, may_be_absent=absent)
-    if op.base in ("StringEquals", "ArnEquals") and not op.negated:
+    if op.base in ("StringEquals", "ArnEquals", "Bool") and not op.negated:
         return KeyFact(values=frozenset(values), may_be_absent=op.if_exists)
     return None
 

@@ -32,6 +32,29 @@ def _shortest_member(tokens: tuple[Token, ...]) -> tuple[Symbol, ...]:
     )
 
 
+def _literal_edge(tokens: tuple[Token, ...], *, from_end: bool) -> str:
+    """The literal characters before the first (or after the last) wildcard or variable."""
+    edge: list[str] = []
+    for tok in reversed(tokens) if from_end else tokens:
+        if not isinstance(tok, str):
+            break
+        edge.append(tok)
+    return "".join(reversed(edge) if from_end else edge)
+
+
+def _surely_disjoint(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    """Cheap proof that no string is in both: their literal prefixes (or suffixes) conflict.
+
+    Lists of ARNs that differ by name (`bucket-0001/*`, `bucket-0002/*`, ...) are the common
+    case, and this spares each pair the automaton search.
+    """
+    pa, pb = _literal_edge(a, from_end=False), _literal_edge(b, from_end=False)
+    if not (pa.startswith(pb) or pb.startswith(pa)):
+        return True
+    sa, sb = _literal_edge(a, from_end=True), _literal_edge(b, from_end=True)
+    return not (sa.endswith(sb) or sb.endswith(sa))
+
+
 def decide_containment(
     a: tuple[Token, ...],
     bs: Sequence[tuple[Token, ...]],
@@ -42,6 +65,7 @@ def decide_containment(
     """Is L(a) ⊆ L(b1) ∪ … ∪ L(bn)? With a witness from L(a) when it is not."""
     if any(_is_universal(b) for b in bs) or a in bs:
         return Verdict(True)
+    bs = [b for b in bs if not _surely_disjoint(a, b)]
     if not bs:
         return Verdict(False, _shortest_member(a))
     if not has_wildcards(a):

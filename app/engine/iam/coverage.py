@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property, lru_cache
 
 from app.engine.iam.arn import ArnMode, arn_intersects, arn_union_contains
+from app.engine.iam.complement_cover import covered_with_complements
 from app.engine.iam.condition_facts import Facts, decide
 from app.engine.iam.conditions import ConditionTest, Tri
 from app.engine.iam.glob import glob_match
@@ -43,8 +45,18 @@ class PolicyStatement:
     sid: str | None
     pointer: str
 
+    @cached_property
+    def _action_index(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The literal actions (lowercased, for a set lookup) and the wildcard patterns: a
+        statement listing thousands of actions is then not scanned once per action asked."""
+        wild = tuple(p for p in self.actions if "*" in p or "?" in p or "$" in p)
+        return frozenset(p.lower() for p in self.actions if p not in wild), wild
+
     def matches_action(self, action: str) -> bool:
-        hit = any(glob_match(p, action, ignore_case=True, variables=False) for p in self.actions)
+        literal, wild = self._action_index
+        hit = action.lower() in literal or any(
+            glob_match(p, action, ignore_case=True, variables=False) for p in wild
+        )
         return hit != self.actions_negated
 
 
@@ -68,14 +80,19 @@ def _condition(stmt: PolicyStatement, facts: Facts) -> tuple[Tri, tuple[tuple[st
 
 def _covers(resource: str, statements: Sequence[PolicyStatement], mode: ArnMode) -> bool | None:
     """resource ⊆ ∪ statements' resource sets. None when the glob engine gave up."""
+    return _covers_cached(resource, tuple(statements), mode)
+
+
+@lru_cache(maxsize=8192)
+def _covers_cached(
+    resource: str, statements: tuple[PolicyStatement, ...], mode: ArnMode
+) -> bool | None:
+    # The answer depends on the action only through which statements match it, so the many
+    # actions of one wildcard requirement share it.
     positive = [p for s in statements if not s.resources_negated for p in s.resources]
-    for stmt in statements:
-        # A NotResource statement covers the pattern alone when the pattern avoids every
-        # exclusion; mixing complements with other statements' patterns is not attempted.
-        if stmt.resources_negated and not any(
-            arn_intersects(resource, p, mode) for p in stmt.resources
-        ):
-            return True
+    excluded = [s.resources for s in statements if s.resources_negated]
+    if excluded:
+        return covered_with_complements(resource, positive, excluded, mode)
     if not positive:
         return False
     return arn_union_contains(resource, positive, mode)
@@ -116,7 +133,7 @@ def check_requirement(
         if stmt.effect == "Deny":
             if not _touches(resource, stmt, mode):
                 continue
-            if result is Tri.TRUE and _covers(resource, [stmt], mode):
+            if result is Tri.TRUE and _covers(resource, [stmt], mode) is True:
                 deny_sure.append(stmt)
             else:
                 deny_maybe.append(stmt)
@@ -128,7 +145,8 @@ def check_requirement(
             maybe_conditions.extend(deciding)
     if deny_sure:
         return CoverageResult(Coverage.DENIED, denying=tuple(deny_sure))
-    if allow_sure and _covers(resource, allow_sure, mode):
+    sure = _covers(resource, allow_sure, mode) if allow_sure else False
+    if sure:
         if deny_maybe:
             return CoverageResult(
                 Coverage.CONDITIONAL,
@@ -138,11 +156,14 @@ def check_requirement(
             )
         return CoverageResult(Coverage.GRANTED, granting=tuple(allow_sure))
     candidates = allow_sure + allow_maybe
-    if allow_maybe and _covers(resource, candidates, mode):
+    possible = _covers(resource, candidates, mode) if allow_maybe else sure
+    if possible is None or (possible and allow_maybe):
+        # Granted under some conditions, or the containment search gave up: not definite.
+        undecided = () if possible else (("resource containment", "undecided"),)
         return CoverageResult(
             Coverage.CONDITIONAL,
             granting=tuple(candidates),
             denying=tuple(deny_maybe),
-            conditions=tuple(maybe_conditions),
+            conditions=tuple(maybe_conditions) + undecided,
         )
     return CoverageResult(Coverage.NOT_GRANTED, denying=tuple(deny_maybe))

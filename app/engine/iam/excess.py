@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -120,16 +119,32 @@ def compute_excess(
         if info is not None:
             required_ids[catalog.index_of(info.name)] = tuple(sorted(set(resources)))
     excess = granted & ~catalog.ids_to_mask(required_ids)
-    per_service: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    examples: dict[str, list[str]] = defaultdict(list)
+    per_service: dict[str, dict[str, int]] = {}
+    examples: dict[str, list[str]] = {}
+    # Counting by service and access level on bitmasks: a `*` or NotAction grant spans
+    # twenty thousand actions, which must not mean twenty thousand lookups.
+    for service, levels in catalog.level_masks().items():
+        counts = {level: (excess & mask).bit_count() for level, mask in levels.items()}
+        counts = {level: n for level, n in counts.items() if n}
+        if not counts:
+            continue
+        per_service[service] = counts
+        ids = catalog.service_ids(service)
+        in_service = (excess >> ids.start) & ((1 << len(ids)) - 1)
+        first: list[str] = []
+        while in_service and len(first) < EXAMPLES:
+            low = in_service & -in_service
+            first.append(catalog.name_of(ids.start + low.bit_length() - 1))
+            in_service ^= low
+        examples[service] = first
     escalation: list[str] = []
-    for index in catalog.mask_to_ids(excess):
-        info = catalog.action_at(index)
-        per_service[info.service][info.access_level] += 1
-        if len(examples[info.service]) < EXAMPLES:
-            examples[info.service].append(info.name)
-        if info.name.lower() in PRIVILEGE_ESCALATION_ACTIONS:
-            escalation.append(info.name)
+    for name in PRIVILEGE_ESCALATION_ACTIONS:
+        try:
+            index = catalog.index_of(name)
+        except KeyError:
+            continue
+        if (excess >> index) & 1:
+            escalation.append(catalog.name_of(index))
     services = sorted(
         (
             ServiceExcess(

@@ -88,6 +88,11 @@ def glob_match(
     """Does `text` (a concrete string) match `pattern`? `ignore_case` is for action names."""
     if ignore_case:
         pattern, text = pattern.lower(), text.lower()
+    if "*" not in pattern and "?" not in pattern and "$" not in pattern:
+        # Every character is literal (`$` may open a variable or a `${*}` escape): equality,
+        # with no regex to compile (a policy listing 100,000 distinct actions would otherwise
+        # compile, and evict, one regex per action).
+        return pattern == text
     return _compile(pattern, variables)(text)
 
 

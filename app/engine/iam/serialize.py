@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.engine.iam.ir import Condition, PolicyDocument, Statement
+from app.engine.iam.quotas import policy_characters
 
 
 def _one_or_many(values: tuple[str, ...]) -> str | list[str]:
@@ -64,5 +65,4 @@ def policy_size(doc: PolicyDocument | Mapping[str, Any]) -> int:
     Pass the caller's own decoded document to measure what they submitted; pass the IR to
     measure what canonical_json would submit.
     """
-    text = canonical_json(doc) if isinstance(doc, PolicyDocument) else _compact(doc)
-    return sum(1 for ch in text if not ch.isspace())
+    return policy_characters(to_json_dict(doc) if isinstance(doc, PolicyDocument) else doc)

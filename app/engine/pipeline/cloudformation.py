@@ -51,6 +51,9 @@ PIPELINE_RESOURCE_TYPE = "AWS::CodePipeline::Pipeline"
 _MAX_DEPTH = 80  # nesting of template values followed, references included
 _MAX_STEPS = 1_000_000  # template nodes visited while resolving, all pipelines together
 _MAX_BRANCH_CONDITIONS = 4  # undecidable conditions enumerated per stage or action (2**4 forms)
+# CloudFormation's own limit on a template (from S3) is 1 MB; cfn-lint's decoder reads some
+# 60,000 characters a second and cannot be interrupted, so a larger text only ties up a worker.
+MAX_TEMPLATE_CHARS = 1024 * 1024
 _SUFFIX_ROOM = 13  # characters CloudFormation appends to a generated name ("-" + 12 random)
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -116,6 +119,12 @@ def _decode(text: str, pointer: str) -> Mapping[str, Any]:
 
     if not text.strip():
         raise PipelineParseError("the template is empty", pointer)
+    if len(text) > MAX_TEMPLATE_CHARS:
+        raise PipelineParseError(
+            f"the template has {len(text):,} characters; at most {MAX_TEMPLATE_CHARS:,} are read "
+            "(CloudFormation itself takes templates of at most 1 MB)",
+            pointer,
+        )
     try:
         template, matches = decode_str(text)
     except RecursionError:

@@ -49,6 +49,9 @@ PIPELINE_RESOURCE_TYPE = "aws_codepipeline"
 _MAX_DEPTH = 150  # syntax-tree levels followed in one evaluation, references included
 _MAX_STEPS = 1_000_000  # syntax-tree nodes evaluated, all pipelines together
 _MAX_ITEMS = 1_000  # elements a for expression or dynamic block expands to
+# The HCL parser (python-hcl2, on lark) reads some 30,000 characters a second, and a parse cannot
+# be interrupted: past this size one request would hold a worker for minutes after its time limit.
+MAX_TERRAFORM_CHARS = 256 * 1024
 
 
 def parse_terraform(
@@ -101,6 +104,12 @@ def parse_terraform(
 def _parse(text: str, pointer: str) -> Any:
     from hcl2.api import parses_to_tree  # noqa: PLC0415 - the grammar loads only when used
 
+    if len(text) > MAX_TERRAFORM_CHARS:
+        raise PipelineParseError(
+            f"the Terraform text has {len(text):,} characters; at most {MAX_TERRAFORM_CHARS:,} "
+            "are read (send the file that declares the aws_codepipeline resources)",
+            pointer,
+        )
     try:
         return parses_to_tree(text)
     except RecursionError:

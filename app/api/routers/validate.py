@@ -1,0 +1,68 @@
+"""POST /v1/policies/validate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.api.deps import ServicesDep
+from app.api.metrics import record_decision
+from app.api.problems import PROBLEM_RESPONSES, UnprocessableInputError
+from app.api.profile_selection import select_profiles
+from app.api.schemas.common import FindingOut, ProvenanceOut
+from app.api.schemas.validate import PolicySizeOut, ValidateRequest, ValidateResponse
+from app.engine.compute import ComputeContext
+from app.service.compute import sources_from_request
+from app.service.policy_validation import validate
+
+router = APIRouter(prefix="/v1/policies", tags=["policies"])
+
+
+@router.post(
+    "/validate",
+    summary="Validate a policy",
+    response_model=ValidateResponse,
+    responses=PROBLEM_RESPONSES,
+)
+def validate_policy(request: ValidateRequest, services: ServicesDep) -> ValidateResponse:
+    """Check a policy: grammar, unknown actions and keys (with suggestions), quotas, security
+    warnings, and, given the pipelines that use the role, what they need that it lacks."""
+    documents: list[Any]
+    if request.policy.baseline is not None:
+        baseline = services.baselines.get(request.policy.baseline)
+        if baseline is None:
+            raise UnprocessableInputError(
+                f"no baseline named `{request.policy.baseline}`", pointer="/policy/baseline"
+            )
+        documents, pointer = [baseline.document], "/policy/baseline"
+    else:
+        documents, pointer = list(request.policy.documents or []), "/policy/documents"
+    outcome = validate(
+        documents,
+        services.catalog,
+        services.catalog_info,
+        select_profiles(services, request.profiles),
+        policy_type=request.policy_type,
+        pointer=pointer,
+        baselines=services.baselines.documents(),
+        sources=sources_from_request(request.pipelines, request.sources),
+        context=ComputeContext(**request.context.model_dump()),
+        role_created=request.role.created,
+    )
+    record_decision("validate", "valid" if outcome.valid else "invalid")
+    size = outcome.validation.size
+    return ValidateResponse(
+        decision_id=outcome.provenance.decision_id,
+        provenance=ProvenanceOut.of(outcome.provenance),
+        valid=outcome.valid,
+        recognised_baseline=outcome.validation.recognised_baseline,
+        size=PolicySizeOut(
+            documents=list(size.documents),
+            total=size.total,
+            quota=size.quota,
+            policy_type=size.policy_type,
+            fits=size.fits,
+        ),
+        findings=[FindingOut.of(f) for f in outcome.findings],
+    )

@@ -1,0 +1,199 @@
+"""Redundancy rules: entries another entry of the statement covers, statements another covers.
+
+Containment is exact glob containment (§4): case-insensitive for actions, per ARN segment for
+resources. When two entries or statements cover each other, only the later one is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
+
+from app.engine.findings import Finding
+from app.engine.iam.arn import arn_contains, arn_intersects, arn_match, arn_union_contains
+from app.engine.iam.catalog import Catalog
+from app.engine.iam.glob import glob_contains, glob_intersects, glob_match, glob_union_contains
+from app.engine.iam.ir import Condition
+from app.engine.iam.validate_codes import finding
+from app.engine.iam.validate_rules_grammar import split_action
+from app.engine.iam.validate_view import Entry, PolicyContext, StatementView
+
+_Contains = Callable[[str, str], bool | None]
+
+
+def _head(text: str, sep_index: int) -> str | None:
+    """The literal service part of an action or ARN, or None when it has wildcards."""
+    parts = text.split(":")
+    if len(parts) <= sep_index:
+        return None
+    head = parts[sep_index].lower()
+    return None if any(ch in head for ch in "*?$") else head
+
+
+def _literal_prefix(text: str) -> str:
+    cut = min((i for i, ch in enumerate(text) if ch in "*?$"), default=len(text))
+    return text[:cut]
+
+
+def _redundant_entries(
+    entries: Sequence[Entry], contains: _Contains, head_index: int, *, fold: bool = False
+) -> Iterator[tuple[Entry, Entry]]:
+    # b can cover a only if b's literal prefix is a prefix of a's: index entries by their
+    # literal prefix, so each entry meets only plausible coverers (linear, not quadratic).
+    prefixes = [_literal_prefix(e.value.lower() if fold else e.value) for e in entries]
+    by_prefix: dict[str, list[int]] = {}
+    for k, prefix in enumerate(prefixes):
+        by_prefix.setdefault(prefix, []).append(k)
+    heads = [_head(e.value, head_index) for e in entries]
+    for j, entry in enumerate(entries):
+        mine = prefixes[j]
+        candidates = sorted(
+            k for n in range(len(mine) + 1) for k in by_prefix.get(mine[:n], ()) if k != j
+        )
+        for k in candidates:
+            other = entries[k]
+            if heads[j] is not None and heads[k] is not None and heads[j] != heads[k]:
+                continue
+            if contains(entry.value, other.value) is not True:
+                continue
+            # Mutual cover (same pattern, or same up to case): report only the later entry.
+            if k > j and contains(other.value, entry.value) is True:
+                continue
+            yield entry, other
+            break
+
+
+def _wild(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def action_contains(a: str, b: str) -> bool | None:
+    """Every action `a` matches is matched by `b` (literal fast paths before the automata)."""
+    if not _wild(b):
+        return a.lower() == b.lower()
+    if not _wild(a):
+        return glob_match(b, a, ignore_case=True, variables=False)
+    return glob_contains(a, b, ignore_case=True, variables=False)
+
+
+def resource_contains(a: str, b: str, variables: bool) -> bool | None:
+    if b == "*":
+        return True
+    if not _wild(b) and "$" not in b:
+        return a == b
+    if not _wild(a) and "$" not in a:
+        return arn_match(b, a, variables=variables)
+    return arn_contains(a, b, variables=variables)
+
+
+def redundant_actions(ctx: PolicyContext) -> Iterator[Finding]:
+    contains = action_contains
+
+    for stmt in ctx.statements:
+        valid = [e for e in stmt.actions if split_action(e.value).problem is None]
+        for entry, other in _redundant_entries(valid, contains, 0, fold=True):
+            yield finding(
+                "REDUNDANT_ACTION",
+                f"`{entry.value}` is already covered by `{other.value}` in the same statement",
+                entry.pointer,
+                covered_by=other.pointer,
+            )
+
+
+def _is_resource(text: str) -> bool:
+    return text == "*" or (text.startswith("arn:") and text.count(":") >= 5)
+
+
+def redundant_resources(ctx: PolicyContext) -> Iterator[Finding]:
+    for stmt in ctx.statements:
+        variables = stmt.policy_variables
+
+        def contains(a: str, b: str, variables: bool = variables) -> bool | None:
+            return resource_contains(a, b, variables)
+
+        valid = [e for e in stmt.resources if _is_resource(e.value)]
+        for entry, other in _redundant_entries(valid, contains, 2):
+            yield finding(
+                "REDUNDANT_RESOURCE",
+                f"`{entry.value}` is already covered by `{other.value}` in the same statement",
+                entry.pointer,
+                covered_by=other.pointer,
+            )
+
+
+def _condition_key(conditions: tuple[Condition, ...]) -> tuple[object, ...]:
+    return tuple(sorted((c.operator_text, c.key, c.values) for c in conditions))
+
+
+@lru_cache(maxsize=4096)
+def _mask(catalog: Catalog, patterns: tuple[str, ...]) -> int:
+    return catalog.ids_to_mask(i for p in patterns for i in catalog.expand_ids(p))
+
+
+def _actions_within(s: StatementView, t: StatementView, catalog: Catalog) -> bool:
+    a, b = s.ir.actions, t.ir.actions
+    if not a.patterns or not b.patterns:
+        return False
+    if not a.negated and not b.negated:
+        if _mask(catalog, a.patterns) & ~_mask(catalog, b.patterns):
+            return False
+        return all(
+            glob_union_contains(p, b.patterns, ignore_case=True, variables=False) is True
+            for p in a.patterns
+        )
+    if not a.negated:  # every action of s avoids t's exclusions
+        return not any(
+            glob_intersects(p, x, ignore_case=True, variables=False)
+            for p in a.patterns
+            for x in b.patterns
+        )
+    if not b.negated:
+        return glob_union_contains("*", b.patterns, variables=False) is True
+    return all(
+        glob_union_contains(x, a.patterns, ignore_case=True, variables=False) is True
+        for x in b.patterns
+    )
+
+
+def _resources_within(s: StatementView, t: StatementView) -> bool:
+    a, b = s.ir.resources, t.ir.resources
+    variables = s.policy_variables and t.policy_variables
+    if not a.patterns or not b.patterns:
+        return False
+    if not a.negated and not b.negated:
+        return all(
+            arn_union_contains(p, b.patterns, variables=variables) is True for p in a.patterns
+        )
+    if not a.negated:
+        return not any(
+            arn_intersects(p, x, variables=variables) for p in a.patterns for x in b.patterns
+        )
+    if not b.negated:
+        return "*" in b.patterns
+    return all(arn_union_contains(x, a.patterns, variables=variables) is True for x in b.patterns)
+
+
+def _within(s: StatementView, t: StatementView, catalog: Catalog) -> bool:
+    return _resources_within(s, t) and _actions_within(s, t, catalog)
+
+
+def redundant_statements(ctx: PolicyContext) -> Iterator[Finding]:
+    statements = ctx.statements
+    keys = [(s.effect, _condition_key(s.ir.conditions)) for s in statements]
+    for i, stmt in enumerate(statements):
+        if stmt.effect not in ("Allow", "Deny"):
+            continue
+        for j, other in enumerate(statements):
+            if i == j or keys[i] != keys[j] or not _within(stmt, other, ctx.catalog):
+                continue
+            if j > i and _within(other, stmt, ctx.catalog):
+                continue  # equivalent: the later one is reported
+            yield finding(
+                "REDUNDANT_STATEMENT",
+                f"everything this statement {'allows' if stmt.is_allow else 'denies'} is "
+                f"already {'allowed' if stmt.is_allow else 'denied'} by the statement at "
+                f"{other.pointer}, under the same condition",
+                stmt.pointer,
+                covered_by=other.pointer,
+            )
+            break

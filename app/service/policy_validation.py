@@ -1,0 +1,66 @@
+"""Use case: validate a role's policy, and check it against the pipelines that use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from app.engine.compute import ComputeContext
+from app.engine.findings import Finding, FindingType
+from app.engine.iam.catalog import Catalog
+from app.engine.iam.policy_view import read_policies
+from app.engine.iam.validate import PolicyValidation, validate_policy
+from app.engine.iam.validate_pipeline_checks import pipeline_checks
+from app.service.compute import PipelineSource, parse_pipelines
+from app.service.profile_cache import LoadedProfileSet
+from app.service.provenance import CatalogInfo, Provenance, new_provenance
+
+
+@dataclass(frozen=True)
+class PolicyValidationOutcome:
+    validation: PolicyValidation
+    findings: tuple[Finding, ...]
+    provenance: Provenance
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.finding_type is FindingType.ERROR for f in self.findings)
+
+
+def validate(
+    documents: Sequence[Any],
+    catalog: Catalog,
+    catalog_info: CatalogInfo,
+    loaded: LoadedProfileSet,
+    *,
+    policy_type: Literal["managed", "inline"],
+    pointer: str,
+    baselines: Mapping[str, Mapping[str, Any]],
+    sources: Sequence[PipelineSource] = (),
+    context: ComputeContext | None = None,
+    role_created: dt.date | None = None,
+) -> PolicyValidationOutcome:
+    source: Any = documents[0] if len(documents) == 1 else list(documents)
+    base = f"{pointer}/0" if len(documents) == 1 else pointer
+    validation = validate_policy(
+        source, catalog, policy_type=policy_type, pointer=base, baselines=baselines
+    )
+    findings = list(validation.findings)
+    used: list[Any] = []
+    if sources and validation.parsed is not None:
+        pipelines, parse_findings = parse_pipelines(sources, context or ComputeContext())
+        findings.extend(parse_findings)
+        view = read_policies(documents, pointer=pointer)
+        findings.extend(
+            pipeline_checks(
+                view.statements, pipelines, loaded.profile_set, catalog, role_created=role_created
+            )
+        )
+        used = [(p.key, p.revision) for p in loaded.profile_set.profiles.values()]
+    return PolicyValidationOutcome(
+        validation=validation,
+        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        provenance=new_provenance(catalog_info, loaded.profile_set.revision, used),
+    )

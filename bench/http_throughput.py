@@ -1,0 +1,249 @@
+"""HTTP throughput: POST /v1/policies/compute (reference pipeline) against a bare echo endpoint
+that parses the same request model and returns it, same uvicorn settings, same payload, same run.
+
+Run:  .venv/bin/python bench/http_throughput.py [--duration 10] [--warmup 2] [--connections 16]
+                                                 [--workers 1,N] [--loadgen auto|wrk|python]
+
+A temporary folder holds a migrated and seeded SQLite database; the product is served by
+`pipeline-policy serve --no-prepare --workers W`, the echo app (bench/echo_app.py) by uvicorn with
+the same host, log level, proxy-header setting and worker count. Both run for the whole of a
+worker setting and are loaded one after the other (never at once) over loopback. The load
+generator is wrk (`apt-get install wrk`; a Lua script posts the body and prints the latency
+percentiles as JSON) or, when wrk is absent, a keep-alive HTTP/1.1 client on asyncio streams in
+this process. Every server started here is stopped (its process group) before the script exits.
+Nothing here asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from _common import (
+    REFERENCE,
+    banner,
+    database_env,
+    echo_command,
+    free_port,
+    percentile,
+    prepare_database,
+    print_table,
+    product_command,
+    running,
+)
+
+COMPUTE_PATH = "/v1/policies/compute"
+ECHO_PATH = "/echo"
+
+WRK_SCRIPT = r"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+wrk.body = f:read("*a")
+f:close()
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "status_errors": %d, "socket_errors": %d, ' ..
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+# -- load generators -----------------------------------------------------------------------------
+
+
+def run_wrk(
+    url: str, body_file: Path, script: Path, seconds: float, connections: int
+) -> LoadResult:
+    env = {**os.environ, "BENCH_BODY": str(body_file)}
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s",
+         str(script), url],
+        env=env, capture_output=True, text=True, check=True, timeout=seconds + 60,
+    )  # fmt: skip
+    line = next(ln for ln in reversed(out.stdout.splitlines()) if ln.startswith("{"))
+    data = json.loads(line)
+    return LoadResult(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        errors=data["status_errors"] + data["socket_errors"],
+        p50_ms=data["p50_us"] / 1000,
+        p90_ms=data["p90_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+    )
+
+
+async def _client(
+    port: int, request: bytes, deadline: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - start) * 1000)
+            if not head.startswith(b"HTTP/1.1 2"):
+                errors.append(1)
+    finally:
+        writer.close()
+
+
+def run_python(port: int, path: str, body: bytes, seconds: float, connections: int) -> LoadResult:
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def main() -> float:
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(
+            *(_client(port, request, deadline, latencies, errors) for _ in range(connections))
+        )
+        return time.perf_counter() - start
+
+    elapsed = asyncio.run(main())
+    return LoadResult(
+        requests=len(latencies),
+        seconds=elapsed,
+        errors=len(errors),
+        p50_ms=percentile(latencies, 0.50),
+        p90_ms=percentile(latencies, 0.90),
+        p99_ms=percentile(latencies, 0.99),
+    )
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+
+def check_answers(base: str, path: str, body: bytes, compute: bool) -> None:
+    response = httpx.post(
+        base + path, content=body, headers={"content-type": "application/json"}, timeout=30
+    )
+    response.raise_for_status()
+    answer = response.json()
+    if compute and not answer.get("policy", {}).get("Statement"):
+        raise RuntimeError(f"compute answered without a policy: {answer}")
+    if not compute and len(answer.get("pipelines", [])) != 1:
+        raise RuntimeError("echo did not return the request")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of untimed load first")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--workers", default=f"1,{os.cpu_count() or 1}", help="comma-separated worker counts"
+    )
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args()
+
+    loadgen = args.loadgen
+    if loadgen == "auto":
+        loadgen = "wrk" if shutil.which("wrk") else "python"
+    if loadgen == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk, or --loadgen python")
+    worker_counts = list(dict.fromkeys(int(w) for w in args.workers.split(",")))
+    body = json.dumps({"pipelines": [json.loads(REFERENCE.read_text())]}).encode()
+
+    rows = []
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="pp-bench-http-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = database_env(tmp)
+        prepare_database(env)
+        body_file = tmp / "body.json"
+        body_file.write_bytes(body)
+        script = tmp / "post.lua"
+        script.write_text(WRK_SCRIPT)
+
+        def load(port: int, path: str, seconds: float) -> LoadResult:
+            if loadgen == "wrk":
+                url = f"http://127.0.0.1:{port}{path}"
+                return run_wrk(url, body_file, script, seconds, args.connections)
+            return run_python(port, path, body, seconds, args.connections)
+
+        for workers in worker_counts:
+            results: dict[str, LoadResult] = {}
+            ports = {"compute": free_port(), "echo": free_port()}
+            commands = {
+                "compute": product_command(ports["compute"], workers),
+                "echo": echo_command(ports["echo"], workers),
+            }
+            paths = {"compute": COMPUTE_PATH, "echo": ECHO_PATH}
+            with (
+                running(commands["compute"], env, f"http://127.0.0.1:{ports['compute']}/readyz"),
+                running(commands["echo"], env, f"http://127.0.0.1:{ports['echo']}/readyz"),
+            ):
+                for name in ("compute", "echo"):
+                    base = f"http://127.0.0.1:{ports[name]}"
+                    check_answers(base, paths[name], body, compute=name == "compute")
+                    load(ports[name], paths[name], args.warmup)
+                    results[name] = load(ports[name], paths[name], args.duration)
+            for name, r in results.items():
+                rows.append(
+                    [
+                        workers, name, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p90_ms:.1f}",
+                        f"{r.p99_ms:.1f}", f"{r.requests:,}", r.errors,
+                    ]
+                )  # fmt: skip
+            ratio = results["compute"].rps / results["echo"].rps
+            verdicts.append(
+                [
+                    f"{workers} worker(s)",
+                    f"{ratio:.0%}",
+                    f"{results['compute'].p99_ms:.1f} ms",
+                    ">= 75 %, p99 <= 25 ms" if workers == 1 else ">= 75 %",
+                ]
+            )
+
+    banner(
+        f"HTTP throughput: compute vs echo, {args.connections} connections, "
+        f"{args.duration:g} s after {args.warmup:g} s warm-up, load generator {loadgen}"
+    )
+    print(f'body: {len(body):,} bytes ({REFERENCE.name} as {{"pipelines": [doc]}})\n')
+    print_table(
+        ["workers", "endpoint", "req/s", "p50 ms", "p90 ms", "p99 ms", "requests", "errors"], rows
+    )
+    print()
+    print_table(["setting", "compute / echo req/s", "compute p99", "target"], verdicts)
+
+
+if __name__ == "__main__":
+    main()

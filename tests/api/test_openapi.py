@@ -1,0 +1,220 @@
+"""The OpenAPI document as CI lints it: a valid spec, every operation with an operationId, a
+summary, a described tag and its problems documented; examples that the models accept and the
+service answers; Swagger UI and ReDoc from local assets only."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
+from pydantic import BaseModel
+
+from app.api.problems import PROBLEM_MEDIA_TYPE, Problem
+from app.api.schemas.compute import ComputeRequest, ComputeResponse
+from app.api.schemas.diff import DiffRequest, DiffResponse
+from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse
+from app.api.schemas.health import ReadinessOut
+from app.api.schemas.pipelines import PipelineValidateRequest, PipelineValidateResponse
+from app.api.schemas.validate import ValidateRequest, ValidateResponse
+
+METHODS = {"get", "put", "post", "delete", "patch"}
+PROBLEM_REF = "#/components/schemas/Problem"
+# Probes take no input and need no key: their one documented problem is the time limit's 503.
+PROBES = {"/healthz", "/readyz", "/metrics"}
+# operationIds are what generated clients call; renaming one breaks them.
+STABLE_OPERATION_IDS = {
+    "health_healthz",
+    "health_readyz",
+    "health_metrics",
+    "policies_compute_policy",
+    "policies_diff_policy",
+    "policies_evaluate_requests",
+    "pipelines_validate",
+    "policies_validate_policy",
+    "profiles_list_profiles",
+    "profiles_create_profile",
+    "profiles_get_profile",
+    "profiles_publish_revision",
+    "profiles_list_revisions",
+    "profiles_get_revision",
+    "profiles_diff_two_revisions",
+    "profiles_deprecate_profile",
+    "baselines_list_baselines",
+    "baselines_get_baseline",
+    "catalog_list_catalog_revisions",
+    "admin_create_key",
+    "admin_list_keys",
+    "admin_revoke_key",
+    "admin_list_audit_events",
+    "admin_import_catalog_revision",
+    "admin_activate_catalog_revision",
+}
+EXAMPLED_BODIES = {
+    ("post", "/v1/policies/compute"): ComputeRequest,
+    ("post", "/v1/policies/diff"): DiffRequest,
+    ("post", "/v1/policies/evaluate"): EvaluateRequest,
+    ("post", "/v1/pipelines/validate"): PipelineValidateRequest,
+    ("post", "/v1/policies/validate"): ValidateRequest,
+}
+EXAMPLED_RESPONSES = (
+    ComputeResponse,
+    DiffResponse,
+    EvaluateResponse,
+    PipelineValidateResponse,
+    ValidateResponse,
+    ReadinessOut,
+)
+
+
+@pytest.fixture(scope="module")
+def spec(client: TestClient) -> dict[str, Any]:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    loaded: dict[str, Any] = response.json()
+    return loaded
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        resolved: dict[str, Any] = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        return resolved
+    return schema
+
+
+def test_the_spec_is_valid_openapi(spec: dict[str, Any]) -> None:
+    assert spec["openapi"].startswith("3.1")
+    validate(spec)  # raises OpenAPIValidationError with the place of the problem
+
+
+def test_operation_ids_are_unique_and_stable(spec: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for _, _, operation in operations(spec)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert set(ids) >= STABLE_OPERATION_IDS, STABLE_OPERATION_IDS - set(ids)
+    for operation_id in ids:
+        assert re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", operation_id), operation_id
+
+
+def test_every_operation_has_a_summary_and_a_described_tag(spec: dict[str, Any]) -> None:
+    described = {t["name"] for t in spec["tags"] if t.get("description")}
+    for method, path, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        summary = operation.get("summary", "")
+        # FastAPI's fallback is the function name in title case: say what it does instead.
+        function = operation["operationId"].split("_", 1)[1]
+        assert summary, where
+        assert summary != function.replace("_", " ").title(), where
+        assert operation.get("tags"), where
+        assert set(operation["tags"]) <= described, where
+
+
+def _problem_statuses(operation: dict[str, Any]) -> set[int]:
+    return {
+        int(status)
+        for status, response in operation["responses"].items()
+        if response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("schema", {}).get("$ref")
+        == PROBLEM_REF
+    }
+
+
+def test_every_operation_documents_its_problems(spec: dict[str, Any]) -> None:
+    for method, path, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        problems = _problem_statuses(operation)
+        assert 503 in problems, where
+        if path not in PROBES:
+            assert any(400 <= s < 500 for s in problems), where
+            assert 401 in problems, where
+        if operation.get("parameters") or operation.get("requestBody"):
+            assert 422 in problems, where
+        if operation.get("requestBody"):
+            assert 413 in problems, where
+        if method != "get" and path.startswith("/v1/admin"):
+            assert 403 in problems, where
+        for status, response in operation["responses"].items():
+            assert response.get("description"), f"{where} {status}"
+            if status.startswith(("4", "5")) and "content" in response:
+                for media, content in response["content"].items():
+                    # Problems are problem+json only (FastAPI would put them under JSON).
+                    if content.get("schema", {}).get("$ref") == PROBLEM_REF:
+                        assert media == PROBLEM_MEDIA_TYPE, f"{where} {status}"
+                        Problem.model_validate(content["example"])
+
+
+def test_write_routes_document_their_preconditions(spec: dict[str, Any]) -> None:
+    profile = "/v1/profiles/{category}/{owner}/{provider}/{version}"
+    for method, path in (("put", profile), ("post", f"{profile}/deprecate")):
+        assert {401, 403, 404, 412, 422, 428} <= _problem_statuses(spec["paths"][path][method])
+    assert {401, 403, 409, 422} <= _problem_statuses(spec["paths"]["/v1/profiles"]["post"])
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def _examples(model: type[BaseModel]) -> list[dict[str, Any]]:
+    extra = model.model_config.get("json_schema_extra")
+    assert isinstance(extra, dict), model
+    examples = extra["examples"]
+    assert isinstance(examples, list)
+    assert examples, model
+    return examples  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    "model", [*EXAMPLED_BODIES.values(), *EXAMPLED_RESPONSES], ids=lambda m: m.__name__
+)
+def test_examples_are_valid_for_their_models(model: type[BaseModel]) -> None:
+    for example in _examples(model):
+        model.model_validate(example)
+
+
+def test_decision_bodies_carry_examples_the_service_answers(
+    spec: dict[str, Any], client: TestClient
+) -> None:
+    for (method, path), model in EXAMPLED_BODIES.items():
+        operation = spec["paths"][path][method]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert _resolve(spec, body).get("examples"), path
+        ok = _resolve(spec, operation["responses"]["200"]["content"]["application/json"]["schema"])
+        assert ok.get("examples"), path
+        for example in _examples(model):
+            answer = client.post(path, json=example)
+            assert answer.status_code == 200, (path, answer.text)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [v for k, v in attrs if k in ("src", "href", "spec-url") and v]
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_load_from_local_assets_only(client: TestClient, page: str) -> None:
+    response = client.get(page)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE), html
+    parser = _Links()
+    parser.feed(html)
+    assets = [u for u in parser.urls if u != "/openapi.json"]
+    assert any(u.endswith(".js") for u in assets), parser.urls
+    for url in parser.urls:
+        assert url.startswith("/"), url
+        assert not url.startswith("//"), url
+        assert client.get(url).status_code == 200, url
+    assert "/openapi.json" in html

@@ -1,0 +1,194 @@
+"""POST /v1/policies/validate: the done criteria of the IAM engine, over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+STATE_MACHINE = "arn:aws:states:eu-west-1:111122223333:stateMachine:notify"
+
+
+def _validate(client: TestClient, policy: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    response = client.post(
+        "/v1/policies/validate", json={"policy": {"documents": [policy]}, **extra}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _codes(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["code"]: f for f in body["findings"]}
+
+
+def test_mistyped_action_has_a_suggestion(client: TestClient) -> None:
+    body = _validate(
+        client,
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}],
+        },
+    )
+    finding = _codes(body)["UNKNOWN_ACTION"]
+    assert finding["finding_type"] == "ERROR"
+    assert finding["path"] == "/policy/documents/0/Statement/0/Action"
+    assert "s3:GetObject" in finding["message"]
+    assert body["valid"] is False
+
+
+def test_policy_over_the_managed_quota(client: TestClient) -> None:
+    resources = [f"arn:aws:s3:::bucket-{i:04d}/*" for i in range(300)]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}],
+    }
+    body = _validate(client, policy)
+    assert body["size"]["total"] > 6144
+    assert body["size"]["fits"] is False
+    assert _codes(body)["POLICY_SIZE_EXCEEDED"]["finding_type"] == "ERROR"
+    inline = _validate(client, policy, policy_type="inline")
+    assert inline["size"]["quota"] == 10240
+
+
+def test_pass_role_on_star_without_condition(client: TestClient) -> None:
+    body = _validate(
+        client,
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}],
+        },
+    )
+    assert _codes(body)["PASSROLE_WITHOUT_PASSED_TO_SERVICE"]["finding_type"] == "SECURITY_WARNING"
+
+
+def _beanstalk_pipeline() -> dict[str, Any]:
+    def action(
+        name: str,
+        category: str,
+        provider: str,
+        config: dict[str, str],
+        inputs: list[str],
+        outputs: list[str],
+    ) -> dict[str, Any]:
+        return {
+            "name": name,
+            "actionTypeId": {
+                "category": category,
+                "owner": "AWS",
+                "provider": provider,
+                "version": "1",
+            },
+            "configuration": config,
+            "inputArtifacts": [{"name": n} for n in inputs],
+            "outputArtifacts": [{"name": n} for n in outputs],
+        }
+
+    return {
+        "pipeline": {
+            "name": "eb",
+            "roleArn": "arn:aws:iam::111122223333:role/eb-pipeline",
+            "artifactStore": {"type": "S3", "location": "eb-artifacts"},
+            "stages": [
+                {
+                    "name": "Source",
+                    "actions": [
+                        action(
+                            "Src",
+                            "Source",
+                            "S3",
+                            {"S3Bucket": "src", "S3ObjectKey": "app.zip"},
+                            [],
+                            ["App"],
+                        )
+                    ],
+                },
+                {
+                    "name": "Deploy",
+                    "actions": [
+                        action(
+                            "Deploy",
+                            "Deploy",
+                            "ElasticBeanstalk",
+                            {"ApplicationName": "web", "EnvironmentName": "web-prod"},
+                            ["App"],
+                            [],
+                        )
+                    ],
+                },
+            ],
+        },
+        "metadata": {"pipelineArn": "arn:aws:codepipeline:eu-west-1:111122223333:eb"},
+    }
+
+
+def test_beanstalk_pipeline_without_describe_events(client: TestClient) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "elasticbeanstalk:CreateApplicationVersion",
+                    "elasticbeanstalk:UpdateEnvironment",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+    body = _validate(client, policy, pipelines=[_beanstalk_pipeline()])
+    finding = _codes(body)["EB_DESCRIBE_EVENTS_MISSING"]
+    assert finding["finding_type"] == "ERROR"
+    assert "hang" in finding["message"]
+    fixed = {
+        "Version": "2012-10-17",
+        "Statement": [
+            *policy["Statement"],
+            {"Effect": "Allow", "Action": "elasticbeanstalk:DescribeEvents", "Resource": "*"},
+        ],
+    }
+    assert "EB_DESCRIBE_EVENTS_MISSING" not in _codes(
+        _validate(client, fixed, pipelines=[_beanstalk_pipeline()])
+    )
+
+
+def test_legacy_baseline_is_recognised(client: TestClient) -> None:
+    response = client.post("/v1/policies/validate", json={"policy": {"baseline": "legacy-2019"}})
+    body = response.json()
+    assert body["recognised_baseline"] == "legacy-2019"
+    codes = _codes(body)
+    assert "SERVICE_WIDE_WILDCARD" in codes
+    assert "BASELINE_RECOGNISED" in codes
+
+
+def test_role_created_before_a_provider(client: TestClient) -> None:
+    legacy = client.get("/v1/baselines/legacy-2019").json()["policy"]
+    pipeline = _beanstalk_pipeline()
+    pipeline["pipeline"]["stages"].append(
+        {
+            "name": "Notify",
+            "actions": [
+                {
+                    "name": "Flow",
+                    "actionTypeId": {
+                        "category": "Invoke",
+                        "owner": "AWS",
+                        "provider": "StepFunctions",
+                        "version": "1",
+                    },
+                    "configuration": {"StateMachineArn": STATE_MACHINE},
+                }
+            ],
+        }
+    )
+    body = _validate(client, legacy, pipelines=[pipeline], role={"created": "2017-03-01"})
+    predates = [f for f in body["findings"] if f["code"] == "ROLE_PREDATES_PROVIDER"]
+    assert any("Step Functions" in f["message"] and "Notify/Flow" in f["message"] for f in predates)
+
+
+def test_unreadable_policy_is_a_finding(client: TestClient) -> None:
+    response = client.post("/v1/policies/validate", json={"policy": {"documents": ["{not json"]}})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["valid"] is False
+    assert body["findings"][0]["code"] == "INVALID_JSON"
