@@ -29,7 +29,9 @@ class Coverage(StrEnum):
     DENIED = "explicitly_denied"
 
 
-@dataclass(frozen=True)
+# Identity equality: a statement is hashed on every cached coverage question, and hashing a
+# statement that lists 100,000 actions by value on each question would cost more than the answer.
+@dataclass(frozen=True, eq=False)
 class PolicyStatement:
     """The parts of a statement that decide coverage, with where it came from."""
 
