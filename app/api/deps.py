@@ -18,6 +18,7 @@ from app.service.profile_cache import ProfileCache
 from app.service.profile_sets import ProfileSetResolver
 from app.service.provenance import CatalogInfo
 from app.settings import Settings
+from app.store.database import unit_of_work
 
 
 @dataclass
@@ -54,15 +55,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def get_unit_of_work(services: ServicesDep) -> Iterator[Session]:
     """Write requests: one transaction, committed when the endpoint returns (before the response
     is sent, so a failed commit is the response) and rolled back when it raises."""
-    session = services.session_factory()
-    try:
+    with unit_of_work(services.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 UnitOfWorkDep = Annotated[Session, Depends(get_unit_of_work, scope="function")]

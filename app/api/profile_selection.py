@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from app.api.deps import Services
 from app.api.problems import UnprocessableInputError
 from app.api.schemas.common import ProfileSelectionIn
@@ -11,8 +9,6 @@ from app.engine.findings import pointer_join
 from app.engine.pipeline.model import ActionTypeKey
 from app.service.errors import MissingError, UnknownPinError
 from app.service.profile_cache import LoadedProfileSet
-
-_KEY = re.compile(r"^([0-9A-Za-z_-]+)/([0-9A-Za-z_-]+)/([0-9A-Za-z_-]+)/([0-9A-Za-z_-]+)$")
 
 
 def select_profiles(
@@ -22,9 +18,8 @@ def select_profiles(
         return services.profiles.current
     pins: dict[ActionTypeKey, int] = {}
     for pin in selection.pins:
-        match = _KEY.match(pin.action_type)
-        assert match is not None  # the schema pattern guarantees it
-        pins[ActionTypeKey(*match.groups())] = pin.revision
+        category, owner, provider, version = pin.action_type.split("/")  # schema-checked
+        pins[ActionTypeKey(category, owner, provider, version)] = pin.revision
     try:
         return services.profile_sets.get(
             as_of=selection.as_of, set_revision=selection.set_revision, pins=pins

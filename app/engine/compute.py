@@ -476,8 +476,7 @@ def _widening_findings(
     for w in widenings:
         if w.code in ("UNKNOWN_ACCOUNT", "UNKNOWN_REGION"):
             continue  # reported once per pipeline
-        is_config = w.code != "MISSING_CONFIGURATION" or not w.placeholder.startswith("hint")
-        path = pointer_join(where, "configuration", w.placeholder) if is_config else where
+        path = pointer_join(where, "configuration", w.placeholder)
         out.append(
             Finding(
                 code=w.code,
@@ -559,7 +558,7 @@ def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
 
 
 def _prune(resources: set[str]) -> set[str]:
-    """Drop resources another resource of the same statement already covers."""
+    """`*` covers every other resource of the statement; other overlaps are kept as listed."""
     if "*" in resources:
         return {"*"}
     return resources

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -90,70 +91,47 @@ def required_from_policy(view: PolicyView, catalog: Catalog) -> RequiredPermissi
 
 
 def _gaps(outcomes: Sequence[RequirementOutcome]) -> tuple[Gap, ...]:
+    """Merge outcomes exactly: first per resource (actions), then actions sharing resources."""
+    conditions: dict[str, Mapping[str, Mapping[str, Any]] | None] = {}
     by_resource: dict[tuple[Any, ...], list[str]] = defaultdict(list)
     for outcome in outcomes:
         req, res = outcome.requirement, outcome.result
-        key = (
+        cond_key = json.dumps(req.condition, sort_keys=True) if req.condition else ""
+        conditions[cond_key] = req.condition
+        shared: tuple[Any, ...] = (
             res.coverage,
-            req.resource,
-            _freeze(req.condition),
-            tuple(req.sources),
+            cond_key,
+            req.sources,
             res.granting,
             res.denying,
             res.conditions,
         )
-        by_resource[key].append(req.action)
+        by_resource[(req.resource, shared)].append(req.action)
     merged: dict[tuple[Any, ...], list[str]] = defaultdict(list)
-    for (
-        coverage,
-        resource,
-        cond,
-        sources,
-        granting,
-        denying,
-        deciding,
-    ), actions in by_resource.items():
-        actions_key = tuple(sorted(set(actions), key=str.lower))
-        merged[(coverage, actions_key, cond, sources, granting, denying, deciding)].append(resource)
-    gaps = []
-    for (
-        coverage,
-        actions,
-        cond,
-        sources,
-        granting,
-        denying,
-        deciding,
-    ), resources in merged.items():
-        gaps.append(
-            Gap(
-                coverage=coverage,
-                actions=actions,
-                resources=tuple(sorted(set(resources))),
-                condition=_thaw(cond),
-                required_by=tuple(s for s in sources if isinstance(s, RequiredBy)),
-                granting=granting,
-                denying=denying,
-                deciding=tuple(dict.fromkeys(deciding)),
-            )
+    for (resource, common), actions in by_resource.items():
+        merged[(tuple(sorted(set(actions), key=str.lower)), *common)].append(resource)
+    gaps = [
+        Gap(
+            coverage=coverage,
+            actions=actions,
+            resources=tuple(sorted(set(resources))),
+            condition=conditions[cond_key],
+            required_by=tuple(s for s in sources if isinstance(s, RequiredBy)),
+            granting=granting,
+            denying=denying,
+            deciding=tuple(dict.fromkeys(deciding)),
         )
+        for (
+            actions,
+            coverage,
+            cond_key,
+            sources,
+            granting,
+            denying,
+            deciding,
+        ), resources in merged.items()
+    ]
     return tuple(sorted(gaps, key=lambda g: (g.actions[0].lower(), g.resources)))
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, tuple) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
-        return {k: _thaw(v) for k, v in value} if value else None
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
-    return value
 
 
 def worst_impact(required_by: Sequence[RequiredBy]) -> RequiredBy | None:

@@ -14,7 +14,8 @@ from app.api.policy_formats import (
     chosen_format,
     policy_text_response,
 )
-from app.api.problems import PROBLEM_RESPONSES, UnprocessableInputError
+from app.api.policy_source import policy_documents
+from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.routers.compute import hint_targets
 from app.api.schemas.common import FindingOut, ProvenanceOut
@@ -47,18 +48,6 @@ def _refs(statements: tuple[PolicyStatement, ...]) -> list[StatementRef]:
     ]
 
 
-def _current_documents(request: DiffRequest, services: Any) -> tuple[list[Any], str]:
-    if request.current.baseline is not None:
-        baseline = services.baselines.get(request.current.baseline)
-        if baseline is None:
-            raise UnprocessableInputError(
-                f"no baseline named `{request.current.baseline}`", pointer="/current/baseline"
-            )
-        return [baseline.document], "/current/baseline"
-    assert request.current.documents is not None
-    return list(request.current.documents), "/current/documents"
-
-
 @router.post(
     "/diff",
     summary="Diff a role's policy against what pipelines need",
@@ -85,7 +74,7 @@ def diff_policy(
     else:
         view = read_policies([required_in.policy], pointer="/required/policy")
         required = diff_service.required_from_policy(view, services.catalog)
-    documents, pointer = _current_documents(request, services)
+    documents, pointer = policy_documents(services, request.current, "/current")
     outcome = diff_service.diff(
         documents,
         required,

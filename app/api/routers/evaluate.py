@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from app.api.deps import ServicesDep
 from app.api.metrics import record_decision
-from app.api.problems import PROBLEM_RESPONSES, UnprocessableInputError
+from app.api.policy_source import policy_documents
+from app.api.problems import PROBLEM_RESPONSES
 from app.api.schemas.common import FindingOut, ProvenanceOut
 from app.api.schemas.diff import StatementRef
 from app.api.schemas.evaluate import (
@@ -47,16 +46,7 @@ def _outcome(o: StatementOutcome) -> StatementOutcomeOut:
 def evaluate_requests(request: EvaluateRequest, services: ServicesDep) -> EvaluateResponse:
     """Decide each request (action, resource, context): allowed, explicitly or implicitly
     denied, with the statements that decided it and why the others did not apply."""
-    documents: list[Any]
-    if request.policy.baseline is not None:
-        baseline = services.baselines.get(request.policy.baseline)
-        if baseline is None:
-            raise UnprocessableInputError(
-                f"no baseline named `{request.policy.baseline}`", pointer="/policy/baseline"
-            )
-        documents, pointer = [baseline.document], "/policy/baseline"
-    else:
-        documents, pointer = list(request.policy.documents or []), "/policy/documents"
+    documents, pointer = policy_documents(services, request.policy, "/policy")
     outcome = evaluate(
         documents,
         [PointRequest(r.action, r.resource, r.context) for r in request.requests],

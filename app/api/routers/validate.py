@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from app.api.deps import ServicesDep
 from app.api.metrics import record_decision
-from app.api.problems import PROBLEM_RESPONSES, UnprocessableInputError
+from app.api.policy_source import policy_documents
+from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.schemas.common import FindingOut, ProvenanceOut
 from app.api.schemas.validate import PolicySizeOut, ValidateRequest, ValidateResponse
@@ -28,16 +27,7 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
 def validate_policy(request: ValidateRequest, services: ServicesDep) -> ValidateResponse:
     """Check a policy: grammar, unknown actions and keys (with suggestions), quotas, security
     warnings, and, given the pipelines that use the role, what they need that it lacks."""
-    documents: list[Any]
-    if request.policy.baseline is not None:
-        baseline = services.baselines.get(request.policy.baseline)
-        if baseline is None:
-            raise UnprocessableInputError(
-                f"no baseline named `{request.policy.baseline}`", pointer="/policy/baseline"
-            )
-        documents, pointer = [baseline.document], "/policy/baseline"
-    else:
-        documents, pointer = list(request.policy.documents or []), "/policy/documents"
+    documents, pointer = policy_documents(services, request.policy, "/policy")
     outcome = validate(
         documents,
         services.catalog,
