@@ -10,7 +10,7 @@ export PORT
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -33,7 +33,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 ## Known vulnerabilities in the installed dependencies (pip-audit, PyPI's vulnerability data).
-## Exit 1: vulnerabilities; exit 2: the service could not be asked (the audit was not done).
+## Exit 1: vulnerabilities; exit 2: nothing could be audited. Distributions that could not be
+## audited are named in the report (see .ci/audit.py).
 audit: $(STAMP)
 	$(BIN)/python .ci/audit.py
 

@@ -6,13 +6,14 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 import uvicorn
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from app.cli_decisions import register as register_decision_commands
 from app.engine.iam.catalog import CatalogError
@@ -66,6 +67,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config  # noqa: PLC0415 - alembic costs 0.3 s at start-up
+
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", url or get_settings().sqlalchemy_url)
@@ -75,12 +78,16 @@ def alembic_config(url: str | None = None) -> Config:
 @db.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations up to REVISION (default head)."""
+    from alembic import command  # noqa: PLC0415 - see alembic_config
+
     command.upgrade(alembic_config(), revision)
 
 
 @db.command("downgrade")
 def db_downgrade(revision: str = typer.Argument(...)) -> None:
     """Revert migrations down to REVISION (`base` removes every table)."""
+    from alembic import command  # noqa: PLC0415 - see alembic_config
+
     command.downgrade(alembic_config(), revision)
 
 

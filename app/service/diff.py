@@ -13,7 +13,14 @@ from app.engine.findings import Finding
 from app.engine.iam.arn import ArnMode
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import Coverage, PolicyStatement
-from app.engine.iam.diff import DiffResult, Requirement, RequirementOutcome, Verdict, diff_policy
+from app.engine.iam.diff import (
+    DiffResult,
+    Requirement,
+    RequirementOutcome,
+    Verdict,
+    coverage_gaps,
+    diff_policy,
+)
 from app.engine.iam.policy_view import PolicyView, read_policies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.compute import PipelineSource, parse_pipelines, predating_findings
@@ -165,7 +172,8 @@ def diff(
     result = diff_policy(current.statements, required.requirements, catalog, mode=mode)
     patch = patched_policy(current, required)
     patched_view = read_policies([patch], pointer="/patched_policy")
-    patched = diff_policy(patched_view.statements, required.requirements, catalog, mode=mode)
+    # Only the verdict of the patched policy is reported: its excess is not worked out.
+    patched = coverage_gaps(patched_view.statements, required.requirements, mode=mode)
     findings = [*required.findings, *current.findings]
     return DiffOutcome(
         result=result,

@@ -186,6 +186,14 @@ class ActionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceBreakdown:
+    """One service's share of an action mask: counts by access level, the first names."""
+
+    by_access_level: dict[str, int]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ActionSpec:
     """One action as an importer hands it to ``encode_snapshot``."""
 
@@ -379,6 +387,7 @@ class Catalog:
         "_level_table",
         "_lower_names",
         "_lower_to_id",
+        "_mask_cached",
         "_meta",
         "_names",
         "_prefixes",
@@ -402,6 +411,7 @@ class Catalog:
     _ck_by_ns_templates: dict[str, list[str]]
     _action_cache: list[ActionInfo | None]
     _level_masks_cache: dict[str, dict[str, int]] | None
+    _mask_cached: Any
     _expand_cached: Any
 
     def __init__(self) -> None:
@@ -515,6 +525,7 @@ class Catalog:
         self._set("_action_cache", [None] * len(names))
         self._set("_level_masks_cache", None)
         self._set("_expand_cached", lru_cache(maxsize=2048)(self._expand_ids_uncached))
+        self._set("_mask_cached", lru_cache(maxsize=2048)(self._mask_uncached))
         m = cast(dict[str, Any], meta_raw)
         self._set(
             "_meta",
@@ -583,20 +594,50 @@ class Catalog:
         i = self._lower_to_id.get(name.lower())
         return None if i is None else self.action_at(i)
 
-    def level_masks(self) -> Mapping[str, Mapping[str, int]]:
-        """Per service, the bitmask of its actions at each access level (built once)."""
+    def _service_level_masks(self) -> Mapping[str, Mapping[str, int]]:
+        """Per service, its actions at each access level as a bitmask relative to the service's
+        first id (built once)."""
         cached = self._level_masks_cache
         if cached is not None:
             return cached
         masks: dict[str, dict[str, int]] = {}
-        for prefix, start in zip(self._prefixes, self._starts, strict=True):
+        for prefix in self._prefixes:
             levels: dict[str, int] = {}
             for j, digit in enumerate(self._raw[prefix]["l"]):
                 level = self._level_table[int(digit)]
-                levels[level] = levels.get(level, 0) | (1 << (start + j))
-            masks[prefix] = levels
+                levels[level] = levels.get(level, 0) | (1 << j)
+            masks[prefix] = dict(sorted(levels.items()))
         self._set("_level_masks_cache", masks)
         return masks
+
+    def breakdown(self, mask: int, examples: int = 5) -> dict[str, ServiceBreakdown]:
+        """Per service with a bit set in ``mask``: counts by access level and the first names.
+
+        The services are found on the mask's bit string with C-level `find`, so a mask naming
+        a few services costs a few steps, and one spanning the whole catalogue (a `*` grant)
+        one step per service, never one per action.
+        """
+        if mask <= 0:
+            return {}
+        levels = self._service_level_masks()
+        bits = format(mask, "b")[::-1]  # bit i at index i
+        out: dict[str, ServiceBreakdown] = {}
+        i = bits.find("1")
+        while i != -1:
+            prefix = self._prefixes[bisect_right(self._starts, i) - 1]
+            r = self._ranges[prefix]
+            part = (mask >> r.start) & ((1 << len(r)) - 1)
+            counts = {
+                level: n for level, lm in levels[prefix].items() if (n := (part & lm).bit_count())
+            }
+            first: list[str] = []
+            j = i
+            while j != -1 and len(first) < examples:
+                first.append(self._names[j])
+                j = bits.find("1", j + 1, r.stop)
+            out[prefix] = ServiceBreakdown(counts, tuple(first))
+            i = bits.find("1", r.stop)
+        return out
 
     def action_at(self, index: int) -> ActionInfo:
         if index < 0:
@@ -637,7 +678,13 @@ class Catalog:
 
     def mask(self, pattern: str) -> int:
         """The ids matched by ``pattern`` as a Python-int bitset (bit i = action id i)."""
-        return self.ids_to_mask(self.expand_ids(pattern))
+        mask: int = self._mask_cached(pattern.lower())
+        return mask
+
+    def _mask_uncached(self, pattern: str) -> int:
+        if pattern == "*":
+            return self.all_mask
+        return self.ids_to_mask(self._expand_cached(pattern))
 
     def ids_to_mask(self, ids: Iterable[int]) -> int:
         bits = bytearray((len(self._names) + 8) // 8)
@@ -646,14 +693,14 @@ class Catalog:
         return int.from_bytes(bits, "little")
 
     def mask_to_ids(self, mask: int) -> tuple[int, ...]:
+        if mask <= 0:
+            return ()
+        bits = format(mask, "b")[::-1]  # bit i at index i; `find` skips runs of zeros in C
         out: list[int] = []
-        data = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
-        for byte_i, byte in enumerate(data):
-            rest = byte
-            while rest:
-                low = rest & -rest
-                out.append(byte_i * 8 + low.bit_length() - 1)
-                rest ^= low
+        i = bits.find("1")
+        while i != -1:
+            out.append(i)
+            i = bits.find("1", i + 1)
         return tuple(out)
 
     @property

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.engine.iam.conditions import (
     ConditionOperator,
     ConditionTest,
     Family,
+    PolicyValue,
     Tri,
     evaluate_condition,
     parse_operator,
@@ -84,7 +86,18 @@ def decide(tests: Iterable[ConditionTest], facts: Facts) -> FactVerdict:
 
 
 def _decide_test(op: ConditionOperator, key: str, values: Sequence[object], fact: KeyFact) -> Tri:
-    policy_values = [v if isinstance(v, str | int | float | bool) else str(v) for v in values]
+    policy_values = tuple(v if isinstance(v, str | int | float | bool) else str(v) for v in values)
+    if (op.text, tuple(sorted(str(v) for v in policy_values))) in fact.holds:
+        return Tri.TRUE
+    return _decide_known(op, key, policy_values, fact)
+
+
+# The same few statements' tests are decided against the same few facts for every requirement
+# of a diff, and again for every diff of the same policy.
+@lru_cache(maxsize=4096)
+def _decide_known(
+    op: ConditionOperator, key: str, policy_values: tuple[PolicyValue, ...], fact: KeyFact
+) -> Tri:
     outcomes: set[Tri] = set()
     if fact.may_be_absent:
         outcomes.add(evaluate_condition(op, key, policy_values, None))

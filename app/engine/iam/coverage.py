@@ -10,7 +10,7 @@ it; a Deny that may apply makes the answer conditional.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property, lru_cache
@@ -19,7 +19,7 @@ from app.engine.iam.arn import ArnMode, arn_intersects, arn_union_contains
 from app.engine.iam.complement_cover import covered_with_complements
 from app.engine.iam.condition_facts import Facts, decide
 from app.engine.iam.conditions import ConditionTest, Tri
-from app.engine.iam.glob import glob_match
+from app.engine.iam.glob import compile_glob
 
 
 class Coverage(StrEnum):
@@ -48,18 +48,105 @@ class PolicyStatement:
     pointer: str
 
     @cached_property
-    def _action_index(self) -> tuple[frozenset[str], tuple[str, ...]]:
-        """The literal actions (lowercased, for a set lookup) and the wildcard patterns: a
-        statement listing thousands of actions is then not scanned once per action asked."""
-        wild = tuple(p for p in self.actions if "*" in p or "?" in p or "$" in p)
-        return frozenset(p.lower() for p in self.actions if p not in wild), wild
+    def _action_index(self) -> _ActionIndex:
+        return _ActionIndex.of(self.actions)
 
     def matches_action(self, action: str) -> bool:
-        literal, wild = self._action_index
-        hit = action.lower() in literal or any(
-            glob_match(p, action, ignore_case=True, variables=False) for p in wild
+        return self._action_index.hit(action.lower()) != self.actions_negated
+
+    def matches_action_lower(self, action_lower: str) -> bool:
+        """`matches_action` for a name already lower-cased (asked of every statement)."""
+        return self._action_index.hit(action_lower) != self.actions_negated
+
+
+def _is_wild(text: str) -> bool:
+    return "*" in text or "?" in text or "$" in text
+
+
+@dataclass(frozen=True, slots=True)
+class _ActionIndex:
+    """A statement's action patterns, lower-cased and filed by service prefix.
+
+    A statement listing thousands of actions is then not scanned once per action asked, and a
+    statement about other services answers with one dictionary lookup.
+    """
+
+    literal: frozenset[str]
+    # Compiled wildcard patterns under a literal service prefix, and those whose service part
+    # is itself a wildcard.
+    by_service: dict[str, tuple[Callable[[str], bool], ...]]
+    anywhere: tuple[Callable[[str], bool], ...]
+    everything: bool  # a bare `*`
+    services: frozenset[str] | None  # the service prefixes it can match; None: any
+
+    @classmethod
+    def of(cls, actions: Sequence[str]) -> _ActionIndex:
+        literal: set[str] = set()
+        by_service: dict[str, list[str]] = {}
+        anywhere: list[str] = []
+        for pattern in actions:
+            low = pattern.lower()
+            if not _is_wild(low):
+                literal.add(low)
+                continue
+            service, colon, _ = low.partition(":")
+            if colon and not _is_wild(service):
+                by_service.setdefault(service, []).append(low)
+            else:
+                anywhere.append(low)
+        services = (
+            None
+            if anywhere
+            else frozenset({n.partition(":")[0] for n in literal} | by_service.keys())
         )
-        return hit != self.actions_negated
+        return cls(
+            frozenset(literal),
+            {k: tuple(compile_glob(p, variables=False) for p in v) for k, v in by_service.items()},
+            tuple(compile_glob(p, variables=False) for p in anywhere),
+            "*" in anywhere,
+            services,
+        )
+
+    def hit(self, action: str) -> bool:
+        if self.everything or action in self.literal:
+            return True
+        wild = self.by_service.get(action.partition(":")[0])
+        if wild is not None and any(match(action) for match in wild):
+            return True
+        return any(match(action) for match in self.anywhere)
+
+
+class StatementsByAction:
+    """The statements whose Action (or NotAction) matches each action asked, worked out once
+    per distinct action: a diff asks about the same few actions for many resources."""
+
+    def __init__(self, statements: Sequence[PolicyStatement]) -> None:
+        self._statements = tuple(statements)
+        self._memo: dict[str, tuple[PolicyStatement, ...]] = {}
+        # Statements filed by the service prefixes they can match; the rest (NotAction, a
+        # wildcard service part) are candidates for every action. Order is kept.
+        self._by_service: dict[str, list[int]] = {}
+        self._any: list[int] = []
+        for i, stmt in enumerate(self._statements):
+            services = None if stmt.actions_negated else stmt._action_index.services
+            if services is None:
+                self._any.append(i)
+            else:
+                for service in services:
+                    self._by_service.setdefault(service, []).append(i)
+
+    def matching(self, action: str) -> tuple[PolicyStatement, ...]:
+        key = action.lower()
+        found = self._memo.get(key)
+        if found is None:
+            candidates = self._by_service.get(key.partition(":")[0], [])
+            if self._any:
+                candidates = sorted({*candidates, *self._any})
+            found = tuple(
+                stmt for i in candidates if (stmt := self._statements[i]).matches_action_lower(key)
+            )
+            self._memo[key] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -71,6 +158,8 @@ class CoverageResult:
 
 
 def _condition(stmt: PolicyStatement, facts: Facts) -> tuple[Tri, tuple[tuple[str, str], ...]]:
+    if not stmt.conditions and not stmt.unsupported_conditions:
+        return Tri.TRUE, ()
     verdict = decide(stmt.conditions, facts)
     if stmt.unsupported_conditions:
         unsupported = tuple((op, "") for op in stmt.unsupported_conditions)
@@ -126,8 +215,9 @@ def check_requirement(
     maybe_conditions: list[tuple[str, str]] = []
     deny_sure: list[PolicyStatement] = []
     deny_maybe: list[PolicyStatement] = []
+    action_lower = action.lower()
     for stmt in statements:
-        if not stmt.matches_action(action):
+        if not stmt.matches_action_lower(action_lower):
             continue
         result, deciding = _condition(stmt, facts)
         if result is Tri.FALSE:

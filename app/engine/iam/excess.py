@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.engine.iam.arn import ArnMode, arn_union_contains
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.coverage import PolicyStatement
+from app.engine.iam.coverage import PolicyStatement, StatementsByAction
 from app.engine.iam.privilege_escalation import PRIVILEGE_ESCALATION_ACTIONS
 
 EXAMPLES = 5
@@ -45,6 +46,14 @@ class ExcessResult:
     broader_resources: tuple[BroaderResources, ...]
     wildcards: tuple[WildcardGrant, ...]
     privilege_escalation: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def _escalation(catalog: Catalog) -> int:
+    """The privilege-escalation actions the catalogue knows, as a mask (per catalogue)."""
+    return catalog.ids_to_mask(
+        catalog.index_of(name) for name in PRIVILEGE_ESCALATION_ACTIONS if name in catalog
+    )
 
 
 def _statement_mask(stmt: PolicyStatement, catalog: Catalog) -> int:
@@ -106,8 +115,10 @@ def compute_excess(
     catalog: Catalog,
     *,
     mode: ArnMode = "segment",
+    by_action: StatementsByAction | None = None,
 ) -> ExcessResult:
     """`required` maps each required action (any case) to the resource patterns it needs."""
+    by_action = by_action or StatementsByAction(statements)
     allows = [s for s in statements if s.effect == "Allow"]
     granted = 0
     for stmt in allows:
@@ -119,48 +130,26 @@ def compute_excess(
         if info is not None:
             required_ids[catalog.index_of(info.name)] = tuple(sorted(set(resources)))
     excess = granted & ~catalog.ids_to_mask(required_ids)
-    per_service: dict[str, dict[str, int]] = {}
-    examples: dict[str, list[str]] = {}
     # Counting by service and access level on bitmasks: a `*` or NotAction grant spans
     # twenty thousand actions, which must not mean twenty thousand lookups.
-    for service, levels in catalog.level_masks().items():
-        counts = {level: (excess & mask).bit_count() for level, mask in levels.items()}
-        counts = {level: n for level, n in counts.items() if n}
-        if not counts:
-            continue
-        per_service[service] = counts
-        ids = catalog.service_ids(service)
-        in_service = (excess >> ids.start) & ((1 << len(ids)) - 1)
-        first: list[str] = []
-        while in_service and len(first) < EXAMPLES:
-            low = in_service & -in_service
-            first.append(catalog.name_of(ids.start + low.bit_length() - 1))
-            in_service ^= low
-        examples[service] = first
-    escalation: list[str] = []
-    for name in PRIVILEGE_ESCALATION_ACTIONS:
-        try:
-            index = catalog.index_of(name)
-        except KeyError:
-            continue
-        if (excess >> index) & 1:
-            escalation.append(catalog.name_of(index))
+    per_service = catalog.breakdown(excess, EXAMPLES)
+    escalation = [catalog.name_of(i) for i in catalog.mask_to_ids(excess & _escalation(catalog))]
     services = sorted(
         (
             ServiceExcess(
                 service=svc,
-                total=sum(levels.values()),
-                by_access_level=dict(sorted(levels.items())),
-                examples=tuple(examples[svc]),
+                total=sum(part.by_access_level.values()),
+                by_access_level=part.by_access_level,
+                examples=part.examples,
             )
-            for svc, levels in per_service.items()
+            for svc, part in per_service.items()
         ),
         key=lambda s: (-s.total, s.service),
     )
     broader = []
     for index, needed in sorted(required_ids.items()):
         name = catalog.name_of(index)
-        covering = [s for s in allows if s.matches_action(name)]
+        covering = [s for s in by_action.matching(name) if s.effect == "Allow"]
         granted_patterns = sorted(
             {p for s in covering if not s.resources_negated for p in s.resources}
         )

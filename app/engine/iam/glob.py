@@ -9,7 +9,7 @@ string never matches an unresolved variable (§1.5, "no value").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,6 +20,7 @@ from app.engine.iam.tokens import Token, Wild, has_variables, tokenize_pattern
 
 __all__ = [
     "as_pattern_tuple",
+    "compile_glob",
     "glob_contains",
     "glob_intersects",
     "glob_match",
@@ -80,6 +81,13 @@ def _compile(pattern: str, variables: bool) -> _Matcher:
             groups[-1].append(tok)
     chunks = tuple(_chunk_regex(g) for g in groups)
     return _Matcher(chunks, tuple(len(g) for g in groups), len(groups) > 1, never=False)
+
+
+def compile_glob(pattern: str, *, variables: bool = True) -> Callable[[str], bool]:
+    """A matcher for one pattern (case-sensitive), for asking it about many strings."""
+    if "*" not in pattern and "?" not in pattern and "$" not in pattern:
+        return pattern.__eq__
+    return _compile(pattern, variables)
 
 
 def glob_match(

@@ -4,5 +4,10 @@ from __future__ import annotations
 
 
 def join_pointer(base: str, *parts: str | int) -> str:
-    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-    return base + "".join("/" + p for p in escaped)
+    # Called for every entry of every statement: escape only the parts that need it.
+    for part in parts:
+        text = str(part)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        base = f"{base}/{text}"
+    return base

@@ -54,21 +54,31 @@ class _KeyedObject(dict[str, Any]):
     duplicates: tuple[str, ...] = ()
 
 
-def _object_hook(pairs: list[tuple[str, Any]]) -> _KeyedObject:
-    obj = _KeyedObject(pairs)
-    if len(obj) != len(pairs):
+def _loads_noting_duplicates(text: str | bytes) -> tuple[Any, bool]:
+    """The decoded text, and whether any object in it repeated a key."""
+    repeated = False
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        if len(pairs) == len(obj := dict(pairs)):
+            return obj
+        repeated = True
+        keyed = _KeyedObject(pairs)
         keys = [k for k, _ in pairs]
-        obj.duplicates = tuple(k for k in obj if keys.count(k) > 1)
-    return obj
+        keyed.duplicates = tuple(k for k in keyed if keys.count(k) > 1)
+        return keyed
+
+    data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
+    return data, repeated
 
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _loads(text: str | bytes, pointer: str) -> Any:
+def _loads(text: str | bytes, pointer: str) -> tuple[Any, bool]:
     try:
-        return json.loads(text, object_pairs_hook=_object_hook, parse_constant=_reject_constant)
+        return _loads_noting_duplicates(text)
     except json.JSONDecodeError as exc:
         raise PolicyParseError(
             f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", pointer
@@ -101,8 +111,9 @@ def parse_policy(source: PolicySource, *, base_pointer: str = "") -> ParsedPolic
     issues: list[ParseIssue] = []
     data: Any = source
     if isinstance(source, str | bytes):
-        data = _loads(source, base_pointer)
-        issues.extend(_walk_duplicates(data, base_pointer))
+        data, repeated = _loads(source, base_pointer)
+        if repeated:  # the walk builds a pointer for every node: only when it will find some
+            issues.extend(_walk_duplicates(data, base_pointer))
     documents: tuple[PolicyDocument, ...]
     if isinstance(data, Mapping):
         documents = (_parse_document(data, 0, base_pointer, issues),)

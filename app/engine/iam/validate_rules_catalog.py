@@ -18,6 +18,10 @@ _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 # Statements whose actions name more ARN formats than this are too broad to judge resources.
 MAX_FORMATS = 2_000
 _MAX_LISTED = 5
+# A near-name search costs milliseconds (difflib over a service's actions): a policy gets that
+# many, and names longer than any real action (the longest is under 100 characters) get none.
+MAX_SUGGESTION_SEARCHES = 100
+MAX_SUGGESTED_NAME = 256
 
 
 def _did_you_mean(suggestions: list[str]) -> str:
@@ -49,6 +53,15 @@ def _action_suggestions(catalog: Catalog, value: str) -> list[str]:
 
 def unknown_actions(ctx: PolicyContext) -> Iterator[Finding]:
     catalog = ctx.catalog
+    searches = 0
+
+    def may_search(value: str) -> bool:
+        nonlocal searches
+        if searches >= MAX_SUGGESTION_SEARCHES or len(value) > MAX_SUGGESTED_NAME:
+            return False
+        searches += 1
+        return True
+
     for stmt in ctx.statements:
         for entry in stmt.actions:
             action = split_action(entry.value)
@@ -58,8 +71,10 @@ def unknown_actions(ctx: PolicyContext) -> Iterator[Finding]:
                 continue  # SERVICE_PREFIX_WILDCARD
             tail = _excludes_nothing(stmt)
             if action.service != "*" and not catalog.has_service(action.service):
-                suggestions = _service_suggestions(
-                    catalog, action.service, action.name, entry.value
+                suggestions = (
+                    _service_suggestions(catalog, action.service, action.name, entry.value)
+                    if may_search(entry.value)
+                    else []
                 )
                 yield finding(
                     "UNKNOWN_SERVICE",
@@ -73,7 +88,9 @@ def unknown_actions(ctx: PolicyContext) -> Iterator[Finding]:
             if catalog.expand_ids(entry.value):
                 continue
             pattern = "*" in action.name or "?" in action.name
-            suggestions = _action_suggestions(catalog, entry.value)
+            suggestions = (
+                _action_suggestions(catalog, entry.value) if may_search(entry.value) else []
+            )
             what = "matches no action" if pattern else "is not an action"
             yield finding(
                 "UNKNOWN_ACTION",

@@ -6,6 +6,7 @@ resources. When two entries or statements cover each other, only the later one i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
@@ -30,9 +31,12 @@ def _head(text: str, sep_index: int) -> str | None:
     return None if any(ch in head for ch in "*?$") else head
 
 
+_WILDCARD = re.compile(r"[*?$]")
+
+
 def _literal_prefix(text: str) -> str:
-    cut = min((i for i, ch in enumerate(text) if ch in "*?$"), default=len(text))
-    return text[:cut]
+    found = _WILDCARD.search(text)
+    return text if found is None else text[: found.start()]
 
 
 def _redundant_entries(
@@ -44,12 +48,16 @@ def _redundant_entries(
     by_prefix: dict[str, list[int]] = {}
     for k, prefix in enumerate(prefixes):
         by_prefix.setdefault(prefix, []).append(k)
+    lengths = sorted({len(p) for p in by_prefix})
     heads = [_head(e.value, head_index) for e in entries]
     for j, entry in enumerate(entries):
         mine = prefixes[j]
-        candidates = sorted(
-            k for n in range(len(mine) + 1) for k in by_prefix.get(mine[:n], ()) if k != j
-        )
+        found: list[int] = []
+        for n in lengths:
+            if n > len(mine):
+                break
+            found.extend(by_prefix.get(mine[:n], ()))
+        candidates = sorted(k for k in found if k != j)
         for k in candidates:
             other = entries[k]
             if heads[j] is not None and heads[k] is not None and heads[j] != heads[k]:
@@ -174,7 +182,7 @@ def _resources_within(s: StatementView, t: StatementView) -> bool:
 
 
 def _within(s: StatementView, t: StatementView, catalog: Catalog) -> bool:
-    return _resources_within(s, t) and _actions_within(s, t, catalog)
+    return _actions_within(s, t, catalog) and _resources_within(s, t)
 
 
 def redundant_statements(ctx: PolicyContext) -> Iterator[Finding]:

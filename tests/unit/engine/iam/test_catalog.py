@@ -538,3 +538,37 @@ def test_encode_rejects_bad_input(spec: ServiceSpec) -> None:
 def test_from_snapshot_rejects_garbage(data: bytes) -> None:
     with pytest.raises(CatalogError):
         Catalog.from_snapshot(data)
+
+
+def _breakdown_by_hand(
+    cat: Catalog, ids: set[int]
+) -> dict[str, tuple[dict[str, int], tuple[str, ...]]]:
+    out: dict[str, tuple[dict[str, int], list[str]]] = {}
+    for i in sorted(ids):
+        info = cat.action_at(i)
+        counts, first = out.setdefault(info.service, ({}, []))
+        counts[info.access_level] = counts.get(info.access_level, 0) + 1
+        if len(first) < 5:
+            first.append(info.name)
+    return {s: (dict(sorted(c.items())), tuple(f)) for s, (c, f) in out.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(min_value=0, max_value=22_000), max_size=200))
+def test_property_breakdown_and_mask_ids_agree_with_a_walk_over_the_ids(ids: set[int]) -> None:
+    cat = _real_catalog()
+    ids = {i for i in ids if i < len(cat)}
+    mask = cat.ids_to_mask(ids)
+    assert cat.mask_to_ids(mask) == tuple(sorted(ids))
+    got = {s: (b.by_access_level, b.examples) for s, b in cat.breakdown(mask).items()}
+    assert got == _breakdown_by_hand(cat, ids)
+
+
+@pytest.mark.parametrize("pattern", ["*", "s3:*", "ec2:Describe*", "iam:PassRole", "nosuch:*"])
+def test_breakdown_of_whole_patterns(cat: Catalog, pattern: str) -> None:
+    ids = set(cat.expand_ids(pattern))
+    got = {s: (b.by_access_level, b.examples) for s, b in cat.breakdown(cat.mask(pattern)).items()}
+    assert got == _breakdown_by_hand(cat, ids)
+    assert sum(
+        sum(b.by_access_level.values()) for b in cat.breakdown(cat.mask(pattern)).values()
+    ) == len(ids)

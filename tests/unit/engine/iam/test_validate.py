@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.engine.findings import Finding, FindingType
+from app.engine.iam import validate_rules_catalog
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.validate import CODES, PolicyValidation, validate_policy
 from app.service.catalog_import import default_catalog
@@ -676,6 +677,17 @@ def test_typo_suggests_the_action(catalog: Catalog) -> None:
     assert "s3:GetObject" in hit.detail["suggestions"]
     assert "did you mean `s3:GetObject`" in hit.message
     assert not result.valid
+
+
+def test_near_name_searches_are_bounded_per_policy(catalog: Catalog) -> None:
+    limit = validate_rules_catalog.MAX_SUGGESTION_SEARCHES
+    typos = [f"s3:GetObjekt{i}" for i in range(limit + 20)]
+    result = validate_policy(doc(st_(Action=[*typos, "s3:" + "G" * 300])), catalog)
+    unknown = [f for f in result.findings if f.code == "UNKNOWN_ACTION"]
+    assert len(unknown) == len(typos) + 1  # every unknown name is still reported
+    suggested = [f for f in unknown if f.detail["suggestions"]]
+    assert len(suggested) == limit
+    assert all(len(f.detail["suggestions"]) <= 3 for f in suggested)
 
 
 def test_typo_prefix_suggests_the_service(catalog: Catalog) -> None:
