@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     production: bool = Field(
         default=False, description="Production mode: turns REQUIRE_KEYS_FOR_READS on."
     )
+    validate_responses: bool = Field(
+        default=False,
+        description="Check every decision response against its response model before sending "
+        "it (a 500 when it does not conform); for tests and debugging, it costs time.",
+    )
 
     @property
     def keys_required_for_reads(self) -> bool:

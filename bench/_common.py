@@ -389,10 +389,12 @@ def product_command(port: int, workers: int) -> list[str]:
     return [str(CLI), "serve", "--no-prepare", "--port", str(port), "--workers", str(workers)]
 
 
-def echo_command(port: int, workers: int) -> list[str]:
-    """bench/echo_app.py under uvicorn with the settings `pipeline-policy serve` uses."""
+def echo_command(port: int, workers: int, *, in_product: bool = False) -> list[str]:
+    """bench/echo_app.py under uvicorn with the settings `pipeline-policy serve` uses: the bare
+    echo app, or (`in_product`) the product's app with the echo route added."""
+    target = ["--factory", "echo_app:product_with_echo"] if in_product else ["echo_app:app"]
     return [
-        str(PYTHON), "-m", "uvicorn", "echo_app:app", "--app-dir", str(BENCH),
+        str(PYTHON), "-m", "uvicorn", *target, "--app-dir", str(BENCH),
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-proxy-headers",
     ]  # fmt: skip

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -27,6 +29,9 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("TEST_REQUIRE_POSTGRES") == "1"
+# Every app the tests build (and every CLI run and server process they start, which inherit the
+# environment) checks each decision response against its response model: see app/api/json_body.py.
+os.environ["VALIDATE_RESPONSES"] = "true"
 
 
 def _postgres_reachable() -> bool:
@@ -101,7 +106,13 @@ def seeded_database_url(
 @pytest.fixture(scope="session")
 def client(seeded_database_url: str) -> Iterator[TestClient]:
     """The real app (lifespan included) over httpx, on each database."""
-    app = create_app(Settings(database_url=seeded_database_url, profile_refresh_seconds=0.2))
+    app = create_app(
+        Settings(
+            database_url=seeded_database_url,
+            profile_refresh_seconds=0.2,
+            validate_responses=True,
+        )
+    )
     with TestClient(app) as test_client:
         yield test_client
 
@@ -111,6 +122,26 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")
     return SHARED
+
+
+def _shared_example(shared_dir: Path, name: str) -> dict[str, Any]:
+    path = shared_dir / "examples" / name
+    if not path.is_file():
+        pytest.skip(f"../shared/examples/{name} is absent")
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def reference(shared_dir: Path) -> dict[str, Any]:
+    """The reference pipeline (get-pipeline JSON) of ../shared/examples."""
+    return _shared_example(shared_dir, "reference-pipeline.json")
+
+
+@pytest.fixture(scope="session")
+def legacy(shared_dir: Path) -> dict[str, Any]:
+    """The legacy 2019 console default policy of ../shared/examples."""
+    return _shared_example(shared_dir, "legacy-default-policy-2019.json")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

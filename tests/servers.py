@@ -26,7 +26,12 @@ def command(*args: str) -> list[str]:
 
 def environment(url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REQUIRE_KEYS_FOR_READS", "PRODUCTION")}
-    env.update(DATABASE_URL=url, LOG_LEVEL="warning", PROFILE_REFRESH_SECONDS="1")
+    env.update(
+        DATABASE_URL=url,
+        LOG_LEVEL="warning",
+        PROFILE_REFRESH_SECONDS="1",
+        VALIDATE_RESPONSES="true",  # each decision response is checked against its model
+    )
     env.update(extra)
     return env
 

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def reference(shared_dir: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (shared_dir / "examples" / "reference-pipeline.json").read_text()
-    )
-    return loaded
 
 
 def test_compute_reference_pipeline(client: TestClient, reference: dict[str, Any]) -> None:

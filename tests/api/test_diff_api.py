@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,22 +9,6 @@ from fastapi.testclient import TestClient
 
 REPO = "arn:aws:codecommit:eu-west-2:111122223333:MyDemoRepo"
 KEY = "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-@pytest.fixture(scope="module")
-def reference(shared_dir: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (shared_dir / "examples" / "reference-pipeline.json").read_text()
-    )
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def legacy(shared_dir: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (shared_dir / "examples" / "legacy-default-policy-2019.json").read_text()
-    )
-    return loaded
 
 
 def _diff(client: TestClient, current: dict[str, Any], required: dict[str, Any]) -> dict[str, Any]:

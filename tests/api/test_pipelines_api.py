@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-
-
-@pytest.fixture(scope="module")
-def reference(shared_dir: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (shared_dir / "examples" / "reference-pipeline.json").read_text()
-    )
-    return loaded
 
 
 def test_reference_pipeline_is_valid_and_lists_its_action_types(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import ServicesDep
+from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_formats import (
     FORMAT_RESPONSES,
@@ -16,14 +17,14 @@ from app.api.policy_formats import (
 )
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
-from app.api.schemas.common import FindingOut, ProvenanceOut
+from app.api.schemas.common import findings_json, provenance_json
 from app.api.schemas.compute import (
     ActionHintsIn,
-    ActionRoleOut,
     ComputeRequest,
     ComputeResponse,
-    SizeOut,
-    StatementOut,
+    action_role_json,
+    size_json,
+    statement_json,
 )
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
 from app.service import compute as compute_service
@@ -49,7 +50,7 @@ def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, l
 )
 def compute_policy(
     request: ComputeRequest, services: ServicesDep, http: Request, output: FormatQuery = None
-) -> ComputeResponse | Response:
+) -> Response:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
     outcome = compute_service.compute(
         compute_service.sources_from_request(request.pipelines, request.sources),
@@ -64,20 +65,14 @@ def compute_policy(
     if chosen != "json":
         documents = result.split_documents or (result.document,)
         return policy_text_response(documents, chosen, name="PipelineServiceRolePolicy")
-    return ComputeResponse(
-        decision_id=outcome.provenance.decision_id,
-        provenance=ProvenanceOut.of(outcome.provenance),
-        policy=dict(result.document),
-        policies=[dict(d) for d in result.split_documents],
-        size=SizeOut.of(result.size),
-        statements=[StatementOut.of(s) for s in result.statements],
-        action_roles=[
-            ActionRoleOut(
-                role_arn=r.role_arn,
-                policy=dict(r.document),
-                statements=[StatementOut.of(s) for s in r.statements],
-            )
-            for r in result.action_roles
-        ],
-        findings=[FindingOut.of(f) for f in outcome.findings],
-    )
+    payload = {
+        "decision_id": outcome.provenance.decision_id,
+        "provenance": provenance_json(outcome.provenance),
+        "policy": dict(result.document),
+        "policies": [dict(d) for d in result.split_documents],
+        "size": size_json(result.size),
+        "statements": [statement_json(s) for s in result.statements],
+        "action_roles": [action_role_json(r) for r in result.action_roles],
+        "findings": findings_json(outcome.findings),
+    }
+    return json_body(payload, ComputeResponse, validate=services.settings.validate_responses)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import ServicesDep
+from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_formats import (
     FORMAT_RESPONSES,
@@ -18,34 +17,20 @@ from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.routers.compute import hint_targets
-from app.api.schemas.common import FindingOut, ProvenanceOut
-from app.api.schemas.compute import ImpactOut, RequiredByOut
+from app.api.schemas.common import findings_json, provenance_json
 from app.api.schemas.diff import (
-    BroaderResourcesOut,
-    ConditionalOut,
     DiffRequest,
     DiffResponse,
-    DiffSummaryOut,
-    ExcessOut,
-    MissingOut,
-    ServiceExcessOut,
-    StatementRef,
-    WildcardOut,
+    conditional_json,
+    excess_json,
+    missing_json,
 )
 from app.engine.compute import ComputeContext
-from app.engine.iam.coverage import Coverage, PolicyStatement
 from app.engine.iam.policy_view import read_policies
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
-
-
-def _refs(statements: tuple[PolicyStatement, ...]) -> list[StatementRef]:
-    return [
-        StatementRef(document=s.doc_index, statement=s.stmt_index, sid=s.sid, path=s.pointer)
-        for s in statements
-    ]
 
 
 @router.post(
@@ -56,7 +41,7 @@ def _refs(statements: tuple[PolicyStatement, ...]) -> list[StatementRef]:
 )
 def diff_policy(
     request: DiffRequest, services: ServicesDep, http: Request, output: FormatQuery = None
-) -> DiffResponse | Response:
+) -> Response:
     """What the current policy lacks for the pipelines (with impact), grants only under
     conditions, and grants beyond them; and the patched policy."""
     loaded = select_profiles(services, request.required.profiles, "/required/profiles")
@@ -91,82 +76,23 @@ def diff_policy(
         return policy_text_response(
             [outcome.patched_policy], chosen, name="PipelineServiceRolePolicy"
         )
-    excess = result.excess
-    return DiffResponse(
-        decision_id=outcome.provenance.decision_id,
-        provenance=ProvenanceOut.of(outcome.provenance),
-        verdict=result.verdict,
-        least_privilege=result.least_privilege,
-        summary=DiffSummaryOut(
-            required=outcome.required_count,
-            granted=result.granted,
-            missing=len(result.missing),
-            conditional=len(result.conditional),
-            excess_actions=excess.total_actions,
-        ),
-        missing=[
-            MissingOut(
-                status="explicitly_denied" if g.coverage is Coverage.DENIED else "not_granted",
-                actions=list(g.actions),
-                resources=list(g.resources),
-                condition={k: dict(v) for k, v in g.condition.items()} if g.condition else None,
-                required_by=[RequiredByOut.of(r) for r in g.required_by],
-                impact=_impact(g.required_by),
-                denied_by=_refs(g.denying),
-            )
-            for g in outcome.missing
-        ],
-        conditional=[
-            ConditionalOut(
-                actions=list(g.actions),
-                resources=list(g.resources),
-                condition={k: dict(v) for k, v in g.condition.items()} if g.condition else None,
-                required_by=[RequiredByOut.of(r) for r in g.required_by],
-                granted_by=_refs(g.granting),
-                denied_by=_refs(g.denying),
-                deciding_conditions=[{"operator": op, "key": key} for op, key in g.deciding],
-            )
-            for g in outcome.conditional
-        ],
-        excess=ExcessOut(
-            total_actions=excess.total_actions,
-            by_service=[
-                ServiceExcessOut(
-                    service=s.service,
-                    total=s.total,
-                    by_access_level=dict(s.by_access_level),
-                    examples=list(s.examples),
-                )
-                for s in excess.services
-            ],
-            broader_resources=[
-                BroaderResourcesOut(
-                    action=b.action,
-                    granted=list(b.granted),
-                    required=list(b.required),
-                    not_resource=b.not_resource,
-                )
-                for b in excess.broader_resources
-            ],
-            wildcards=[
-                WildcardOut(
-                    pattern=w.pattern,
-                    services=list(w.services),
-                    actions_today=w.actions_today,
-                    path=w.pointer,
-                )
-                for w in excess.wildcards
-            ],
-            privilege_escalation=list(excess.privilege_escalation),
-        ),
-        patched_policy=outcome.patched_policy,
-        patched_verdict=outcome.patched_verdict,
-        findings=[FindingOut.of(f) for f in outcome.findings],
-    )
-
-
-def _impact(required_by: Any) -> ImpactOut | None:
-    worst = diff_service.worst_impact(required_by)
-    if worst is None or worst.impact is None:
-        return None
-    return ImpactOut(**vars(worst.impact))
+    payload = {
+        "decision_id": outcome.provenance.decision_id,
+        "provenance": provenance_json(outcome.provenance),
+        "verdict": result.verdict,
+        "least_privilege": result.least_privilege,
+        "summary": {
+            "required": outcome.required_count,
+            "granted": result.granted,
+            "missing": len(result.missing),
+            "conditional": len(result.conditional),
+            "excess_actions": result.excess.total_actions,
+        },
+        "missing": [missing_json(g) for g in outcome.missing],
+        "conditional": [conditional_json(g) for g in outcome.conditional],
+        "excess": excess_json(result.excess),
+        "patched_policy": outcome.patched_policy,
+        "patched_verdict": outcome.patched_verdict,
+        "findings": findings_json(outcome.findings),
+    }
+    return json_body(payload, DiffResponse, validate=services.settings.validate_responses)

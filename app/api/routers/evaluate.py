@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.api.deps import ServicesDep
+from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
-from app.api.schemas.common import FindingOut, ProvenanceOut
-from app.api.schemas.diff import StatementRef
-from app.api.schemas.evaluate import (
-    ConditionTestOut,
-    EvaluateRequest,
-    EvaluateResponse,
-    EvaluationResultOut,
-    StatementOutcomeOut,
-)
-from app.engine.iam.evaluate import StatementOutcome
+from app.api.schemas.common import findings_json, provenance_json
+from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse, evaluation_results_json
 from app.service.evaluate import PointRequest, evaluate
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"])
-
-
-def _outcome(o: StatementOutcome) -> StatementOutcomeOut:
-    s = o.statement
-    return StatementOutcomeOut(
-        statement=StatementRef(
-            document=s.doc_index, statement=s.stmt_index, sid=s.sid, path=s.pointer
-        ),
-        effect=s.effect,
-        reason=o.reason,
-        failed_conditions=[ConditionTestOut(operator=op, key=k) for op, k in o.failed_conditions],
-        unknown_conditions=[ConditionTestOut(operator=op, key=k) for op, k in o.unknown_conditions],
-        missing_keys=list(o.missing_keys),
-    )
 
 
 @router.post(
@@ -43,7 +22,7 @@ def _outcome(o: StatementOutcome) -> StatementOutcomeOut:
     response_model=EvaluateResponse,
     responses=PROBLEM_RESPONSES,
 )
-def evaluate_requests(request: EvaluateRequest, services: ServicesDep) -> EvaluateResponse:
+def evaluate_requests(request: EvaluateRequest, services: ServicesDep) -> Response:
     """Decide each request (action, resource, context): allowed, explicitly or implicitly
     denied, with the statements that decided it and why the others did not apply."""
     documents, pointer = policy_documents(services, request.policy, "/policy")
@@ -56,29 +35,16 @@ def evaluate_requests(request: EvaluateRequest, services: ServicesDep) -> Evalua
         mode=request.arn_mode,
         pointer=pointer,
     )
-    results = []
     for decision, _ in outcome.decisions:
         record_decision("evaluate", decision.decision)
-    for i, ((decision, findings), asked) in enumerate(
-        zip(outcome.decisions, request.requests, strict=True)
-    ):
-        results.append(
-            EvaluationResultOut(
-                index=i,
-                action=asked.action,
-                resource=asked.resource,
-                decision=decision.decision,
-                definite=decision.definite,
-                deciding=[_outcome(o) for o in decision.deciding],
-                not_applied=[_outcome(o) for o in decision.not_applied] if request.explain else [],
-                undecided=[_outcome(o) for o in decision.undecided],
-                missing_keys=list(decision.missing_keys),
-                findings=[FindingOut.of(f) for f in findings],
-            )
-        )
-    return EvaluateResponse(
-        decision_id=outcome.provenance.decision_id,
-        provenance=ProvenanceOut.of(outcome.provenance),
-        results=results,
-        findings=[FindingOut.of(f) for f in outcome.view.findings],
-    )
+    payload = {
+        "decision_id": outcome.provenance.decision_id,
+        "provenance": provenance_json(outcome.provenance),
+        "results": evaluation_results_json(
+            outcome.decisions,
+            [(r.action, r.resource) for r in request.requests],
+            explain=request.explain,
+        ),
+        "findings": findings_json(outcome.view.findings),
+    }
+    return json_body(payload, EvaluateResponse, validate=services.settings.validate_responses)

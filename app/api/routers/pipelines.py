@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.api.deps import ServicesDep
+from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.problems import PROBLEM_RESPONSES
-from app.api.schemas.common import FindingOut, ProvenanceOut
+from app.api.schemas.common import findings_json, provenance_json
 from app.api.schemas.pipelines import (
-    ActionTypeUseOut,
-    PipelineReportOut,
     PipelineValidateRequest,
     PipelineValidateResponse,
+    pipeline_report_json,
 )
 from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
     response_model=PipelineValidateResponse,
     responses=PROBLEM_RESPONSES,
 )
-def validate(request: PipelineValidateRequest, services: ServicesDep) -> PipelineValidateResponse:
+def validate(request: PipelineValidateRequest, services: ServicesDep) -> Response:
     """Check pipeline definitions against CodePipeline's structure rules and the profiles."""
     outcome = validate_pipelines(
         sources_from_request(request.pipelines, request.sources),
@@ -36,25 +36,13 @@ def validate(request: PipelineValidateRequest, services: ServicesDep) -> Pipelin
         context=ComputeContext(**request.context.model_dump()),
     )
     record_decision("pipelines", "valid" if outcome.valid else "invalid")
-    return PipelineValidateResponse(
-        decision_id=outcome.provenance.decision_id,
-        provenance=ProvenanceOut.of(outcome.provenance),
-        valid=outcome.valid,
-        pipelines=[
-            PipelineReportOut(
-                name=p.name,
-                path=p.path,
-                action_types=[
-                    ActionTypeUseOut(
-                        action_type=u.key.label,
-                        actions=u.actions,
-                        has_profile=u.profile_revision is not None,
-                        profile_revision=u.profile_revision,
-                    )
-                    for u in p.action_types
-                ],
-            )
-            for p in outcome.pipelines
-        ],
-        findings=[FindingOut.of(f) for f in outcome.findings],
+    payload = {
+        "decision_id": outcome.provenance.decision_id,
+        "provenance": provenance_json(outcome.provenance),
+        "valid": outcome.valid,
+        "pipelines": [pipeline_report_json(p) for p in outcome.pipelines],
+        "findings": findings_json(outcome.findings),
+    }
+    return json_body(
+        payload, PipelineValidateResponse, validate=services.settings.validate_responses
     )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.api.deps import ServicesDep
+from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
-from app.api.schemas.common import FindingOut, ProvenanceOut
-from app.api.schemas.validate import PolicySizeOut, ValidateRequest, ValidateResponse
+from app.api.schemas.common import findings_json, provenance_json
+from app.api.schemas.validate import ValidateRequest, ValidateResponse, policy_size_json
 from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
 from app.service.policy_validation import validate
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
     response_model=ValidateResponse,
     responses=PROBLEM_RESPONSES,
 )
-def validate_policy(request: ValidateRequest, services: ServicesDep) -> ValidateResponse:
+def validate_policy(request: ValidateRequest, services: ServicesDep) -> Response:
     """Check a policy: grammar, unknown actions and keys (with suggestions), quotas, security
     warnings, and, given the pipelines that use the role, what they need that it lacks."""
     documents, pointer = policy_documents(services, request.policy, "/policy")
@@ -41,18 +42,12 @@ def validate_policy(request: ValidateRequest, services: ServicesDep) -> Validate
         role_created=request.role.created,
     )
     record_decision("validate", "valid" if outcome.valid else "invalid")
-    size = outcome.validation.size
-    return ValidateResponse(
-        decision_id=outcome.provenance.decision_id,
-        provenance=ProvenanceOut.of(outcome.provenance),
-        valid=outcome.valid,
-        recognised_baseline=outcome.validation.recognised_baseline,
-        size=PolicySizeOut(
-            documents=list(size.documents),
-            total=size.total,
-            quota=size.quota,
-            policy_type=size.policy_type,
-            fits=size.fits,
-        ),
-        findings=[FindingOut.of(f) for f in outcome.findings],
-    )
+    payload = {
+        "decision_id": outcome.provenance.decision_id,
+        "provenance": provenance_json(outcome.provenance),
+        "valid": outcome.valid,
+        "recognised_baseline": outcome.validation.recognised_baseline,
+        "size": policy_size_json(outcome.validation.size),
+        "findings": findings_json(outcome.findings),
+    }
+    return json_body(payload, ValidateResponse, validate=services.settings.validate_responses)

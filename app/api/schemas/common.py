@@ -1,14 +1,20 @@
-"""Schemas shared by every decision endpoint."""
+"""Schemas shared by every decision endpoint, and the functions that build their JSON.
+
+The models define the OpenAPI document (and validate request bodies); responses are built as
+plain dicts by the `*_json` functions, one per response shape, with exactly the model's fields in
+its order (see app/api/json_body.py). Tuples are fine where a model has a list: orjson writes
+them as arrays."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.engine.findings import Finding
-from app.service.provenance import Provenance
+from app.service.provenance import CatalogInfo, Provenance
 
 
 class Schema(BaseModel):
@@ -54,15 +60,6 @@ class ProvenanceOut(Schema):
     profiles: list[ProfileRef] = Field(description="profile revisions the answer used")
     service_version: str
 
-    @classmethod
-    def of(cls, p: Provenance) -> ProvenanceOut:
-        return cls(
-            catalog=CatalogRef(**vars(p.catalog)) if p.catalog else None,
-            profile_set_revision=p.profile_set_revision,
-            profiles=[ProfileRef(action_type=k.label, revision=r) for k, r in p.profiles],
-            service_version=p.service_version,
-        )
-
 
 class FindingOut(Schema):
     code: str = Field(description="stable machine-readable code")
@@ -72,13 +69,39 @@ class FindingOut(Schema):
     detail: dict[str, Any] = Field(default_factory=dict)
     line: int | None = Field(default=None, description="line in the source text, when known")
 
-    @classmethod
-    def of(cls, f: Finding) -> FindingOut:
-        return cls(
-            code=f.code,
-            finding_type=f.finding_type.value,
-            message=f.message,
-            path=f.path,
-            detail=dict(f.detail),
-            line=f.line,
-        )
+
+def catalog_ref_json(c: CatalogInfo) -> dict[str, Any]:
+    """A CatalogRef."""
+    return {
+        "source": c.source,
+        "version": c.version,
+        "date": c.date,
+        "sha256": c.sha256,
+        "actions": c.actions,
+    }
+
+
+def provenance_json(p: Provenance) -> dict[str, Any]:
+    """A ProvenanceOut."""
+    return {
+        "catalog": catalog_ref_json(p.catalog) if p.catalog else None,
+        "profile_set_revision": p.profile_set_revision,
+        "profiles": [{"action_type": k.label, "revision": r} for k, r in p.profiles],
+        "service_version": p.service_version,
+    }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """A FindingOut."""
+    return {
+        "code": f.code,
+        "finding_type": f.finding_type.value,
+        "message": f.message,
+        "path": f.path,
+        "detail": dict(f.detail),
+        "line": f.line,
+    }
+
+
+def findings_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    return [finding_json(f) for f in findings]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
 from app.api.schemas.examples import COMPUTE_REQUEST, COMPUTE_RESPONSE
-from app.engine.compute import ComputedStatement, RequiredBy
+from app.engine.compute import ActionRolePolicy, ComputedStatement, RequiredBy
 from app.engine.iam.quotas import SizeReport
+from app.engine.profiles import Impact
 
 ACCOUNT_PATTERN = r"^\d{12}$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d+$"
@@ -104,24 +106,6 @@ class RequiredByOut(Schema):
     impact: ImpactOut | None
     path: str
 
-    @classmethod
-    def of(cls, r: RequiredBy) -> RequiredByOut:
-        return cls(
-            pipeline=r.pipeline,
-            stage=r.stage,
-            action=r.action,
-            action_type=r.action_type.label,
-            profile_revision=r.profile_revision,
-            profile_statement=r.profile_statement,
-            reason=r.reason,
-            inferred=r.inferred,
-            citation=CitationOut(
-                title=r.citation.title, url=r.citation.url, as_of=r.citation.as_of
-            ),
-            impact=ImpactOut(**vars(r.impact)) if r.impact else None,
-            path=r.pointer,
-        )
-
 
 class StatementOut(Schema):
     sid: str
@@ -131,17 +115,6 @@ class StatementOut(Schema):
     condition: dict[str, dict[str, str | list[str]]] | None
     required_by: list[RequiredByOut]
 
-    @classmethod
-    def of(cls, s: ComputedStatement) -> StatementOut:
-        return cls(
-            sid=s.sid,
-            effect=s.effect,
-            actions=list(s.actions),
-            resources=list(s.resources),
-            condition={k: dict(v) for k, v in s.condition.items()} if s.condition else None,
-            required_by=[RequiredByOut.of(r) for r in s.required_by],
-        )
-
 
 class SizeOut(Schema):
     characters: int = Field(description="policy size as IAM counts it (white space excluded)")
@@ -149,16 +122,6 @@ class SizeOut(Schema):
     inline_policies_quota: int
     fits_managed_policy: bool
     fits_inline_policies: bool
-
-    @classmethod
-    def of(cls, s: SizeReport) -> SizeOut:
-        return cls(
-            characters=s.characters,
-            managed_policy_quota=s.managed_quota,
-            inline_policies_quota=s.inline_quota,
-            fits_managed_policy=s.fits_managed,
-            fits_inline_policies=s.fits_inline,
-        )
 
 
 class ActionRoleOut(Schema):
@@ -184,3 +147,64 @@ class ComputeResponse(Schema):
         "role, and the service role only assumes it"
     )
     findings: list[FindingOut]
+
+
+def impact_json(i: Impact) -> dict[str, Any]:
+    """An ImpactOut."""
+    return {"behaviour": i.behaviour, "message": i.message, "evidence": i.evidence}
+
+
+def condition_json(
+    condition: Mapping[str, Mapping[str, Any]] | None,
+) -> dict[str, dict[str, Any]] | None:
+    return {k: dict(v) for k, v in condition.items()} if condition else None
+
+
+def required_by_json(r: RequiredBy) -> dict[str, Any]:
+    """A RequiredByOut."""
+    citation = r.citation
+    return {
+        "pipeline": r.pipeline,
+        "stage": r.stage,
+        "action": r.action,
+        "action_type": r.action_type.label,
+        "profile_revision": r.profile_revision,
+        "profile_statement": r.profile_statement,
+        "reason": r.reason,
+        "inferred": r.inferred,
+        "citation": {"title": citation.title, "url": citation.url, "as_of": citation.as_of},
+        "impact": impact_json(r.impact) if r.impact else None,
+        "path": r.pointer,
+    }
+
+
+def statement_json(s: ComputedStatement) -> dict[str, Any]:
+    """A StatementOut."""
+    return {
+        "sid": s.sid,
+        "effect": s.effect,
+        "actions": s.actions,
+        "resources": s.resources,
+        "condition": condition_json(s.condition),
+        "required_by": [required_by_json(r) for r in s.required_by],
+    }
+
+
+def size_json(s: SizeReport) -> dict[str, Any]:
+    """A SizeOut."""
+    return {
+        "characters": s.characters,
+        "managed_policy_quota": s.managed_quota,
+        "inline_policies_quota": s.inline_quota,
+        "fits_managed_policy": s.fits_managed,
+        "fits_inline_policies": s.fits_inline,
+    }
+
+
+def action_role_json(r: ActionRolePolicy) -> dict[str, Any]:
+    """An ActionRoleOut."""
+    return {
+        "role_arn": r.role_arn,
+        "policy": dict(r.document),
+        "statements": [statement_json(s) for s in r.statements],
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
@@ -13,8 +14,14 @@ from app.api.schemas.compute import (
     ImpactOut,
     PipelineSourceIn,
     RequiredByOut,
+    condition_json,
+    impact_json,
+    required_by_json,
 )
 from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
+from app.engine.iam.coverage import Coverage, PolicyStatement
+from app.engine.iam.excess import ExcessResult
+from app.service.diff import Gap, worst_impact
 
 ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
 
@@ -156,3 +163,79 @@ class DiffResponse(Schema):
     )
     patched_verdict: Literal["sufficient", "insufficient", "conditional"]
     findings: list[FindingOut]
+
+
+def statement_ref_json(s: PolicyStatement) -> dict[str, Any]:
+    """A StatementRef."""
+    return {"document": s.doc_index, "statement": s.stmt_index, "sid": s.sid, "path": s.pointer}
+
+
+def statement_refs_json(statements: Iterable[PolicyStatement]) -> list[dict[str, Any]]:
+    return [statement_ref_json(s) for s in statements]
+
+
+def condition_tests_json(tests: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """(operator, key) pairs, as ConditionTestOut objects."""
+    return [{"operator": op, "key": key} for op, key in tests]
+
+
+def missing_json(g: Gap) -> dict[str, Any]:
+    """A MissingOut."""
+    worst = worst_impact(g.required_by)
+    return {
+        "status": "explicitly_denied" if g.coverage is Coverage.DENIED else "not_granted",
+        "actions": g.actions,
+        "resources": g.resources,
+        "condition": condition_json(g.condition),
+        "required_by": [required_by_json(r) for r in g.required_by],
+        "impact": impact_json(worst.impact) if worst and worst.impact else None,
+        "denied_by": statement_refs_json(g.denying),
+    }
+
+
+def conditional_json(g: Gap) -> dict[str, Any]:
+    """A ConditionalOut."""
+    return {
+        "actions": g.actions,
+        "resources": g.resources,
+        "condition": condition_json(g.condition),
+        "required_by": [required_by_json(r) for r in g.required_by],
+        "granted_by": statement_refs_json(g.granting),
+        "denied_by": statement_refs_json(g.denying),
+        "deciding_conditions": condition_tests_json(g.deciding),
+    }
+
+
+def excess_json(excess: ExcessResult) -> dict[str, Any]:
+    """An ExcessOut."""
+    return {
+        "total_actions": excess.total_actions,
+        "by_service": [
+            {
+                "service": s.service,
+                "total": s.total,
+                "by_access_level": dict(s.by_access_level),
+                "examples": s.examples,
+            }
+            for s in excess.services
+        ],
+        "broader_resources": [
+            {
+                "action": b.action,
+                "granted": b.granted,
+                "required": b.required,
+                "not_resource": b.not_resource,
+            }
+            for b in excess.broader_resources
+        ],
+        "wildcards": [
+            {
+                "pattern": w.pattern,
+                "services": w.services,
+                "actions_today": w.actions_today,
+                "path": w.pointer,
+            }
+            for w in excess.wildcards
+        ],
+        "privilege_escalation": excess.privilege_escalation,
+    }

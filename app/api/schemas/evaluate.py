@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
-from app.api.schemas.diff import ArnModeIn, CurrentPolicyIn, StatementRef
+from app.api.schemas.common import FindingOut, ProvenanceOut, Schema, findings_json
+from app.api.schemas.diff import (
+    ArnModeIn,
+    CurrentPolicyIn,
+    StatementRef,
+    condition_tests_json,
+    statement_ref_json,
+)
 from app.api.schemas.examples import EVALUATE_REQUEST, EVALUATE_RESPONSE
+from app.engine.findings import Finding
+from app.engine.iam.evaluate import RequestDecision, StatementOutcome
 
 
 class EvaluationRequestIn(Schema):
@@ -73,3 +82,67 @@ class EvaluateResponse(Schema):
     provenance: ProvenanceOut
     results: list[EvaluationResultOut]
     findings: list[FindingOut]
+
+
+def statement_outcome_json(
+    o: StatementOutcome, statement: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A StatementOutcomeOut; `statement` is the statement's StatementRef when already built."""
+    s = o.statement
+    return {
+        "statement": statement if statement is not None else statement_ref_json(s),
+        "effect": s.effect,
+        "reason": o.reason,
+        "failed_conditions": condition_tests_json(o.failed_conditions),
+        "unknown_conditions": condition_tests_json(o.unknown_conditions),
+        "missing_keys": o.missing_keys,
+    }
+
+
+def evaluation_results_json(
+    decisions: Sequence[tuple[RequestDecision, Sequence[Finding]]],
+    asked: Sequence[tuple[str, str]],
+    *,
+    explain: bool,
+) -> list[dict[str, Any]]:
+    """One EvaluationResultOut per (action, resource) asked, in order.
+
+    A batch repeats itself: every outcome names one of a few statements, and the engine shares
+    the outcome of a statement that does not apply for its action or resource between requests.
+    Each statement's StatementRef and each shared outcome is built once here, and the same dict
+    is used wherever it recurs (orjson writes it out each time); with `explain` on, that is most
+    of a 10,000-request answer. They are keyed by identity, which is sound because `decisions`
+    holds every one of those objects until this returns.
+    """
+    refs: dict[int, dict[str, Any]] = {}
+    built: dict[int, dict[str, Any]] = {}
+
+    def outcomes(items: Sequence[StatementOutcome]) -> list[dict[str, Any]]:
+        out = []
+        for o in items:
+            made = built.get(id(o))
+            if made is None:
+                ref = refs.get(id(o.statement))
+                if ref is None:
+                    ref = refs[id(o.statement)] = statement_ref_json(o.statement)
+                made = built[id(o)] = statement_outcome_json(o, ref)
+            out.append(made)
+        return out
+
+    return [
+        {
+            "index": i,
+            "action": action,
+            "resource": resource,
+            "decision": decision.decision,
+            "definite": decision.definite,
+            "deciding": outcomes(decision.deciding),
+            "not_applied": outcomes(decision.not_applied) if explain else [],
+            "undecided": outcomes(decision.undecided),
+            "missing_keys": decision.missing_keys,
+            "findings": findings_json(findings),
+        }
+        for i, ((decision, findings), (action, resource)) in enumerate(
+            zip(decisions, asked, strict=True)
+        )
+    ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
 from app.api.schemas.compute import PipelinesIn
 from app.api.schemas.examples import PIPELINE_VALIDATE_REQUEST, PIPELINE_VALIDATE_RESPONSE
+from app.service.pipeline_validation import PipelineReport
 
 
 class PipelineValidateRequest(PipelinesIn):
@@ -34,3 +37,20 @@ class PipelineValidateResponse(Schema):
     valid: bool = Field(description="no finding of type ERROR")
     pipelines: list[PipelineReportOut]
     findings: list[FindingOut]
+
+
+def pipeline_report_json(p: PipelineReport) -> dict[str, Any]:
+    """A PipelineReportOut."""
+    return {
+        "name": p.name,
+        "path": p.path,
+        "action_types": [
+            {
+                "action_type": u.key.label,
+                "actions": u.actions,
+                "has_profile": u.profile_revision is not None,
+                "profile_revision": u.profile_revision,
+            }
+            for u in p.action_types
+        ],
+    }

@@ -15,6 +15,7 @@ from app.api.schemas.examples import (
     VALIDATE_REQUEST_WITH_PIPELINES,
     VALIDATE_RESPONSE,
 )
+from app.engine.iam.validate import PolicySize
 
 
 class RoleFactsIn(Schema):
@@ -62,3 +63,14 @@ class ValidateResponse(Schema):
     recognised_baseline: str | None = Field(description="the named baseline this policy is")
     size: PolicySizeOut
     findings: list[FindingOut]
+
+
+def policy_size_json(size: PolicySize) -> dict[str, Any]:
+    """A PolicySizeOut."""
+    return {
+        "documents": size.documents,
+        "total": size.total,
+        "quota": size.quota,
+        "policy_type": size.policy_type,
+        "fits": size.fits,
+    }

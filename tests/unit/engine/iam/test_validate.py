@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -794,15 +793,6 @@ def test_bad_policy_mismatch_names_the_object_format(catalog: Catalog) -> None:
 
 
 # --- the legacy 2019 console default ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def legacy(shared_dir: Path) -> dict[str, Any]:
-    path = shared_dir / "examples" / "legacy-default-policy-2019.json"
-    if not path.is_file():
-        pytest.skip("../shared/examples/legacy-default-policy-2019.json is absent")
-    loaded: dict[str, Any] = json.loads(path.read_text())
-    return loaded
 
 
 def test_legacy_policy_wildcards_and_passrole(catalog: Catalog, legacy: dict[str, Any]) -> None:

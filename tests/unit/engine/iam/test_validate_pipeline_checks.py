@@ -4,8 +4,6 @@ providers, PassRole without iam:PassedToService, and baseline recognition."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,15 +28,6 @@ ACTION_POINTER = "/pipelines/0/pipeline/stages/1/actions/0"
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return default_catalog()
-
-
-@pytest.fixture(scope="module")
-def legacy(shared_dir: Path) -> dict[str, Any]:
-    path = shared_dir / "examples" / "legacy-default-policy-2019.json"
-    if not path.is_file():
-        pytest.skip("../shared/examples/legacy-default-policy-2019.json is absent")
-    loaded: dict[str, Any] = json.loads(path.read_text())
-    return loaded
 
 
 def action(category: str, provider: str, configuration: dict[str, str]) -> dict[str, Any]:

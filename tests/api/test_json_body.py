@@ -1,0 +1,444 @@
+"""Decision responses are plain dicts encoded once with orjson (app/api/json_body.py).
+
+Each body must parse with the route's response model, be byte for byte what FastAPI sent when the
+route returned that model, and hold what the model built from the engine's own answer holds.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response as HttpxResponse
+from pydantic import BaseModel
+
+from app.api.deps import Services
+from app.api.json_body import ResponseShapeError, json_body
+from app.api.schemas.common import CatalogRef, FindingOut, ProfileRef, ProvenanceOut
+from app.api.schemas.compute import (
+    CitationOut,
+    ComputeResponse,
+    ImpactOut,
+    RequiredByOut,
+    SizeOut,
+    StatementOut,
+)
+from app.api.schemas.diff import DiffResponse, DiffSummaryOut, StatementRef
+from app.api.schemas.evaluate import (
+    ConditionTestOut,
+    EvaluateResponse,
+    EvaluationResultOut,
+    StatementOutcomeOut,
+)
+from app.api.schemas.pipelines import PipelineValidateResponse
+from app.api.schemas.validate import PolicySizeOut, ValidateResponse
+from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy
+from app.engine.findings import Finding
+from app.engine.iam.evaluate import StatementOutcome
+from app.service import compute as compute_service
+from app.service import diff as diff_service
+from app.service.evaluate import PointRequest, evaluate
+from app.service.policy_validation import validate
+from app.service.provenance import Provenance
+from app.settings import Settings
+
+M = TypeVar("M", bound=BaseModel)
+
+POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Build",
+            "Effect": "Allow",
+            "Action": "codebuild:StartBuild",
+            "Resource": "arn:aws:codebuild:*:111122223333:project/my-*",
+        },
+        {
+            "Sid": "Pass",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            "Effect": "Deny",
+            "Action": "codebuild:*",
+            "Resource": "arn:aws:codebuild:*:*:project/my-prod",
+        },
+    ],
+}
+REQUESTS: list[dict[str, Any]] = [
+    {
+        "action": "codebuild:StartBuild",
+        "resource": "arn:aws:codebuild:eu-west-2:111122223333:project/my-build",
+    },
+    {"action": "codebuild:StartBuild", "resource": "arn:aws:codebuild:eu-west-2:1:project/my-prod"},
+    {"action": "iam:PassRole", "context": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+    {"action": "iam:PassRole"},
+    {"action": "s3:GetObject", "resource": "arn:aws:s3:::bucket/key"},
+    {"action": "s3:GetObjekt"},
+]
+
+
+def _services(client: TestClient) -> Services:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    return services
+
+
+def _parsed(response: HttpxResponse, model: type[M]) -> M:
+    """The body as `model`, after checking it is exactly the bytes FastAPI sent for a returned
+    `model`: its fields in declaration order, none left to a default, the same rendering."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    parsed = model.model_validate_json(response.content)
+    assert response.content == parsed.model_dump_json().encode()
+    return parsed
+
+
+# What the response models held when the routes built them from the engine's answer.
+
+
+def _provenance(p: Provenance) -> ProvenanceOut:
+    return ProvenanceOut(
+        catalog=CatalogRef(**vars(p.catalog)) if p.catalog else None,
+        profile_set_revision=p.profile_set_revision,
+        profiles=[ProfileRef(action_type=k.label, revision=r) for k, r in p.profiles],
+        service_version=p.service_version,
+    )
+
+
+def _finding(f: Finding) -> FindingOut:
+    return FindingOut(
+        code=f.code,
+        finding_type=f.finding_type.value,
+        message=f.message,
+        path=f.path,
+        detail=dict(f.detail),
+        line=f.line,
+    )
+
+
+def _required_by(r: RequiredBy) -> RequiredByOut:
+    return RequiredByOut(
+        pipeline=r.pipeline,
+        stage=r.stage,
+        action=r.action,
+        action_type=r.action_type.label,
+        profile_revision=r.profile_revision,
+        profile_statement=r.profile_statement,
+        reason=r.reason,
+        inferred=r.inferred,
+        citation=CitationOut(title=r.citation.title, url=r.citation.url, as_of=r.citation.as_of),
+        impact=ImpactOut(**vars(r.impact)) if r.impact else None,
+        path=r.pointer,
+    )
+
+
+def _statement(s: ComputedStatement) -> StatementOut:
+    return StatementOut(
+        sid=s.sid,
+        effect=s.effect,
+        actions=list(s.actions),
+        resources=list(s.resources),
+        condition={k: dict(v) for k, v in s.condition.items()} if s.condition else None,
+        required_by=[_required_by(r) for r in s.required_by],
+    )
+
+
+def _statement_outcome(o: StatementOutcome) -> StatementOutcomeOut:
+    s = o.statement
+    return StatementOutcomeOut(
+        statement=StatementRef(
+            document=s.doc_index, statement=s.stmt_index, sid=s.sid, path=s.pointer
+        ),
+        effect=s.effect,
+        reason=o.reason,
+        failed_conditions=[ConditionTestOut(operator=op, key=k) for op, k in o.failed_conditions],
+        unknown_conditions=[ConditionTestOut(operator=op, key=k) for op, k in o.unknown_conditions],
+        missing_keys=list(o.missing_keys),
+    )
+
+
+# json_body itself
+
+
+def _provenance_payload() -> dict[str, Any]:
+    return {
+        "catalog": None,
+        "profile_set_revision": 3,
+        "profiles": [{"action_type": "Source/AWS/CodeCommit/1", "revision": 2}],
+        "service_version": "1.0.0",
+    }
+
+
+def test_json_body_encodes_the_payload_once() -> None:
+    response = json_body(
+        _provenance_payload(), ProvenanceOut, status_code=201, headers={"Location": "/x"}
+    )
+    assert response.status_code == 201
+    assert response.media_type == "application/json"
+    assert response.headers["location"] == "/x"
+    assert json.loads(bytes(response.body)) == _provenance_payload()
+    assert response.body == ProvenanceOut.model_validate(_provenance_payload()).model_dump_json(
+        by_alias=True
+    ).encode("utf-8")
+
+
+def test_json_body_validates_only_when_asked() -> None:
+    payload = _provenance_payload()
+    del payload["service_version"]
+    assert json_body(payload, ProvenanceOut).status_code == 200
+    with pytest.raises(ResponseShapeError, match="service_version"):
+        json_body(payload, ProvenanceOut, validate=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda p: p.pop("profile_set_revision"), "not a valid ProvenanceOut"),
+        (lambda p: p.update(extra=1), "not a valid ProvenanceOut"),
+        (lambda p: p.update(profile_set_revision="three"), "not a valid ProvenanceOut"),
+        (lambda p: p["profiles"][0].pop("revision"), "not a valid ProvenanceOut"),
+        # valid, but not what the model renders: out of order, or a field left to its default
+        (lambda p: p.update(catalog=p.pop("catalog")), "differs from its ProvenanceOut"),
+    ],
+)
+def test_json_body_rejects_a_payload_that_does_not_conform(change: Any, why: str) -> None:
+    payload = _provenance_payload()
+    change(payload)
+    with pytest.raises(ResponseShapeError, match=why):
+        json_body(payload, ProvenanceOut, validate=True)
+
+
+def test_json_body_rejects_a_field_left_to_its_default() -> None:
+    finding = {"code": "X", "finding_type": "ERROR", "message": "m", "path": "", "detail": {}}
+    with pytest.raises(ResponseShapeError, match="differs from its FindingOut"):
+        json_body(finding, FindingOut, validate=True)
+    assert json_body({**finding, "line": None}, FindingOut, validate=True).status_code == 200
+
+
+def test_json_body_renders_what_pydantic_rendered() -> None:
+    detail = {
+        "floats": [0.1, 1e-07, 1e16, 100.0, float("inf")],
+        "ints": [0, -1, 2**63, 2**70],
+        "text": 'é \u2028 \x01 " \\ 😀',
+        "none": None,
+        "tuple": (1, "a"),
+    }
+    finding = {
+        "code": "X",
+        "finding_type": "WARNING",
+        "message": "m",
+        "path": "/a",
+        "detail": detail,
+        "line": 3,
+    }
+    body = json_body(finding, FindingOut, validate=True).body
+    assert body == FindingOut.model_validate(finding).model_dump_json().encode()
+
+
+def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VALIDATE_RESPONSES", "false")
+    assert Settings().validate_responses is False
+    monkeypatch.setenv("VALIDATE_RESPONSES", "true")
+    assert Settings().validate_responses is True
+    monkeypatch.delenv("VALIDATE_RESPONSES")
+    assert Settings().validate_responses is False
+
+
+def test_the_tests_validate_every_decision_response(client: TestClient) -> None:
+    assert _services(client).settings.validate_responses is True
+
+
+# The decision routes
+
+
+def test_compute_response(client: TestClient, reference: dict[str, Any]) -> None:
+    response = client.post("/v1/policies/compute", json={"pipelines": [reference]})
+    got = _parsed(response, ComputeResponse)
+    services = _services(client)
+    outcome = compute_service.compute(
+        compute_service.sources_from_request([reference], []),
+        services.profiles.current,
+        services.catalog_info,
+        context=ComputeContext(),
+        hints={},
+    )
+    result = outcome.result
+    assert got.provenance == _provenance(outcome.provenance)
+    assert got.policy == dict(result.document)
+    assert got.policies == [dict(d) for d in result.split_documents]
+    assert got.size == SizeOut(
+        characters=result.size.characters,
+        managed_policy_quota=result.size.managed_quota,
+        inline_policies_quota=result.size.inline_quota,
+        fits_managed_policy=result.size.fits_managed,
+        fits_inline_policies=result.size.fits_inline,
+    )
+    assert got.statements == [_statement(s) for s in result.statements]
+    assert [r.role_arn for r in got.action_roles] == [r.role_arn for r in result.action_roles]
+    assert got.findings == [_finding(f) for f in outcome.findings]
+
+
+def test_diff_response(
+    client: TestClient, reference: dict[str, Any], legacy: dict[str, Any]
+) -> None:
+    response = client.post(
+        "/v1/policies/diff",
+        json={"current": {"documents": [legacy]}, "required": {"pipelines": [reference]}},
+    )
+    got = _parsed(response, DiffResponse)
+    services = _services(client)
+    loaded = services.profiles.current
+    required = diff_service.required_from_pipelines(
+        compute_service.sources_from_request([reference], [], base="/required"),
+        loaded,
+        services.catalog,
+        context=ComputeContext(),
+        hints={},
+    )
+    outcome = diff_service.diff(
+        [legacy],
+        required,
+        services.catalog,
+        services.catalog_info,
+        loaded,
+        mode="segment",
+        current_pointer="/current/documents",
+    )
+    result = outcome.result
+    assert got.provenance == _provenance(outcome.provenance)
+    assert got.verdict == result.verdict
+    assert got.least_privilege == result.least_privilege
+    assert got.summary == DiffSummaryOut(
+        required=outcome.required_count,
+        granted=result.granted,
+        missing=len(result.missing),
+        conditional=len(result.conditional),
+        excess_actions=result.excess.total_actions,
+    )
+    assert [(m.actions, m.resources) for m in got.missing] == [
+        (list(g.actions), list(g.resources)) for g in outcome.missing
+    ]
+    assert [m.required_by for m in got.missing] == [
+        [_required_by(r) for r in g.required_by] for g in outcome.missing
+    ]
+    assert [c.actions for c in got.conditional] == [list(g.actions) for g in outcome.conditional]
+    assert got.excess.total_actions == result.excess.total_actions
+    assert [s.service for s in got.excess.by_service] == [s.service for s in result.excess.services]
+    assert [w.path for w in got.excess.wildcards] == [w.pointer for w in result.excess.wildcards]
+    assert got.excess.privilege_escalation == list(result.excess.privilege_escalation)
+    assert got.patched_policy == outcome.patched_policy
+    assert got.patched_verdict == outcome.patched_verdict
+    assert got.findings == [_finding(f) for f in outcome.findings]
+
+
+@pytest.mark.parametrize("explain", [True, False])
+def test_evaluate_response(client: TestClient, explain: bool) -> None:
+    response = client.post(
+        "/v1/policies/evaluate",
+        json={"policy": {"documents": [POLICY]}, "requests": REQUESTS, "explain": explain},
+    )
+    got = _parsed(response, EvaluateResponse)
+    services = _services(client)
+    asked = [
+        PointRequest(r["action"], r.get("resource", "*"), r.get("context", {})) for r in REQUESTS
+    ]
+    outcome = evaluate(
+        [POLICY],
+        asked,
+        services.catalog,
+        services.catalog_info,
+        services.profiles.current,
+        mode="segment",
+        pointer="/policy/documents",
+    )
+    expected = [
+        EvaluationResultOut(
+            index=i,
+            action=request.action,
+            resource=request.resource,
+            decision=decision.decision,
+            definite=decision.definite,
+            deciding=[_statement_outcome(o) for o in decision.deciding],
+            not_applied=[_statement_outcome(o) for o in decision.not_applied] if explain else [],
+            undecided=[_statement_outcome(o) for o in decision.undecided],
+            missing_keys=list(decision.missing_keys),
+            findings=[_finding(f) for f in findings],
+        )
+        for i, ((decision, findings), request) in enumerate(
+            zip(outcome.decisions, asked, strict=True)
+        )
+    ]
+    assert got.results == expected
+    assert [r.decision for r in got.results] == [
+        "allowed",
+        "explicitly_denied",
+        "allowed",
+        "implicitly_denied",
+        "implicitly_denied",
+        "implicitly_denied",
+    ]
+    assert any(r.not_applied for r in got.results) is explain
+    assert got.results[5].findings[0].code == "UNKNOWN_ACTION"
+    assert got.findings == [_finding(f) for f in outcome.view.findings]
+
+
+def test_validate_response(
+    client: TestClient, reference: dict[str, Any], legacy: dict[str, Any]
+) -> None:
+    response = client.post(
+        "/v1/policies/validate",
+        json={"policy": {"documents": [legacy]}, "pipelines": [reference]},
+    )
+    got = _parsed(response, ValidateResponse)
+    services = _services(client)
+    outcome = validate(
+        [legacy],
+        services.catalog,
+        services.catalog_info,
+        services.profiles.current,
+        policy_type="managed",
+        pointer="/policy/documents",
+        baselines=services.baselines.documents(),
+        sources=compute_service.sources_from_request([reference], []),
+        context=ComputeContext(),
+    )
+    size = outcome.validation.size
+    assert got.valid == outcome.valid
+    assert got.recognised_baseline == outcome.validation.recognised_baseline == "legacy-2019"
+    assert got.size == PolicySizeOut(
+        documents=list(size.documents),
+        total=size.total,
+        quota=size.quota,
+        policy_type=size.policy_type,
+        fits=size.fits,
+    )
+    assert got.findings == [_finding(f) for f in outcome.findings]
+    assert got.findings
+
+
+def test_pipeline_validate_response(client: TestClient, reference: dict[str, Any]) -> None:
+    response = client.post("/v1/pipelines/validate", json={"pipelines": [reference]})
+    got = _parsed(response, PipelineValidateResponse)
+    assert [p.name for p in got.pipelines] == ["MyFirstPipeline"]
+    assert {u.action_type for u in got.pipelines[0].action_types} >= {
+        "Source/AWS/CodeCommit/1",
+        "Build/AWS/CodeBuild/1",
+    }
+    assert all(
+        u.has_profile == (u.profile_revision is not None)
+        for p in got.pipelines
+        for u in p.action_types
+    )
+
+
+def test_non_json_formats_are_unchanged(client: TestClient, reference: dict[str, Any]) -> None:
+    response = client.post(
+        "/v1/policies/compute", json={"pipelines": [reference]}, params={"format": "terraform"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/x-hcl")
+    assert "aws_iam_policy" in response.text
