@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import Services, ServicesDep
@@ -43,11 +44,15 @@ def _principal(request: Request, services: Services, *, fresh: bool) -> Principa
     return principal
 
 
-def authorize_request(request: Request, services: ServicesDep) -> None:
-    """App-wide: a `read` key on every request when the settings require keys for reads."""
+async def authorize_request(request: Request, services: ServicesDep) -> None:
+    """App-wide: a `read` key on every request when the settings require keys for reads.
+
+    async, so that open reads cost no thread-pool hop; checking a key may query the database,
+    so that part runs in the pool.
+    """
     if not services.settings.keys_required_for_reads or request.url.path in OPEN_PATHS:
         return
-    request.state.principal = _principal(request, services, fresh=False)
+    request.state.principal = await run_in_threadpool(_principal, request, services, fresh=False)
 
 
 def require(scope: Scope) -> Callable[..., Principal]:

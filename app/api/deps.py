@@ -35,7 +35,9 @@ class Services:
     baselines: BaselineCache
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain `def` dependency in the thread pool, a hop per request
+    # that costs more than this attribute read.
     services: Services = request.app.state.services
     return services
 
