@@ -236,16 +236,31 @@ status="$(curl -s -o "$WORK/compute.out" -w '%{http_code}' --max-time 60 \
 for needle in 'arn:aws:codebuild:eu-west-2:111122223333:project/smoke-build' 'arn:aws:s3:::smoke-artifacts'; do
   grep -qF "$needle" "$WORK/compute.out" || { head -c 2000 "$WORK/compute.out" >&2; die "compute lacks $needle"; }
 done
-python3 - "$WORK/compute.out" >&2 <<'PY'
+python3 - "$WORK/compute.out" >&2 <<'PY' || die "compute answer"
 import json, sys
 body = json.load(open(sys.argv[1]))
 statements = body["policy"]["Statement"]
 print(f"[build-image] POST /v1/policies/compute: 200, {len(statements)} statements, "
       f"{len(json.dumps(body['policy'], separators=(',', ':')))} chars, decision {body['decision_id']}")
+by_resource = {}
 for s in statements:
     actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
     resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
     print(f"[build-image]   {s['Sid']}: {len(actions)} actions on {', '.join(resources)[:110]}")
+    for r in resources:
+        by_resource.setdefault(r, set()).update(actions)
+# The same answer as the engine's tests give for this pipeline: scoped, least privilege.
+expected = {
+    "arn:aws:codebuild:eu-west-2:111122223333:project/smoke-build":
+        {"codebuild:BatchGetBuilds", "codebuild:StartBuild"},
+}
+problems = [f"{r}: {sorted(by_resource.get(r, ()))} != {sorted(a)}"
+            for r, a in expected.items() if by_resource.get(r) != a]
+if "*" in by_resource:
+    problems.append(f"Resource * for {sorted(by_resource['*'])}")
+if problems:
+    print("[build-image] compute is wrong: " + "; ".join(problems))
+    sys.exit(1)
 PY
 
 step healthcheck
