@@ -111,9 +111,9 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            await asyncio.wait_for(
-                self.app(scope, limited_receive, send_with_headers), timeout=self.time_limit
-            )
+            # A deadline on this task, not a new task per request as wait_for would make.
+            async with asyncio.timeout(self.time_limit):
+                await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLargeError:
             if not responded:
                 status = 413

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import ServicesDep
+from app.api.deps import Services, ServicesDep
+from app.api.inline import answer
 from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_formats import (
@@ -48,10 +49,20 @@ def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, l
     response_model=ComputeResponse,
     responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
 )
-def compute_policy(
+async def compute_policy(
     request: ComputeRequest, services: ServicesDep, http: Request, output: FormatQuery = None
 ) -> Response:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
+    return await answer(
+        http,
+        lambda: _compute(request, services, http, output),
+        needs_database=request.profiles is not None,
+    )
+
+
+def _compute(
+    request: ComputeRequest, services: Services, http: Request, output: FormatQuery
+) -> Response:
     outcome = compute_service.compute(
         compute_service.sources_from_request(request.pipelines, request.sources),
         select_profiles(services, request.profiles),

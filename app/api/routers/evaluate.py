@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from app.api.deps import ServicesDep
+from app.api.deps import Services, ServicesDep
+from app.api.inline import answer
 from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_source import policy_documents
@@ -22,9 +23,19 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
     response_model=EvaluateResponse,
     responses=PROBLEM_RESPONSES,
 )
-def evaluate_requests(request: EvaluateRequest, services: ServicesDep) -> Response:
+async def evaluate_requests(
+    request: EvaluateRequest, services: ServicesDep, http: Request
+) -> Response:
     """Decide each request (action, resource, context): allowed, explicitly or implicitly
     denied, with the statements that decided it and why the others did not apply."""
+    return await answer(
+        http,
+        lambda: _evaluate(request, services),
+        needs_database=request.policy.baseline is not None,
+    )
+
+
+def _evaluate(request: EvaluateRequest, services: Services) -> Response:
     documents, pointer = policy_documents(services, request.policy, "/policy")
     outcome = evaluate(
         documents,

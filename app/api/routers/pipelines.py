@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from app.api.deps import ServicesDep
+from app.api.deps import Services, ServicesDep
+from app.api.inline import answer
 from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.problems import PROBLEM_RESPONSES
@@ -27,8 +28,14 @@ router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
     response_model=PipelineValidateResponse,
     responses=PROBLEM_RESPONSES,
 )
-def validate(request: PipelineValidateRequest, services: ServicesDep) -> Response:
+async def validate(
+    request: PipelineValidateRequest, services: ServicesDep, http: Request
+) -> Response:
     """Check pipeline definitions against CodePipeline's structure rules and the profiles."""
+    return await answer(http, lambda: _validate(request, services), needs_database=False)
+
+
+def _validate(request: PipelineValidateRequest, services: Services) -> Response:
     outcome = validate_pipelines(
         sources_from_request(request.pipelines, request.sources),
         services.profiles.current,
