@@ -10,9 +10,9 @@ import orjson
 from fastapi import Query
 
 from app.api.problems import UnprocessableInputError
+from app.api.schemas.common import INT32_MAX
 
 MAX_LIMIT = 200
-_INT32_MAX = 2**31 - 1  # ids and revision numbers are 32-bit integers
 
 Limit = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"items per page (at most {MAX_LIMIT})")
@@ -55,7 +55,7 @@ def int_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     value = _decode(cursor)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _INT32_MAX:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT32_MAX:
         raise _bad()
     return value
 

@@ -195,3 +195,25 @@ def test_policy_as_deployable_text(
     assert response.headers["content-type"].startswith(media)
     assert marker in response.text
     assert "arn:aws:codebuild:eu-west-2:111122223333:project/my-build" in response.text
+
+
+@pytest.mark.parametrize(
+    ("profiles", "where"),
+    [
+        ({"set_revision": 2**63}, "/profiles/set_revision"),
+        (
+            {"pins": [{"action_type": "Source/AWS/S3/1", "revision": 2**31}]},
+            "/profiles/pins/0/revision",
+        ),
+    ],
+)
+def test_revision_numbers_beyond_32_bits_are_refused(
+    client: TestClient, reference: dict[str, Any], profiles: dict[str, Any], where: str
+) -> None:
+    # Found by the long fuzz run: the number reached the database driver and overflowed (500).
+    response = client.post(
+        "/v1/policies/compute", json={"pipelines": [reference], "profiles": profiles}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["pointer"] for e in response.json()["errors"]] == [where]

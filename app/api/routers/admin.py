@@ -24,12 +24,13 @@ from app.api.schemas.admin import (
     KeyListOut,
     KeyOut,
 )
+from app.api.schemas.common import INT32_MAX
 from app.service import api_keys, audit, catalog_revisions
 from app.service.api_keys import Scope
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Path(ge=1, le=INT32_MAX)]
 _ADMIN_PROBLEMS = problem_responses(401, 403, 422)
 
 
@@ -97,7 +98,7 @@ def list_audit_events(
     target: Annotated[
         str | None, Query(pattern=TEXT_FILTER, examples=["profile:Source/AWS/CodeCommit/1"])
     ] = None,
-    key_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    key_id: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     since: Annotated[dt.datetime | None, Query(description="at or after (ISO 8601)")] = None,
     until: Annotated[dt.datetime | None, Query(description="before (ISO 8601)")] = None,
     cursor: Cursor = None,

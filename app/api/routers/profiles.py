@@ -12,6 +12,7 @@ from app.api.deps import ServicesDep, SessionDep
 from app.api.http_cache import NO_CACHE, immutable, json_response
 from app.api.pagination import Cursor, Limit, encode_cursor, int_cursor, strings_cursor
 from app.api.problems import NotFoundError, problem_responses
+from app.api.schemas.common import INT32_MAX
 from app.api.schemas.profiles import (
     ProfileDiffOut,
     ProfileListOut,
@@ -37,7 +38,6 @@ AsOf = Annotated[
     dt.date | None,
     Query(description="the profiles in force on this date (YYYY-MM-DD)", examples=["2018-06-01"]),
 ]
-INT32_MAX = 2**31 - 1
 SetRevision = Annotated[
     int | None,
     Query(ge=1, le=INT32_MAX, description="as published up to this profile-set revision"),

@@ -21,12 +21,16 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Ids and revision numbers are 32-bit integers in the database: a larger one in a request is a
+# 422, not an overflow in the driver.
+INT32_MAX = 2**31 - 1
+
 _ACTION_TYPE = r"^[0-9A-Za-z_-]+/[0-9A-Za-z_-]+/[0-9A-Za-z_-]+/[0-9A-Za-z_-]+$"
 
 
 class ProfilePinIn(Schema):
     action_type: str = Field(pattern=_ACTION_TYPE, examples=["Source/AWS/CodeCommit/1"])
-    revision: int = Field(ge=1)
+    revision: int = Field(ge=1, le=INT32_MAX)
 
 
 class ProfileSelectionIn(Schema):
@@ -37,7 +41,9 @@ class ProfileSelectionIn(Schema):
         description="the profiles (and their statements) in force on this date, e.g. the day "
         "the role was created",
     )
-    set_revision: int | None = Field(default=None, ge=1, description="a profile-set revision")
+    set_revision: int | None = Field(
+        default=None, ge=1, le=INT32_MAX, description="a profile-set revision"
+    )
     pins: list[ProfilePinIn] = Field(default_factory=list, max_length=100)
 
 

@@ -46,11 +46,18 @@ PRIVILEGE_ESCALATION_ACTIONS = frozenset(
         "ec2:RunInstances",
         "ec2:AssociateIamInstanceProfile",
         "ec2:ReplaceIamInstanceProfileAssociation",
+        # New user data on a stopped instance runs as the instance's role when it starts again.
+        "ec2:ModifyInstanceAttribute",
+        # A new default launch template version: what launches from it runs new user data.
+        "ec2:CreateLaunchTemplateVersion",
+        "ec2:ModifyLaunchTemplate",
         "ecs:RunTask",
         "ecs:StartTask",
         "ecs:RegisterTaskDefinition",
         "ecs:UpdateService",
         "ecs:CreateService",
+        # A shell in a running task, with its task role's credentials.
+        "ecs:ExecuteCommand",
         "codebuild:CreateProject",
         "codebuild:UpdateProject",
         "codebuild:StartBuild",
