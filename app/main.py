@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestMiddleware,
         max_body_bytes=settings.max_request_bytes,
         time_limit_seconds=settings.request_timeout_seconds,
+        hsts_seconds=settings.hsts_seconds,
     )
     for module in (
         health,

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed to call the API from a browser (JSON list); none by default.",
     )
+    hsts_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=2 * 365 * 24 * 3600,
+        description="Send Strict-Transport-Security with this max-age when above 0 (set it "
+        "when the service is reached over HTTPS only); off by default.",
+    )
     log_level: str = "info"
     require_keys_for_reads: bool = Field(
         default=False,

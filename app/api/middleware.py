@@ -52,10 +52,22 @@ def _problem(status: int, title: str, detail: str, instance: str) -> bytes:
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, time_limit_seconds: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        time_limit_seconds: float,
+        hsts_seconds: int = 0,
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.time_limit = time_limit_seconds
+        self.security_headers = list(_SECURITY_HEADERS)
+        if hsts_seconds > 0:
+            self.security_headers.append(
+                (b"strict-transport-security", f"max-age={hsts_seconds}".encode())
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,7 +116,7 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 responded = True
-                extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
+                extra = [(b"x-request-id", request_id.encode()), *self.security_headers]
                 if not path.startswith(_DOCS_PATHS):
                     extra.append(_API_CSP)
                 message["headers"] = [*message.get("headers", []), *extra]
@@ -152,7 +164,7 @@ class RequestMiddleware:
                     (b"content-length", str(len(body)).encode()),
                     (b"x-request-id", request_id.encode()),
                     (b"connection", b"close"),
-                    *_SECURITY_HEADERS,
+                    *self.security_headers,
                     _API_CSP,
                 ],
             }

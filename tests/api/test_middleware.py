@@ -1,4 +1,4 @@
-"""The request middleware's time limit: an answer that takes too long becomes a 503 problem."""
+"""The request middleware: the time limit (a 503 problem), security headers, and CORS."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from app.api.middleware import RequestMiddleware
+from app.main import create_app
+from app.settings import Settings
 
 
 async def _slow_app(scope: Any, receive: Any, send: Any) -> None:
@@ -35,3 +38,35 @@ def test_time_limit(path: str, status: int) -> None:
         assert response.json()["title"] == "The request took too long"
     else:
         assert response.content == b"fast"
+
+
+@pytest.mark.parametrize(
+    ("hsts_seconds", "expected"), [(0, None), (31_536_000, "max-age=31536000")]
+)
+def test_hsts_only_when_configured(hsts_seconds: int, expected: str | None) -> None:
+    app = RequestMiddleware(
+        _slow_app, max_body_bytes=1024, time_limit_seconds=1, hsts_seconds=hsts_seconds
+    )
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.get("/fast")
+
+    response = asyncio.run(call())
+    assert response.headers.get("strict-transport-security") == expected
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"), [("https://ui.example.com", True), ("https://evil.example", False)]
+)
+def test_cors_allows_only_the_listed_origins(origin: str, allowed: bool) -> None:
+    # A preflight is answered by the CORS middleware itself: no lifespan (database) needed.
+    client = TestClient(create_app(Settings(cors_origins=["https://ui.example.com"])))
+    response = client.options(
+        "/v1/policies/compute",
+        headers={"origin": origin, "access-control-request-method": "POST"},
+    )
+    assert (response.headers.get("access-control-allow-origin") == origin) is allowed
+    assert (response.status_code == 200) is allowed

@@ -1,0 +1,90 @@
+"""What a real server writes to its log at info level: an access line per request, with its
+request id, and never an API key or a request body (policy, pipeline, error input)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..servers import cli_key, prepare_database, running_server
+
+
+def _pipeline(name: str) -> dict[str, Any]:
+    return {
+        "pipeline": {
+            "name": name,
+            "roleArn": "arn:aws:iam::111122223333:role/pipeline",
+            "artifactStore": {"type": "S3", "location": "artifacts-bucket"},
+            "stages": [
+                {
+                    "name": "Source",
+                    "actions": [
+                        {
+                            "name": "Source",
+                            "actionTypeId": {
+                                "category": "Source",
+                                "owner": "AWS",
+                                "provider": "CodeCommit",
+                                "version": "1",
+                            },
+                            "configuration": {"RepositoryName": "repo", "BranchName": "main"},
+                            "outputArtifacts": [{"name": "Out"}],
+                        }
+                    ],
+                }
+            ],
+        }
+    }
+
+
+def test_info_logs_name_requests_but_not_keys_or_bodies(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'logs.db'}"
+    prepare_database(url)
+    key = cli_key(url, "write", "log-check")
+    marker = f"secret{uuid.uuid4().hex}"
+    log = tmp_path / "server.log"
+    with running_server(url, log, LOG_LEVEL="info") as server:
+        auth = {"Authorization": f"Bearer {key}", "x-request-id": "log-check-1"}
+        calls = [
+            ("/v1/policies/compute", {"pipelines": [_pipeline(f"pipe-{marker}")]}),
+            (
+                "/v1/policies/validate",
+                {
+                    "policy": {
+                        "documents": [
+                            {
+                                "Version": "2012-10-17",
+                                "Statement": [{"Sid": marker, "Effect": "Allow", "Action": "s3:*"}],
+                            }
+                        ]
+                    }
+                },
+            ),
+            ("/v1/policies/compute", {"pipelines": [{"not": marker}]}),  # 422
+            ("/v1/profiles", {"action_type": marker}),  # the key is checked, then a 422
+        ]
+        statuses = [
+            httpx.post(server.base + path, json=body, headers=auth, timeout=30).status_code
+            for path, body in calls
+        ]
+        broken = httpx.post(
+            server.base + "/v1/policies/validate",
+            content=b'{"policy": ' + marker.encode() + b"}",
+            headers={**auth, "content-type": "application/json"},
+            timeout=30,
+        )
+    assert statuses[:3] == [200, 200, 422]
+    assert statuses[3] in (400, 422)
+    assert broken.status_code == 422
+    text = log.read_text()
+    access = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    routes = [entry.get("route") for entry in access]
+    assert routes.count("/v1/policies/compute") == 2
+    assert "log-check-1" in text  # requests are traceable by their id
+    assert key not in text
+    assert key.split("_")[-1] not in text  # not even the secret part
+    assert marker not in text
