@@ -12,7 +12,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from app.engine.findings import Finding, FindingType, pointer_join
@@ -60,8 +60,22 @@ class RequiredBy:
     impact: Impact | None
     pointer: str
 
+    def __post_init__(self) -> None:
+        # Merging hashes a grant's reason once per action it names; a nested dataclass hash is
+        # recomputed field by field each time, so it is computed once here.
+        object.__setattr__(self, "_hash", hash(astuple_shallow(self)))
+
+    def __hash__(self) -> int:
+        cached: int = self.__dict__["_hash"]
+        return cached
+
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.pipeline, self.stage or "", self.action or "", self.profile_statement)
+
+
+def astuple_shallow(obj: Any) -> tuple[Any, ...]:
+    """A dataclass's field values, not recursed into (they hash themselves)."""
+    return tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 @dataclass(frozen=True)
