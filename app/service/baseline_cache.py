@@ -20,11 +20,6 @@ class BaselineCache:
         self._all: tuple[float, dict[str, StoredBaseline]] | None = None
         self._lock = threading.Lock()
 
-    def documents_are_fresh(self) -> bool:
-        """Would `documents()` answer from memory, without the database?"""
-        with self._lock:
-            return self._all is not None and time.monotonic() - self._all[0] < self._ttl
-
     def documents(self) -> dict[str, dict[str, Any]]:
         """Every baseline's policy document by name (for recognising a policy as one)."""
         now = time.monotonic()

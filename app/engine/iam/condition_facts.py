@@ -87,7 +87,10 @@ def decide(tests: Iterable[ConditionTest], facts: Facts) -> FactVerdict:
 
 def _decide_test(op: ConditionOperator, key: str, values: Sequence[object], fact: KeyFact) -> Tri:
     policy_values = tuple(v if isinstance(v, str | int | float | bool) else str(v) for v in values)
-    if (op.text, tuple(sorted(str(v) for v in policy_values))) in fact.holds:
+    # The requirement's own test, repeated, holds; but `${...}` is a variable in one policy
+    # version and literal text in another, so identical text may not be the same test.
+    texts = tuple(sorted(str(v) for v in policy_values))
+    if (op.text, texts) in fact.holds and not any("${" in t for t in texts):
         return Tri.TRUE
     return _decide_known(op, key, policy_values, fact)
 

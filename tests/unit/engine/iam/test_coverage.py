@@ -109,3 +109,28 @@ def test_a_requirement_condition_repeated_by_the_policy_is_granted(
         statements,
     )
     assert result.coverage is coverage
+
+
+@pytest.mark.parametrize(
+    ("version", "coverage"), [(None, Coverage.CONDITIONAL), ("2008-10-17", Coverage.CONDITIONAL)]
+)
+def test_a_repeated_test_with_a_variable_is_not_taken_as_the_same_test(
+    version: str | None, coverage: Coverage
+) -> None:
+    # `${aws:username}` is a variable in the requirement (2012-10-17) and literal text in a
+    # policy without that version: the same text, a different test.
+    owner = {"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}}
+    doc: dict[str, Any] = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": owner}
+        ]
+    }
+    if version is not None:
+        doc["Version"] = version
+    result = check_requirement(
+        "s3:GetObject",
+        "arn:aws:s3:::bucket/key",
+        facts_from_condition(owner),
+        read_policies([doc], pointer="").statements,
+    )
+    assert result.coverage is coverage
