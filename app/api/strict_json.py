@@ -1,15 +1,18 @@
-"""Request bodies are JSON as RFC 8259 has it: no NaN or Infinity, no repeated member names.
+"""Request bodies are JSON as RFC 8259 has it: no NaN or Infinity, no repeated member names,
+no lone UTF-16 surrogates.
 
 Python's JSON parser accepts both, silently: `NaN` in a pipeline's configuration became an ARN
 naming the bucket `nan`, and `{"Effect": "Allow", "Effect": "Deny"}` kept the last member, so a
 policy sent as an object lost the duplicate that the same policy sent as text is reported for.
-An app-wide dependency reads the (already received) body once more and answers 422 with the
-JSON pointer of the offending member.
+A `\\ud800` escape with no partner decodes to a string that is not text (it cannot be encoded
+as UTF-8, so echoing it in an answer failed with a 500). An app-wide dependency reads the
+(already received) body once more and answers 422 with the JSON pointer of the offending member.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import Request
@@ -67,6 +70,38 @@ def _locate(body: bytes) -> tuple[str, str]:
     return "", "the body is not strict JSON"
 
 
+# Only an escape can put a surrogate in a decoded string (raw UTF-8 cannot encode one).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _not_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _lone_surrogate(data: Any) -> str | None:
+    """The pointer of the first member name or string holding a lone surrogate, if any."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, str):
+            if _not_text(value):
+                return at
+        elif isinstance(value, dict):
+            for name, item in reversed(list(value.items())):
+                if _not_text(name):
+                    return at
+                stack.append((pointer_join(at, name), item))
+        elif isinstance(value, list):
+            stack.extend(
+                (pointer_join(at, i), item) for i, item in reversed(list(enumerate(value)))
+            )
+    return None
+
+
 def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return True  # FastAPI reads a body without a content type as JSON
@@ -85,7 +120,7 @@ async def reject_non_standard_json(request: Request) -> None:
     if not body:
         return
     try:
-        json.loads(body, object_pairs_hook=_unique, parse_constant=_constant)
+        data = json.loads(body, object_pairs_hook=_unique, parse_constant=_constant)
     except _RejectedError:
         try:
             pointer, detail = _locate(body)
@@ -94,3 +129,11 @@ async def reject_non_standard_json(request: Request) -> None:
         raise UnprocessableInputError(detail, pointer=pointer) from None
     except (ValueError, RecursionError):
         return  # not JSON at all: FastAPI has said so, or the route does not read JSON
+    if _SURROGATE_ESCAPE.search(body) is not None:
+        where = _lone_surrogate(data)
+        if where is not None:
+            raise UnprocessableInputError(
+                "the string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its "
+                "pair), which is not a character",
+                pointer=where,
+            )

@@ -21,9 +21,10 @@ from app.engine.iam.diff import (
     coverage_gaps,
     diff_policy,
 )
-from app.engine.iam.policy_view import PolicyView, read_policies
+from app.engine.iam.policy_view import PolicyView, read_policies, read_policy
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.compute import PipelineSource, parse_pipelines, predating_findings
+from app.service.errors import InvalidInputError
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
@@ -82,6 +83,11 @@ def required_from_pipelines(
     )
 
 
+# A required policy is expanded to one (action, resource) question per pair: `*` on eleven
+# resources is already 240,000 of them. Beyond this the answer would be tens of megabytes.
+MAX_REQUIREMENTS = 250_000
+
+
 def required_from_policy(view: PolicyView, catalog: Catalog) -> RequiredPermissions:
     requirements: list[Requirement] = []
     for stmt in view.statements:
@@ -91,6 +97,13 @@ def required_from_policy(view: PolicyView, catalog: Catalog) -> RequiredPermissi
         requirements.extend(
             requirements_from_statement(stmt.actions, stmt.resources, condition, catalog)
         )
+        if len(requirements) > MAX_REQUIREMENTS:
+            raise InvalidInputError(
+                f"the required policy expands to more than {MAX_REQUIREMENTS:,} (action, "
+                "resource) pairs (wildcard actions stand for every action they match); "
+                "narrow it or split it",
+                pointer=stmt.pointer,
+            )
     allows = [view.raw_statement(s) for s in view.statements if s.effect == "Allow"]
     return RequiredPermissions(
         requirements=requirements, statements=allows, findings=list(view.findings)
@@ -171,7 +184,7 @@ def diff(
     current = read_policies(current_documents, pointer=current_pointer)
     result = diff_policy(current.statements, required.requirements, catalog, mode=mode)
     patch = patched_policy(current, required)
-    patched_view = read_policies([patch], pointer="/patched_policy")
+    patched_view = read_policy(patch, pointer="/patched_policy")
     # Only the verdict of the patched policy is reported: its excess is not worked out.
     patched = coverage_gaps(patched_view.statements, required.requirements, mode=mode)
     findings = [*required.findings, *current.findings]

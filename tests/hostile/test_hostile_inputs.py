@@ -322,6 +322,53 @@ CASES = [
         pointer="/current/documents/0/Statement/0/Condition/NumericLessThan/s3:max-keys",
     ),
     Case(
+        "json-lone-surrogate-in-policy-sid",
+        "POST",
+        "/v1/policies/validate",
+        lambda: _raw(
+            '{"policy": {"documents": [{"Version": "2012-10-17", "Statement": [{"Sid": '
+            '"a\\ud800", "Effect": "Allow", "Action": "s3:GetObjct", "Resource": "*"}]}]}}'
+        ),
+        422,
+        pointer="/policy/documents/0/Statement/0/Sid",
+    ),
+    Case(
+        "json-lone-low-surrogate-in-evaluate-action",
+        "POST",
+        "/v1/policies/evaluate",
+        lambda: _raw(
+            '{"policy": {"baseline": "legacy-2019"}, "requests": [{"action": "s3:\\udc00"}]}'
+        ),
+        422,
+        pointer="/requests/0/action",
+    ),
+    Case(
+        "json-surrogate-pair-is-a-character",
+        "POST",
+        "/v1/policies/evaluate",
+        lambda: _raw(
+            '{"policy": {"baseline": "legacy-2019"}, "requests": [{"action": "s3:\\ud83d\\ude00"}]}'
+        ),
+        200,
+    ),
+    Case(
+        "diff-required-star-on-40-resources",  # 880,000 (action, resource) pairs
+        "POST",
+        "/v1/policies/diff",
+        _json(
+            {
+                "current": {"documents": [ONE]},
+                "required": {
+                    "policy": _policy(
+                        _allow("*", [f"arn:aws:s3:::bucket-{i}/*" for i in range(40)])
+                    )
+                },
+            }
+        ),
+        422,
+        pointer="/required/policy/Statement/0",
+    ),
+    Case(
         "json-infinity-in-pipeline-configuration",
         "POST",
         "/v1/policies/compute",

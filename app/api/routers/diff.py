@@ -26,7 +26,7 @@ from app.api.schemas.diff import (
     missing_json,
 )
 from app.engine.compute import ComputeContext
-from app.engine.iam.policy_view import read_policies
+from app.engine.iam.policy_view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 
@@ -59,7 +59,7 @@ def diff_policy(
             hints=hint_targets(required_in.hints),
         )
     else:
-        view = read_policies([required_in.policy], pointer="/required/policy")
+        view = read_policy(required_in.policy, pointer="/required/policy")
         required = diff_service.required_from_policy(view, services.catalog)
     documents, pointer = policy_documents(services, request.current, "/current")
     outcome = diff_service.diff(

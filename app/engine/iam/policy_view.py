@@ -71,6 +71,15 @@ def read_policies(documents: Sequence[Any], *, pointer: str) -> PolicyView:
         )
     else:
         parsed = parse_policy(source, base_pointer=base)
+    return _view(parsed)
+
+
+def read_policy(document: Any, *, pointer: str) -> PolicyView:
+    """Parse one document that sits at `pointer` in the request (not in a list of them)."""
+    return _view(parse_policy(document, base_pointer=pointer))
+
+
+def _view(parsed: ParsedPolicy) -> PolicyView:
     raw: dict[tuple[int, int], dict[str, Any]] = {}
     for doc in parsed.documents:
         for stmt, body in zip(doc.statements, to_json_dict(doc)["Statement"], strict=True):
