@@ -8,8 +8,11 @@ audits nothing and still exits 0. Then this script asks /pypi/<name>/json itself
 distribution installed at its latest release is audited exactly; one installed at an older
 release cannot be audited from that address and is listed as not audited, by name.
 
-Exit status: 0 no known vulnerability in what was audited (the report says how many were and
-names any that were not); 1 vulnerabilities found; 2 nothing could be audited.
+Distributions held below their latest release on purpose are listed, with the reason, in
+.ci/audit-held.txt; any other distribution that could not be audited fails the audit.
+
+Exit status: 0 every distribution audited (or held, as listed) and no known vulnerability;
+1 vulnerabilities found; 2 the audit is incomplete or could not run.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+HELD = Path(__file__).with_name("audit-held.txt")
 PROJECT = "pipeline-policy"  # the project itself is not on PyPI
 PYPI = "https://pypi.org/pypi"
 
@@ -96,8 +100,12 @@ def _one(name: str, version: str) -> tuple[str, list[str] | None, str]:
     if latest != version:
         return label, None, f"latest release is {latest}; only the latest can be asked here"
     vulns = data.get("vulnerabilities")
+    if not isinstance(vulns, list):
+        return label, None, "the registry gave no vulnerability records"
     lines = []
-    for v in vulns if isinstance(vulns, list) else []:
+    for v in vulns:
+        if not isinstance(v, dict) or v.get("withdrawn"):
+            continue  # a withdrawn advisory is no longer a finding (pip-audit skips it too)
         fixed = ", ".join(v.get("fixed_in") or []) or "no fixed version"
         lines.append(f"{label}: {v.get('id')} (fixed in: {fixed})")
     return label, lines, ""
@@ -124,7 +132,29 @@ def installed() -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda item: item[0].lower())
 
 
+def held() -> dict[str, str]:
+    """Names (normalised) held below their latest release on purpose, with the reason."""
+    out: dict[str, str] = {}
+    for line in HELD.read_text().splitlines():
+        name, _, why = line.partition(" ")
+        if name and not name.startswith("#"):
+            out[_normalise(name)] = why.strip()
+    return out
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
 def main() -> int:
+    try:
+        return audit()
+    except Exception as exc:  # any failure here means the audit was not done
+        say(f"audit: NOT DONE: {type(exc).__name__}: {exc}")
+        return 2
+
+
+def audit() -> int:
     report = pip_audit()
     how = "pip-audit (PyPI's per-release vulnerability records)"
     if report is None:
@@ -136,18 +166,28 @@ def main() -> int:
         how = "PyPI's latest-release vulnerability records"
     for line in report.vulnerable:
         say(f"audit: VULNERABLE {line}")
+    allowed = held()
+    unexpected = []
     for line in report.not_audited:
-        say(f"audit: not audited: {line}")
+        reason = allowed.get(_normalise(line.split(" ", 1)[0]))
+        if reason is None:
+            unexpected.append(line)
+            say(f"audit: NOT AUDITED: {line}")
+        else:
+            say(f"audit: not audited, held on purpose ({reason}): {line}")
     if not report.audited:
         say("audit: NOT DONE: no distribution could be audited")
         return 2
     total = len(report.audited) + len(report.not_audited)
     say(
         f"audit: {len(report.audited)} of {total} distributions audited with {how}; "
-        f"{len(report.not_audited)} not audited (listed above); "
+        f"{len(report.not_audited) - len(unexpected)} held below their latest release on purpose "
+        f"({HELD.name}); {len(unexpected)} others not audited; "
         f"{len(report.vulnerable)} known vulnerabilities"
     )
-    return 1 if report.vulnerable else 0
+    if report.vulnerable:
+        return 1
+    return 2 if unexpected else 0
 
 
 if __name__ == "__main__":
