@@ -11,7 +11,7 @@ it; a Deny that may apply makes the answer conditional.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property, lru_cache
 
@@ -29,8 +29,9 @@ class Coverage(StrEnum):
     DENIED = "explicitly_denied"
 
 
-# Identity equality: a statement is hashed on every cached coverage question, and hashing a
-# statement that lists 100,000 actions by value on each question would cost more than the answer.
+# Identity equality: statements are grouped and compared over and over (matching, gap merging),
+# and hashing one that lists 100,000 actions by value each time would cost more than the answer.
+# Caches key on `resource_set`, which is equal by value and hashed once.
 @dataclass(frozen=True, eq=False)
 class PolicyStatement:
     """The parts of a statement that decide coverage, with where it came from."""
@@ -48,6 +49,10 @@ class PolicyStatement:
     pointer: str
 
     @cached_property
+    def resource_set(self) -> ResourceSet:
+        return ResourceSet.of(self.resources, self.resources_negated)
+
+    @cached_property
     def _action_index(self) -> _ActionIndex:
         return _ActionIndex.of(self.actions)
 
@@ -57,6 +62,24 @@ class PolicyStatement:
     def matches_action_lower(self, action_lower: str) -> bool:
         """`matches_action` for a name already lower-cased (asked of every statement)."""
         return self._action_index.hit(action_lower) != self.actions_negated
+
+
+@dataclass(frozen=True)
+class ResourceSet:
+    """A statement's Resource (or NotResource) as a cache key: equal by value, so the same
+    policy sent again finds its containment answers, and hashed once, so a statement listing
+    100,000 resources is not rehashed for every question asked of it."""
+
+    patterns: tuple[str, ...]
+    negated: bool
+    digest: int = field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, patterns: tuple[str, ...], negated: bool) -> ResourceSet:
+        return cls(patterns, negated, hash((patterns, negated)))
+
+    def __hash__(self) -> int:
+        return self.digest
 
 
 def _is_wild(text: str) -> bool:
@@ -171,17 +194,17 @@ def _condition(stmt: PolicyStatement, facts: Facts) -> tuple[Tri, tuple[tuple[st
 
 def _covers(resource: str, statements: Sequence[PolicyStatement], mode: ArnMode) -> bool | None:
     """resource ⊆ ∪ statements' resource sets. None when the glob engine gave up."""
-    return _covers_cached(resource, tuple(statements), mode)
+    return _covers_cached(resource, tuple(s.resource_set for s in statements), mode)
 
 
+# Keyed by the resource sets' values, not by statement: entries are reused by the same policy
+# in later requests and hold no statement (or policy) alive.
 @lru_cache(maxsize=8192)
-def _covers_cached(
-    resource: str, statements: tuple[PolicyStatement, ...], mode: ArnMode
-) -> bool | None:
+def _covers_cached(resource: str, sets: tuple[ResourceSet, ...], mode: ArnMode) -> bool | None:
     # The answer depends on the action only through which statements match it, so the many
     # actions of one wildcard requirement share it.
-    positive = [p for s in statements if not s.resources_negated for p in s.resources]
-    excluded = [s.resources for s in statements if s.resources_negated]
+    positive = [p for s in sets if not s.negated for p in s.patterns]
+    excluded = [s.patterns for s in sets if s.negated]
     if excluded:
         return covered_with_complements(resource, positive, excluded, mode)
     if not positive:
