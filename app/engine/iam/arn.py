@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from app.engine.iam.containment import decide_containment, render_witness
+from app.engine.iam.containment import PRODUCT_STATE_CAP, decide_containment, render_witness
 from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.glob import as_pattern_tuple, glob_match
 from app.engine.iam.nfa import compile_nfa
@@ -129,10 +129,14 @@ def arn_match(
 
 
 @lru_cache(maxsize=16384)
-def _verdict(a: str, bs: tuple[str, ...], mode: ArnMode, variables: bool) -> Verdict:
+def _verdict(
+    a: str, bs: tuple[str, ...], mode: ArnMode, variables: bool, state_cap: int = PRODUCT_STATE_CAP
+) -> Verdict:
     return decide_containment(
         arn_pattern_tokens(a, mode, variables=variables),
         [arn_pattern_tokens(b, mode, variables=variables) for b in bs],
+        state_cap=state_cap,
+        instance_cap=2 * state_cap,
     )
 
 
@@ -143,10 +147,24 @@ def arn_contains(
     return _verdict(a, (b,), mode, variables).contained
 
 
+def arn_union_containment(
+    a: str,
+    bs: Iterable[str],
+    mode: ArnMode = "segment",
+    *,
+    variables: bool = True,
+    state_cap: int = PRODUCT_STATE_CAP,
+) -> Verdict:
+    """L(a) ⊆ L(b1) ∪ … ∪ L(bn), as a whole verdict, including what its search cost.
+    `state_cap` bounds the search; a caller for whom "undecided" is cheap may lower it."""
+    return _verdict(a, as_pattern_tuple(bs), mode, variables, state_cap)
+
+
 def arn_union_contains(
     a: str, bs: Iterable[str], mode: ArnMode = "segment", *, variables: bool = True
 ) -> bool | None:
-    return _verdict(a, as_pattern_tuple(bs), mode, variables).contained
+    contained: bool | None = arn_union_containment(a, bs, mode, variables=variables).contained
+    return contained
 
 
 def arn_witness_not_contained(

@@ -7,6 +7,7 @@ when both give up.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from app.engine.iam.instances import instances_verdict
 from app.engine.iam.nfa import OMEGA, Symbol, compile_nfa
@@ -76,7 +77,8 @@ def decide_containment(
     verdict = search_counterexample(a, bs, state_cap=state_cap)
     if verdict.contained is not None:
         return verdict
-    return instances_verdict(a, bs, instance_cap=instance_cap)
+    fallback = instances_verdict(a, bs, instance_cap=instance_cap)
+    return replace(fallback, states=verdict.states)
 
 
 def fresh_char(patterns: Iterable[tuple[Token, ...]]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.engine.iam.nfa import OMEGA, Symbol, compile_nfa
 from app.engine.iam.tokens import Token, Var, Wild
@@ -19,10 +19,12 @@ _State = tuple[int, tuple[int, ...]]
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """`contained` is None when the search gave up; `witness` is set only when not contained."""
+    """`contained` is None when the search gave up; `witness` is set only when not contained.
+    `states`: product states the search visited (its cost; 0 when no search ran)."""
 
     contained: bool | None
     witness: tuple[Symbol, ...] | None = None
+    states: int = field(default=0, compare=False)
 
 
 UNKNOWN = Verdict(None)
@@ -91,11 +93,11 @@ def search_counterexample(
                 continue
             parents[nxt] = (state, k)
             if bad(nxt):
-                return Verdict(False, _path(parents, nxt, symbols))
+                return Verdict(False, _path(parents, nxt, symbols), len(parents))
             if len(parents) > state_cap:
-                return UNKNOWN
+                return Verdict(None, None, len(parents))
             queue.append(nxt)
-    return Verdict(True)
+    return Verdict(True, None, len(parents))
 
 
 def _path(

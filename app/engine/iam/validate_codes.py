@@ -96,6 +96,7 @@ CODES: Final[Mapping[str, tuple[FindingType, str]]] = MappingProxyType(
         "REDUNDANT_ACTION": (_G, "An action another entry of the statement covers"),
         "REDUNDANT_RESOURCE": (_G, "A resource another entry of the statement covers"),
         "REDUNDANT_STATEMENT": (_G, "A statement another statement covers"),
+        "REDUNDANCY_CHECK_LIMITED": (_G, "Redundancy checks stopped at their search budget"),
         "RESOURCE_STAR": (_G, 'Resource "*" on actions that can be scoped to resources'),
         "BASELINE_RECOGNISED": (_G, "The policy is a named baseline"),
         # --- CodePipeline-aware checks (validate_pipeline_checks)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 from app.engine.findings import Finding
-from app.engine.iam.arn import arn_contains, arn_intersects, arn_match, arn_union_contains
+from app.engine.iam.arn import arn_intersects, arn_match, arn_union_containment
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.glob import glob_contains, glob_intersects, glob_match, glob_union_contains
 from app.engine.iam.ir import Condition
@@ -20,6 +20,41 @@ from app.engine.iam.validate_rules_grammar import split_action
 from app.engine.iam.validate_view import Entry, PolicyContext, StatementView
 
 _Contains = Callable[[str, str], bool | None]
+
+# Each rule may visit this many product-automaton states for one policy (about a tenth of a
+# second), and each search stops at a tenth of the usual state cap: the rules compare entries
+# and statements pairwise, and 6 KB of pathological patterns took seconds unbounded.
+# Redundancy is a suggestion, "undecided" only means "not reported", and what is left unchecked
+# is said in one finding. A cached answer is charged what it cost, so the outcome does not
+# depend on what the process has seen before.
+STATE_BUDGET = 20_000
+REDUNDANCY_STATE_CAP = 1_000
+
+
+class _SearchBudget:
+    def __init__(self, states: int) -> None:
+        self.left = states
+        self.exhausted = False
+
+    def contains(self, a: str, bs: tuple[str, ...], variables: bool) -> bool | None:
+        """L(a) within the union of L(bs), or None once the budget is spent."""
+        if self.left <= 0:
+            self.exhausted = True
+            return None
+        verdict = arn_union_containment(a, bs, variables=variables, state_cap=REDUNDANCY_STATE_CAP)
+        self.left -= verdict.states
+        contained: bool | None = verdict.contained
+        return contained
+
+
+def _limited(ctx: PolicyContext, what: str) -> Finding:
+    return finding(
+        "REDUNDANCY_CHECK_LIMITED",
+        f"redundancy between {what} was checked within a budget of {STATE_BUDGET:,} "
+        "pattern-automaton states, which ran out; the rest was not checked",
+        ctx.pointer,
+        state_budget=STATE_BUDGET,
+    )
 
 
 def _head(text: str, sep_index: int) -> str | None:
@@ -84,14 +119,14 @@ def action_contains(a: str, b: str) -> bool | None:
     return glob_contains(a, b, ignore_case=True, variables=False)
 
 
-def resource_contains(a: str, b: str, variables: bool) -> bool | None:
+def resource_contains(a: str, b: str, variables: bool, budget: _SearchBudget) -> bool | None:
     if b == "*":
         return True
     if not _wild(b) and "$" not in b:
         return a == b
     if not _wild(a) and "$" not in a:
         return arn_match(b, a, variables=variables)
-    return arn_contains(a, b, variables=variables)
+    return budget.contains(a, (b,), variables)
 
 
 def redundant_actions(ctx: PolicyContext) -> Iterator[Finding]:
@@ -113,11 +148,12 @@ def _is_resource(text: str) -> bool:
 
 
 def redundant_resources(ctx: PolicyContext) -> Iterator[Finding]:
+    budget = _SearchBudget(STATE_BUDGET)
     for stmt in ctx.statements:
         variables = stmt.policy_variables
 
         def contains(a: str, b: str, variables: bool = variables) -> bool | None:
-            return resource_contains(a, b, variables)
+            return resource_contains(a, b, variables, budget)
 
         valid = [e for e in stmt.resources if _is_resource(e.value)]
         for entry, other in _redundant_entries(valid, contains, 2):
@@ -127,6 +163,8 @@ def redundant_resources(ctx: PolicyContext) -> Iterator[Finding]:
                 entry.pointer,
                 covered_by=other.pointer,
             )
+    if budget.exhausted:
+        yield _limited(ctx, "the resources of a statement")
 
 
 def _condition_key(conditions: tuple[Condition, ...]) -> tuple[object, ...]:
@@ -163,38 +201,37 @@ def _actions_within(s: StatementView, t: StatementView, catalog: Catalog) -> boo
     )
 
 
-def _resources_within(s: StatementView, t: StatementView) -> bool:
+def _resources_within(s: StatementView, t: StatementView, budget: _SearchBudget) -> bool:
     a, b = s.ir.resources, t.ir.resources
     variables = s.policy_variables and t.policy_variables
     if not a.patterns or not b.patterns:
         return False
     if not a.negated and not b.negated:
-        return all(
-            arn_union_contains(p, b.patterns, variables=variables) is True for p in a.patterns
-        )
+        return all(budget.contains(p, b.patterns, variables) is True for p in a.patterns)
     if not a.negated:
         return not any(
             arn_intersects(p, x, variables=variables) for p in a.patterns for x in b.patterns
         )
     if not b.negated:
         return "*" in b.patterns
-    return all(arn_union_contains(x, a.patterns, variables=variables) is True for x in b.patterns)
+    return all(budget.contains(x, a.patterns, variables) is True for x in b.patterns)
 
 
-def _within(s: StatementView, t: StatementView, catalog: Catalog) -> bool:
-    return _actions_within(s, t, catalog) and _resources_within(s, t)
+def _within(s: StatementView, t: StatementView, catalog: Catalog, budget: _SearchBudget) -> bool:
+    return _actions_within(s, t, catalog) and _resources_within(s, t, budget)
 
 
 def redundant_statements(ctx: PolicyContext) -> Iterator[Finding]:
     statements = ctx.statements
     keys = [(s.effect, _condition_key(s.ir.conditions)) for s in statements]
+    budget = _SearchBudget(STATE_BUDGET)
     for i, stmt in enumerate(statements):
         if stmt.effect not in ("Allow", "Deny"):
             continue
         for j, other in enumerate(statements):
-            if i == j or keys[i] != keys[j] or not _within(stmt, other, ctx.catalog):
+            if i == j or keys[i] != keys[j] or not _within(stmt, other, ctx.catalog, budget):
                 continue
-            if j > i and _within(other, stmt, ctx.catalog):
+            if j > i and _within(other, stmt, ctx.catalog, budget):
                 continue  # equivalent: the later one is reported
             yield finding(
                 "REDUNDANT_STATEMENT",
@@ -205,3 +242,5 @@ def redundant_statements(ctx: PolicyContext) -> Iterator[Finding]:
                 covered_by=other.pointer,
             )
             break
+    if budget.exhausted:
+        yield _limited(ctx, "statements")

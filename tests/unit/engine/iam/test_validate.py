@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
@@ -42,6 +43,19 @@ def st_(**elements: Any) -> dict[str, Any]:
     }
     out.update(elements)
     return {k: v for k, v in out.items() if v is not None}
+
+
+def glob_heavy(statements: int) -> dict[str, Any]:
+    """Statements of random S3 patterns (`*a?b*a…`) whose pairwise containment is costly."""
+    rng = random.Random(0)
+
+    def pattern() -> str:
+        pieces = ["*a", "?b", "*", "a", "b", "?"]
+        return "arn:aws:s3:::" + "".join(rng.choice(pieces) for _ in range(12))
+
+    return doc(
+        *(st_(Action="s3:*", Resource=[pattern() for _ in range(3)]) for _ in range(statements))
+    )
 
 
 def doc(*statements: dict[str, Any], **top: Any) -> dict[str, Any]:
@@ -606,6 +620,7 @@ ROWS: list[tuple[str, Any, dict[str, Any], str, FindingType, str]] = [
         G,
         "/Statement/1",
     ),
+    ("redundancy-budget", glob_heavy(40), {}, "REDUNDANCY_CHECK_LIMITED", G, ""),
     ("baseline", MIN_2025, {"baselines": {"minimum-2025": MIN_2025}}, "BASELINE_RECOGNISED", G, ""),
     # --- pointers: a list of documents, and a caller's base pointer
     (
@@ -676,6 +691,25 @@ def test_typo_suggests_the_action(catalog: Catalog) -> None:
     assert "s3:GetObject" in hit.detail["suggestions"]
     assert "did you mean `s3:GetObject`" in hit.message
     assert not result.valid
+
+
+def test_the_redundancy_budget_is_not_reached_by_ordinary_policies(catalog: Catalog) -> None:
+    # 100 statements on distinct buckets, the first repeated at the end: the one redundancy is
+    # found and no budget finding appears.
+    buckets = [
+        st_(Action="s3:GetObject", Resource=f"arn:aws:s3:::bucket-{i}/*") for i in range(100)
+    ]
+    widened = st_(Action="s3:GetObject", Resource="arn:aws:s3:::bucket-1*/*")
+    result = validate_policy(doc(*buckets, widened), catalog)
+    codes = {f.code for f in result.findings}
+    assert "REDUNDANCY_CHECK_LIMITED" not in codes
+    assert ("REDUNDANT_STATEMENT", "/Statement/10") in _codes(result)
+
+
+def test_the_redundancy_budget_gives_the_same_answer_warm_and_cold(catalog: Catalog) -> None:
+    first = validate_policy(glob_heavy(40), catalog).findings
+    again = validate_policy(glob_heavy(40), catalog).findings  # its searches now cached
+    assert first == again
 
 
 def test_near_name_searches_are_bounded_per_policy(catalog: Catalog) -> None:
