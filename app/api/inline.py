@@ -23,7 +23,13 @@ INLINE_BODY_BYTES = 16_384
 
 def small_body(http: Request) -> bool:
     declared = http.headers.get("content-length")
-    return declared is not None and declared.isdigit() and int(declared) <= INLINE_BODY_BYTES
+    # isascii: str.isdigit also accepts digits such as "²" that int() refuses.
+    return (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) <= INLINE_BODY_BYTES
+    )
 
 
 async def answer(http: Request, work: Callable[[], Response], *, needs_database: bool) -> Response:

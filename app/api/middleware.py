@@ -138,7 +138,14 @@ class RequestMiddleware:
                     request_id,
                 )
         except TimeoutError:
-            if not responded:
+            if responded:
+                # Too late for a 503: the status line is sent. Say so, or the access line's
+                # status would be all that is known of a truncated answer.
+                log.warning(
+                    "time limit reached after the response started",
+                    extra={"route": path, "status": status},
+                )
+            else:
                 status = 503
                 await self._reply(
                     send,

@@ -27,6 +27,7 @@ def _request(content_length: str | None) -> Request:
         (None, False),  # chunked: the size is not known up front
         ("-1", False),
         ("12abc", False),
+        ("\u00b2", False),  # a digit to str.isdigit, not to int()
     ],
 )
 def test_small_body(declared: str | None, small: bool) -> None:

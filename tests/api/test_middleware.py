@@ -18,6 +18,9 @@ async def _slow_app(scope: Any, receive: Any, send: Any) -> None:
     if scope["path"] == "/slow":
         await asyncio.sleep(5)
     await send({"type": "http.response.start", "status": 200, "headers": []})
+    if scope["path"] == "/slow-body":
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})
+        await asyncio.sleep(5)
     await send({"type": "http.response.body", "body": b"fast"})
 
 
@@ -38,6 +41,24 @@ def test_time_limit(path: str, status: int) -> None:
         assert response.json()["title"] == "The request took too long"
     else:
         assert response.content == b"fast"
+
+
+def test_time_limit_after_the_response_started_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    app = RequestMiddleware(_slow_app, max_body_bytes=1024, time_limit_seconds=0.2)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    scope = {"type": "http", "method": "GET", "path": "/slow-body", "headers": []}
+    with caplog.at_level("WARNING", logger="pipeline_policy.access"):
+        asyncio.run(app(scope, receive, send))
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 200  # the status line had gone out: no 503 can follow
+    assert "time limit reached after the response started" in caplog.text
 
 
 @pytest.mark.parametrize(
