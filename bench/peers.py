@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -91,27 +90,9 @@ def validate_function() -> Callable[..., Any] | None:
     return fn
 
 
-def excess_actions(policy: dict[str, Any], required: Iterable[str], catalog: Catalog) -> set[str]:
-    """The granted-but-not-required actions, rebuilt from the catalogue the way
-    app.engine.iam.excess does (the diff result carries counts and examples, not the list)."""
-    view = read_policies([policy], pointer="")
-    granted = 0
-    for stmt in view.statements:
-        if stmt.effect != "Allow":
-            continue
-        mask = 0
-        for pattern in stmt.actions:
-            mask |= catalog.mask(pattern)
-        granted |= catalog.all_mask & ~mask if stmt.actions_negated else mask
-    required_ids = {catalog.index_of(i.name) for a in required if (i := catalog.action(a))}
-    excess = granted & ~catalog.ids_to_mask(required_ids)
-    return {catalog.name_of(i).lower() for i in catalog.mask_to_ids(excess)}
-
-
-def our_calls() -> tuple[dict[str, Callable[[], Any]], list[str]]:
+def our_calls() -> dict[str, Callable[[], Any]]:
     """The calls we time: validate (when it exists), diff as the endpoint runs it, and the
-    engine's diff alone (requirements computed once, outside the timing); and the actions the
-    reference pipeline requires."""
+    engine's diff alone (requirements computed once, outside the timing)."""
     catalog = default_catalog()
     info = catalog_info(catalog)
     loaded = LoadedProfileSet(profile_set=shipped_profile_set(), revisions=())
@@ -139,10 +120,10 @@ def our_calls() -> tuple[dict[str, Callable[[], Any]], list[str]]:
         calls["validate"] = lambda: validate(source_text, catalog)
     calls["diff"] = diff
     calls["diff (engine only)"] = engine_diff
-    return calls, [r.action for r in requirements]
+    return calls
 
 
-def what_ours_said(calls: dict[str, Callable[[], Any]], required: list[str]) -> Ours:
+def what_ours_said(calls: dict[str, Callable[[], Any]]) -> Ours:
     catalog = default_catalog()
     legacy = legacy_policy()
     ours = Ours()
@@ -160,13 +141,8 @@ def what_ours_said(calls: dict[str, Callable[[], Any]], required: list[str]) -> 
         "broader resources": len(excess.broader_resources),
         "privilege-escalation actions": len(excess.privilege_escalation),
     }
-    ours.excess = excess_actions(legacy, required, catalog)
-    if len(ours.excess) != excess.total_actions:
-        print(
-            f"note: rebuilt excess has {len(ours.excess)} actions, the diff says "
-            f"{excess.total_actions}",
-            file=sys.stderr,
-        )
+    # The diff's own excess, by name.
+    ours.excess = {catalog.name_of(i).lower() for i in catalog.mask_to_ids(excess.actions)}
     ours.broader = {b.action.lower() for b in excess.broader_resources}
     ours.privesc = {a.lower() for a in excess.privilege_escalation}
     for w in excess.wildcards:
@@ -335,8 +311,8 @@ def main() -> None:
 
     catalog = default_catalog()
     start = time.perf_counter()
-    calls, required = our_calls()
-    ours = what_ours_said(calls, required)
+    calls = our_calls()
+    ours = what_ours_said(calls)
     # Ours is timed in two halves, before and after the peers, so that a change in the load of
     # this shared machine during the run weighs on both sides.
     first = args.runs // 2

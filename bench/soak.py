@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,8 +30,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-CLI = ROOT / ".venv" / "bin" / "pipeline-policy"
 ACCOUNT = "111122223333"
 
 
@@ -229,44 +225,16 @@ async def run_load(
 @contextmanager
 def own_server(port: int) -> Iterator[tuple[str, int]]:
     """A migrated and seeded SQLite database and one server on it, for this run only."""
+    # Imported here: tests load this module by path, without bench/ on sys.path, and use
+    # only the load generator.
+    from _common import database_env, prepare_database, product_command, running  # noqa: PLC0415
+
     with tempfile.TemporaryDirectory(prefix="soak-") as work:
-        full_env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{work}/soak.db",
-            "LOG_LEVEL": "warning",
-        }
-        for args in (["db", "upgrade"], ["seed"]):
-            subprocess.run([str(CLI), *args], env=full_env, check=True, capture_output=True)
-        log = Path(work) / "server.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [str(CLI), "serve", "--no-prepare", "--port", str(port)],
-                env=full_env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        env = database_env(Path(work))
+        prepare_database(env)
         base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"server exited:\n{log.read_text()}")
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"server never ready:\n{log.read_text()}")
-                time.sleep(0.1)
+        with running(product_command(port, 1), env, f"{base}/readyz") as process:
             yield base, process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
 
 
 def soak(base: str, pid: int, seconds: float, warmup: float, connections: int) -> LoadResult:

@@ -45,7 +45,34 @@ def with_note(document: dict[str, Any], note: str) -> dict[str, Any]:
     return changed
 
 
-def pipeline(*action_types: dict[str, str]) -> dict[str, Any]:
+# Allow a CodeBuild project family and PassRole to ECS tasks only; deny one project.
+EVALUATE_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Build",
+            "Effect": "Allow",
+            "Action": "codebuild:StartBuild",
+            "Resource": "arn:aws:codebuild:*:111122223333:project/my-*",
+        },
+        {
+            "Sid": "Pass",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            "Sid": "NoProd",
+            "Effect": "Deny",
+            "Action": "codebuild:*",
+            "Resource": "arn:aws:codebuild:*:*:project/my-prod",
+        },
+    ],
+}
+
+
+def pipeline(*action_types: dict[str, str], name: str = "p") -> dict[str, Any]:
     """A get-pipeline document: a CodeCommit source, then one action of each given type."""
     stages: list[dict[str, Any]] = [
         {
@@ -81,7 +108,7 @@ def pipeline(*action_types: dict[str, str]) -> dict[str, Any]:
         )
     return {
         "pipeline": {
-            "name": "p",
+            "name": name,
             "roleArn": "arn:aws:iam::111122223333:role/pipeline",
             "artifactStore": {"type": "S3", "location": "artifact-bucket"},
             "stages": stages,

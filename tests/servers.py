@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -63,19 +63,26 @@ def cli_key(url: str, scope: str, name: str = "e2e") -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on, all distinct (the sockets stay open until all are picked)."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
 
 
 class Server:
     """One `pipeline-policy serve` process (one uvicorn worker, so its pid is the server's)."""
 
-    def __init__(self, url: str, log: Path, **env: str) -> None:
+    def __init__(self, url: str, log: Path, *, port: int | None = None, **env: str) -> None:
         self.url = url
         self.log = log
         self.env = env
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -132,8 +139,8 @@ class Server:
 
 
 @contextmanager
-def running_server(url: str, log: Path, **env: str) -> Iterator[Server]:
-    server = Server(url, log, **env)
+def running_server(url: str, log: Path, *, port: int | None = None, **env: str) -> Iterator[Server]:
+    server = Server(url, log, port=port, **env)
     try:
         yield server.start()
     finally:

@@ -6,30 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-POLICY: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "Build",
-            "Effect": "Allow",
-            "Action": "codebuild:StartBuild",
-            "Resource": "arn:aws:codebuild:*:111122223333:project/my-*",
-        },
-        {
-            "Sid": "Pass",
-            "Effect": "Allow",
-            "Action": "iam:PassRole",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-        },
-        {
-            "Sid": "NoProd",
-            "Effect": "Deny",
-            "Action": "codebuild:*",
-            "Resource": "arn:aws:codebuild:*:*:project/my-prod",
-        },
-    ],
-}
+from ..documents import EVALUATE_POLICY as POLICY
 
 
 def _evaluate(

@@ -13,7 +13,10 @@ from app.api.inline import INLINE_BODY_BYTES, answer, small_body
 
 
 def _request(content_length: str | None) -> Request:
-    headers = [] if content_length is None else [(b"content-length", content_length.encode())]
+    # Header bytes are latin-1, as the server hands them over.
+    headers = (
+        [] if content_length is None else [(b"content-length", content_length.encode("latin-1"))]
+    )
     return Request({"type": "http", "method": "POST", "path": "/", "headers": headers})
 
 

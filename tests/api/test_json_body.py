@@ -44,31 +44,10 @@ from app.service.policy_validation import validate
 from app.service.provenance import Provenance
 from app.settings import Settings
 
+from ..documents import EVALUATE_POLICY as POLICY
+
 M = TypeVar("M", bound=BaseModel)
 
-POLICY: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "Build",
-            "Effect": "Allow",
-            "Action": "codebuild:StartBuild",
-            "Resource": "arn:aws:codebuild:*:111122223333:project/my-*",
-        },
-        {
-            "Sid": "Pass",
-            "Effect": "Allow",
-            "Action": "iam:PassRole",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
-        },
-        {
-            "Effect": "Deny",
-            "Action": "codebuild:*",
-            "Resource": "arn:aws:codebuild:*:*:project/my-prod",
-        },
-    ],
-}
 REQUESTS: list[dict[str, Any]] = [
     {
         "action": "codebuild:StartBuild",

@@ -6,39 +6,11 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from ..documents import pipeline
 from ..servers import cli_key, prepare_database, running_server
-
-
-def _pipeline(name: str) -> dict[str, Any]:
-    return {
-        "pipeline": {
-            "name": name,
-            "roleArn": "arn:aws:iam::111122223333:role/pipeline",
-            "artifactStore": {"type": "S3", "location": "artifacts-bucket"},
-            "stages": [
-                {
-                    "name": "Source",
-                    "actions": [
-                        {
-                            "name": "Source",
-                            "actionTypeId": {
-                                "category": "Source",
-                                "owner": "AWS",
-                                "provider": "CodeCommit",
-                                "version": "1",
-                            },
-                            "configuration": {"RepositoryName": "repo", "BranchName": "main"},
-                            "outputArtifacts": [{"name": "Out"}],
-                        }
-                    ],
-                }
-            ],
-        }
-    }
 
 
 def test_info_logs_name_requests_but_not_keys_or_bodies(tmp_path: Path) -> None:
@@ -50,7 +22,7 @@ def test_info_logs_name_requests_but_not_keys_or_bodies(tmp_path: Path) -> None:
     with running_server(url, log, LOG_LEVEL="info") as server:
         auth = {"Authorization": f"Bearer {key}", "x-request-id": "log-check-1"}
         calls = [
-            ("/v1/policies/compute", {"pipelines": [_pipeline(f"pipe-{marker}")]}),
+            ("/v1/policies/compute", {"pipelines": [pipeline(name=f"pipe-{marker}")]}),
             (
                 "/v1/policies/validate",
                 {

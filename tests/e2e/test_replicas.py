@@ -3,11 +3,6 @@ other within the refresh bound, and two publishes from the same ETag make one re
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,74 +17,28 @@ import pytest
 from ..concurrency import race
 from ..conftest import migrate_and_seed
 from ..documents import pipeline, used_revisions, with_note
+from ..servers import free_ports, running_server
 
-ROOT = Path(__file__).resolve().parents[2]
 REFRESH_SECONDS = 1.0  # the default PROFILE_REFRESH_SECONDS, said out loud
 CODECOMMIT = "/v1/profiles/Source/AWS/CodeCommit/1"
 LABEL = "Source/AWS/CodeCommit/1"
 
 
-def _command(*args: str) -> list[str]:
-    script = shutil.which("pipeline-policy", path=str(Path(sys.executable).parent))
-    return [script, *args] if script else [sys.executable, "-m", "app.cli", *args]
-
-
-def _environment(url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("REQUIRE_KEYS_FOR_READS", "PRODUCTION")}
-    env.update(
-        DATABASE_URL=url,
-        PROFILE_REFRESH_SECONDS=str(REFRESH_SECONDS),
-        LOG_LEVEL="warning",
-    )
-    return env
-
-
-def _free_ports(count: int) -> list[int]:
-    """Ports nobody listens on, all distinct (the sockets stay open until all are picked)."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-
-
 @contextmanager
 def _servers(url: str, logs: Path, count: int) -> Iterator[list[str]]:
-    """`count` server processes on the database at `url`, started together, until ready."""
-    started: list[tuple[subprocess.Popen[bytes], str, Path]] = []
-    try:
-        for i, port in enumerate(_free_ports(count)):
-            log = logs / f"server-{i}.log"
-            with log.open("w") as out:
-                process = subprocess.Popen(
-                    _command("serve", "--no-prepare", "--port", str(port)),
-                    env=_environment(url),
-                    cwd=ROOT,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
+    """`count` server processes on the database at `url`, until ready."""
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                running_server(
+                    url,
+                    logs / f"server-{i}.log",
+                    port=port,
+                    PROFILE_REFRESH_SECONDS=str(REFRESH_SECONDS),
                 )
-            started.append((process, f"http://127.0.0.1:{port}", log))
-        deadline = time.monotonic() + 60
-        for process, base, log in started:
-            while True:
-                assert process.poll() is None, f"server exited:\n{log.read_text()}"
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"server never ready:\n{log.read_text()}"
-                time.sleep(0.1)
-        yield [base for _, base, _ in started]
-    finally:
-        for process, _, _ in started:
-            process.terminate()
-        for process, _, _ in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            ).base
+            for i, port in enumerate(free_ports(count))
+        ]
 
 
 @dataclass

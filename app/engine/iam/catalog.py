@@ -395,6 +395,7 @@ class Catalog:
         "_raw",
         "_services",
         "_starts",
+        "_union_cached",
     )
 
     _meta: CatalogMeta
@@ -412,6 +413,7 @@ class Catalog:
     _action_cache: list[ActionInfo | None]
     _level_masks_cache: dict[str, dict[str, int]] | None
     _mask_cached: Any
+    _union_cached: Any
     _expand_cached: Any
 
     def __init__(self) -> None:
@@ -526,6 +528,7 @@ class Catalog:
         self._set("_level_masks_cache", None)
         self._set("_expand_cached", lru_cache(maxsize=2048)(self._expand_ids_uncached))
         self._set("_mask_cached", lru_cache(maxsize=2048)(self._mask_uncached))
+        self._set("_union_cached", lru_cache(maxsize=2048)(self._union_uncached))
         m = cast(dict[str, Any], meta_raw)
         self._set(
             "_meta",
@@ -679,6 +682,18 @@ class Catalog:
     def mask(self, pattern: str) -> int:
         """The ids matched by ``pattern`` as a Python-int bitset (bit i = action id i)."""
         mask: int = self._mask_cached(pattern.lower())
+        return mask
+
+    def union_mask(self, patterns: Iterable[str]) -> int:
+        """The ids any of ``patterns`` matches, as one bitset (cached per pattern list: the
+        same statements are asked about pair after pair)."""
+        mask: int = self._union_cached(tuple(patterns))
+        return mask
+
+    def _union_uncached(self, patterns: tuple[str, ...]) -> int:
+        mask = 0
+        for pattern in patterns:
+            mask |= self.mask(pattern)
         return mask
 
     def _mask_uncached(self, pattern: str) -> int:

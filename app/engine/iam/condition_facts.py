@@ -89,9 +89,10 @@ def _decide_test(op: ConditionOperator, key: str, values: Sequence[object], fact
     policy_values = tuple(v if isinstance(v, str | int | float | bool) else str(v) for v in values)
     # The requirement's own test, repeated, holds; but `${...}` is a variable in one policy
     # version and literal text in another, so identical text may not be the same test.
-    texts = tuple(sorted(str(v) for v in policy_values))
-    if (op.text, texts) in fact.holds and not any("${" in t for t in texts):
-        return Tri.TRUE
+    if fact.holds:  # only a requirement's own condition gives any (most facts have none)
+        texts = tuple(sorted(str(v) for v in policy_values))
+        if (op.text, texts) in fact.holds and not any("${" in t for t in texts):
+            return Tri.TRUE
     return _decide_known(op, key, policy_values, fact)
 
 

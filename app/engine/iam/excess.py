@@ -41,11 +41,15 @@ class WildcardGrant:
 
 @dataclass(frozen=True)
 class ExcessResult:
-    total_actions: int
+    actions: int  # the excess actions, as a catalogue bitmask (Catalog.mask_to_ids lists them)
     services: tuple[ServiceExcess, ...]
     broader_resources: tuple[BroaderResources, ...]
     wildcards: tuple[WildcardGrant, ...]
     privilege_escalation: tuple[str, ...]
+
+    @property
+    def total_actions(self) -> int:
+        return self.actions.bit_count()
 
 
 @lru_cache(maxsize=4)
@@ -57,9 +61,7 @@ def _escalation(catalog: Catalog) -> int:
 
 
 def _statement_mask(stmt: PolicyStatement, catalog: Catalog) -> int:
-    mask = 0
-    for pattern in stmt.actions:
-        mask |= catalog.mask(pattern)
+    mask = catalog.union_mask(stmt.actions)
     return catalog.all_mask & ~mask if stmt.actions_negated else mask
 
 
@@ -164,7 +166,7 @@ def compute_excess(
             if name.lower() in PRIVILEGE_ESCALATION_ACTIONS:
                 escalation.append(name)
     return ExcessResult(
-        total_actions=excess.bit_count(),
+        actions=excess,
         services=tuple(services),
         broader_resources=tuple(broader),
         wildcards=tuple(_wildcards(statements, catalog)),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
 
 from app.engine.findings import Finding
 from app.engine.iam.arn import arn_intersects, arn_match, arn_union_containment
@@ -171,17 +170,12 @@ def _condition_key(conditions: tuple[Condition, ...]) -> tuple[object, ...]:
     return tuple(sorted((c.operator_text, c.key, c.values) for c in conditions))
 
 
-@lru_cache(maxsize=4096)
-def _mask(catalog: Catalog, patterns: tuple[str, ...]) -> int:
-    return catalog.ids_to_mask(i for p in patterns for i in catalog.expand_ids(p))
-
-
 def _actions_within(s: StatementView, t: StatementView, catalog: Catalog) -> bool:
     a, b = s.ir.actions, t.ir.actions
     if not a.patterns or not b.patterns:
         return False
     if not a.negated and not b.negated:
-        if _mask(catalog, a.patterns) & ~_mask(catalog, b.patterns):
+        if catalog.union_mask(a.patterns) & ~catalog.union_mask(b.patterns):
             return False
         return all(
             glob_union_contains(p, b.patterns, ignore_case=True, variables=False) is True

@@ -64,7 +64,7 @@ def _all_roles(stmt: StatementView) -> bool:
 
 
 def _catalogue_share(catalog: Catalog, stmt: StatementView) -> tuple[int, int]:
-    excluded = catalog.ids_to_mask(i for e in stmt.actions for i in catalog.expand_ids(e.value))
+    excluded = catalog.union_mask(e.value for e in stmt.actions)
     total = len(catalog)
     return total - excluded.bit_count(), total
 

@@ -50,7 +50,6 @@ CONDITIONS: list[dict[str, Any] | None] = [
 
 
 # Required actions stay narrow: `*` as a requirement expands to every catalogue action.
-REQUIRED_ACTIONS = ["s3:GetObject", "s3:Get*", "ec2:RunInstances", "iam:PassRole", "kms:Decrypt"]
 
 
 @st.composite
