@@ -1,14 +1,17 @@
 """A bare echo endpoint for bench/http_throughput.py: the floor of what compute can cost.
 
 It parses the same request model as POST /v1/policies/compute and returns it. Like the product's
-route it is a synchronous handler (run in the thread pool) and it answers JSON; it has no
-dependencies and no response model. Two ways to serve it, both by uvicorn with the settings
-`pipeline-policy serve` uses (see _common.echo_command):
+route it is an `async` handler (run on the event loop) and it answers JSON; it has no
+dependencies and no response model. `/echo-sync` is the same as a plain `def` handler, which
+FastAPI runs in the thread pool (the echo this bench used while compute was a `def` route).
+Two ways to serve them, both by uvicorn with the settings `pipeline-policy serve` uses (see
+_common.echo_command):
 
 - `app`: alone in a bare FastAPI app, with no middleware;
-- `product_with_echo()`: added to the product's own app (`create_app()`), so that it passes
-  through the same middleware (request id, limits, metrics, access log, security headers) and
-  lifespan as compute. The ratio against this one is what compute itself adds.
+- `product_with_echo()`: added to the product's own app (`create_app()`) with the product's
+  route class, so that it passes through the same middleware (request id, limits, metrics,
+  access log, security headers), the same key and strict-JSON checks, and the same lifespan as
+  compute. The ratio against this one is what compute itself adds.
 
 Not a product route: the product never registers it.
 """
@@ -25,15 +28,27 @@ app = FastAPI(title="bench echo")
 
 
 @app.post("/echo")
-def echo(request: ComputeRequest) -> dict[str, Any]:
+async def echo(request: ComputeRequest) -> dict[str, Any]:
+    return request.model_dump()
+
+
+@app.post("/echo-sync")
+def echo_sync(request: ComputeRequest) -> dict[str, Any]:
     return request.model_dump()
 
 
 def product_with_echo() -> FastAPI:
+    from app.api.checked_route import CheckedRoute  # noqa: PLC0415
     from app.main import create_app  # noqa: PLC0415 - only this variant needs the product
 
     product = create_app()
-    product.add_api_route("/echo", echo, methods=["POST"], include_in_schema=False)
+    product.router.add_api_route(
+        "/echo", echo, methods=["POST"], include_in_schema=False, route_class_override=CheckedRoute
+    )
+    # First in the routing order, as compute's router is: routing past the other routers would
+    # cost the echo time that compute does not pay.
+    routes = product.router.routes
+    routes.insert(0, routes.pop())
     return product
 
 

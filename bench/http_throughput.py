@@ -44,6 +44,7 @@ from _common import (
 
 COMPUTE_PATH = "/v1/policies/compute"
 ECHO_PATH = "/echo"
+ECHO_SYNC_PATH = "/echo-sync"
 
 WRK_SCRIPT = r"""
 wrk.method = "POST"
@@ -202,8 +203,8 @@ def main() -> None:
 
         for workers in worker_counts:
             results: dict[str, LoadResult] = {}
-            names = ("compute", "echo", "echo in product app")
-            ports = {name: free_port() for name in names}
+            servers_named = ("compute", "echo", "echo in product app")
+            ports = {name: free_port() for name in servers_named}
             commands = {
                 "compute": product_command(ports["compute"], workers),
                 "echo": echo_command(ports["echo"], workers),
@@ -211,17 +212,23 @@ def main() -> None:
                     ports["echo in product app"], workers, in_product=True
                 ),
             }
-            paths = {"compute": COMPUTE_PATH, "echo": ECHO_PATH, "echo in product app": ECHO_PATH}
+            # endpoint -> (the server that answers it, path)
+            endpoints = {
+                "compute": ("compute", COMPUTE_PATH),
+                "echo": ("echo", ECHO_PATH),
+                "echo, sync handler": ("echo", ECHO_SYNC_PATH),
+                "echo in product app": ("echo in product app", ECHO_PATH),
+            }
             with contextlib.ExitStack() as servers:
-                for name in names:
+                for name in servers_named:
                     servers.enter_context(
                         running(commands[name], env, f"http://127.0.0.1:{ports[name]}/readyz")
                     )
-                for name in names:
-                    base = f"http://127.0.0.1:{ports[name]}"
-                    check_answers(base, paths[name], body, compute=name == "compute")
-                    load(ports[name], paths[name], args.warmup)
-                    results[name] = load(ports[name], paths[name], args.duration)
+                for name, (server, path) in endpoints.items():
+                    base = f"http://127.0.0.1:{ports[server]}"
+                    check_answers(base, path, body, compute=name == "compute")
+                    load(ports[server], path, args.warmup)
+                    results[name] = load(ports[server], path, args.duration)
             for name, r in results.items():
                 rows.append(
                     [
@@ -234,6 +241,7 @@ def main() -> None:
                 [
                     f"{workers} worker(s)",
                     f"{compute.rps / results['echo'].rps:.0%}",
+                    f"{compute.rps / results['echo, sync handler'].rps:.0%}",
                     f"{compute.rps / results['echo in product app'].rps:.0%}",
                     f"{compute.p99_ms:.1f} ms",
                     ">= 75 %, p99 <= 25 ms" if workers == 1 else ">= 75 %",
@@ -253,7 +261,8 @@ def main() -> None:
         [
             "setting",
             "compute / bare echo req/s",
-            "compute / echo in product app req/s",
+            "compute / bare sync echo",
+            "compute / echo in product app",
             "compute p99",
             "target",
         ],

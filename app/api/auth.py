@@ -44,12 +44,13 @@ def _principal(request: Request, services: Services, *, fresh: bool) -> Principa
     return principal
 
 
-async def authorize_request(request: Request, services: ServicesDep) -> None:
-    """App-wide: a `read` key on every request when the settings require keys for reads.
+async def authorize_request(request: Request) -> None:
+    """Every route: a `read` key on every request when the settings require keys for reads.
 
     async, so that open reads cost no thread-pool hop; checking a key may query the database,
     so that part runs in the pool.
     """
+    services: Services = request.app.state.services
     if not services.settings.keys_required_for_reads or request.url.path in OPEN_PATHS:
         return
     request.state.principal = await run_in_threadpool(_principal, request, services, fresh=False)

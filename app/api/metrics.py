@@ -4,6 +4,7 @@ profile-set and catalogue revisions in use."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -51,9 +52,20 @@ CATALOG = Gauge(
 )
 
 
+# The labelled children of each (route, method, status) seen: `labels()` checks its arguments
+# and takes a lock on every call. The registry keeps every child anyway, and these metrics are
+# never cleared (a cleared metric would orphan the children kept here).
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(route, method, str(status)).inc()
-    LATENCY.labels(route, method).observe(seconds)
+    key = (route, method, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, method))
+        _REQUEST_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def record_decision(kind: str, verdict: str) -> None:

@@ -184,17 +184,18 @@ class RequestMiddleware:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         observe_request(method, template, status, elapsed)
-        log.info(
-            "%s %s %s %.1fms",
-            method,
-            scope.get("path", ""),
-            status,
-            elapsed * 1000,
-            extra={
-                "method": method,
-                "route": template,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-            },
-        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s %s %s %.1fms",
+                method,
+                scope.get("path", ""),
+                status,
+                elapsed * 1000,
+                extra={
+                    "method": method,
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
         request_id_var.reset(token)

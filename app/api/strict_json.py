@@ -5,8 +5,9 @@ Python's JSON parser accepts both, silently: `NaN` in a pipeline's configuration
 naming the bucket `nan`, and `{"Effect": "Allow", "Effect": "Deny"}` kept the last member, so a
 policy sent as an object lost the duplicate that the same policy sent as text is reported for.
 A `\\ud800` escape with no partner decodes to a string that is not text (it cannot be encoded
-as UTF-8, so echoing it in an answer failed with a 500). An app-wide dependency reads the
-(already received) body once more and answers 422 with the JSON pointer of the offending member.
+as UTF-8, so echoing it in an answer failed with a 500). Every route decodes the body here
+first (app/api/checked_route.py), strictly, and answers 422 with the JSON pointer of the
+offending member; FastAPI then uses the decoded value instead of decoding the body again.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ async def reject_non_standard_json(request: Request) -> None:
             pointer, detail = "", "the body is not strict JSON (RFC 8259)"
         raise UnprocessableInputError(detail, pointer=pointer) from None
     except (ValueError, RecursionError):
-        return  # not JSON at all: FastAPI has said so, or the route does not read JSON
+        return  # not JSON at all: FastAPI says so when it reads the body, if the route does
     if _SURROGATE_ESCAPE.search(body) is not None:
         where = _lone_surrogate(data)
         if where is not None:
@@ -137,3 +138,6 @@ async def reject_non_standard_json(request: Request) -> None:
                 "pair), which is not a character",
                 pointer=where,
             )
+    # The strict parse yields what json.loads does for strict JSON; Starlette's Request.json()
+    # returns this cached value, so FastAPI does not decode the body a second time.
+    request._json = data

@@ -8,11 +8,11 @@ byte-stable, and every statement names the pipeline actions that need it.
 
 from __future__ import annotations
 
-import json
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.findings import Finding, FindingType, pointer_join
@@ -60,22 +60,14 @@ class RequiredBy:
     impact: Impact | None
     pointer: str
 
-    def __post_init__(self) -> None:
-        # Merging hashes a grant's reason once per action it names; a nested dataclass hash is
-        # recomputed field by field each time, so it is computed once here.
-        object.__setattr__(self, "_hash", hash(astuple_shallow(self)))
-
     def __hash__(self) -> int:
-        cached: int = self.__dict__["_hash"]
-        return cached
+        # Merging hashes a reason once per action it names. The pipeline, pointer and profile
+        # statement tell reasons apart (equality still compares every field), and strings cache
+        # their hash, where the generated hash would walk the nested dataclasses each time.
+        return hash((self.pipeline, self.pointer, self.profile_statement))
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.pipeline, self.stage or "", self.action or "", self.profile_statement)
-
-
-def astuple_shallow(obj: Any) -> tuple[Any, ...]:
-    """A dataclass's field values, not recursed into (they hash themselves)."""
-    return tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 @dataclass(frozen=True)
@@ -119,9 +111,10 @@ class ComputeResult:
 
 @dataclass
 class _Grant:
-    actions: tuple[str, ...]
+    action_names: tuple[tuple[str, str], ...]  # (lower-case, as written)
     resources: list[str]
     condition: dict[str, dict[str, str | list[str]]] | None
+    condition_key: str
     required_by: RequiredBy
 
 
@@ -361,7 +354,11 @@ def _render_profile(
     acc.used[profile.key] = profile.revision
     where = action.pointer if action else pipeline.pointer
     for template in profile.statements:
-        holds = trigger_holds(template.when, action) if action is not None else True
+        holds = (
+            True
+            if template.when is None or action is None
+            else trigger_holds(template.when, action)
+        )
         if holds is False:
             continue
         if holds is None:
@@ -377,12 +374,19 @@ def _render_profile(
         resources = _render_resources(template, scope, profile, where, acc.findings)
         if not resources:
             continue
-        condition = _render_condition(template, scope, profile, where, acc.findings)
+        condition = (
+            None
+            if template.condition is None
+            else _render_condition(template, scope, profile, where, acc.findings)
+        )
         target.append(
             _Grant(
-                actions=template.actions,
+                action_names=template.action_names,
                 resources=resources,
                 condition=condition,
+                # Rendered conditions are built in one order (operators, keys and values
+                # sorted), so equal conditions have equal reprs.
+                condition_key=repr(condition) if condition else "",
                 required_by=RequiredBy(
                     pipeline=pipeline.name,
                     stage=stage.name if stage else None,
@@ -427,7 +431,7 @@ def _render_resources(
     out: set[str] = set()
     for resource in template.resources:
         chosen: Template = resource
-        missing = hint_missing(resource, scope)
+        missing = hint_missing(resource, scope) if resource.hint_names else ()
         if missing:
             spec = template.hints[missing[0]]
             chosen = spec.fallback
@@ -442,7 +446,10 @@ def _render_resources(
                 )
             )
         values, widenings = render(chosen, scope)
-        findings.extend(_widening_findings(widenings, template, profile, where))
+        if widenings:
+            findings.extend(_widening_findings(widenings, template, profile, where))
+        if len(template.resources) == 1:
+            return values  # already sorted and distinct
         out.update(values)
     return sorted(out)
 
@@ -509,10 +516,6 @@ def _widening_findings(
 # -- merging and documents ----------------------------------------------------------------------
 
 
-def _condition_key(condition: Mapping[str, Any] | None) -> str:
-    return json.dumps(condition, sort_keys=True, separators=(",", ":")) if condition else ""
-
-
 _Draft = tuple[
     tuple[str, tuple[str, ...], str],
     tuple[str, ...],
@@ -524,27 +527,32 @@ _Draft = tuple[
 
 
 def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
-    by_action: dict[tuple[str, str], set[str]] = defaultdict(set)
-    provenance: dict[tuple[str, str], set[RequiredBy]] = defaultdict(set)
+    # (lower-case action, condition key) -> (resources, reasons)
+    by_action: dict[tuple[str, str], tuple[set[str], set[RequiredBy]]] = {}
     conditions: dict[str, dict[str, dict[str, str | list[str]]] | None] = {}
     canonical_action: dict[str, str] = {}
     for grant in grants:
-        cond_key = _condition_key(grant.condition)
+        cond_key = grant.condition_key
         conditions[cond_key] = grant.condition
-        for action in grant.actions:
-            lowered = action.lower()
+        for lowered, action in grant.action_names:
             canonical_action.setdefault(lowered, action)
-            by_action[(lowered, cond_key)].update(grant.resources)
-            provenance[(lowered, cond_key)].add(grant.required_by)
-    groups: dict[tuple[tuple[str, ...], str], list[str]] = defaultdict(list)
-    for (action, cond_key), action_resources in by_action.items():
-        groups[(tuple(sorted(_prune(action_resources))), cond_key)].append(action)
+            entry = by_action.get((lowered, cond_key))
+            if entry is None:
+                entry = by_action[(lowered, cond_key)] = (set(), set())
+            entry[0].update(grant.resources)
+            entry[1].add(grant.required_by)
+    # Actions with the same resources share a statement. Grouped by set, sorted once per group:
+    # a role shared by many pipelines gives a few actions hundreds of resources each.
+    groups: dict[tuple[frozenset[str], str], list[str]] = defaultdict(list)
+    for (action, cond_key), (action_resources, _) in by_action.items():
+        groups[(frozenset(_prune(action_resources)), cond_key)].append(action)
     drafts: list[_Draft] = []
-    for (resources, cond_key), actions in groups.items():
+    for (resource_set, cond_key), actions in groups.items():
+        resources = tuple(sorted(resource_set))
         names = tuple(sorted((canonical_action[a] for a in actions), key=str.lower))
-        required = {r for a in actions for r in provenance[(a, cond_key)]}
+        required = {r for a in actions for r in by_action[(a, cond_key)][1]}
         # The Sid names the profile statement behind the first action, so it reads as a reason.
-        namesake = min(provenance[(names[0].lower(), cond_key)], key=RequiredBy.sort_key)
+        namesake = min(by_action[(names[0].lower(), cond_key)][1], key=RequiredBy.sort_key)
         drafts.append(
             (
                 (names[0].lower(), resources, cond_key),
@@ -561,7 +569,9 @@ def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
     for _, names, resources, condition, required_by, namesake in drafts:
         out.append(
             ComputedStatement(
-                sid=_unique_sid(_sid_for(namesake), used),
+                sid=_unique_sid(
+                    _sid_for(namesake.action_type.provider, namesake.profile_statement), used
+                ),
                 actions=names,
                 resources=resources,
                 condition=condition,
@@ -578,8 +588,9 @@ def _prune(resources: set[str]) -> set[str]:
     return resources
 
 
-def _sid_for(namesake: RequiredBy) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", namesake.action_type.provider + namesake.profile_statement)
+@functools.lru_cache(maxsize=4096)
+def _sid_for(provider: str, profile_statement: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", provider + profile_statement)
 
 
 def _unique_sid(base: str, used: set[str]) -> str:

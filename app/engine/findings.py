@@ -43,4 +43,10 @@ def escape_pointer_token(token: str) -> str:
 
 
 def pointer_join(base: str, *tokens: str | int) -> str:
-    return base + "".join("/" + escape_pointer_token(str(t)) for t in tokens)
+    out = base
+    for token in tokens:
+        text = token if isinstance(token, str) else str(token)
+        if "~" in text or "/" in text:
+            text = escape_pointer_token(text)
+        out += "/" + text
+    return out

@@ -29,21 +29,30 @@ PREFIXES = ("config.", "hint.")
 class Placeholder:
     name: str
     filter: str | None = None
+    # The value lookup for this name, chosen once when the template is parsed.
+    lookup: Callable[[Scope, list[Widening]], list[str]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lookup", _lookup_for(self.name))
 
 
 @dataclass(frozen=True)
 class Template:
     text: str
     parts: tuple[str | Placeholder, ...]
+    # Derived once here: compute renders every template for every action of its type.
+    placeholders: tuple[Placeholder, ...] = field(init=False, repr=False, compare=False)
+    hint_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def placeholders(self) -> tuple[Placeholder, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Placeholder))
-
-    @property
-    def hint_names(self) -> tuple[str, ...]:
-        return tuple(
-            p.name.removeprefix("hint.") for p in self.placeholders if p.name.startswith("hint.")
+    def __post_init__(self) -> None:
+        placeholders = tuple(p for p in self.parts if isinstance(p, Placeholder))
+        object.__setattr__(self, "placeholders", placeholders)
+        object.__setattr__(
+            self,
+            "hint_names",
+            tuple(p.name.removeprefix("hint.") for p in placeholders if p.name.startswith("hint.")),
         )
 
 
@@ -100,6 +109,8 @@ def _known_name(name: str) -> bool:
 
 
 def hint_missing(template: Template, scope: Scope) -> tuple[str, ...]:
+    if not template.hint_names:
+        return ()
     return tuple(h for h in template.hint_names if not scope.hints.get(h))
 
 
@@ -107,46 +118,96 @@ def render(template: Template, scope: Scope) -> tuple[list[str], list[Widening]]
     """All strings the template stands for in this scope, with the widenings made."""
     widenings: list[Widening] = []
     choices: list[list[str]] = []
+    single = True
     for part in template.parts:
         if isinstance(part, str):
             choices.append([part])
             continue
-        values = _lookup(part.name, scope, widenings)
+        values = part.lookup(scope, widenings)
         if part.filter is not None:
             values = [out for v in values for out in FILTERS[part.filter](v, scope)]
+        if len(values) != 1:
+            single = False
         choices.append(values)
+    if single:
+        # The common case, one value per placeholder: one string, no product to build.
+        text = "".join([c[0] for c in choices])
+        return [_STARS.sub("*", text) if "**" in text else text], widenings
     rendered = sorted({_STARS.sub("*", "".join(combo)) for combo in itertools.product(*choices)})
     return rendered, widenings
 
 
-def _lookup(name: str, scope: Scope, widenings: list[Widening]) -> list[str]:
-    if name == "partition":
-        return [scope.partition]
-    if name in ("account", "region"):
-        value = scope.account if name == "account" else scope.region
-        if value is None:
-            widenings.append(Widening("UNKNOWN_" + name.upper(), name))
-            return ["*"]
-        return [value]
-    if name == "pipeline.name":
-        return [_sanitize(scope.pipeline_name, name, widenings)]
-    if name == "action.roleArn":
-        return [_sanitize(scope.role_arn, name, widenings)] if scope.role_arn else []
-    if name == "artifact.buckets":
-        return [_sanitize(b, name, widenings) for b in scope.artifact_buckets]
-    if name == "artifact.kms_keys":
-        return list(scope.artifact_kms_keys)
-    if name == "action.secret_variables":
-        return [_sanitize(v, name, widenings) for v in scope.secret_variables]
+def _partition(scope: Scope, _widenings: list[Widening]) -> list[str]:
+    return [scope.partition]
+
+
+def _account(scope: Scope, widenings: list[Widening]) -> list[str]:
+    if scope.account is None:
+        widenings.append(Widening("UNKNOWN_ACCOUNT", "account"))
+        return ["*"]
+    return [scope.account]
+
+
+def _region(scope: Scope, widenings: list[Widening]) -> list[str]:
+    if scope.region is None:
+        widenings.append(Widening("UNKNOWN_REGION", "region"))
+        return ["*"]
+    return [scope.region]
+
+
+def _pipeline_name(scope: Scope, widenings: list[Widening]) -> list[str]:
+    return [_sanitize(scope.pipeline_name, "pipeline.name", widenings)]
+
+
+def _role_arn(scope: Scope, widenings: list[Widening]) -> list[str]:
+    return [_sanitize(scope.role_arn, "action.roleArn", widenings)] if scope.role_arn else []
+
+
+def _artifact_buckets(scope: Scope, widenings: list[Widening]) -> list[str]:
+    return [_sanitize(b, "artifact.buckets", widenings) for b in scope.artifact_buckets]
+
+
+def _artifact_kms_keys(scope: Scope, _widenings: list[Widening]) -> list[str]:
+    return list(scope.artifact_kms_keys)
+
+
+def _secret_variables(scope: Scope, widenings: list[Widening]) -> list[str]:
+    return [_sanitize(v, "action.secret_variables", widenings) for v in scope.secret_variables]
+
+
+_SCALAR_LOOKUPS: Mapping[str, Callable[[Scope, list[Widening]], list[str]]] = {
+    "partition": _partition,
+    "account": _account,
+    "region": _region,
+    "pipeline.name": _pipeline_name,
+    "action.roleArn": _role_arn,
+    "artifact.buckets": _artifact_buckets,
+    "artifact.kms_keys": _artifact_kms_keys,
+    "action.secret_variables": _secret_variables,
+}
+
+
+def _lookup_for(name: str) -> Callable[[Scope, list[Widening]], list[str]]:
+    known = _SCALAR_LOOKUPS.get(name)
+    if known is not None:
+        return known
     if name.startswith("config."):
         key = name.removeprefix("config.")
-        raw = scope.configuration.get(key)
-        if raw is None or raw == "":
-            widenings.append(Widening("MISSING_CONFIGURATION", key))
-            return ["*"]
-        return [_sanitize(raw, key, widenings)]
+
+        def config_value(scope: Scope, widenings: list[Widening]) -> list[str]:
+            raw = scope.configuration.get(key)
+            if raw is None or raw == "":
+                widenings.append(Widening("MISSING_CONFIGURATION", key))
+                return ["*"]
+            return [_sanitize(raw, key, widenings)]
+
+        return config_value
     hint = name.removeprefix("hint.")
-    return [_sanitize(v, hint, widenings) for v in scope.hints.get(hint, ())]
+
+    def hint_values(scope: Scope, widenings: list[Widening]) -> list[str]:
+        return [_sanitize(v, hint, widenings) for v in scope.hints.get(hint, ())]
+
+    return hint_values
 
 
 def _sanitize(value: str | None, placeholder: str, widenings: list[Widening]) -> str:
@@ -154,7 +215,7 @@ def _sanitize(value: str | None, placeholder: str, widenings: list[Widening]) ->
         widenings.append(Widening("MISSING_CONFIGURATION", placeholder))
         return "*"
     out = value
-    if _RUNTIME_VARIABLE.search(out):
+    if "#{" in out and _RUNTIME_VARIABLE.search(out):
         widenings.append(Widening("UNRESOLVED_VARIABLE", placeholder, value))
         out = _RUNTIME_VARIABLE.sub("*", out)
     if _MASK in out:

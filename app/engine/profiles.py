@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.errors import ProfileDefinitionError
@@ -59,6 +59,11 @@ class StatementTemplate:
     inferred_note: str | None
     since: dt.date | None
     impact: Impact | None
+    # (lower-case, as written) for each action: merging compares action names without case.
+    action_names: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action_names", tuple((a.lower(), a) for a in self.actions))
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,12 @@ def action_type_key(doc: Mapping[str, Any], pointer: str = "") -> ActionTypeKey:
     if not isinstance(raw, Mapping):
         raise ProfileDefinitionError("`action_type` must be an object", pointer)
     values = []
-    for field in ("category", "owner", "provider", "version"):
-        value = raw.get(field)
+    for part in ("category", "owner", "provider", "version"):
+        value = raw.get(part)
         if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
             raise ProfileDefinitionError(
-                f"`action_type.{field}` must be a non-empty string",
-                pointer_join(pointer, "action_type", field),
+                f"`action_type.{part}` must be a non-empty string",
+                pointer_join(pointer, "action_type", part),
             )
         values.append(str(value))
     return ActionTypeKey(*values)

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.auth import AdminDep
+from app.api.checked_route import CheckedRoute
 from app.api.deps import SessionDep, UnitOfWorkDep
 from app.api.http_cache import NO_STORE, PRIVATE_NO_CACHE, json_response
 from app.api.pagination import TEXT_FILTER, Cursor, Limit, encode_cursor, int_cursor
@@ -28,7 +29,7 @@ from app.api.schemas.common import INT32_MAX
 from app.service import api_keys, audit, catalog_revisions
 from app.service.api_keys import Scope
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], route_class=CheckedRoute)
 
 Id = Annotated[int, Path(ge=1, le=INT32_MAX)]
 _ADMIN_PROBLEMS = problem_responses(401, 403, 422)

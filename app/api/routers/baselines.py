@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import SessionDep
 from app.api.problems import NotFoundError, problem_responses
 from app.api.schemas.profiles import BaselineListOut, BaselineOut, BaselineSummaryOut
 from app.store.baseline_repository import BaselineRepository
 
-router = APIRouter(prefix="/v1/baselines", tags=["baselines"])
+router = APIRouter(prefix="/v1/baselines", tags=["baselines"], route_class=CheckedRoute)
 
 
 @router.get("", summary="List baselines", response_model=BaselineListOut)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep, SessionDep
 from app.api.http_cache import NO_CACHE, json_response
 from app.api.pagination import TEXT_FILTER, Cursor, Limit, encode_cursor, int_cursor
@@ -14,7 +15,7 @@ from app.api.schemas.admin import CatalogRevisionListOut, CatalogRevisionOut
 from app.api.schemas.common import CatalogRef
 from app.service import catalog_revisions
 
-router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+router = APIRouter(prefix="/v1/catalog", tags=["catalog"], route_class=CheckedRoute)
 
 
 @router.get(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
@@ -30,7 +31,7 @@ from app.api.schemas.compute import (
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
 from app.service import compute as compute_service
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"])
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
 
 def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, list[str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep
 from app.api.json_body import json_body
 from app.api.metrics import record_decision
@@ -30,7 +31,7 @@ from app.engine.iam.policy_view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"])
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
 
 @router.post(

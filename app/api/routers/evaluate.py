@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
@@ -14,7 +15,7 @@ from app.api.schemas.common import findings_json, provenance_json
 from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse, evaluation_results_json
 from app.service.evaluate import PointRequest, evaluate
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"])
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
 
 @router.post(

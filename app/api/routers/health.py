@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep
 from app.api.metrics import exposition, set_revisions
 from app.api.schemas.health import HealthOut, ReadinessOut
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=CheckedRoute)
 
 
 @router.get("/healthz", summary="Liveness", response_model=HealthOut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
@@ -19,7 +20,7 @@ from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
 from app.service.pipeline_validation import validate_pipelines
 
-router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"])
+router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"], route_class=CheckedRoute)
 
 
 @router.post(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Request, Response
 
 from app.api.auth import WriterDep
+from app.api.checked_route import CheckedRoute
 from app.api.deps import UnitOfWorkDep
 from app.api.http_cache import NO_STORE, json_response, required_if_match
 from app.api.problems import problem_responses
@@ -16,7 +17,7 @@ from app.engine.pipeline.model import ActionTypeKey
 from app.service import profile_writes
 from app.service.profile_writes import revision_etag
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=CheckedRoute)
 
 ProfileDocument = Annotated[
     dict[str, Any],

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep, SessionDep
 from app.api.http_cache import NO_CACHE, immutable, json_response
 from app.api.pagination import Cursor, Limit, encode_cursor, int_cursor, strings_cursor
@@ -26,7 +27,7 @@ from app.service.profile_sets import select_revisions
 from app.service.profile_writes import revision_etag
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=CheckedRoute)
 
 NAME = r"^[0-9A-Za-z_-]{1,35}$"
 STATUS = r"^(active|deprecated)$"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep
 from app.api.json_body import json_body
 from app.api.metrics import record_decision
@@ -16,7 +17,7 @@ from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
 from app.service.policy_validation import validate
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"])
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
 
 @router.post(

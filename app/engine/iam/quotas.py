@@ -35,11 +35,17 @@ class SizeReport:
 
 
 _WHITESPACE = re.compile(r"\s+")
+# What `\s` matches among ASCII characters.
+_ASCII_WHITESPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def policy_characters(document: Mapping[str, Any]) -> int:
     """Characters IAM counts: the compact JSON without any white space."""
-    text = orjson.dumps(document).decode()
+    raw = orjson.dumps(document)
+    if raw.isascii():
+        # One byte per character: deleting the white-space bytes counts the rest in C.
+        return len(raw.translate(None, _ASCII_WHITESPACE))
+    text = raw.decode()
     return len(text) - sum(len(m) for m in _WHITESPACE.findall(text))
 
 

@@ -1,0 +1,66 @@
+"""The product's route class: the key and strict-JSON checks run in every API route, and the
+body is decoded once."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import pkgutil
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+import app.api.routers as routers_package
+from app.api.checked_route import CheckedRoute
+from app.main import create_app
+from app.settings import Settings
+
+ROUTER_MODULES = sorted(m.name for m in pkgutil.iter_modules(routers_package.__path__))
+
+
+@pytest.mark.parametrize("module_name", ROUTER_MODULES)
+def test_every_api_route_is_checked(module_name: str) -> None:
+    module = importlib.import_module(f"app.api.routers.{module_name}")
+    routes = [r for r in module.router.routes if isinstance(r, APIRoute)]
+    assert routes, f"{module_name} declares no API route"
+    unchecked = [r.path for r in routes if not isinstance(r, CheckedRoute)]
+    assert unchecked == [], f"routes without the key and strict-JSON checks: {unchecked}"
+
+
+def test_the_body_is_decoded_once(
+    client: TestClient, reference: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain_decodes: list[int] = []
+    real_loads = json.loads
+
+    def counting_loads(text: Any, **kwargs: Any) -> Any:
+        if "object_pairs_hook" not in kwargs:  # the strict decode passes its hook
+            plain_decodes.append(1)
+        return real_loads(text, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting_loads)
+    response = client.post("/v1/policies/compute", json={"pipelines": [reference]})
+    assert response.status_code == 200, response.text
+    assert plain_decodes == []
+
+
+def test_repeated_member_is_still_refused_with_its_pointer(client: TestClient) -> None:
+    response = client.post(
+        "/v1/policies/evaluate",
+        content=b'{"policy": {"documents": []}, "requests": [], "requests": []}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"][0]["pointer"] == "/requests"
+
+
+def test_what_start_up_loaded_is_frozen_while_the_app_runs(seeded_database_url: str) -> None:
+    app = create_app(Settings(database_url=seeded_database_url, profile_refresh_seconds=60))
+    with TestClient(app) as test_client:
+        assert test_client.get("/readyz").status_code == 200
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
