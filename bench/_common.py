@@ -103,13 +103,30 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 
 
+def yardstick_ms() -> float:
+    """A fixed pure-Python workload, best of 5: how fast this machine runs Python right now.
+
+    Figures from different runs compare only in proportion to it (a shared machine's speed
+    changes from hour to hour); the ratios within one run do not depend on it.
+    """
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        counts: dict[int, int] = {}
+        for i in range(200_000):
+            counts[i % 997] = counts.get(i % 997, 0) + i
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def banner(title: str) -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"\n## {title}\n")
     print(
         f"{stamp}; {os.cpu_count()} cores; Python {sys.version.split()[0]}; 1-minute load "
         f"average {START_LOAD[0]:.1f} when the script started, {os.getloadavg()[0]:.1f} now "
-        "(the machine is shared: other work runs beside the bench)\n"
+        "(the machine is shared: other work runs beside the bench); yardstick "
+        f"{yardstick_ms():.1f} ms (a fixed pure-Python loop, best of 5)\n"
     )
 
 

@@ -112,6 +112,31 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
+def strict_loads(body: bytes) -> Any:
+    """`body` decoded as strict JSON.
+
+    Raises UnprocessableInputError, located, when it is JSON but not strict JSON, and ValueError
+    (or RecursionError) when it is not JSON at all.
+    """
+    try:
+        data = json.loads(body, object_pairs_hook=_unique, parse_constant=_constant)
+    except _RejectedError:
+        try:
+            pointer, detail = _locate(body)
+        except (ValueError, RecursionError):
+            pointer, detail = "", "the body is not strict JSON (RFC 8259)"
+        raise UnprocessableInputError(detail, pointer=pointer) from None
+    if _SURROGATE_ESCAPE.search(body) is not None:
+        where = _lone_surrogate(data)
+        if where is not None:
+            raise UnprocessableInputError(
+                "the string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its "
+                "pair), which is not a character",
+                pointer=where,
+            )
+    return data
+
+
 async def reject_non_standard_json(request: Request) -> None:
     if request.method not in ("POST", "PUT", "PATCH"):
         return
@@ -121,23 +146,9 @@ async def reject_non_standard_json(request: Request) -> None:
     if not body:
         return
     try:
-        data = json.loads(body, object_pairs_hook=_unique, parse_constant=_constant)
-    except _RejectedError:
-        try:
-            pointer, detail = _locate(body)
-        except (ValueError, RecursionError):
-            pointer, detail = "", "the body is not strict JSON (RFC 8259)"
-        raise UnprocessableInputError(detail, pointer=pointer) from None
+        data = strict_loads(body)
     except (ValueError, RecursionError):
         return  # not JSON at all: FastAPI says so when it reads the body, if the route does
-    if _SURROGATE_ESCAPE.search(body) is not None:
-        where = _lone_surrogate(data)
-        if where is not None:
-            raise UnprocessableInputError(
-                "the string holds a lone UTF-16 surrogate escape (\\ud800-\\udfff without its "
-                "pair), which is not a character",
-                pointer=where,
-            )
     # The strict parse yields what json.loads does for strict JSON; Starlette's Request.json()
     # returns this cached value, so FastAPI does not decode the body a second time.
     request._json = data

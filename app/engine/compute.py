@@ -526,33 +526,59 @@ _Draft = tuple[
 ]
 
 
+@dataclass
+class _Pool:
+    """The grants of one profile statement under one condition: their resources and reasons."""
+
+    action_names: tuple[tuple[str, str], ...]
+    resources: set[str] = field(default_factory=set)
+    reasons: list[RequiredBy] = field(default_factory=list)
+
+
 def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
-    # (lower-case action, condition key) -> (resources, reasons)
-    by_action: dict[tuple[str, str], tuple[set[str], set[RequiredBy]]] = {}
+    # Grants of one profile statement (the same action tuple) are pooled first, so the work by
+    # action below is done once per statement and condition, not once per pipeline action.
+    pools: dict[tuple[int, str], _Pool] = {}
     conditions: dict[str, dict[str, dict[str, str | list[str]]] | None] = {}
-    canonical_action: dict[str, str] = {}
     for grant in grants:
-        cond_key = grant.condition_key
-        conditions[cond_key] = grant.condition
-        for lowered, action in grant.action_names:
+        key = (id(grant.action_names), grant.condition_key)
+        pool = pools.get(key)
+        if pool is None:
+            pool = pools[key] = _Pool(grant.action_names)
+            conditions[grant.condition_key] = grant.condition
+        pool.resources.update(grant.resources)
+        pool.reasons.append(grant.required_by)
+    # (lower-case action, condition key) -> the pools that grant it
+    by_action: dict[tuple[str, str], list[_Pool]] = {}
+    canonical_action: dict[str, str] = {}
+    for (_, cond_key), pool in pools.items():
+        for lowered, action in pool.action_names:
             canonical_action.setdefault(lowered, action)
-            entry = by_action.get((lowered, cond_key))
-            if entry is None:
-                entry = by_action[(lowered, cond_key)] = (set(), set())
-            entry[0].update(grant.resources)
-            entry[1].add(grant.required_by)
+            by_action.setdefault((lowered, cond_key), []).append(pool)
     # Actions with the same resources share a statement. Grouped by set, sorted once per group:
     # a role shared by many pipelines gives a few actions hundreds of resources each.
+    pool_sets: dict[int, frozenset[str]] = {}
     groups: dict[tuple[frozenset[str], str], list[str]] = defaultdict(list)
-    for (action, cond_key), (action_resources, _) in by_action.items():
-        groups[(frozenset(_prune(action_resources)), cond_key)].append(action)
+    for (action, cond_key), action_pools in by_action.items():
+        if len(action_pools) == 1:
+            only = action_pools[0]
+            resource_set = pool_sets.get(id(only))
+            if resource_set is None:
+                resource_set = pool_sets[id(only)] = frozenset(_prune(only.resources))
+        else:
+            resource_set = frozenset(_prune(set().union(*(p.resources for p in action_pools))))
+        groups[(resource_set, cond_key)].append(action)
     drafts: list[_Draft] = []
     for (resource_set, cond_key), actions in groups.items():
         resources = tuple(sorted(resource_set))
         names = tuple(sorted((canonical_action[a] for a in actions), key=str.lower))
-        required = {r for a in actions for r in by_action[(a, cond_key)][1]}
+        group_pools = {id(p): p for a in actions for p in by_action[(a, cond_key)]}
+        required = dict.fromkeys(r for p in group_pools.values() for r in p.reasons)
         # The Sid names the profile statement behind the first action, so it reads as a reason.
-        namesake = min(by_action[(names[0].lower(), cond_key)][1], key=RequiredBy.sort_key)
+        namesake = min(
+            (r for p in by_action[(names[0].lower(), cond_key)] for r in p.reasons),
+            key=RequiredBy.sort_key,
+        )
         drafts.append(
             (
                 (names[0].lower(), resources, cond_key),

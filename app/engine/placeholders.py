@@ -45,6 +45,9 @@ class Template:
     # Derived once here: compute renders every template for every action of its type.
     placeholders: tuple[Placeholder, ...] = field(init=False, repr=False, compare=False)
     hint_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # The parts with "" where each placeholder goes, and those places.
+    literals: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    slots: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         placeholders = tuple(p for p in self.parts if isinstance(p, Placeholder))
@@ -53,6 +56,12 @@ class Template:
             self,
             "hint_names",
             tuple(p.name.removeprefix("hint.") for p in placeholders if p.name.startswith("hint.")),
+        )
+        object.__setattr__(
+            self, "literals", tuple(p if isinstance(p, str) else "" for p in self.parts)
+        )
+        object.__setattr__(
+            self, "slots", tuple(i for i, p in enumerate(self.parts) if isinstance(p, Placeholder))
         )
 
 
@@ -117,22 +126,25 @@ def hint_missing(template: Template, scope: Scope) -> tuple[str, ...]:
 def render(template: Template, scope: Scope) -> tuple[list[str], list[Widening]]:
     """All strings the template stands for in this scope, with the widenings made."""
     widenings: list[Widening] = []
-    choices: list[list[str]] = []
+    values_by_slot: list[list[str]] = []
     single = True
-    for part in template.parts:
-        if isinstance(part, str):
-            choices.append([part])
-            continue
-        values = part.lookup(scope, widenings)
-        if part.filter is not None:
-            values = [out for v in values for out in FILTERS[part.filter](v, scope)]
+    for placeholder in template.placeholders:
+        values = placeholder.lookup(scope, widenings)
+        if placeholder.filter is not None:
+            values = [out for v in values for out in FILTERS[placeholder.filter](v, scope)]
         if len(values) != 1:
             single = False
-        choices.append(values)
+        values_by_slot.append(values)
     if single:
         # The common case, one value per placeholder: one string, no product to build.
-        text = "".join([c[0] for c in choices])
+        pieces = list(template.literals)
+        for slot, values in zip(template.slots, values_by_slot, strict=True):
+            pieces[slot] = values[0]
+        text = "".join(pieces)
         return [_STARS.sub("*", text) if "**" in text else text], widenings
+    choices: list[list[str]] = [[literal] for literal in template.literals]
+    for slot, values in zip(template.slots, values_by_slot, strict=True):
+        choices[slot] = values
     rendered = sorted({_STARS.sub("*", "".join(combo)) for combo in itertools.product(*choices)})
     return rendered, widenings
 

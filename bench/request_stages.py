@@ -1,0 +1,201 @@
+"""Where a compute request's time goes: the stages of POST /v1/policies/compute on the reference
+pipeline, and whole requests driven through the ASGI apps in this process (no server, no socket).
+
+Run:  .venv/bin/python bench/request_stages.py [--requests 2000]
+
+Stages are timed by themselves (best of 5 batches, after a warm-up): the strict JSON decode, the
+request model, the use case (parse the pipeline, compute, provenance, findings), building the
+answer's dict and encoding it. Whole requests are sent to the ASGI apps by a minimal driver:
+the bare echo app (bench/echo_app.py), the echo added to the product app (same middleware, route
+class and lifespan as compute), and compute; the figure is CPU time per request (process time
+over a batch, the best of 3 batches, taken in turn), so a noisy neighbour moves it less than
+wall time. A migrated and seeded SQLite database in a temporary folder serves the product app.
+Nothing here asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from _common import (
+    REFERENCE,
+    banner,
+    database_env,
+    prepare_database,
+    print_table,
+    shipped_profile_set,
+)
+
+BODY = json.dumps({"pipelines": [json.loads(REFERENCE.read_text())]}).encode()
+
+
+def best_of(fn: Callable[[], object], n: int, batches: int = 5) -> float:
+    """Microseconds per call: the best batch of n // batches calls."""
+    for _ in range(min(50, n)):
+        fn()
+    per_batch = max(1, n // batches)
+    best = float("inf")
+    for _ in range(batches):
+        start = time.perf_counter()
+        for _ in range(per_batch):
+            fn()
+        best = min(best, (time.perf_counter() - start) / per_batch)
+    return best * 1e6
+
+
+def stage_rows(n: int) -> list[list[str]]:
+    from app.api.routers.compute import hint_targets  # noqa: PLC0415
+    from app.api.schemas.common import findings_json, provenance_json  # noqa: PLC0415
+    from app.api.schemas.compute import (  # noqa: PLC0415
+        ComputeRequest,
+        action_role_json,
+        size_json,
+        statement_json,
+    )
+    from app.api.strict_json import strict_loads  # noqa: PLC0415
+    from app.engine.compute import ComputeContext  # noqa: PLC0415
+    from app.service import compute as compute_service  # noqa: PLC0415
+    from app.service.catalog_import import default_catalog  # noqa: PLC0415
+    from app.service.profile_cache import LoadedProfileSet  # noqa: PLC0415
+    from app.service.provenance import catalog_info  # noqa: PLC0415
+
+    loaded = LoadedProfileSet(profile_set=shipped_profile_set(), revisions=())
+    info = catalog_info(default_catalog())
+    data = json.loads(BODY)
+    request = ComputeRequest.model_validate(data)
+
+    def use_case() -> Any:
+        return compute_service.compute(
+            compute_service.sources_from_request(request.pipelines, request.sources),
+            loaded,
+            info,
+            context=ComputeContext(**request.context.model_dump()),
+            hints=hint_targets(request.hints),
+        )
+
+    outcome = use_case()
+
+    def answer() -> dict[str, Any]:
+        result = outcome.result
+        return {
+            "decision_id": outcome.provenance.decision_id,
+            "provenance": provenance_json(outcome.provenance),
+            "policy": dict(result.document),
+            "policies": [dict(d) for d in result.split_documents],
+            "size": size_json(result.size),
+            "statements": [statement_json(s) for s in result.statements],
+            "action_roles": [action_role_json(r) for r in result.action_roles],
+            "findings": findings_json(outcome.findings),
+        }
+
+    payload = answer()
+    gc.collect()
+    gc.freeze()  # as the service does after start-up
+    stages: list[tuple[str, Callable[[], object]]] = [
+        ("strict JSON decode of the body", lambda: strict_loads(BODY)),
+        ("request model (ComputeRequest)", lambda: ComputeRequest.model_validate(data)),
+        ("use case: parse + compute + provenance + findings", use_case),
+        ("answer as dicts", answer),
+        ("orjson encode", lambda: orjson.dumps(payload)),
+    ]
+    rows = [[name, f"{best_of(fn, n):.0f}"] for name, fn in stages]
+    rows.append(["(answer size)", f"{len(orjson.dumps(payload)):,} bytes"])
+    return rows
+
+
+async def _call(app: Any, path: str) -> None:
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # no disconnect while the answer is written
+        sent = True
+        return {"type": "http.request", "body": BODY, "more_body": False}
+
+    status: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"bench"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(BODY)).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    if status != [200]:
+        raise RuntimeError(f"{path} answered {status}")
+
+
+async def request_rows(n: int) -> list[list[str]]:
+    import echo_app  # noqa: PLC0415
+
+    product = echo_app.product_with_echo()
+    lifespan = product.router.lifespan_context(product)
+    await lifespan.__aenter__()
+    try:
+        targets = [
+            ("bare echo app, /echo", echo_app.app, "/echo"),
+            ("product app, /echo", product, "/echo"),
+            ("product app, compute", product, "/v1/policies/compute"),
+        ]
+        best: dict[str, float] = {}
+        for _ in range(3):
+            for name, app, path in targets:
+                for _ in range(50):
+                    await _call(app, path)
+                start = time.process_time()
+                for _ in range(n):
+                    await _call(app, path)
+                per = (time.process_time() - start) / n * 1e6
+                best[name] = min(best.get(name, float("inf")), per)
+    finally:
+        await lifespan.__aexit__(None, None, None)
+    echo = best["bare echo app, /echo"]
+    return [[name, f"{us:.0f}", f"{us / echo:.2f}x"] for name, us in best.items()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests per batch")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pp-bench-stages-") as tmp:
+        env = database_env(Path(tmp))
+        prepare_database(env)
+        os.environ.update(env)
+        stages = stage_rows(args.requests)
+        requests = asyncio.run(request_rows(args.requests))
+    banner("Where a compute request's time goes (reference pipeline, in process)")
+    print_table(["stage", "µs"], stages)
+    print()
+    print_table(["whole request through the ASGI app", "CPU µs", "vs bare echo"], requests)
+
+
+if __name__ == "__main__":
+    main()
