@@ -54,17 +54,9 @@ def best_of(fn: Callable[[], object], n: int, batches: int = 5) -> float:
 
 
 def stage_rows(n: int) -> list[list[str]]:
-    from app.api.routers.compute import hint_targets  # noqa: PLC0415
-    from app.api.schemas.common import findings_json, provenance_json  # noqa: PLC0415
-    from app.api.schemas.compute import (  # noqa: PLC0415
-        ComputeRequest,
-        action_role_json,
-        size_json,
-        statement_json,
-    )
+    from app.api.routers.compute import compute_outcome  # noqa: PLC0415
+    from app.api.schemas.compute import ComputeRequest, compute_response_json  # noqa: PLC0415
     from app.api.strict_json import strict_loads  # noqa: PLC0415
-    from app.engine.compute import ComputeContext  # noqa: PLC0415
-    from app.service import compute as compute_service  # noqa: PLC0415
     from app.service.catalog_import import default_catalog  # noqa: PLC0415
     from app.service.profile_cache import LoadedProfileSet  # noqa: PLC0415
     from app.service.provenance import catalog_info  # noqa: PLC0415
@@ -75,28 +67,12 @@ def stage_rows(n: int) -> list[list[str]]:
     request = ComputeRequest.model_validate(data)
 
     def use_case() -> Any:
-        return compute_service.compute(
-            compute_service.sources_from_request(request.pipelines, request.sources),
-            loaded,
-            info,
-            context=ComputeContext(**request.context.model_dump()),
-            hints=hint_targets(request.hints),
-        )
+        return compute_outcome(request, loaded, info)
 
     outcome = use_case()
 
     def answer() -> dict[str, Any]:
-        result = outcome.result
-        return {
-            "decision_id": outcome.provenance.decision_id,
-            "provenance": provenance_json(outcome.provenance),
-            "policy": dict(result.document),
-            "policies": [dict(d) for d in result.split_documents],
-            "size": size_json(result.size),
-            "statements": [statement_json(s) for s in result.statements],
-            "action_roles": [action_role_json(r) for r in result.action_roles],
-            "findings": findings_json(outcome.findings),
-        }
+        return compute_response_json(outcome)
 
     payload = answer()
     gc.collect()

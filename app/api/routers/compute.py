@@ -19,17 +19,17 @@ from app.api.policy_formats import (
 )
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
-from app.api.schemas.common import findings_json, provenance_json
 from app.api.schemas.compute import (
     ActionHintsIn,
     ComputeRequest,
     ComputeResponse,
-    action_role_json,
-    size_json,
-    statement_json,
+    compute_response_json,
 )
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
 from app.service import compute as compute_service
+from app.service.compute import ComputeOutcome
+from app.service.profile_cache import LoadedProfileSet
+from app.service.provenance import CatalogInfo
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
@@ -64,12 +64,8 @@ async def compute_policy(
 def _compute(
     request: ComputeRequest, services: Services, http: Request, output: FormatQuery
 ) -> Response:
-    outcome = compute_service.compute(
-        compute_service.sources_from_request(request.pipelines, request.sources),
-        select_profiles(services, request.profiles),
-        services.catalog_info,
-        context=ComputeContext(**request.context.model_dump()),
-        hints=hint_targets(request.hints),
+    outcome = compute_outcome(
+        request, select_profiles(services, request.profiles), services.catalog_info
     )
     result = outcome.result
     record_decision("compute", "findings" if outcome.findings else "clean")
@@ -77,14 +73,21 @@ def _compute(
     if chosen != "json":
         documents = result.split_documents or (result.document,)
         return policy_text_response(documents, chosen, name="PipelineServiceRolePolicy")
-    payload = {
-        "decision_id": outcome.provenance.decision_id,
-        "provenance": provenance_json(outcome.provenance),
-        "policy": dict(result.document),
-        "policies": [dict(d) for d in result.split_documents],
-        "size": size_json(result.size),
-        "statements": [statement_json(s) for s in result.statements],
-        "action_roles": [action_role_json(r) for r in result.action_roles],
-        "findings": findings_json(outcome.findings),
-    }
-    return json_body(payload, ComputeResponse, validate=services.settings.validate_responses)
+    return json_body(
+        compute_response_json(outcome),
+        ComputeResponse,
+        validate=services.settings.validate_responses,
+    )
+
+
+def compute_outcome(
+    request: ComputeRequest, loaded: LoadedProfileSet, catalog: CatalogInfo | None
+) -> ComputeOutcome:
+    """The use case for one compute request, with the given profile set."""
+    return compute_service.compute(
+        compute_service.sources_from_request(request.pipelines, request.sources),
+        loaded,
+        catalog,
+        context=ComputeContext(**request.context.model_dump()),
+        hints=hint_targets(request.hints),
+    )

@@ -7,11 +7,19 @@ from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
+from app.api.schemas.common import (
+    FindingOut,
+    ProfileSelectionIn,
+    ProvenanceOut,
+    Schema,
+    findings_json,
+    provenance_json,
+)
 from app.api.schemas.examples import COMPUTE_REQUEST, COMPUTE_RESPONSE
 from app.engine.compute import ActionRolePolicy, ComputedStatement, RequiredBy
 from app.engine.iam.quotas import SizeReport
 from app.engine.profiles import Impact
+from app.service.compute import ComputeOutcome
 
 ACCOUNT_PATTERN = r"^\d{12}$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d+$"
@@ -207,4 +215,19 @@ def action_role_json(r: ActionRolePolicy) -> dict[str, Any]:
         "role_arn": r.role_arn,
         "policy": dict(r.document),
         "statements": [statement_json(s) for s in r.statements],
+    }
+
+
+def compute_response_json(outcome: ComputeOutcome) -> dict[str, Any]:
+    """A ComputeResponse's fields, as the route sends them."""
+    result = outcome.result
+    return {
+        "decision_id": outcome.provenance.decision_id,
+        "provenance": provenance_json(outcome.provenance),
+        "policy": dict(result.document),
+        "policies": [dict(d) for d in result.split_documents],
+        "size": size_json(result.size),
+        "statements": [statement_json(s) for s in result.statements],
+        "action_roles": [action_role_json(r) for r in result.action_roles],
+        "findings": findings_json(outcome.findings),
     }
