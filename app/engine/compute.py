@@ -264,10 +264,7 @@ def _render_pipeline(
             region=action.region or region,
             pipeline_name=pipeline.name,
             configuration=action.configuration,
-            hints={
-                **hints.get(HintTarget(ANY_PIPELINE, stage.name, action.name), {}),
-                **hints.get(HintTarget(pipeline.name, stage.name, action.name), {}),
-            },
+            hints=_action_hints(hints, pipeline.name, stage.name, action.name),
             role_arn=action.role_arn,
             secret_variables=[
                 v.value for v in action.environment_variables if v.type.upper() == "SECRETS_MANAGER"
@@ -284,6 +281,18 @@ def _render_pipeline(
             _render_profile(profile, scope, site, target, acc)
         else:
             _render_profile(profile, scope, site, acc.service_role, acc)
+
+
+def _action_hints(
+    hints: Mapping[HintTarget, Mapping[str, Sequence[str]]], pipeline: str, stage: str, action: str
+) -> Mapping[str, Sequence[str]]:
+    """The hints for one action: those for it in any pipeline, then those for it in this one."""
+    if not hints:
+        return {}
+    return {
+        **hints.get(HintTarget(ANY_PIPELINE, stage, action), {}),
+        **hints.get(HintTarget(pipeline, stage, action), {}),
+    }
 
 
 def _no_profile(key: ActionTypeKey, pointer: str) -> Finding:
@@ -468,11 +477,13 @@ def _render_condition(
         block: dict[str, str | list[str]] = {}
         for key_template, value_templates in template.condition[operator].items():
             keys, widenings = render(key_template, scope)
-            findings.extend(_widening_findings(widenings, template, profile, where))
+            if widenings:
+                findings.extend(_widening_findings(widenings, template, profile, where))
             values: set[str] = set()
             for value_template in value_templates:
                 rendered, widenings = render(value_template, scope)
-                findings.extend(_widening_findings(widenings, template, profile, where))
+                if widenings:
+                    findings.extend(_widening_findings(widenings, template, profile, where))
                 values.update(rendered)
             ordered = sorted(values)
             for key in keys:
@@ -526,13 +537,15 @@ _Draft = tuple[
 ]
 
 
-@dataclass
 class _Pool:
     """The grants of one profile statement under one condition: their resources and reasons."""
 
-    action_names: tuple[tuple[str, str], ...]
-    resources: set[str] = field(default_factory=set)
-    reasons: list[RequiredBy] = field(default_factory=list)
+    __slots__ = ("action_names", "reasons", "resources")
+
+    def __init__(self, action_names: tuple[tuple[str, str], ...]) -> None:
+        self.action_names = action_names
+        self.resources: set[str] = set()
+        self.reasons: list[RequiredBy] = []
 
 
 def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
@@ -571,21 +584,27 @@ def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
     drafts: list[_Draft] = []
     for (resource_set, cond_key), actions in groups.items():
         resources = tuple(sorted(resource_set))
-        names = tuple(sorted((canonical_action[a] for a in actions), key=str.lower))
+        actions.sort()  # lower-case names: the order of the names as written, without case
+        names = tuple(canonical_action[a] for a in actions)
+        first_pools = by_action[(actions[0], cond_key)]
         group_pools = {id(p): p for a in actions for p in by_action[(a, cond_key)]}
-        required = dict.fromkeys(r for p in group_pools.values() for r in p.reasons)
-        # The Sid names the profile statement behind the first action, so it reads as a reason.
-        namesake = min(
-            (r for p in by_action[(names[0].lower(), cond_key)] for r in p.reasons),
+        required = sorted(
+            dict.fromkeys(r for p in group_pools.values() for r in p.reasons),
             key=RequiredBy.sort_key,
+        )
+        # The Sid names the profile statement behind the first action, so it reads as a reason.
+        namesake = (
+            required[0]
+            if len(group_pools) == 1
+            else min((r for p in first_pools for r in p.reasons), key=RequiredBy.sort_key)
         )
         drafts.append(
             (
-                (names[0].lower(), resources, cond_key),
+                (actions[0], resources, cond_key),
                 names,
                 resources,
                 conditions[cond_key],
-                tuple(sorted(required, key=RequiredBy.sort_key)),
+                tuple(required),
                 namesake,
             )
         )
