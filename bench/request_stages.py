@@ -5,7 +5,8 @@ Run:  .venv/bin/python bench/request_stages.py [--requests 2000]
 
 Stages are timed by themselves (best of 5 batches, after a warm-up): the strict JSON decode, the
 request model, the use case (parse the pipeline, compute, provenance, findings), building the
-answer's dict and encoding it. Whole requests are sent to the ASGI apps by a minimal driver:
+answer's dict and encoding it. Whole requests are sent to the ASGI apps by a minimal driver
+(not httpx's ASGITransport, whose client-side work would be counted in the CPU time):
 the bare echo app (bench/echo_app.py), the echo added to the product app (same middleware, route
 class and lifespan as compute), and compute; the figure is CPU time per request (process time
 over a batch, the best of 3 batches, taken in turn), so a noisy neighbour moves it less than

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from app.api.deps import Services, ServicesDep
+from app.api.deps import Services, ServicesDep, get_services
 from app.api.problems import ForbiddenError, UnauthorizedError
 from app.service.api_keys import Principal, Scope, scope_allows
 
@@ -50,7 +50,7 @@ async def authorize_request(request: Request) -> None:
     async, so that open reads cost no thread-pool hop; checking a key may query the database,
     so that part runs in the pool.
     """
-    services: Services = request.app.state.services
+    services = await get_services(request)
     if not services.settings.keys_required_for_reads or request.url.path in OPEN_PATHS:
         return
     request.state.principal = await run_in_threadpool(_principal, request, services, fresh=False)

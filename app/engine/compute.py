@@ -363,11 +363,7 @@ def _render_profile(
     acc.used[profile.key] = profile.revision
     where = action.pointer if action else pipeline.pointer
     for template in profile.statements:
-        holds = (
-            True
-            if template.when is None or action is None
-            else trigger_holds(template.when, action)
-        )
+        holds = trigger_holds(template.when, action) if action is not None else True
         if holds is False:
             continue
         if holds is None:
@@ -383,11 +379,7 @@ def _render_profile(
         resources = _render_resources(template, scope, profile, where, acc.findings)
         if not resources:
             continue
-        condition = (
-            None
-            if template.condition is None
-            else _render_condition(template, scope, profile, where, acc.findings)
-        )
+        condition = _render_condition(template, scope, profile, where, acc.findings)
         target.append(
             _Grant(
                 action_names=template.action_names,
@@ -440,7 +432,7 @@ def _render_resources(
     out: set[str] = set()
     for resource in template.resources:
         chosen: Template = resource
-        missing = hint_missing(resource, scope) if resource.hint_names else ()
+        missing = hint_missing(resource, scope)
         if missing:
             spec = template.hints[missing[0]]
             chosen = spec.fallback

@@ -20,8 +20,6 @@ _RUNTIME_VARIABLE = re.compile(r"#\{[^}]*\}")
 _MASK = "****"
 _STARS = re.compile(r"\*{2,}")
 
-SCALAR_NAMES = frozenset({"partition", "account", "region", "pipeline.name", "action.roleArn"})
-LIST_NAMES = frozenset({"artifact.buckets", "artifact.kms_keys", "action.secret_variables"})
 PREFIXES = ("config.", "hint.")
 
 
@@ -112,7 +110,7 @@ def parse_template(text: str, pointer: str = "") -> Template:
 
 
 def _known_name(name: str) -> bool:
-    if name in SCALAR_NAMES or name in LIST_NAMES:
+    if name in _NAMED_LOOKUPS:
         return True
     return any(name.startswith(p) and len(name) > len(p) for p in PREFIXES)
 
@@ -187,7 +185,8 @@ def _secret_variables(scope: Scope, widenings: list[Widening]) -> list[str]:
     return [_sanitize(v, "action.secret_variables", widenings) for v in scope.secret_variables]
 
 
-_SCALAR_LOOKUPS: Mapping[str, Callable[[Scope, list[Widening]], list[str]]] = {
+# Every placeholder name but the `config.` and `hint.` ones, with its lookup.
+_NAMED_LOOKUPS: Mapping[str, Callable[[Scope, list[Widening]], list[str]]] = {
     "partition": _partition,
     "account": _account,
     "region": _region,
@@ -200,7 +199,7 @@ _SCALAR_LOOKUPS: Mapping[str, Callable[[Scope, list[Widening]], list[str]]] = {
 
 
 def _lookup_for(name: str) -> Callable[[Scope, list[Widening]], list[str]]:
-    known = _SCALAR_LOOKUPS.get(name)
+    known = _NAMED_LOOKUPS.get(name)
     if known is not None:
         return known
     if name.startswith("config."):

@@ -18,7 +18,7 @@ from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.routers.compute import hint_targets
-from app.api.schemas.common import findings_json, provenance_json
+from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.diff import (
     DiffRequest,
     DiffResponse,
@@ -80,8 +80,7 @@ def diff_policy(
             [outcome.patched_policy], chosen, name="PipelineServiceRolePolicy"
         )
     payload = {
-        "decision_id": outcome.provenance.decision_id,
-        "provenance": provenance_json(outcome.provenance),
+        **decision_json(outcome.provenance),
         "verdict": result.verdict,
         "least_privilege": result.least_privilege,
         "summary": {

@@ -11,7 +11,7 @@ from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
-from app.api.schemas.common import findings_json, provenance_json
+from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse, evaluation_results_json
 from app.service.evaluate import PointRequest, evaluate
 
@@ -50,8 +50,7 @@ def _evaluate(request: EvaluateRequest, services: Services) -> Response:
     for decision, _ in outcome.decisions:
         record_decision("evaluate", decision.decision)
     payload = {
-        "decision_id": outcome.provenance.decision_id,
-        "provenance": provenance_json(outcome.provenance),
+        **decision_json(outcome.provenance),
         "results": evaluation_results_json(
             outcome.decisions,
             [(r.action, r.resource) for r in request.requests],

@@ -10,7 +10,7 @@ from app.api.inline import answer
 from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.problems import PROBLEM_RESPONSES
-from app.api.schemas.common import findings_json, provenance_json
+from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.pipelines import (
     PipelineValidateRequest,
     PipelineValidateResponse,
@@ -45,8 +45,7 @@ def _validate(request: PipelineValidateRequest, services: Services) -> Response:
     )
     record_decision("pipelines", "valid" if outcome.valid else "invalid")
     payload = {
-        "decision_id": outcome.provenance.decision_id,
-        "provenance": provenance_json(outcome.provenance),
+        **decision_json(outcome.provenance),
         "valid": outcome.valid,
         "pipelines": [pipeline_report_json(p) for p in outcome.pipelines],
         "findings": findings_json(outcome.findings),

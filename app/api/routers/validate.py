@@ -11,7 +11,7 @@ from app.api.metrics import record_decision
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
-from app.api.schemas.common import findings_json, provenance_json
+from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.validate import ValidateRequest, ValidateResponse, policy_size_json
 from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
@@ -46,8 +46,7 @@ def validate_policy(request: ValidateRequest, services: ServicesDep) -> Response
     )
     record_decision("validate", "valid" if outcome.valid else "invalid")
     payload = {
-        "decision_id": outcome.provenance.decision_id,
-        "provenance": provenance_json(outcome.provenance),
+        **decision_json(outcome.provenance),
         "valid": outcome.valid,
         "recognised_baseline": outcome.validation.recognised_baseline,
         "size": policy_size_json(outcome.validation.size),

@@ -97,6 +97,11 @@ def provenance_json(p: Provenance) -> dict[str, Any]:
     }
 
 
+def decision_json(p: Provenance) -> dict[str, Any]:
+    """The fields every decision answer begins with: its id and what it was decided on."""
+    return {"decision_id": p.decision_id, "provenance": provenance_json(p)}
+
+
 def finding_json(f: Finding) -> dict[str, Any]:
     """A FindingOut."""
     return {

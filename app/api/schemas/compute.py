@@ -12,8 +12,8 @@ from app.api.schemas.common import (
     ProfileSelectionIn,
     ProvenanceOut,
     Schema,
+    decision_json,
     findings_json,
-    provenance_json,
 )
 from app.api.schemas.examples import COMPUTE_REQUEST, COMPUTE_RESPONSE
 from app.engine.compute import ActionRolePolicy, ComputedStatement, RequiredBy
@@ -222,8 +222,7 @@ def compute_response_json(outcome: ComputeOutcome) -> dict[str, Any]:
     """A ComputeResponse's fields, as the route sends them."""
     result = outcome.result
     return {
-        "decision_id": outcome.provenance.decision_id,
-        "provenance": provenance_json(outcome.provenance),
+        **decision_json(outcome.provenance),
         "policy": dict(result.document),
         "policies": [dict(d) for d in result.split_documents],
         "size": size_json(result.size),
