@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         description="Send Strict-Transport-Security with this max-age when above 0 (set it "
         "when the service is reached over HTTPS only); off by default.",
     )
+    answer_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Memory for compute answers already given: the same request body, asked "
+        "again with the same profile set and catalogue, is answered from it. 0 turns it off.",
+    )
     log_level: str = "info"
     require_keys_for_reads: bool = Field(
         default=False,

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.iam.catalog import Catalog
+from app.service.answer_cache import AnswerCache
 from app.service.api_keys import KeyVerifier
 from app.service.baseline_cache import BaselineCache
 from app.service.catalog_revisions import CatalogCache
@@ -33,6 +34,7 @@ class Services:
     catalogs: CatalogCache
     profile_sets: ProfileSetResolver
     baselines: BaselineCache
+    answers: AnswerCache
 
 
 async def get_services(request: Request) -> Services:

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
+from app.api.kept_answers import AnswerKey, ComputeRoute, answer_key, keep
 from app.api.metrics import record_decision
 from app.api.policy_formats import (
     FORMAT_RESPONSES,
     FormatQuery,
+    PolicyFormat,
     chosen_format,
     policy_text_response,
 )
@@ -31,7 +32,7 @@ from app.service.compute import ComputeOutcome
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=ComputeRoute)
 
 
 def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, list[str]]]:
@@ -54,30 +55,44 @@ async def compute_policy(
     request: ComputeRequest, services: ServicesDep, http: Request, output: FormatQuery = None
 ) -> Response:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
+    # Only answers on the current profile set are kept: a selection is resolved anew each time,
+    # and the same bytes asked again may then be answered by other revisions.
+    key = await answer_key(http) if request.profiles is None and services.answers.enabled else None
     return await answer(
         http,
-        lambda: _compute(request, services, http, output),
+        lambda: _compute(request, services, chosen_format(http, output), key),
         needs_database=request.profiles is not None,
     )
 
 
 def _compute(
-    request: ComputeRequest, services: Services, http: Request, output: FormatQuery
+    request: ComputeRequest, services: Services, chosen: PolicyFormat, key: AnswerKey | None
 ) -> Response:
-    outcome = compute_outcome(
-        request, select_profiles(services, request.profiles), services.catalog_info
-    )
+    basis = (select_profiles(services, request.profiles), services.catalog_info)
+    outcome = compute_outcome(request, *basis)
     result = outcome.result
-    record_decision("compute", "findings" if outcome.findings else "clean")
-    chosen = chosen_format(http, output)
+    verdict = "findings" if outcome.findings else "clean"
+    record_decision("compute", verdict)
+    response: Response
     if chosen != "json":
         documents = result.split_documents or (result.document,)
-        return policy_text_response(documents, chosen, name="PipelineServiceRolePolicy")
-    return json_body(
-        compute_response_json(outcome),
-        ComputeResponse,
-        validate=services.settings.validate_responses,
+        response = policy_text_response(documents, chosen, name="PipelineServiceRolePolicy")
+    else:
+        response = json_body(
+            compute_response_json(outcome),
+            ComputeResponse,
+            validate=services.settings.validate_responses,
+        )
+    keep(
+        "compute",
+        services,
+        key,
+        basis,
+        response,
+        verdict=verdict,
+        decision_id=outcome.provenance.decision_id,
     )
+    return response
 
 
 def compute_outcome(
