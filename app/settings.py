@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         "when the service is reached over HTTPS only); off by default.",
     )
     answer_cache_bytes: int = Field(
-        default=32 * 1024 * 1024,
+        default=16 * 1024 * 1024,
         ge=0,
         description="Memory for compute answers already given: the same request body, asked "
         "again with the same profile set and catalogue, is answered from it. 0 turns it off.",

@@ -7,10 +7,11 @@ before `pipeline-policy serve --no-prepare --workers 1` is spawned to the first 
 (polled every 10 ms; /readyz answers 200 once the database is reachable and the profile set is
 loaded, and the lifespan has loaded the catalogue by then): median of N starts, with the app's
 bytecode compiled first (as the image has it). Memory: for each
-worker setting, a server is loaded with compute (reference pipeline) and diff (legacy 2019 policy
-against it) for a few seconds each, and one evaluate batch of 10,000 requests; then VmRSS and
-VmHWM (peak) of every worker are read from /proc/<pid>/status. Every server started here is
-stopped. Nothing here asserts on time or size.
+worker setting, a server is loaded with compute (reference pipeline; the same body, then the
+pipeline renamed in each request, which fills the kept answers to their bound) and diff (legacy
+2019 policy against it) for a few seconds each, and one evaluate batch of 10,000 requests; then
+VmRSS and VmHWM (peak) of every worker are read from /proc/<pid>/status. Every server started
+here is stopped. Nothing here asserts on time or size.
 """
 
 from __future__ import annotations
@@ -96,12 +97,20 @@ def main() -> None:
 
     reference = json.loads(REFERENCE.read_text())
     legacy = json.loads(LEGACY.read_text())
-    bodies = {
-        "/v1/policies/compute": json.dumps({"pipelines": [reference]}).encode(),
-        "/v1/policies/diff": json.dumps(
-            {"current": {"documents": [legacy]}, "required": {"pipelines": [reference]}}
-        ).encode(),
-    }
+    compute_body = json.dumps({"pipelines": [reference]}).encode()
+    # (path, body, the name renamed in each request): compute renamed in each request fills the
+    # kept answers up to ANSWER_CACHE_BYTES (16 MiB by default), as a varied load would.
+    loads = [
+        ("/v1/policies/compute", compute_body, ""),
+        ("/v1/policies/compute", compute_body, reference["pipeline"]["name"]),
+        (
+            "/v1/policies/diff",
+            json.dumps(
+                {"current": {"documents": [legacy]}, "required": {"pipelines": [reference]}}
+            ).encode(),
+            "",
+        ),
+    ]
     memory_rows = []
     evaluate_seconds: list[float] = []
     with tempfile.TemporaryDirectory(prefix="pp-bench-start-") as tmp_name:
@@ -126,15 +135,22 @@ def main() -> None:
                 pids = worker_pids(process.pid) if workers > 1 else [process.pid]
                 before = {pid: rss_mb(pid) for pid in pids}
                 requests = 0
-                for path, body in bodies.items():
+                for path, body, rename in loads:
                     if use_wrk:
                         body_file = tmp / "body.json"
                         body_file.write_bytes(body)
                         result = run_wrk(
-                            base + path, body_file, script, args.load_seconds, args.connections
+                            base + path,
+                            body_file,
+                            script,
+                            args.load_seconds,
+                            args.connections,
+                            rename,
                         )
                     else:
-                        result = run_python(port, path, body, args.load_seconds, args.connections)
+                        result = run_python(
+                            port, path, body, args.load_seconds, args.connections, rename
+                        )
                     requests += result.requests
                 loaded = {pid: (rss_mb(pid), vm_hwm_mb(pid)) for pid in pids}
                 for _ in range(max(2, workers)):
@@ -184,7 +200,8 @@ def main() -> None:
     )
     print()
     print(
-        f"load: compute then diff, {args.load_seconds:g} s each at {args.connections} "
+        f"load: compute (the same body), compute (a new pipeline name each request, which fills "
+        f"the kept answers), then diff, {args.load_seconds:g} s each at {args.connections} "
         f"connections ({'wrk' if use_wrk else 'python'}), then evaluate batches of 10,000\n"
     )
     print_table(
