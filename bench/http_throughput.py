@@ -13,10 +13,12 @@ percentiles as JSON) or, when wrk is absent, a keep-alive HTTP/1.1 client on asy
 this process. Every server started here is stopped (its process group) before the script exits.
 Nothing here asserts on time.
 
-Compute is loaded twice: with the same body every time (as the target asks: after the first
-request, every answer is one the service kept, see ANSWER_CACHE_BYTES), and with the pipeline
-renamed in every request (`MyFirstPipeline` becomes `MyFirstPipelineN1`, `N2`, …; the body grows
-by a few bytes), so that no answer is kept and each request is computed.
+Compute is loaded twice. With the same body every time, as the target's setting is worded: after
+the first request, every answer is one the service kept (ANSWER_CACHE_BYTES), so this row
+measures repeated requests. With the pipeline renamed in every request (`MyFirstPipeline`
+becomes `MyFirstPipelineN<run>x1`, `x2`, …, a new run tag per load; the body grows by a few
+bytes), so that no answer is kept and each request is computed: this row measures new work.
+Both are reported beside the echo; neither is left out.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +51,7 @@ from _common import (
     product_command,
     running,
 )
+from prometheus_client.parser import text_string_to_metric_families
 
 COMPUTE_PATH = "/v1/policies/compute"
 ECHO_PATH = "/echo"
@@ -60,14 +64,15 @@ local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
 wrk.body = f:read("*a")
 f:close()
 
--- BENCH_RENAME set: every request renames the pipeline (a new name each time), so no answer is
--- ever kept for it and each one is computed.
+-- BENCH_RENAME set: every request renames the pipeline (a new name each time, BENCH_RUN tells the
+-- runs apart), so no answer is ever kept for it and each one is computed.
 local rename = os.getenv("BENCH_RENAME")
 if rename and rename ~= "" then
   local counter = 0
+  local run = os.getenv("BENCH_RUN")
   request = function()
     counter = counter + 1
-    local body = string.gsub(wrk.body, rename, rename .. "N" .. counter)
+    local body = string.gsub(wrk.body, rename, rename .. "N" .. run .. "x" .. counter)
     return wrk.format(nil, nil, nil, body)
   end
 end
@@ -103,7 +108,12 @@ class LoadResult:
 def run_wrk(
     url: str, body_file: Path, script: Path, seconds: float, connections: int, rename: str
 ) -> LoadResult:
-    env = {**os.environ, "BENCH_BODY": str(body_file), "BENCH_RENAME": rename}
+    env = {
+        **os.environ,
+        "BENCH_BODY": str(body_file),
+        "BENCH_RENAME": rename,
+        "BENCH_RUN": uuid.uuid4().hex[:8],
+    }
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s",
          str(script), url],
@@ -158,11 +168,13 @@ def run_python(
 
     fixed = message(body)
     counter = itertools.count(1)
+    run = uuid.uuid4().hex[:8]  # the names of one run differ from every other run's
 
     def request() -> bytes:
         if not rename:
             return fixed
-        return message(body.replace(rename.encode(), f"{rename}N{next(counter)}".encode()))
+        renamed = f"{rename}N{run}x{next(counter)}"
+        return message(body.replace(rename.encode(), renamed.encode()))
 
     latencies: list[float] = []
     errors: list[int] = []
@@ -199,6 +211,19 @@ def check_answers(base: str, path: str, body: bytes, compute: bool) -> None:
         raise RuntimeError(f"compute answered without a policy: {answer}")
     if not compute and len(answer.get("pipelines", [])) != 1:
         raise RuntimeError("echo did not return the request")
+
+
+def kept_answer_counts(base: str) -> tuple[float, float]:
+    """The product's compute (hits, misses) so far, from its /metrics (that of the worker that
+    answers: exact with one worker)."""
+    text = httpx.get(base + "/metrics", timeout=30).text
+    counts = {"hit": 0.0, "miss": 0.0}
+    for family in text_string_to_metric_families(text):
+        if family.name == "pipeline_policy_answer_cache":
+            for sample in family.samples:
+                if sample.name.endswith("_total") and sample.labels.get("kind") == "compute":
+                    counts[sample.labels["result"]] += sample.value
+    return counts["hit"], counts["miss"]
 
 
 def main() -> None:
@@ -263,16 +288,24 @@ def main() -> None:
                     servers.enter_context(
                         running(commands[name], env, f"http://127.0.0.1:{ports[name]}/readyz")
                     )
+                kept: dict[str, str] = {}
                 for endpoint, (server, path, rename) in endpoints.items():
                     base = f"http://127.0.0.1:{ports[server]}"
-                    check_answers(base, path, body, compute=server == "compute")
+                    compute = server == "compute"
+                    counted = compute and workers == 1
+                    check_answers(base, path, body, compute=compute)
                     load(ports[server], path, args.warmup, rename)
+                    before = kept_answer_counts(base) if counted else (0.0, 0.0)
                     results[endpoint] = load(ports[server], path, args.duration, rename)
+                    if counted:
+                        after = kept_answer_counts(base)
+                        hits, misses = (a - b for a, b in zip(after, before, strict=True))
+                        kept[endpoint] = f"{hits:,.0f} / {misses:,.0f}"
             for endpoint, r in results.items():
                 rows.append(
                     [
                         workers, endpoint, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p90_ms:.1f}",
-                        f"{r.p99_ms:.1f}", f"{r.requests:,}", r.errors,
+                        f"{r.p99_ms:.1f}", f"{r.requests:,}", r.errors, kept.get(endpoint, ""),
                     ]
                 )  # fmt: skip
             echo = results["echo"]
@@ -295,7 +328,18 @@ def main() -> None:
     )
     print(f'body: {len(body):,} bytes ({REFERENCE.name} as {{"pipelines": [doc]}})\n')
     print_table(
-        ["workers", "endpoint", "req/s", "p50 ms", "p90 ms", "p99 ms", "requests", "errors"], rows
+        [
+            "workers",
+            "endpoint",
+            "req/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "requests",
+            "errors",
+            "kept answers: hits / misses (1 worker)",
+        ],
+        rows,
     )
     print()
     print("targets: compute >= 75 % of the bare echo's req/s; p99 <= 25 ms on 1 worker\n")

@@ -1,14 +1,17 @@
 """Answers kept by the bytes that asked for them (see app/service/answer_cache.py).
 
-The route class looks a request up after the key check and before anything else reads the
-request: a kept answer was computed from these very bytes (path, query, Accept header, body),
-which passed the strict-JSON check and the request model then, so they need neither again. The
-route's handler keeps what it computes through `keep`, with the same key.
+The route class of the decision routes looks a request up after the key check and before
+anything else reads the request: a kept answer was computed from these very bytes (path, query,
+Accept and Content-Type headers, body), which passed the strict-JSON check and the request model
+then, so they need neither again. The route's handler hands what it computes to `decided`, which
+counts the decisions and keeps the answer under the key the route class left on the request,
+when the answer depends on nothing but that request and the current profile set and catalogue
+(no profile selection, no named baseline).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Hashable
+from collections.abc import Callable, Coroutine, Hashable, Sequence
 from typing import Any, ClassVar
 
 from fastapi import Request, Response
@@ -24,50 +27,69 @@ from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo
 
 AnswerKey = tuple[Hashable, ...]
+Basis = tuple[LoadedProfileSet, CatalogInfo]
 
 
 async def answer_key(request: Request) -> AnswerKey:
-    """Everything of a request that its answer depends on."""
+    """Everything of a request that its answer depends on. The content type is in it because
+    FastAPI reads a body as JSON only under a JSON content type: the same bytes sent as
+    text/plain are refused, and must not find the answer given to them as JSON."""
+    headers = request.headers
     scope = request.scope
     return (
         scope["path"],
         scope["query_string"],
-        request.headers.get("accept", ""),
+        headers.get("accept", ""),
+        headers.get("content-type", ""),
         await request.body(),
     )
 
 
-def current_basis(services: Services) -> tuple[LoadedProfileSet, CatalogInfo]:
+def current_basis(services: Services) -> Basis:
     return (services.profiles.current, services.catalog_info)
 
 
-def keep(
-    kind: str,
+def decided(
+    http: Request,
     services: Services,
-    key: AnswerKey | None,
-    basis: tuple[LoadedProfileSet, CatalogInfo],
+    basis: Basis,
     response: Response,
     *,
-    verdict: str,
+    verdicts: Sequence[str],
     decision_id: str,
-) -> None:
-    """Keep `response`, computed on `basis`, for requests with `key` (None: not to be kept)."""
-    if key is None:
-        return
-    record_answer_cache(kind, hit=False)
-    services.answers.put(
-        key,
-        basis,
-        cached_answer(
-            bytes(response.body), response.media_type or "application/json", verdict, decision_id
-        ),
-    )
+    keepable: bool = True,
+) -> Response:
+    """Count the decisions of a computed answer, and keep it for the requests that ask with
+    `http`'s bytes when it is `keepable`: when it depends on nothing but the request and
+    `basis` (the profile set and catalogue it was computed on)."""
+    kind = KeptAnswerRoute.kind_of(http)
+    for verdict in verdicts:
+        record_decision(kind, verdict)
+    key: AnswerKey | None = getattr(http.state, "answer_key", None)
+    if keepable and key is not None:  # None: the cache is off
+        record_answer_cache(kind, hit=False)
+        services.answers.put(
+            key,
+            basis,
+            cached_answer(
+                bytes(response.body),
+                response.media_type or "application/json",
+                tuple(verdicts),
+                decision_id,
+            ),
+        )
+    return response
 
 
 class KeptAnswerRoute(CheckedRoute):
     """A decision route whose answers may be kept; `kind` names it in the metrics."""
 
     kind: ClassVar[str]
+
+    @staticmethod
+    def kind_of(request: Request) -> str:
+        route = request.scope.get("route")
+        return route.kind if isinstance(route, KeptAnswerRoute) else "unknown"
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         # FastAPI's own handler: this class runs CheckedRoute's checks itself, with the look-up
@@ -79,11 +101,14 @@ class KeptAnswerRoute(CheckedRoute):
             await authorize_request(request)
             services = await get_services(request)
             if services.answers.enabled:
-                kept = services.answers.get(await answer_key(request), current_basis(services))
+                key = await answer_key(request)
+                kept = services.answers.get(key, current_basis(services))
                 if kept is not None:
                     record_answer_cache(kind, hit=True)
-                    record_decision(kind, kept.verdict)
+                    for verdict in kept.verdicts:
+                        record_decision(kind, verdict)
                     return Response(kept.fresh_body(), media_type=kept.media_type)
+                request.state.answer_key = key
             await reject_non_standard_json(request)
             return await handler(request)
 
@@ -92,3 +117,15 @@ class KeptAnswerRoute(CheckedRoute):
 
 class ComputeRoute(KeptAnswerRoute):
     kind = "compute"
+
+
+class DiffRoute(KeptAnswerRoute):
+    kind = "diff"
+
+
+class EvaluateRoute(KeptAnswerRoute):
+    kind = "evaluate"
+
+
+class PipelinesRoute(KeptAnswerRoute):
+    kind = "pipelines"

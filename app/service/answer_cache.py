@@ -1,9 +1,10 @@
 """Answers already given, kept by the request that asked for them.
 
-A compute answer is a function of the request's bytes and format, the profile set and the
-catalogue, and nothing else: the same body asked again (a CI job re-run on an unchanged
-pipeline, a UI re-rendering a page) gets the bytes computed the first time, with a decision id
-of its own. The basis (the profile set and catalogue objects the answers were computed with) is
+A decision (compute, diff, evaluate, pipeline validation) that names no profile selection and
+no stored baseline is a function of the request's bytes and format, the profile set and the
+catalogue, and nothing else: the same request asked again (a CI job re-run on an unchanged
+pipeline, a UI rendering a page again) gets the bytes computed the first time, with a decision
+id of its own. The basis (the profile set and catalogue objects the answers were computed with) is
 compared by identity: a new profile-set or catalogue revision is a new object, and the first
 answer put with it empties the cache. The cache is bounded by the bytes it holds (keys and
 bodies), least recently used out first; an answer larger than a sixteenth of the bound is not
@@ -18,15 +19,16 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-# What an entry costs beyond its bytes: the key tuple, the entry, the ordered dict's node.
-_ENTRY_OVERHEAD = 256
+# What an entry costs beyond its bytes: the key tuple and its strings, the bytes objects' headers,
+# the entry, the ordered dict's node (about 480 bytes measured with tracemalloc).
+_ENTRY_OVERHEAD = 512
 
 
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
     body: bytes
     media_type: str
-    verdict: str
+    verdicts: tuple[str, ...]  # what the decisions counter records for this answer
     # Where the answer's decision id sits in `body`, and its length; every hit gets a new id.
     decision_id_at: int | None = None
     decision_id_length: int = 0
@@ -40,14 +42,16 @@ class CachedAnswer:
         )
 
 
-def cached_answer(body: bytes, media_type: str, verdict: str, decision_id: str) -> CachedAnswer:
+def cached_answer(
+    body: bytes, media_type: str, verdicts: tuple[str, ...], decision_id: str
+) -> CachedAnswer:
     """The answer as it will be kept; its decision id, if `body` holds it, is marked for renewal."""
     encoded = decision_id.encode()
     at = body.find(encoded) if decision_id else -1
     return CachedAnswer(
         body=body,
         media_type=media_type,
-        verdict=verdict,
+        verdicts=verdicts,
         decision_id_at=at if at >= 0 else None,
         decision_id_length=len(encoded) if at >= 0 else 0,
     )
@@ -55,7 +59,7 @@ def cached_answer(body: bytes, media_type: str, verdict: str, decision_id: str) 
 
 def _size(key: tuple[Hashable, ...], answer: CachedAnswer) -> int:
     key_bytes = sum(len(part) for part in key if isinstance(part, bytes | str))
-    return key_bytes + len(answer.body) + _ENTRY_OVERHEAD
+    return key_bytes + len(answer.body) + 8 * len(answer.verdicts) + _ENTRY_OVERHEAD
 
 
 class AnswerCache:

@@ -1,8 +1,9 @@
-"""Kept answers: compute asked again with the same bytes, on its own database (SQLite and
-PostgreSQL), through the real app."""
+"""Kept answers: decisions asked again with the same bytes, on a database of their own (SQLite
+and PostgreSQL), through the real app."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.api.inline import INLINE_BODY_BYTES
 from app.main import create_app
 from app.settings import Settings
 
@@ -37,16 +39,21 @@ def env(module_database_url: str, api_key: Callable[..., str]) -> Iterator[Env]:
         yield Env(client, module_database_url, api_key(module_database_url, "write"))
 
 
-def _cache_count(client: TestClient, result: str) -> float:
+def _cache_count(client: TestClient, result: str, kind: str = "compute") -> float:
     for family in text_string_to_metric_families(client.get("/metrics").text):
         if family.name == "pipeline_policy_answer_cache":
             for sample in family.samples:
                 if sample.name.endswith("_total") and sample.labels == {
-                    "kind": "compute",
+                    "kind": kind,
                     "result": result,
                 }:
                     return sample.value
     return 0.0
+
+
+def _counts(client: TestClient, kind: str = "compute") -> tuple[float, float]:
+    """(hits, misses) so far."""
+    return _cache_count(client, "hit", kind), _cache_count(client, "miss", kind)
 
 
 def _request(name: str | None = None) -> dict[str, Any]:
@@ -155,15 +162,16 @@ def test_a_new_profile_revision_is_used_by_the_next_request(env: Env) -> None:
     assert used_revisions(env.client.post(COMPUTE, json=request).json())[label] == 2
 
 
-def test_nothing_is_kept_when_turned_off(module_database_url: str) -> None:
+def test_nothing_is_kept_or_counted_when_turned_off(module_database_url: str) -> None:
     settings = Settings(database_url=module_database_url, answer_cache_bytes=0)
     with TestClient(create_app(settings)) as client:
         request = _request()
-        hits = _cache_count(client, "hit")
+        before = _counts(client)
         first = client.post(COMPUTE, json=request)
         second = client.post(COMPUTE, json=request)
         assert first.status_code == second.status_code == 200
-        assert _cache_count(client, "hit") == hits
+        assert second.json()["decision_id"] != first.json()["decision_id"]
+        assert _counts(client) == before  # no look-up, so neither a hit nor a miss
         assert not client.app.state.services.answers  # type: ignore[attr-defined]
 
 
@@ -180,3 +188,121 @@ def test_a_kept_answer_still_needs_a_key(
         refused = client.post(COMPUTE, json=request)
         assert refused.status_code == 401
         assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_same_bytes_under_another_content_type_are_refused(env: Env) -> None:
+    body = json.dumps(_request()).encode()
+    as_json = env.client.post(COMPUTE, content=body, headers={"content-type": "application/json"})
+    assert as_json.status_code == 200
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        refused = env.client.post(COMPUTE, content=body, headers={"content-type": content_type})
+        assert refused.status_code == 422, (content_type, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_new_catalogue_is_used_by_the_next_request(env: Env) -> None:
+    app = env.client.app
+    request = _request()
+    for _ in range(2):  # computed, then kept
+        answer = env.client.post(COMPUTE, json=request).json()
+    services = app.state.services  # type: ignore[attr-defined]
+    catalogue = answer["provenance"]["catalog"]
+    assert catalogue["version"] == services.catalog_info.version
+    # What activating another catalogue does (app/main.py): new services, new catalogue info.
+    new_info = dataclasses.replace(services.catalog_info, version="another-snapshot")
+    app.state.services = dataclasses.replace(services, catalog_info=new_info)  # type: ignore[attr-defined]
+    try:
+        again = env.client.post(COMPUTE, json=request).json()
+        assert again["provenance"]["catalog"]["version"] == "another-snapshot"
+    finally:
+        app.state.services = services  # type: ignore[attr-defined]
+    assert env.client.post(COMPUTE, json=request).json()["provenance"]["catalog"] == catalogue
+
+
+def test_a_large_body_computed_in_the_thread_pool_is_kept(env: Env) -> None:
+    request = {"pipelines": [pipeline(name=f"big-{uuid.uuid4().hex[:6]}-{i}") for i in range(40)]}
+    body = json.dumps(request).encode()
+    assert len(body) > INLINE_BODY_BYTES  # the route computes it in the thread pool
+    hits, misses = _counts(env.client)
+    headers = {"content-type": "application/json"}
+    first = env.client.post(COMPUTE, content=body, headers=headers)
+    second = env.client.post(COMPUTE, content=body, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert _without_id(second.json()) == _without_id(first.json())
+    assert _counts(env.client) == (hits + 1, misses + 1)
+
+
+def _twice(env: Env, path: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    answers = []
+    for _ in range(2):
+        response = env.client.post(path, json=request)
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+    return answers
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "request_of"),
+    [
+        (
+            "diff",
+            "/v1/policies/diff",
+            lambda name: {
+                "current": {"documents": [{"Version": "2012-10-17", "Statement": []}]},
+                "required": {"pipelines": [pipeline(name=name)]},
+            },
+        ),
+        (
+            "evaluate",
+            "/v1/policies/evaluate",
+            lambda name: {
+                "policy": {
+                    "documents": [
+                        {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+                    ]
+                },
+                "requests": [{"action": "s3:GetObject", "resource": f"arn:aws:s3:::{name}/k"}],
+            },
+        ),
+        ("pipelines", "/v1/pipelines/validate", lambda name: {"pipelines": [pipeline(name=name)]}),
+    ],
+)
+def test_other_decisions_are_kept_too(
+    env: Env, kind: str, path: str, request_of: Callable[[str], dict[str, Any]]
+) -> None:
+    hits, misses = _counts(env.client, kind)
+    first, second = _twice(env, path, request_of(f"p-{uuid.uuid4().hex[:8]}"))
+    assert _without_id(second) == _without_id(first)
+    assert second["decision_id"] != first["decision_id"]
+    assert _counts(env.client, kind) == (hits + 1, misses + 1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "body"),
+    [
+        (
+            "diff",
+            "/v1/policies/diff",
+            {"current": {"baseline": "legacy-2019"}, "required": {"pipelines": [pipeline()]}},
+        ),
+        (
+            "diff",
+            "/v1/policies/diff",
+            {
+                "current": {"documents": [{"Statement": []}]},
+                "required": {"pipelines": [pipeline()], "profiles": {"as_of": "2099-01-01"}},
+            },
+        ),
+        (
+            "evaluate",
+            "/v1/policies/evaluate",
+            {"policy": {"baseline": "legacy-2019"}, "requests": [{"action": "ec2:RunInstances"}]},
+        ),
+    ],
+)
+def test_answers_on_a_named_baseline_or_a_selection_are_not_kept(
+    env: Env, kind: str, path: str, body: dict[str, Any]
+) -> None:
+    before = _counts(env.client, kind)
+    _twice(env, path, body)
+    assert _counts(env.client, kind) == before

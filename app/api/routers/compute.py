@@ -9,12 +9,10 @@ from fastapi import APIRouter, Request, Response
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
-from app.api.kept_answers import AnswerKey, ComputeRoute, answer_key, keep
-from app.api.metrics import record_decision
+from app.api.kept_answers import ComputeRoute, decided
 from app.api.policy_formats import (
     FORMAT_RESPONSES,
     FormatQuery,
-    PolicyFormat,
     chosen_format,
     policy_text_response,
 )
@@ -55,25 +53,21 @@ async def compute_policy(
     request: ComputeRequest, services: ServicesDep, http: Request, output: FormatQuery = None
 ) -> Response:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
-    # Only answers on the current profile set are kept: a selection is resolved anew each time,
-    # and the same bytes asked again may then be answered by other revisions.
-    key = await answer_key(http) if request.profiles is None and services.answers.enabled else None
     return await answer(
         http,
-        lambda: _compute(request, services, chosen_format(http, output), key),
+        lambda: _compute(request, services, http, output),
         needs_database=request.profiles is not None,
     )
 
 
 def _compute(
-    request: ComputeRequest, services: Services, chosen: PolicyFormat, key: AnswerKey | None
+    request: ComputeRequest, services: Services, http: Request, output: FormatQuery
 ) -> Response:
     basis = (select_profiles(services, request.profiles), services.catalog_info)
     outcome = compute_outcome(request, *basis)
     result = outcome.result
-    verdict = "findings" if outcome.findings else "clean"
-    record_decision("compute", verdict)
     response: Response
+    chosen = chosen_format(http, output)
     if chosen != "json":
         documents = result.split_documents or (result.document,)
         response = policy_text_response(documents, chosen, name="PipelineServiceRolePolicy")
@@ -83,16 +77,17 @@ def _compute(
             ComputeResponse,
             validate=services.settings.validate_responses,
         )
-    keep(
-        "compute",
+    return decided(
+        http,
         services,
-        key,
         basis,
         response,
-        verdict=verdict,
+        verdicts=("findings" if outcome.findings else "clean",),
         decision_id=outcome.provenance.decision_id,
+        # A selection is resolved anew each time: the same bytes may be answered by other
+        # revisions later, so only answers on the current profile set are kept.
+        keepable=request.profiles is None,
     )
-    return response
 
 
 def compute_outcome(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.checked_route import CheckedRoute
-from app.api.deps import ServicesDep
+from app.api.deps import Services, ServicesDep
 from app.api.json_body import json_body
-from app.api.metrics import record_decision
+from app.api.kept_answers import DiffRoute, decided
 from app.api.policy_formats import (
     FORMAT_RESPONSES,
     FormatQuery,
+    PolicyFormat,
     chosen_format,
     policy_text_response,
 )
@@ -31,7 +31,7 @@ from app.engine.iam.policy_view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=DiffRoute)
 
 
 @router.post(
@@ -72,9 +72,23 @@ def diff_policy(
         mode=request.arn_mode,
         current_pointer=pointer,
     )
+    return decided(
+        http,
+        services,
+        (loaded, services.catalog_info),
+        _diff_response(outcome, services, chosen_format(http, output)),
+        verdicts=(outcome.result.verdict,),
+        decision_id=outcome.provenance.decision_id,
+        # A profile selection is resolved anew each time, and a named baseline may change:
+        # only answers on the current profile set and the request's own documents are kept.
+        keepable=request.required.profiles is None and request.current.baseline is None,
+    )
+
+
+def _diff_response(
+    outcome: diff_service.DiffOutcome, services: Services, chosen: PolicyFormat
+) -> Response:
     result = outcome.result
-    record_decision("diff", result.verdict)
-    chosen = chosen_format(http, output)
     if chosen != "json":
         return policy_text_response(
             [outcome.patched_policy], chosen, name="PipelineServiceRolePolicy"

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
-from app.api.metrics import record_decision
+from app.api.kept_answers import EvaluateRoute, decided
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse, evaluation_results_json
 from app.service.evaluate import PointRequest, evaluate
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=EvaluateRoute)
 
 
 @router.post(
@@ -31,24 +30,23 @@ async def evaluate_requests(
     denied, with the statements that decided it and why the others did not apply."""
     return await answer(
         http,
-        lambda: _evaluate(request, services),
+        lambda: _evaluate(request, services, http),
         needs_database=request.policy.baseline is not None,
     )
 
 
-def _evaluate(request: EvaluateRequest, services: Services) -> Response:
+def _evaluate(request: EvaluateRequest, services: Services, http: Request) -> Response:
     documents, pointer = policy_documents(services, request.policy, "/policy")
+    loaded, catalog_info = services.profiles.current, services.catalog_info
     outcome = evaluate(
         documents,
         [PointRequest(r.action, r.resource, r.context) for r in request.requests],
         services.catalog,
-        services.catalog_info,
-        services.profiles.current,
+        catalog_info,
+        loaded,
         mode=request.arn_mode,
         pointer=pointer,
     )
-    for decision, _ in outcome.decisions:
-        record_decision("evaluate", decision.decision)
     payload = {
         **decision_json(outcome.provenance),
         "results": evaluation_results_json(
@@ -58,4 +56,12 @@ def _evaluate(request: EvaluateRequest, services: Services) -> Response:
         ),
         "findings": findings_json(outcome.view.findings),
     }
-    return json_body(payload, EvaluateResponse, validate=services.settings.validate_responses)
+    return decided(
+        http,
+        services,
+        (loaded, catalog_info),
+        json_body(payload, EvaluateResponse, validate=services.settings.validate_responses),
+        verdicts=[decision.decision for decision, _ in outcome.decisions],
+        decision_id=outcome.provenance.decision_id,
+        keepable=request.policy.baseline is None,  # a named baseline may change
+    )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
-from app.api.metrics import record_decision
+from app.api.kept_answers import PipelinesRoute, decided
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.pipelines import (
@@ -20,7 +19,7 @@ from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
 from app.service.pipeline_validation import validate_pipelines
 
-router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"], route_class=CheckedRoute)
+router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"], route_class=PipelinesRoute)
 
 
 @router.post(
@@ -33,23 +32,27 @@ async def validate(
     request: PipelineValidateRequest, services: ServicesDep, http: Request
 ) -> Response:
     """Check pipeline definitions against CodePipeline's structure rules and the profiles."""
-    return await answer(http, lambda: _validate(request, services), needs_database=False)
+    return await answer(http, lambda: _validate(request, services, http), needs_database=False)
 
 
-def _validate(request: PipelineValidateRequest, services: Services) -> Response:
+def _validate(request: PipelineValidateRequest, services: Services, http: Request) -> Response:
+    basis = (services.profiles.current, services.catalog_info)
     outcome = validate_pipelines(
         sources_from_request(request.pipelines, request.sources),
-        services.profiles.current,
-        services.catalog_info,
+        *basis,
         context=ComputeContext(**request.context.model_dump()),
     )
-    record_decision("pipelines", "valid" if outcome.valid else "invalid")
     payload = {
         **decision_json(outcome.provenance),
         "valid": outcome.valid,
         "pipelines": [pipeline_report_json(p) for p in outcome.pipelines],
         "findings": findings_json(outcome.findings),
     }
-    return json_body(
-        payload, PipelineValidateResponse, validate=services.settings.validate_responses
+    return decided(
+        http,
+        services,
+        basis,
+        json_body(payload, PipelineValidateResponse, validate=services.settings.validate_responses),
+        verdicts=("valid" if outcome.valid else "invalid",),
+        decision_id=outcome.provenance.decision_id,
     )

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from app.service.answer_cache import AnswerCache, CachedAnswer, cached_answer
 
 BASIS = (object(), object())
-OVERHEAD = 256  # what the cache counts per entry beyond its bytes
+OVERHEAD = 512  # what the cache counts per entry beyond its bytes
 
 
 def _answer(size: int = 10, verdict: str = "clean") -> CachedAnswer:
-    return CachedAnswer(body=b"x" * size, media_type="application/json", verdict=verdict)
+    return CachedAnswer(body=b"x" * size, media_type="application/json", verdicts=(verdict,))
 
 
 def test_a_kept_answer_is_found_on_its_basis_only() -> None:
@@ -40,7 +40,7 @@ def test_a_new_basis_empties_the_cache() -> None:
 
 
 def test_least_recently_used_goes_first() -> None:
-    entry = 100 + OVERHEAD + 1  # a one-character key
+    entry = 100 + OVERHEAD + 1 + 8  # a one-character key, one verdict
     cache = AnswerCache(entry * 16)  # room for 16; an entry may take a sixteenth
     for name in "abcdefghijklmnop":
         cache.put((name,), BASIS, _answer(100))
@@ -53,10 +53,10 @@ def test_least_recently_used_goes_first() -> None:
 
 
 def test_an_answer_over_a_sixteenth_of_the_bound_is_not_kept() -> None:
-    cache = AnswerCache(16 * (1000 + OVERHEAD))
+    cache = AnswerCache(16 * (1000 + 8 + OVERHEAD))
     cache.put(("",), BASIS, _answer(1000))
     assert len(cache) == 1
-    cache.put(("big",), BASIS, _answer(1001 + OVERHEAD))
+    cache.put(("big",), BASIS, _answer(1001))
     assert cache.get(("big",), BASIS) is None
     assert len(cache) == 1
 
@@ -71,7 +71,7 @@ def test_zero_bytes_keeps_nothing() -> None:
 def test_a_kept_answer_gets_a_new_decision_id_each_time() -> None:
     old = str(uuid.uuid4())
     body = b'{"decision_id":"' + old.encode() + b'","policy":{"Version":"2012-10-17"}}'
-    kept = cached_answer(body, "application/json", "clean", old)
+    kept = cached_answer(body, "application/json", ("clean",), old)
     first, second = kept.fresh_body(), kept.fresh_body()
     assert first != second
     assert old.encode() not in first
@@ -83,7 +83,7 @@ def test_a_kept_answer_gets_a_new_decision_id_each_time() -> None:
 
 
 def test_an_answer_without_its_decision_id_is_kept_as_it_is() -> None:
-    kept = cached_answer(b"Resources: {}\n", "text/yaml", "clean", str(uuid.uuid4()))
+    kept = cached_answer(b"Resources: {}\n", "text/yaml", ("clean",), str(uuid.uuid4()))
     assert kept.decision_id_at is None
     assert kept.fresh_body() == b"Resources: {}\n"
 
@@ -118,7 +118,7 @@ def test_agrees_with_a_plain_lru_and_stays_within_its_bound(
                 model.move_to_end(key)
         else:
             answer = _answer(size, verdict=f"v{size}")
-            cost = size + len(key[0]) + OVERHEAD
+            cost = size + len(key[0]) + 8 + OVERHEAD  # one verdict
             cache.put(key, basis, answer)
             if cost > max_bytes // 16:
                 continue
