@@ -245,7 +245,7 @@ def main() -> None:
     worker_counts = list(dict.fromkeys(int(w) for w in args.workers.split(",")))
     reference = json.loads(REFERENCE.read_text())
     body = json.dumps({"pipelines": [reference]}).encode()
-    name = reference["pipeline"]["name"]
+    pipeline_name = reference["pipeline"]["name"]
 
     rows = []
     verdicts = []
@@ -278,15 +278,19 @@ def main() -> None:
             # endpoint -> (the server that answers it, path, the name renamed in each request)
             endpoints = {
                 "compute": ("compute", COMPUTE_PATH, ""),
-                "compute, new pipeline name each request": ("compute", COMPUTE_PATH, name),
+                "compute, new pipeline name each request": ("compute", COMPUTE_PATH, pipeline_name),
                 "echo": ("echo", ECHO_PATH, ""),
                 "echo, sync handler": ("echo", ECHO_SYNC_PATH, ""),
                 "echo in product app": ("echo in product app", ECHO_PATH, ""),
             }
             with contextlib.ExitStack() as servers:
-                for name in servers_named:
+                for server_name in servers_named:
                     servers.enter_context(
-                        running(commands[name], env, f"http://127.0.0.1:{ports[name]}/readyz")
+                        running(
+                            commands[server_name],
+                            env,
+                            f"http://127.0.0.1:{ports[server_name]}/readyz",
+                        )
                     )
                 kept: dict[str, str] = {}
                 for endpoint, (server, path, rename) in endpoints.items():
