@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from app.api.metrics import shared_by_workers
 from app.cli_decisions import register as register_decision_commands
 from app.engine.iam.catalog import CatalogError
 from app.log_format import log_config
@@ -123,15 +124,17 @@ def serve(
     if prepare:
         db_upgrade("head")
         seed()
-    uvicorn.run(
-        "app.main:app",
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level=settings.log_level,
-        proxy_headers=False,
-        log_config=log_config(settings.log_level),
-    )
+    worker_count = workers or settings.workers
+    with shared_by_workers(worker_count):
+        uvicorn.run(
+            "app.main:app",
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=worker_count,
+            log_level=settings.log_level,
+            proxy_headers=False,
+            log_config=log_config(settings.log_level),
+        )
 
 
 CLI_ACTOR = Actor.command("cli")

@@ -76,12 +76,16 @@ def free_ports(count: int) -> list[int]:
 
 
 class Server:
-    """One `pipeline-policy serve` process (one uvicorn worker, so its pid is the server's)."""
+    """One `pipeline-policy serve` process (with one uvicorn worker, its pid is the server's;
+    with more, the supervisor's)."""
 
-    def __init__(self, url: str, log: Path, *, port: int | None = None, **env: str) -> None:
+    def __init__(
+        self, url: str, log: Path, *, port: int | None = None, workers: int = 1, **env: str
+    ) -> None:
         self.url = url
         self.log = log
         self.env = env
+        self.workers = workers
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -94,7 +98,14 @@ class Server:
     def start(self) -> Server:
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
-                command("serve", "--no-prepare", "--port", str(self.port)),
+                command(
+                    "serve",
+                    "--no-prepare",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ),
                 env=environment(self.url, **self.env),
                 cwd=ROOT,
                 stdout=out,
@@ -139,8 +150,10 @@ class Server:
 
 
 @contextmanager
-def running_server(url: str, log: Path, *, port: int | None = None, **env: str) -> Iterator[Server]:
-    server = Server(url, log, port=port, **env)
+def running_server(
+    url: str, log: Path, *, port: int | None = None, workers: int = 1, **env: str
+) -> Iterator[Server]:
+    server = Server(url, log, port=port, workers=workers, **env)
     try:
         yield server.start()
     finally:

@@ -4,6 +4,10 @@ hits and misses, and the profile-set and catalogue revisions in use."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import (
@@ -89,6 +93,25 @@ def set_revisions(
     PROFILE_SET.set(profile_set)
     CATALOG.clear()
     CATALOG.labels(source_version, date, sha256[:12]).set(actions)
+
+
+@contextmanager
+def shared_by_workers(workers: int) -> Iterator[None]:
+    """Around serving with several worker processes: every worker writes its samples to one
+    folder (prometheus_client's multiprocess mode), so /metrics, whichever worker answers it,
+    counts the requests of all of them. The folder is made empty for this run and removed after
+    it, unless PROMETHEUS_MULTIPROC_DIR names one already (it must then be emptied between runs).
+    The workers are new interpreters, which read the variable when they import the client."""
+    if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="pipeline-policy-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def exposition() -> tuple[bytes, str]:
