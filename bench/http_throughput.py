@@ -6,8 +6,10 @@ Run:  .venv/bin/python bench/http_throughput.py [--duration 10] [--warmup 2] [--
 
 A temporary folder holds a migrated and seeded SQLite database; the product is served by
 `pipeline-policy serve --no-prepare --workers W`, the echo app (bench/echo_app.py) by uvicorn with
-the same host, log level, proxy-header setting and worker count. Both run for the whole of a
-worker setting and are loaded one after the other (never at once) over loopback. The load
+the same host, log level, proxy-header setting and worker count (with several workers, the echo
+in the product app gets a shared metrics folder, as `serve` gives the product's workers). Both
+run for the whole of a worker setting and are loaded one after the other (never at once) over
+loopback. The load
 generator is wrk (`apt-get install wrk`; a Lua script posts the body and prints the latency
 percentiles as JSON) or, when wrk is absent, a keep-alive HTTP/1.1 client on asyncio streams in
 this process. Every server started here is stopped (its process group) before the script exits.
@@ -214,8 +216,8 @@ def check_answers(base: str, path: str, body: bytes, compute: bool) -> None:
 
 
 def kept_answer_counts(base: str) -> tuple[float, float]:
-    """The product's compute (hits, misses) so far, from its /metrics (that of the worker that
-    answers: exact with one worker)."""
+    """The product's compute (hits, misses) so far, from its /metrics (which sums the workers'
+    counts when there are several)."""
     text = httpx.get(base + "/metrics", timeout=30).text
     counts = {"hit": 0.0, "miss": 0.0}
     for family in text_string_to_metric_families(text):
@@ -283,12 +285,18 @@ def main() -> None:
                 "echo, sync handler": ("echo", ECHO_SYNC_PATH, ""),
                 "echo in product app": ("echo in product app", ECHO_PATH, ""),
             }
+            envs = dict.fromkeys(servers_named, env)
+            if workers > 1:
+                # As `pipeline-policy serve` does for the product's workers: one metrics folder.
+                shared = tmp / f"metrics-echo-in-product-{workers}"
+                shared.mkdir()
+                envs["echo in product app"] = {**env, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
             with contextlib.ExitStack() as servers:
                 for server_name in servers_named:
                     servers.enter_context(
                         running(
                             commands[server_name],
-                            env,
+                            envs[server_name],
                             f"http://127.0.0.1:{ports[server_name]}/readyz",
                         )
                     )
@@ -296,7 +304,7 @@ def main() -> None:
                 for endpoint, (server, path, rename) in endpoints.items():
                     base = f"http://127.0.0.1:{ports[server]}"
                     compute = server == "compute"
-                    counted = compute and workers == 1
+                    counted = compute
                     check_answers(base, path, body, compute=compute)
                     load(ports[server], path, args.warmup, rename)
                     before = kept_answer_counts(base) if counted else (0.0, 0.0)
@@ -341,7 +349,7 @@ def main() -> None:
             "p99 ms",
             "requests",
             "errors",
-            "kept answers: hits / misses (1 worker)",
+            "kept answers: hits / misses",
         ],
         rows,
     )
