@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from app.service.catalog_import import build_snapshot_from_service_documents
+
 CUSTOM_KEY = {"category": "Invoke", "owner": "Custom", "provider": "SlackNotify", "version": "1"}
 
 
@@ -119,3 +121,29 @@ def pipeline(*action_types: dict[str, str], name: str = "p") -> dict[str, Any]:
 
 def used_revisions(compute_body: dict[str, Any]) -> dict[str, int]:
     return {p["action_type"]: p["revision"] for p in compute_body["provenance"]["profiles"]}
+
+
+def service_document(name: str, *actions: str) -> dict[str, Any]:
+    """One service of the service-reference format, its actions all Write."""
+    return {
+        "Name": name,
+        "Actions": [{"Name": a, "Annotations": {"Properties": {"IsWrite": True}}} for a in actions],
+        "Resources": [],
+        "ConditionKeys": [],
+    }
+
+
+# A small IAM catalogue in the service-reference format, and its snapshot as the CLI imports it.
+SERVICES = [
+    service_document("widgets", "GetWidget", "PutWidget"),
+    service_document("gadgets", "Spin"),
+]
+
+
+def snapshot(version: str) -> bytes:
+    return build_snapshot_from_service_documents(
+        [(s["Name"], s) for s in SERVICES],
+        source="test",
+        source_version=version,
+        date="2026-10-01",
+    )

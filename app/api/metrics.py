@@ -8,17 +8,20 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
+    Metric,
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -48,19 +51,40 @@ ANSWER_CACHE = Counter(
     ["kind", "result"],
     registry=REGISTRY,
 )
-PROFILE_SET = Gauge(
-    "pipeline_policy_profile_set_revision",
-    "Profile-set revision the process answers with.",
-    registry=REGISTRY,
-    multiprocess_mode="max",
-)
-CATALOG = Gauge(
-    "pipeline_policy_catalog_info",
-    "IAM action catalogue in use (labels name it; the value is its action count).",
-    ["source_version", "date", "sha256"],
-    registry=REGISTRY,
-    multiprocess_mode="max",
-)
+
+
+@dataclass(frozen=True)
+class Revisions:
+    """What the answering process decides with: its profile-set revision and catalogue."""
+
+    profile_set: int
+    source_version: str
+    date: str
+    sha256: str
+    actions: int
+
+
+class _RevisionsCollector(Collector):
+    # Built at each scrape from the answering process's own state, never stored: in the
+    # multiprocess mode a stored gauge would live on in every worker's file, so a catalogue
+    # replaced since would still be listed beside the new one.
+    def __init__(self, revisions: Revisions) -> None:
+        self.revisions = revisions
+
+    def collect(self) -> Iterator[Metric]:
+        r = self.revisions
+        yield GaugeMetricFamily(
+            "pipeline_policy_profile_set_revision",
+            "Profile-set revision the process answers with.",
+            value=r.profile_set,
+        )
+        catalog = GaugeMetricFamily(
+            "pipeline_policy_catalog_info",
+            "IAM action catalogue in use (labels name it; the value is its action count).",
+            labels=["source_version", "date", "sha256"],
+        )
+        catalog.add_metric([r.source_version, r.date, r.sha256[:12]], r.actions)
+        yield catalog
 
 
 # The labelled children of each (route, method, status) seen: `labels()` checks its arguments
@@ -87,14 +111,6 @@ def record_answer_cache(kind: str, hit: bool) -> None:
     ANSWER_CACHE.labels(kind, "hit" if hit else "miss").inc()
 
 
-def set_revisions(
-    profile_set: int, source_version: str, date: str, sha256: str, actions: int
-) -> None:
-    PROFILE_SET.set(profile_set)
-    CATALOG.clear()
-    CATALOG.labels(source_version, date, sha256[:12]).set(actions)
-
-
 @contextmanager
 def shared_by_workers(workers: int) -> Iterator[None]:
     """Around serving with several worker processes: every worker writes its samples to one
@@ -114,10 +130,14 @@ def shared_by_workers(workers: int) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def exposition() -> tuple[bytes, str]:
-    """Every worker's samples when PROMETHEUS_MULTIPROC_DIR is set, else this process's."""
+def exposition(revisions: Revisions) -> tuple[bytes, str]:
+    """Every worker's samples when PROMETHEUS_MULTIPROC_DIR is set, else this process's; and
+    the revisions the answering process decides with."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        samples = CollectorRegistry()
+        multiprocess.MultiProcessCollector(samples)  # type: ignore[no-untyped-call]
+    else:
+        samples = REGISTRY
+    current = CollectorRegistry()
+    current.register(_RevisionsCollector(revisions))
+    return generate_latest(samples) + generate_latest(current), CONTENT_TYPE_LATEST

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
 from app.engine.findings import pointer_join
@@ -218,6 +219,18 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _client_gone_handler(request: Request, _exc: Exception) -> JSONResponse:
+    # The client closed the connection while its body was being read: not the service's
+    # error (no 500, no error log), and nobody is left to read this answer.
+    log.info("the client left before its request body was read, on %s", request.url.path)
+    return problem_response(
+        400,
+        "The request body was not received",
+        detail="the client closed the connection before the body was read",
+        instance=request.url.path,
+    )
+
+
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return problem_response(
@@ -244,6 +257,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_handler)
     app.add_exception_handler(UseCaseError, _use_case_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(ClientDisconnect, _client_gone_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
 
 

@@ -17,33 +17,11 @@ from sqlalchemy import event
 from typer.testing import Result
 
 from app.main import create_app
-from app.service.catalog_import import build_snapshot_from_service_documents
 from app.settings import Settings
 
-from ..documents import pipeline
+from ..documents import SERVICES, pipeline, service_document, snapshot
 
 PROBLEM = "application/problem+json"
-
-
-def _service(name: str, *actions: str) -> dict[str, Any]:
-    return {
-        "Name": name,
-        "Actions": [{"Name": a, "Annotations": {"Properties": {"IsWrite": True}}} for a in actions],
-        "Resources": [],
-        "ConditionKeys": [],
-    }
-
-
-SERVICES = [_service("widgets", "GetWidget", "PutWidget"), _service("gadgets", "Spin")]
-
-
-def snapshot(version: str) -> bytes:
-    return build_snapshot_from_service_documents(
-        [(s["Name"], s) for s in SERVICES],
-        source="test",
-        source_version=version,
-        date="2026-10-01",
-    )
 
 
 @dataclass
@@ -386,7 +364,7 @@ def test_cli_imports_a_service_reference_directory(
 ) -> None:
     directory = tmp_path / "reference"
     directory.mkdir()
-    for service in [*SERVICES, _service("sprockets", "Turn")]:
+    for service in [*SERVICES, service_document("sprockets", "Turn")]:
         (directory / f"{service['Name']}.json").write_text(json.dumps(service))
     without_version = run_cli(env.url, "catalog", "import", str(directory))
     assert without_version.exit_code != 0

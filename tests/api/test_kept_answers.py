@@ -190,35 +190,6 @@ def test_a_kept_answer_still_needs_a_key(
         assert refused.headers["content-type"].startswith("application/problem+json")
 
 
-def test_the_same_bytes_under_another_content_type_are_refused(env: Env) -> None:
-    body = json.dumps(_request()).encode()
-    as_json = env.client.post(COMPUTE, content=body, headers={"content-type": "application/json"})
-    assert as_json.status_code == 200
-    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
-        refused = env.client.post(COMPUTE, content=body, headers={"content-type": content_type})
-        assert refused.status_code == 422, (content_type, refused.text)
-        assert refused.headers["content-type"].startswith("application/problem+json")
-
-
-def test_a_new_catalogue_is_used_by_the_next_request(env: Env) -> None:
-    app = env.client.app
-    request = _request()
-    for _ in range(2):  # computed, then kept
-        answer = env.client.post(COMPUTE, json=request).json()
-    services = app.state.services  # type: ignore[attr-defined]
-    catalogue = answer["provenance"]["catalog"]
-    assert catalogue["version"] == services.catalog_info.version
-    # What activating another catalogue does (app/main.py): new services, new catalogue info.
-    new_info = dataclasses.replace(services.catalog_info, version="another-snapshot")
-    app.state.services = dataclasses.replace(services, catalog_info=new_info)  # type: ignore[attr-defined]
-    try:
-        again = env.client.post(COMPUTE, json=request).json()
-        assert again["provenance"]["catalog"]["version"] == "another-snapshot"
-    finally:
-        app.state.services = services  # type: ignore[attr-defined]
-    assert env.client.post(COMPUTE, json=request).json()["provenance"]["catalog"] == catalogue
-
-
 def test_a_large_body_computed_in_the_thread_pool_is_kept(env: Env) -> None:
     request = {"pipelines": [pipeline(name=f"big-{uuid.uuid4().hex[:6]}-{i}") for i in range(40)]}
     body = json.dumps(request).encode()
@@ -241,40 +212,111 @@ def _twice(env: Env, path: str, request: dict[str, Any]) -> list[dict[str, Any]]
     return answers
 
 
-@pytest.mark.parametrize(
-    ("kind", "path", "request_of"),
-    [
-        (
-            "diff",
-            "/v1/policies/diff",
-            lambda name: {
-                "current": {"documents": [{"Version": "2012-10-17", "Statement": []}]},
-                "required": {"pipelines": [pipeline(name=name)]},
-            },
-        ),
-        (
-            "evaluate",
-            "/v1/policies/evaluate",
-            lambda name: {
-                "policy": {
-                    "documents": [
-                        {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-                    ]
-                },
-                "requests": [{"action": "s3:GetObject", "resource": f"arn:aws:s3:::{name}/k"}],
-            },
-        ),
-        ("pipelines", "/v1/pipelines/validate", lambda name: {"pipelines": [pipeline(name=name)]}),
-    ],
-)
-def test_other_decisions_are_kept_too(
+def _decisions(client: TestClient, kind: str) -> dict[str, float]:
+    """The decisions counted so far for `kind`, by verdict."""
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        if family.name == "pipeline_policy_decisions":
+            return {
+                s.labels["verdict"]: s.value
+                for s in family.samples
+                if s.name.endswith("_total") and s.labels["kind"] == kind
+            }
+    return {}
+
+
+def _evaluate_request(name: str) -> dict[str, Any]:
+    statements = [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
+    ]
+    return {
+        "policy": {"documents": [{"Version": "2012-10-17", "Statement": statements}]},
+        "requests": [  # one of each verdict
+            {"action": "s3:GetObject", "resource": f"arn:aws:s3:::{name}/k"},
+            {"action": "s3:DeleteObject", "resource": f"arn:aws:s3:::{name}/k"},
+            {"action": "ec2:RunInstances"},
+        ],
+    }
+
+
+# (kind, path, a request of its own for a new name): every route whose answers are kept.
+DECISIONS: list[tuple[str, str, Callable[[str], dict[str, Any]]]] = [
+    ("compute", COMPUTE, lambda name: {"pipelines": [pipeline(name=name)]}),
+    (
+        "diff",
+        "/v1/policies/diff",
+        lambda name: {
+            "current": {"documents": [{"Version": "2012-10-17", "Statement": []}]},
+            "required": {"pipelines": [pipeline(name=name)]},
+        },
+    ),
+    ("evaluate", "/v1/policies/evaluate", _evaluate_request),
+    ("pipelines", "/v1/pipelines/validate", lambda name: {"pipelines": [pipeline(name=name)]}),
+]
+_IDS = [d[0] for d in DECISIONS]
+
+
+def _new_name() -> str:
+    return f"p-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.mark.parametrize(("kind", "path", "request_of"), DECISIONS, ids=_IDS)
+def test_every_decision_is_kept_and_counted_alike(
     env: Env, kind: str, path: str, request_of: Callable[[str], dict[str, Any]]
 ) -> None:
+    request = request_of(_new_name())
     hits, misses = _counts(env.client, kind)
-    first, second = _twice(env, path, request_of(f"p-{uuid.uuid4().hex[:8]}"))
-    assert _without_id(second) == _without_id(first)
-    assert second["decision_id"] != first["decision_id"]
+    before = _decisions(env.client, kind)
+    first = env.client.post(path, json=request)
+    assert first.status_code == 200, first.text
+    after_miss = _decisions(env.client, kind)
+    second = env.client.post(path, json=request)
+    after_hit = _decisions(env.client, kind)
+    assert _without_id(second.json()) == _without_id(first.json())
+    assert second.json()["decision_id"] != first.json()["decision_id"]
     assert _counts(env.client, kind) == (hits + 1, misses + 1)
+    counted = {v: n - before.get(v, 0) for v, n in after_miss.items()}
+    counted = {v: n for v, n in counted.items() if n}
+    assert counted, "the computed answer counted no decision"
+    if kind == "evaluate":
+        assert counted == {"allowed": 1, "explicitly_denied": 1, "implicitly_denied": 1}
+    # The kept answer counts the same decisions again.
+    assert {v: after_hit.get(v, 0) - after_miss.get(v, 0) for v in counted} == counted
+
+
+@pytest.mark.parametrize(("kind", "path", "request_of"), DECISIONS, ids=_IDS)
+def test_the_same_bytes_under_another_content_type_are_refused(
+    env: Env, kind: str, path: str, request_of: Callable[[str], dict[str, Any]]
+) -> None:
+    body = json.dumps(request_of(_new_name())).encode()
+    as_json = env.client.post(path, content=body, headers={"content-type": "application/json"})
+    assert as_json.status_code == 200, as_json.text
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        refused = env.client.post(path, content=body, headers={"content-type": content_type})
+        assert refused.status_code == 422, (kind, content_type, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(("kind", "path", "request_of"), DECISIONS, ids=_IDS)
+def test_a_new_catalogue_is_used_by_the_next_request(
+    env: Env, kind: str, path: str, request_of: Callable[[str], dict[str, Any]]
+) -> None:
+    app = env.client.app
+    request = request_of(_new_name())
+    first, kept = _twice(env, path, request)
+    services = app.state.services  # type: ignore[attr-defined]
+    catalogue = kept["provenance"]["catalog"]
+    assert catalogue == first["provenance"]["catalog"]
+    assert catalogue["version"] == services.catalog_info.version
+    # What activating another catalogue does (app/main.py): new services, new catalogue info.
+    new_info = dataclasses.replace(services.catalog_info, version="another-snapshot")
+    app.state.services = dataclasses.replace(services, catalog_info=new_info)  # type: ignore[attr-defined]
+    try:
+        again = env.client.post(path, json=request).json()
+        assert again["provenance"]["catalog"]["version"] == "another-snapshot"
+    finally:
+        app.state.services = services  # type: ignore[attr-defined]
+    assert env.client.post(path, json=request).json()["provenance"]["catalog"] == catalogue
 
 
 @pytest.mark.parametrize(
@@ -297,6 +339,11 @@ def test_other_decisions_are_kept_too(
             "evaluate",
             "/v1/policies/evaluate",
             {"policy": {"baseline": "legacy-2019"}, "requests": [{"action": "ec2:RunInstances"}]},
+        ),
+        (
+            "pipelines",
+            "/v1/pipelines/validate",
+            {"pipelines": [pipeline()], "profiles": {"as_of": "2099-01-01"}},
         ),
     ],
 )

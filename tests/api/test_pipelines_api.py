@@ -79,3 +79,22 @@ resource "aws_codepipeline" "p" {
     assert body["pipelines"][0]["name"] == "tf-pipeline"
     assert body["valid"] is False
     assert "TOO_FEW_STAGES" in {f["code"] for f in body["findings"]}
+
+
+def test_a_profile_selection_is_used(client: TestClient, reference: dict[str, Any]) -> None:
+    path = "/v1/pipelines/validate"
+    unknown = client.post(
+        path, json={"pipelines": [reference], "profiles": {"set_revision": 999999}}
+    )
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["errors"][0]["pointer"] == "/profiles/set_revision"
+    current = client.post(path, json={"pipelines": [reference]}).json()["provenance"]
+    pinned = client.post(
+        path,
+        json={
+            "pipelines": [reference],
+            "profiles": {"set_revision": current["profile_set_revision"]},
+        },
+    )
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["provenance"] == current

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep
-from app.api.metrics import exposition, set_revisions
+from app.api.metrics import Revisions, exposition
 from app.api.schemas.health import HealthOut, ReadinessOut
 
 router = APIRouter(tags=["health"], route_class=CheckedRoute)
@@ -70,12 +70,13 @@ def readyz(services: ServicesDep) -> JSONResponse:
 def metrics(services: ServicesDep) -> Response:
     """Prometheus metrics."""
     info = services.catalog_info
-    set_revisions(
-        services.profiles.current.profile_set.revision,
-        info.version,
-        info.date,
-        info.sha256,
-        info.actions,
+    body, media_type = exposition(
+        Revisions(
+            profile_set=services.profiles.current.profile_set.revision,
+            source_version=info.version,
+            date=info.date,
+            sha256=info.sha256,
+            actions=info.actions,
+        )
     )
-    body, media_type = exposition()
     return Response(body, media_type=media_type)

@@ -9,6 +9,7 @@ from app.api.inline import answer
 from app.api.json_body import json_body
 from app.api.kept_answers import PipelinesRoute, decided
 from app.api.problems import PROBLEM_RESPONSES
+from app.api.profile_selection import select_profiles
 from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.pipelines import (
     PipelineValidateRequest,
@@ -32,11 +33,15 @@ async def validate(
     request: PipelineValidateRequest, services: ServicesDep, http: Request
 ) -> Response:
     """Check pipeline definitions against CodePipeline's structure rules and the profiles."""
-    return await answer(http, lambda: _validate(request, services, http), needs_database=False)
+    return await answer(
+        http,
+        lambda: _validate(request, services, http),
+        needs_database=request.profiles is not None,
+    )
 
 
 def _validate(request: PipelineValidateRequest, services: Services, http: Request) -> Response:
-    basis = (services.profiles.current, services.catalog_info)
+    basis = (select_profiles(services, request.profiles), services.catalog_info)
     outcome = validate_pipelines(
         sources_from_request(request.pipelines, request.sources),
         *basis,
@@ -55,4 +60,5 @@ def _validate(request: PipelineValidateRequest, services: Services, http: Reques
         json_body(payload, PipelineValidateResponse, validate=services.settings.validate_responses),
         verdicts=("valid" if outcome.valid else "invalid",),
         decision_id=outcome.provenance.decision_id,
+        keepable=request.profiles is None,  # a selection is resolved anew each time
     )
