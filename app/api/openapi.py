@@ -6,6 +6,7 @@ Routers give each operation its summary and the problems of its own (404, 409, 4
 - 422 wherever parameters or a body are validated (replacing FastAPI's `HTTPValidationError`,
   which this service never answers with),
 - 413 wherever there is a body, and 503 everywhere (both from `RequestMiddleware`),
+- 415 wherever there is a body (sent as anything but JSON),
 - 401 on every operation outside the open probes (writes and admin always need a key, reads when
   REQUIRE_KEYS_FOR_READS is on),
 
@@ -134,6 +135,7 @@ def _complete_operation(spec: dict[str, Any], path: str, operation: dict[str, An
         _add_problem(responses, 422)
     if operation.get("requestBody"):
         _add_problem(responses, 413)
+        _add_problem(responses, 415)
     if path not in OPEN_PATHS:
         _add_problem(responses, 401)
     _add_problem(responses, 503)

@@ -74,6 +74,12 @@ class UnprocessableInputError(ServiceError):
     title = "The input could not be processed"
 
 
+class UnsupportedMediaTypeError(ServiceError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "The body must be JSON"
+
+
 class UnauthorizedError(ServiceError):
     status = 401
     slug = "unauthorized"
@@ -302,6 +308,12 @@ _DOCUMENTED: dict[int, tuple[str, str, str | None, str]] = {
         "Request body too large",
         None,
         "the body has 6000000 bytes; the limit is 5242880",
+    ),
+    415: (
+        "The body is not sent as JSON",
+        UnsupportedMediaTypeError.title,
+        UnsupportedMediaTypeError.slug,
+        "the body is sent as `text/plain`; send it as `application/json`",
     ),
     422: (
         "Invalid input: the pointers in `errors` say where",

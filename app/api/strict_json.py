@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import Request
 
-from app.api.problems import UnprocessableInputError
+from app.api.problems import UnprocessableInputError, UnsupportedMediaTypeError
 from app.engine.findings import pointer_join
 
 
@@ -140,15 +140,29 @@ def strict_loads(body: bytes) -> Any:
 async def reject_non_standard_json(request: Request) -> None:
     if request.method not in ("POST", "PUT", "PATCH"):
         return
-    if not _is_json(request.headers.get("content-type")):
-        return
+    content_type = request.headers.get("content-type")
     body = await request.body()
     if not body:
         return
+    if not _is_json(content_type):
+        # Every body this service reads is JSON; under another type FastAPI would not parse
+        # it, and the route would answer that the body is not an object, without saying why.
+        raise UnsupportedMediaTypeError(
+            f"the body is sent as `{content_type}`; send it as `application/json`",
+            pointer="header:Content-Type",
+        )
     try:
         data = strict_loads(body)
-    except (ValueError, RecursionError):
-        return  # not JSON at all: FastAPI says so when it reads the body, if the route does
+    except UnicodeDecodeError:
+        raise UnprocessableInputError(
+            "the body is not UTF-8 text (RFC 8259 JSON is)", pointer=""
+        ) from None
+    except RecursionError:
+        raise UnprocessableInputError(
+            "the body nests arrays and objects too deeply to be read", pointer=""
+        ) from None
+    except ValueError:
+        return  # not JSON at all: FastAPI says where when it reads the body
     # The strict parse yields what json.loads does for strict JSON; Starlette's Request.json()
     # returns this cached value, so FastAPI does not decode the body a second time.
     request._json = data

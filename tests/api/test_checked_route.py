@@ -66,3 +66,34 @@ def test_what_start_up_loaded_is_frozen_while_the_app_runs(seeded_database_url: 
         assert test_client.get("/readyz").status_code == 200
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "pointer", "says"),
+    [
+        ("text/plain", b'{"pipelines": []}', 415, "header:Content-Type", "application/json"),
+        ("application/x-www-form-urlencoded", b"a=b", 415, "header:Content-Type", "form"),
+        ("application/json", b'{"pipelines": ["\xff"]}', 422, "", "UTF-8"),
+        ("application/json", b"[" * 100_000 + b"]" * 100_000, 422, "", "deeply"),
+        ("application/json", b'{"pipelines": [}', 422, None, "JSON decode error"),
+    ],
+)
+def test_a_body_that_is_not_json_text_is_a_located_problem(
+    client: TestClient, content_type: str, body: bytes, status: int, pointer: str | None, says: str
+) -> None:
+    response = client.post(
+        "/v1/policies/compute", content=body, headers={"content-type": content_type}
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    (error,) = response.json()["errors"]
+    if pointer is not None:
+        assert error["pointer"] == pointer
+    assert says in error["detail"] or says in response.json()["detail"]
+
+
+def test_a_post_without_a_body_needs_no_content_type(client: TestClient) -> None:
+    # POST /v1/policies/compute without a body: the model says the body is missing (422),
+    # whatever the content type, rather than a 415 for a body that is not there.
+    response = client.post("/v1/policies/compute", headers={"content-type": "text/plain"})
+    assert response.status_code == 422, response.text
