@@ -41,6 +41,7 @@ from _common import (
 )
 
 from app.engine.compute import ComputeContext, compute_policy
+from app.engine.hint_checks import GivenHints
 from app.engine.iam.diff import diff_policy
 from app.engine.iam.evaluate import evaluate_request
 from app.engine.iam.policy_view import read_policies
@@ -182,7 +183,7 @@ def build_cases(quick: bool) -> dict[str, tuple[Callable[[], object], int, float
 
     def service_diff() -> object:
         required = diff_service.required_from_pipelines(
-            sources, loaded, catalog, context=ComputeContext(), hints={}
+            sources, loaded, catalog, context=ComputeContext(), hints=GivenHints()
         )
         return diff_service.diff([legacy], required, catalog, info, loaded, mode="segment")
 

@@ -41,6 +41,7 @@ from _common import (
 )
 
 from app.engine.compute import ComputeContext
+from app.engine.hint_checks import GivenHints
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.diff import diff_policy
 from app.engine.iam.policy_view import read_policies
@@ -102,12 +103,12 @@ def our_calls() -> dict[str, Callable[[], Any]]:
 
     def diff() -> diff_service.DiffOutcome:
         required = diff_service.required_from_pipelines(
-            sources, loaded, catalog, context=ComputeContext(), hints={}
+            sources, loaded, catalog, context=ComputeContext(), hints=GivenHints()
         )
         return diff_service.diff([legacy], required, catalog, info, loaded, mode="segment")
 
     requirements = diff_service.required_from_pipelines(
-        sources, loaded, catalog, context=ComputeContext(), hints={}
+        sources, loaded, catalog, context=ComputeContext(), hints=GivenHints()
     ).requirements
 
     def engine_diff() -> object:

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.engine.compute import ComputeContext, ComputeResult, HintTarget, compute_policy
+from app.engine.compute import ComputeContext, ComputeResult, compute_policy
 from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.template_values import TemplateContext
@@ -113,10 +114,11 @@ def compute(
     catalog: CatalogInfo | None,
     *,
     context: ComputeContext,
-    hints: Mapping[HintTarget, Mapping[str, Sequence[str]]],
+    hints: GivenHints,
 ) -> ComputeOutcome:
     pipelines, findings = parse_pipelines(sources, context)
-    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints)
+    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
+    findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(

@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.compute import ComputeContext, HintTarget, RequiredBy, compute_policy
+from app.engine.compute import ComputeContext, RequiredBy, compute_policy
 from app.engine.findings import Finding
+from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.iam.arn import ArnMode
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import Coverage, PolicyStatement
@@ -71,10 +72,11 @@ def required_from_pipelines(
     catalog: Catalog,
     *,
     context: ComputeContext,
-    hints: Mapping[HintTarget, Mapping[str, Sequence[str]]],
+    hints: GivenHints,
 ) -> RequiredPermissions:
     pipelines, findings = parse_pipelines(sources, context)
-    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints)
+    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
+    findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),
         statements=[s.to_policy_statement() for s in result.statements],

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
+from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.structure import validate_pipeline
 from app.service.compute import PipelineSource, parse_pipelines
@@ -55,8 +56,10 @@ def validate_pipelines(
     catalog: CatalogInfo | None,
     *,
     context: ComputeContext,
+    hints: GivenHints,
 ) -> PipelineValidation:
     pipelines, findings = parse_pipelines(sources, context)
+    findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     used: dict[ActionTypeKey, int] = {}
     for pipeline in pipelines:
         findings.extend(validate_pipeline(pipeline))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -217,3 +218,44 @@ def test_revision_numbers_beyond_32_bits_are_refused(
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert [e["pointer"] for e in response.json()["errors"]] == [where]
+
+
+@pytest.mark.parametrize(
+    ("path", "wrap", "base"),
+    [
+        ("/v1/policies/compute", lambda body: body, ""),
+        ("/v1/pipelines/validate", lambda body: body, ""),
+        (
+            "/v1/policies/diff",
+            lambda body: {"current": {"documents": [{"Statement": []}]}, "required": body},
+            "/required",
+        ),
+    ],
+)
+def test_a_hint_that_is_not_used_says_so_where_it_was_given(
+    client: TestClient,
+    reference: dict[str, Any],
+    path: str,
+    wrap: Callable[[dict[str, Any]], dict[str, Any]],
+    base: str,
+) -> None:
+    role = ["arn:aws:iam::111122223333:role/web-task"]
+    body = {
+        "pipelines": [reference],
+        "hints": [
+            {"stage": "Deploy", "action": "DeployService", "hints": {"pass_roles": role}},
+            {"stage": "Deploy", "action": "NoSuchAction", "hints": {"pass_roles": role}},
+            {"stage": "Deploy", "action": "DeployService", "hints": {"pass_role": role}},
+        ],
+    }
+    response = client.post(path, json=wrap(body))
+    assert response.status_code == 200, response.text
+    unused = sorted(
+        (f["code"], f["path"])
+        for f in response.json()["findings"]
+        if f["code"] in ("HINT_UNMATCHED", "HINT_UNKNOWN")
+    )
+    assert unused == [
+        ("HINT_UNKNOWN", f"{base}/hints/2/hints/pass_role"),
+        ("HINT_UNMATCHED", f"{base}/hints/1"),
+    ]

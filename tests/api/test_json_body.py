@@ -36,6 +36,7 @@ from app.api.schemas.pipelines import PipelineValidateResponse
 from app.api.schemas.validate import PolicySizeOut, ValidateResponse
 from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy
 from app.engine.findings import Finding
+from app.engine.hint_checks import GivenHints
 from app.engine.iam.evaluate import StatementOutcome
 from app.service import compute as compute_service
 from app.service import diff as diff_service
@@ -243,7 +244,7 @@ def test_compute_response(client: TestClient, reference: dict[str, Any]) -> None
         services.profiles.current,
         services.catalog_info,
         context=ComputeContext(),
-        hints={},
+        hints=GivenHints(),
     )
     result = outcome.result
     assert got.provenance == _provenance(outcome.provenance)
@@ -276,7 +277,7 @@ def test_diff_response(
         loaded,
         services.catalog,
         context=ComputeContext(),
-        hints={},
+        hints=GivenHints(),
     )
     outcome = diff_service.diff(
         [legacy],

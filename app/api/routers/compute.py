@@ -25,6 +25,8 @@ from app.api.schemas.compute import (
     compute_response_json,
 )
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
+from app.engine.findings import pointer_join
+from app.engine.hint_checks import GivenHints
 from app.service import compute as compute_service
 from app.service.compute import ComputeOutcome
 from app.service.profile_cache import LoadedProfileSet
@@ -33,14 +35,19 @@ from app.service.provenance import CatalogInfo
 router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=ComputeRoute)
 
 
-def hint_targets(hints: Sequence[ActionHintsIn]) -> dict[HintTarget, dict[str, list[str]]]:
-    """Hints keyed by action; a hint that names no pipeline applies to that action in all."""
-    out: dict[HintTarget, dict[str, list[str]]] = {}
-    for hint in hints:
-        values = {k: [v] if isinstance(v, str) else list(v) for k, v in hint.hints.items()}
+def given_hints(hints: Sequence[ActionHintsIn], base: str = "") -> GivenHints:
+    """Hints keyed by action, and where each was given; a hint that names no pipeline applies
+    to that action in all of them."""
+    values: dict[HintTarget, dict[str, list[str]]] = {}
+    pointers: dict[tuple[HintTarget, str | None], str] = {}
+    for i, hint in enumerate(hints):
         target = HintTarget(hint.pipeline or ANY_PIPELINE, hint.stage, hint.action)
-        out.setdefault(target, {}).update(values)
-    return out
+        at = pointer_join(base, "hints", i)
+        pointers.setdefault((target, None), at)
+        for name, value in hint.hints.items():
+            values.setdefault(target, {})[name] = [value] if isinstance(value, str) else list(value)
+            pointers[(target, name)] = pointer_join(at, "hints", name)
+    return GivenHints(values, pointers)
 
 
 @router.post(
@@ -99,5 +106,5 @@ def compute_outcome(
         loaded,
         catalog,
         context=ComputeContext(**request.context.model_dump()),
-        hints=hint_targets(request.hints),
+        hints=given_hints(request.hints),
     )

@@ -17,7 +17,7 @@ from app.api.policy_formats import (
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
-from app.api.routers.compute import hint_targets
+from app.api.routers.compute import given_hints
 from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.diff import (
     DiffRequest,
@@ -57,7 +57,7 @@ def diff_policy(
             loaded,
             services.catalog,
             context=ComputeContext(**required_in.context.model_dump()),
-            hints=hint_targets(required_in.hints),
+            hints=given_hints(required_in.hints, "/required"),
         )
     else:
         view = read_policy(required_in.policy, pointer="/required/policy")

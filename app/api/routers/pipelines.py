@@ -10,6 +10,7 @@ from app.api.json_body import json_body
 from app.api.kept_answers import PipelinesRoute, decided
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
+from app.api.routers.compute import given_hints
 from app.api.schemas.common import decision_json, findings_json
 from app.api.schemas.pipelines import (
     PipelineValidateRequest,
@@ -46,6 +47,7 @@ def _validate(request: PipelineValidateRequest, services: Services, http: Reques
         sources_from_request(request.pipelines, request.sources),
         *basis,
         context=ComputeContext(**request.context.model_dump()),
+        hints=given_hints(request.hints),
     )
     payload = {
         **decision_json(outcome.provenance),
