@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -61,6 +63,16 @@ def _run(use_case: Callable[[Session], T]) -> T:
             return use_case(session)
     except UseCaseError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        where = make_url(get_settings().sqlalchemy_url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        typer.echo(
+            f"error: the database {where} could not be used ({reason}); if it has not been "
+            "migrated yet, run `pipeline-policy db upgrade` and `pipeline-policy seed` (the "
+            "command reads DATABASE_URL; its SQLite default is relative to the current folder)",
+            err=True,
+        )
         raise typer.Exit(1) from exc
 
 
