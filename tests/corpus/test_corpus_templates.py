@@ -94,3 +94,14 @@ def test_corpus_summary() -> None:
         )
     total = sum(counts.values(), Counter())
     assert total["parsed"] + total["with findings"] > total["rejected"]
+
+
+@pytest.mark.skipif(not FILES, reason="../shared/corpus is absent")
+@pytest.mark.parametrize("name", FILES)
+def test_real_definitions_have_no_unknown_fields(name: str) -> None:
+    # Real pipelines, from get-pipeline, templates or Terraform, use CodePipeline's own fields:
+    # an UNKNOWN_FIELD finding on one of them would be a field this service does not know.
+    outcome = _read(name)
+    if isinstance(outcome, PipelineParseError):
+        pytest.skip("not a readable pipeline")
+    assert [f.path for f in outcome.findings if f.code == "UNKNOWN_FIELD"] == []

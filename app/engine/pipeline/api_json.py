@@ -15,6 +15,12 @@ from app.engine.pipeline.model import (
     Pipeline,
     Stage,
 )
+from app.engine.pipeline.unknown_fields import (
+    ACTION_FIELDS,
+    PIPELINE_FIELDS,
+    STAGE_FIELDS,
+    unknown_field_findings,
+)
 
 
 def parse_pipeline_json(document: Any, pointer: str = "") -> tuple[Pipeline, list[Finding]]:
@@ -54,6 +60,7 @@ def parse_pipeline_json(document: Any, pointer: str = "") -> tuple[Pipeline, lis
         else:
             findings.append(_bad_shape(pointer_join(base, "variables", i), "variable"))
     pipeline_type = body.get("pipelineType")
+    findings.extend(unknown_field_findings(body, PIPELINE_FIELDS, "pipeline", base))
     extras = {k: v for k, v in body.items() if k not in _MODELLED_PIPELINE_KEYS}
     return (
         Pipeline(
@@ -120,6 +127,7 @@ def _parse_stage(raw: Any, pointer: str, findings: list[Finding]) -> Stage:
         _parse_action(a, pointer_join(pointer, "actions", i), findings)
         for i, a in enumerate(actions_raw)
     )
+    findings.extend(unknown_field_findings(raw, STAGE_FIELDS, "stage", pointer))
     extras = {k: v for k, v in raw.items() if k not in _MODELLED_STAGE_KEYS}
     return Stage(name=name, actions=actions, pointer=pointer, extras=extras)
 
@@ -143,6 +151,7 @@ def _parse_action(raw: Any, pointer: str, findings: list[Finding]) -> Action:
             )
         parts.append(value)
     action_type = ActionTypeKey(*parts)
+    findings.extend(unknown_field_findings(raw, ACTION_FIELDS, "action", pointer))
     configuration = _parse_configuration(raw.get("configuration"), pointer, findings)
     run_order = raw.get("runOrder", 1)
     if not isinstance(run_order, int) or isinstance(run_order, bool):
