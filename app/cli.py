@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import typer
 import uvicorn
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def _run(use_case: Callable[[Session], T]) -> T:
     except UseCaseError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except (OperationalError, ProgrammingError) as exc:  # unreachable, or not migrated
         where = make_url(get_settings().sqlalchemy_url).render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         typer.echo(

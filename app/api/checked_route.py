@@ -21,10 +21,11 @@ from app.api.strict_json import reject_non_standard_json
 class CheckedRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        reads_body = self.body_field is not None
 
         async def checked(request: Request) -> Response:
             await authorize_request(request)
-            await reject_non_standard_json(request)
+            await reject_non_standard_json(request, reads_body=reads_body)
             return await handler(request)
 
         return checked

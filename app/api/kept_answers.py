@@ -96,6 +96,7 @@ class KeptAnswerRoute(CheckedRoute):
         # between them.
         handler = APIRoute.get_route_handler(self)
         kind = self.kind
+        reads_body = self.body_field is not None
 
         async def kept_or_computed(request: Request) -> Response:
             await authorize_request(request)
@@ -109,7 +110,7 @@ class KeptAnswerRoute(CheckedRoute):
                         record_decision(kind, verdict)
                     return Response(kept.fresh_body(), media_type=kept.media_type)
                 request.state.answer_key = key
-            await reject_non_standard_json(request)
+            await reject_non_standard_json(request, reads_body=reads_body)
             return await handler(request)
 
         return kept_or_computed

@@ -71,7 +71,8 @@ def _locate(body: bytes) -> tuple[str, str]:
     return "", "the body is not strict JSON"
 
 
-# Only an escape can put a surrogate in a decoded string (raw UTF-8 cannot encode one).
+# The body is decoded as strict UTF-8 first, which refuses a raw surrogate (ED A0 80), so only an
+# escape can put a surrogate in a decoded string.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -105,7 +106,7 @@ def _lone_surrogate(data: Any) -> str | None:
 
 def _is_json(content_type: str | None) -> bool:
     if content_type is None:
-        return True  # FastAPI reads a body without a content type as JSON
+        return False  # FastAPI reads a body as JSON only when its content type says so
     media = content_type.partition(";")[0].strip().lower()
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
@@ -115,11 +116,13 @@ def _is_json(content_type: str | None) -> bool:
 def strict_loads(body: bytes) -> Any:
     """`body` decoded as strict JSON.
 
-    Raises UnprocessableInputError, located, when it is JSON but not strict JSON, and ValueError
-    (or RecursionError) when it is not JSON at all.
+    Raises UnprocessableInputError, located, when it is JSON but not strict JSON; ValueError
+    (UnicodeDecodeError when it is not UTF-8 text; RFC 8259 allows no other encoding between
+    systems, and a leading byte-order mark is ignored) or RecursionError when it is not JSON.
     """
+    text = body.decode("utf-8-sig")
     try:
-        data = json.loads(body, object_pairs_hook=_unique, parse_constant=_constant)
+        data = json.loads(text, object_pairs_hook=_unique, parse_constant=_constant)
     except _RejectedError:
         try:
             pointer, detail = _locate(body)
@@ -137,18 +140,22 @@ def strict_loads(body: bytes) -> Any:
     return data
 
 
-async def reject_non_standard_json(request: Request) -> None:
-    if request.method not in ("POST", "PUT", "PATCH"):
+async def reject_non_standard_json(request: Request, *, reads_body: bool) -> None:
+    """For a route that reads a body (`reads_body`): 415 unless it is sent as JSON, and 422,
+    located, unless it is strict JSON text."""
+    if not reads_body or request.method not in ("POST", "PUT", "PATCH"):
         return
-    content_type = request.headers.get("content-type")
     body = await request.body()
     if not body:
         return
+    content_type = request.headers.get("content-type")
     if not _is_json(content_type):
         # Every body this service reads is JSON; under another type FastAPI would not parse
         # it, and the route would answer that the body is not an object, without saying why.
         raise UnsupportedMediaTypeError(
-            f"the body is sent as `{content_type}`; send it as `application/json`",
+            f"the body is sent as `{content_type}`; send it as `application/json`"
+            if content_type
+            else "the body is sent without a Content-Type; send it as `application/json`",
             pointer="header:Content-Type",
         )
     try:

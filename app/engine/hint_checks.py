@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from app.engine.compute import ACTION_ROLE_KEY, ANY_PIPELINE, HintTarget
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.pipeline.model import Action, Pipeline
-from app.engine.profiles import ProfileSet
+from app.engine.profiles import Profile, ProfileSet
 
 
 @dataclass(frozen=True)
@@ -59,34 +59,60 @@ def hint_findings(
                 )
             )
             continue
-        for action in matched:
-            findings.extend(_unknown_names(action, profiles, values, target, given, where))
+        findings.extend(_unknown_names(matched, profiles, values, target, given, where))
     return findings
 
 
+def _hint_names(profile: Profile) -> set[str]:
+    """The hints a profile's statements declare or use."""
+    names: set[str] = set()
+    for statement in profile.statements:
+        names.update(statement.hints)
+        for template in statement.resources:
+            names.update(template.hint_names)
+        for block in (statement.condition or {}).values():
+            for key, value_templates in block.items():
+                names.update(key.hint_names)
+                for value in value_templates:
+                    names.update(value.hint_names)
+    return names
+
+
 def _unknown_names(
-    action: Action,
+    matched: Sequence[Action],
     profiles: ProfileSet,
     values: Mapping[str, Sequence[str]],
     target: HintTarget,
     given: GivenHints,
     where: str,
 ) -> list[Finding]:
-    keys = [action.type, ACTION_ROLE_KEY] if action.role_arn else [action.type]
-    rendered = [p for p in (profiles.get(k) for k in keys) if p is not None]
-    if not rendered:
-        return []  # NO_PROFILE says so already
-    taken = sorted({name for p in rendered for t in p.statements for name in t.hints})
-    label = action.type.label
+    # A hint is used when any action it reaches renders a profile that takes it: compute renders
+    # an action's own profile, and the action-role profile beside it when the action names a
+    # role, and nothing for an action whose type has no profile (NO_PROFILE says so).
+    taken: set[str] = set()
+    labels: list[str] = []
+    for action in matched:
+        profile = profiles.get(action.type)
+        if profile is None:
+            continue
+        labels.append(action.type.label)
+        taken |= _hint_names(profile)
+        role_profile = profiles.get(ACTION_ROLE_KEY) if action.role_arn else None
+        if role_profile is not None:
+            taken |= _hint_names(role_profile)
+    if not labels:
+        return []
+    types = " or ".join(f"`{label}`" for label in sorted(set(labels)))
+    takes = sorted(taken)
     return [
         Finding(
             code="HINT_UNKNOWN",
             finding_type=FindingType.WARNING,
-            message=f"`{name}` is not a hint of `{label}` (its profile takes "
-            + (", ".join(f"`{t}`" for t in taken) if taken else "none")
+            message=f"`{name}` is not a hint of {types} (the profile takes "
+            + (", ".join(f"`{t}`" for t in takes) if takes else "none")
             + "); it was not used",
             path=given.pointers.get((target, name), pointer_join(where, "hints", name)),
-            detail={"hint": name, "action_type": label, "takes": taken},
+            detail={"hint": name, "action_types": sorted(set(labels)), "takes": takes},
         )
         for name in sorted(values)
         if name not in taken

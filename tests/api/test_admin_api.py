@@ -61,6 +61,21 @@ def test_admin_endpoints_need_an_admin_key(env: Env) -> None:
             assert denied.headers["content-type"] == PROBLEM
 
 
+def test_a_route_without_a_body_ignores_a_stray_one(env: Env) -> None:
+    # `curl -X POST -d '{}'` sends a form content type; the route reads no body, so neither its
+    # content type (415) nor its text (422) is a reason to refuse the request.
+    for content_type, body in (
+        ("application/x-www-form-urlencoded", b"{}"),
+        ("application/json", b"\xed\xa0\x80"),
+    ):
+        response = env.client.post(
+            "/v1/admin/catalog/revisions/999/activate",
+            content=body,
+            headers={**env.as_(env.admin), "content-type": content_type},
+        )
+        assert response.status_code == 404, (content_type, response.text)
+
+
 def test_key_lifecycle(env: Env) -> None:
     created = env.client.post(
         "/v1/admin/keys", json={"name": "ci", "scope": "write"}, headers=env.as_(env.admin)

@@ -76,14 +76,23 @@ def test_what_start_up_loaded_is_frozen_while_the_app_runs(seeded_database_url: 
         ("application/json", b'{"pipelines": ["\xff"]}', 422, "", "UTF-8"),
         ("application/json", b"[" * 100_000 + b"]" * 100_000, 422, "", "deeply"),
         ("application/json", b'{"pipelines": [}', 422, None, "JSON decode error"),
+        # A surrogate encoded as raw UTF-8 bytes is not UTF-8 either (it was a 500).
+        ("application/json", b'{"pipelines": [{"name": "\xed\xa0\x80"}]}', 422, "", "UTF-8"),
+        # RFC 8259: JSON between systems is UTF-8; UTF-16 (with its escapes) is refused.
+        ("application/json", '{"pipelines": ["\\ud800"]}'.encode("utf-16"), 422, "", "UTF-8"),
+        (None, b'{"pipelines": []}', 415, "header:Content-Type", "without a Content-Type"),
     ],
 )
 def test_a_body_that_is_not_json_text_is_a_located_problem(
-    client: TestClient, content_type: str, body: bytes, status: int, pointer: str | None, says: str
+    client: TestClient,
+    content_type: str | None,
+    body: bytes,
+    status: int,
+    pointer: str | None,
+    says: str,
 ) -> None:
-    response = client.post(
-        "/v1/policies/compute", content=body, headers={"content-type": content_type}
-    )
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post("/v1/policies/compute", content=body, headers=headers)
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     (error,) = response.json()["errors"]
@@ -97,3 +106,13 @@ def test_a_post_without_a_body_needs_no_content_type(client: TestClient) -> None
     # whatever the content type, rather than a 415 for a body that is not there.
     response = client.post("/v1/policies/compute", headers={"content-type": "text/plain"})
     assert response.status_code == 422, response.text
+
+
+def test_a_byte_order_mark_before_utf_8_json_is_ignored(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    body = b"\xef\xbb\xbf" + json.dumps({"pipelines": [reference]}).encode()
+    response = client.post(
+        "/v1/policies/compute", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text

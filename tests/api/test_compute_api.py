@@ -259,3 +259,20 @@ def test_a_hint_that_is_not_used_says_so_where_it_was_given(
         ("HINT_UNKNOWN", f"{base}/hints/2/hints/pass_role"),
         ("HINT_UNMATCHED", f"{base}/hints/1"),
     ]
+
+
+def test_unused_hints_change_nothing_in_the_policy(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    role = ["arn:aws:iam::111122223333:role/web-task"]
+    used = {"stage": "Deploy", "action": "DeployService", "hints": {"pass_roles": role}}
+    unused = [
+        {"stage": "Deploy", "action": "NoSuchAction", "hints": {"pass_roles": role}},
+        {"stage": "Deploy", "action": "DeployService", "hints": {"pass_role": role}},
+    ]
+    answers = [
+        client.post("/v1/policies/compute", json={"pipelines": [reference], "hints": hints}).json()
+        for hints in ([used], [used, *unused])
+    ]
+    assert answers[0]["policy"] == answers[1]["policy"]
+    assert answers[0]["statements"] == answers[1]["statements"]

@@ -142,6 +142,7 @@ def test_every_operation_documents_its_problems(spec: dict[str, Any]) -> None:
             assert 422 in problems, where
         if operation.get("requestBody"):
             assert 413 in problems, where
+            assert 415 in problems, where
         if method != "get" and path.startswith("/v1/admin"):
             assert 403 in problems, where
         for status, response in operation["responses"].items():

@@ -82,6 +82,7 @@ def test_an_unknown_name_says_which_names_the_profile_takes() -> None:
     (finding,) = hint_findings([pipeline], shipped_profiles(), _given(target, ["pass_role"]))
     assert "`pass_role` is not a hint of `Deploy/AWS/ECS/1`" in finding.message
     assert "pass_roles" in finding.detail["takes"]
+    assert finding.detail["action_types"] == ["Deploy/AWS/ECS/1"]
 
 
 def test_an_action_without_a_profile_is_left_to_no_profile() -> None:
@@ -93,3 +94,39 @@ def test_an_action_without_a_profile_is_left_to_no_profile() -> None:
 def test_no_hints_no_findings() -> None:
     pipeline, _ = parse_pipeline_json(_pipeline("web", ECS), "/pipelines/0")
     assert hint_findings([pipeline], shipped_profiles(), GivenHints()) == []
+
+
+CODEBUILD = {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}
+
+
+@pytest.mark.parametrize(
+    ("second_type", "names", "expected"),
+    [
+        # The same stage and action in two pipelines: one finding, not one per pipeline.
+        (ECS, ["pass_role"], [("HINT_UNKNOWN", "/hints/0/hints/pass_role")]),
+        # A name one of the actions takes is used, though the other's profile does not take it.
+        (CODEBUILD, ["pass_roles"], []),
+        (CODEBUILD, ["pass_role"], [("HINT_UNKNOWN", "/hints/0/hints/pass_role")]),
+        # An action whose type has no profile renders nothing, its own role or not: NO_PROFILE
+        # says so, and the ECS action in the other pipeline takes the hint.
+        (CUSTOM, ["pass_roles"], []),
+    ],
+)
+def test_a_hint_for_every_pipeline_is_checked_against_all_it_reaches(
+    second_type: dict[str, str], names: list[str], expected: list[tuple[str, str]]
+) -> None:
+    web, _ = parse_pipeline_json(_pipeline("web", ECS), "/pipelines/0")
+    other = _pipeline("api", second_type)
+    other["stages"][0]["actions"][0]["roleArn"] = "arn:aws:iam::111122223333:role/own"
+    api, _ = parse_pipeline_json(other, "/pipelines/1")
+    target = HintTarget(ANY_PIPELINE, "Deploy", "Service")
+    findings = hint_findings([web, api], shipped_profiles(), _given(target, names))
+    assert [(f.code, f.path) for f in findings] == expected
+
+
+def test_an_action_without_a_profile_and_with_its_own_role_is_left_to_no_profile() -> None:
+    document = _pipeline("web", CUSTOM)
+    document["stages"][0]["actions"][0]["roleArn"] = "arn:aws:iam::111122223333:role/own"
+    pipeline, _ = parse_pipeline_json(document, "/pipelines/0")
+    target = HintTarget(ANY_PIPELINE, "Deploy", "Service")
+    assert hint_findings([pipeline], shipped_profiles(), _given(target, ["pass_roles"])) == []
