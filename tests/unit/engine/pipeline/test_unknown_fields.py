@@ -33,6 +33,29 @@ ACTION = "/pipelines/0/pipeline/stages/0/actions/0"
     ("action", "stage", "pipeline", "expected"),
     [
         ({"configuration": {"ProjectName": "x"}}, {}, {}, []),
+        # The newer fields of the API's declarations are CodePipeline's own.
+        (
+            {
+                "timeoutInMinutes": 60,
+                "commands": ["make build"],
+                "outputVariables": ["VERSION"],
+                "environmentVariables": [],
+            },
+            {
+                "blockers": [],
+                "beforeEntry": {"conditions": []},
+                "onSuccess": {"conditions": []},
+                "onFailure": {"result": "ROLLBACK"},
+            },
+            {
+                "version": 3,
+                "executionMode": "QUEUED",
+                "pipelineType": "V2",
+                "triggers": [],
+                "variables": [],
+            },
+            [],
+        ),
         (
             {"configuraton": {"ProjectName": "x"}},
             {},
