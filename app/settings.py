@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     answer_cache_bytes: int = Field(
         default=16 * 1024 * 1024,
         ge=0,
-        description="Memory for compute answers already given: the same request body, asked "
-        "again with the same profile set and catalogue, is answered from it. 0 turns it off.",
+        description="Memory per worker for decision answers already given (compute, diff, "
+        "evaluate, pipeline validation): the same request, asked again with the same profile "
+        "set and catalogue, is answered from it. 0 turns it off.",
     )
     log_level: str = "info"
     require_keys_for_reads: bool = Field(

@@ -11,22 +11,18 @@ when the answer depends on nothing but that request and the current profile set 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Hashable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 
-from app.api.auth import authorize_request
 from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, get_services
 from app.api.metrics import record_answer_cache, record_decision
-from app.api.strict_json import reject_non_standard_json
-from app.service.answer_cache import cached_answer
+from app.service.answer_cache import AnswerKey, cached_answer
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo
 
-AnswerKey = tuple[Hashable, ...]
 Basis = tuple[LoadedProfileSet, CatalogInfo]
 
 
@@ -45,10 +41,6 @@ async def answer_key(request: Request) -> AnswerKey:
     )
 
 
-def current_basis(services: Services) -> Basis:
-    return (services.profiles.current, services.catalog_info)
-
-
 def decided(
     http: Request,
     services: Services,
@@ -62,7 +54,8 @@ def decided(
     """Count the decisions of a computed answer, and keep it for the requests that ask with
     `http`'s bytes when it is `keepable`: when it depends on nothing but the request and
     `basis` (the profile set and catalogue it was computed on)."""
-    kind = KeptAnswerRoute.kind_of(http)
+    route: KeptAnswerRoute = http.scope["route"]  # decided is called by these routes only
+    kind = route.kind
     for verdict in verdicts:
         record_decision(kind, verdict)
     key: AnswerKey | None = getattr(http.state, "answer_key", None)
@@ -86,34 +79,19 @@ class KeptAnswerRoute(CheckedRoute):
 
     kind: ClassVar[str]
 
-    @staticmethod
-    def kind_of(request: Request) -> str:
-        route = request.scope.get("route")
-        return route.kind if isinstance(route, KeptAnswerRoute) else "unknown"
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        # FastAPI's own handler: this class runs CheckedRoute's checks itself, with the look-up
-        # between them.
-        handler = APIRoute.get_route_handler(self)
-        kind = self.kind
-        reads_body = self.body_field is not None
-
-        async def kept_or_computed(request: Request) -> Response:
-            await authorize_request(request)
-            services = await get_services(request)
-            if services.answers.enabled:
-                key = await answer_key(request)
-                kept = services.answers.get(key, current_basis(services))
-                if kept is not None:
-                    record_answer_cache(kind, hit=True)
-                    for verdict in kept.verdicts:
-                        record_decision(kind, verdict)
-                    return Response(kept.fresh_body(), media_type=kept.media_type)
-                request.state.answer_key = key
-            await reject_non_standard_json(request, reads_body=reads_body)
-            return await handler(request)
-
-        return kept_or_computed
+    async def answer_before_reading(self, request: Request) -> Response | None:
+        services = await get_services(request)
+        if not services.answers.enabled:
+            return None
+        key = await answer_key(request)
+        kept = services.answers.get(key, (services.profiles.current, services.catalog_info))
+        if kept is None:
+            request.state.answer_key = key  # for `decided`, once the answer is computed
+            return None
+        record_answer_cache(self.kind, hit=True)
+        for verdict in kept.verdicts:
+            record_decision(self.kind, verdict)
+        return Response(kept.fresh_body(), media_type=kept.media_type)
 
 
 class ComputeRoute(KeptAnswerRoute):

@@ -8,7 +8,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import (
@@ -22,6 +21,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
+
+from app.service.provenance import CatalogInfo
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -53,37 +54,27 @@ ANSWER_CACHE = Counter(
 )
 
 
-@dataclass(frozen=True)
-class Revisions:
-    """What the answering process decides with: its profile-set revision and catalogue."""
-
-    profile_set: int
-    source_version: str
-    date: str
-    sha256: str
-    actions: int
-
-
 class _RevisionsCollector(Collector):
     # Built at each scrape from the answering process's own state, never stored: in the
     # multiprocess mode a stored gauge would live on in every worker's file, so a catalogue
     # replaced since would still be listed beside the new one.
-    def __init__(self, revisions: Revisions) -> None:
-        self.revisions = revisions
+    def __init__(self, profile_set: int, catalog: CatalogInfo) -> None:
+        self.profile_set = profile_set
+        self.catalog = catalog
 
     def collect(self) -> Iterator[Metric]:
-        r = self.revisions
         yield GaugeMetricFamily(
             "pipeline_policy_profile_set_revision",
             "Profile-set revision the process answers with.",
-            value=r.profile_set,
+            value=self.profile_set,
         )
+        info = self.catalog
         catalog = GaugeMetricFamily(
             "pipeline_policy_catalog_info",
             "IAM action catalogue in use (labels name it; the value is its action count).",
             labels=["source_version", "date", "sha256"],
         )
-        catalog.add_metric([r.source_version, r.date, r.sha256[:12]], r.actions)
+        catalog.add_metric([info.version, info.date, info.sha256[:12]], info.actions)
         yield catalog
 
 
@@ -130,14 +121,14 @@ def shared_by_workers(workers: int) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def exposition(revisions: Revisions) -> tuple[bytes, str]:
+def exposition(profile_set: int, catalog: CatalogInfo) -> tuple[bytes, str]:
     """Every worker's samples when PROMETHEUS_MULTIPROC_DIR is set, else this process's; and
-    the revisions the answering process decides with."""
+    the profile-set revision and catalogue the answering process decides with."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         samples = CollectorRegistry()
         multiprocess.MultiProcessCollector(samples)  # type: ignore[no-untyped-call]
     else:
         samples = REGISTRY
     current = CollectorRegistry()
-    current.register(_RevisionsCollector(revisions))
+    current.register(_RevisionsCollector(profile_set, catalog))
     return generate_latest(samples) + generate_latest(current), CONTENT_TYPE_LATEST

@@ -19,6 +19,9 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+# What an answer depends on besides the basis: the request's path, query, headers and body.
+AnswerKey = tuple[Hashable, ...]
+
 # What an entry costs beyond its bytes: the key tuple and its strings, the bytes objects' headers,
 # the entry, the ordered dict's node (about 480 bytes measured with tracemalloc).
 _ENTRY_OVERHEAD = 512
@@ -57,7 +60,7 @@ def cached_answer(
     )
 
 
-def _size(key: tuple[Hashable, ...], answer: CachedAnswer) -> int:
+def _size(key: AnswerKey, answer: CachedAnswer) -> int:
     key_bytes = sum(len(part) for part in key if isinstance(part, bytes | str))
     return key_bytes + len(answer.body) + 8 * len(answer.verdicts) + _ENTRY_OVERHEAD
 
@@ -65,7 +68,7 @@ def _size(key: tuple[Hashable, ...], answer: CachedAnswer) -> int:
 class AnswerCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[Hashable, ...], tuple[CachedAnswer, int]] = OrderedDict()
+        self._entries: OrderedDict[AnswerKey, tuple[CachedAnswer, int]] = OrderedDict()
         self._basis: tuple[object, ...] = ()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -81,7 +84,7 @@ class AnswerCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple[Hashable, ...], basis: tuple[object, ...]) -> CachedAnswer | None:
+    def get(self, key: AnswerKey, basis: tuple[object, ...]) -> CachedAnswer | None:
         """The answer kept for `key`, if it was computed on this very basis."""
         with self._lock:
             if not _same(basis, self._basis):
@@ -92,9 +95,7 @@ class AnswerCache:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(
-        self, key: tuple[Hashable, ...], basis: tuple[object, ...], answer: CachedAnswer
-    ) -> None:
+    def put(self, key: AnswerKey, basis: tuple[object, ...], answer: CachedAnswer) -> None:
         size = _size(key, answer)
         if size > self.max_bytes // 16:
             return

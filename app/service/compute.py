@@ -108,6 +108,22 @@ def predating_findings(
     ]
 
 
+def computed_policy(
+    sources: Sequence[PipelineSource],
+    loaded: LoadedProfileSet,
+    *,
+    context: ComputeContext,
+    hints: GivenHints,
+) -> tuple[ComputeResult, list[Finding]]:
+    """The policy the pipelines of `sources` need, and the findings of reading them and of
+    their hints and profiles (the result's own findings are in the result)."""
+    pipelines, findings = parse_pipelines(sources, context)
+    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
+    findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
+    findings.extend(predating_findings(loaded, result.profiles_used))
+    return result, findings
+
+
 def compute(
     sources: Sequence[PipelineSource],
     loaded: LoadedProfileSet,
@@ -116,10 +132,7 @@ def compute(
     context: ComputeContext,
     hints: GivenHints,
 ) -> ComputeOutcome:
-    pipelines, findings = parse_pipelines(sources, context)
-    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
-    findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
-    findings.extend(predating_findings(loaded, result.profiles_used))
+    result, findings = computed_policy(sources, loaded, context=context, hints=hints)
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(
         result=result,

@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.compute import ComputeContext, RequiredBy, compute_policy
+from app.engine.compute import ComputeContext, RequiredBy
 from app.engine.findings import Finding
-from app.engine.hint_checks import GivenHints, hint_findings
+from app.engine.hint_checks import GivenHints
 from app.engine.iam.arn import ArnMode
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import Coverage, PolicyStatement
@@ -24,7 +24,7 @@ from app.engine.iam.diff import (
 )
 from app.engine.iam.policy_view import PolicyView, read_policies, read_policy
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
-from app.service.compute import PipelineSource, parse_pipelines, predating_findings
+from app.service.compute import PipelineSource, computed_policy
 from app.service.errors import InvalidInputError
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
@@ -74,13 +74,11 @@ def required_from_pipelines(
     context: ComputeContext,
     hints: GivenHints,
 ) -> RequiredPermissions:
-    pipelines, findings = parse_pipelines(sources, context)
-    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
-    findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
+    result, findings = computed_policy(sources, loaded, context=context, hints=hints)
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),
         statements=[s.to_policy_statement() for s in result.statements],
-        findings=[*findings, *result.findings, *predating_findings(loaded, result.profiles_used)],
+        findings=[*findings, *result.findings],
         profiles_used=result.profiles_used,
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep
-from app.api.metrics import Revisions, exposition
+from app.api.metrics import exposition
 from app.api.schemas.health import HealthOut, ReadinessOut
 
 router = APIRouter(tags=["health"], route_class=CheckedRoute)
@@ -69,14 +69,7 @@ def readyz(services: ServicesDep) -> JSONResponse:
 )
 def metrics(services: ServicesDep) -> Response:
     """Prometheus metrics."""
-    info = services.catalog_info
     body, media_type = exposition(
-        Revisions(
-            profile_set=services.profiles.current.profile_set.revision,
-            source_version=info.version,
-            date=info.date,
-            sha256=info.sha256,
-            actions=info.actions,
-        )
+        services.profiles.current.profile_set.revision, services.catalog_info
     )
     return Response(body, media_type=media_type)

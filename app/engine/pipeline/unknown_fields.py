@@ -57,20 +57,12 @@ def unknown_field_findings(
         if not isinstance(key, str) or key in known:
             continue
         near = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
-        if near:
-            yield Finding(
-                code="UNKNOWN_FIELD",
-                finding_type=FindingType.WARNING,
-                message=f"`{key}` is not a field of a CodePipeline {what}; did you mean "
-                f"`{near[0]}`? It was ignored",
-                path=pointer_join(pointer, key),
-                detail={"field": key, "did_you_mean": near[0]},
-            )
-        else:
-            yield Finding(
-                code="UNKNOWN_FIELD",
-                finding_type=FindingType.SUGGESTION,
-                message=f"`{key}` is not a field of a CodePipeline {what}; it was ignored",
-                path=pointer_join(pointer, key),
-                detail={"field": key},
-            )
+        meant = f"; did you mean `{near[0]}`? It was ignored" if near else "; it was ignored"
+        yield Finding(
+            code="UNKNOWN_FIELD",
+            # Near a known field it is most likely a typo, whose field is then missing.
+            finding_type=FindingType.WARNING if near else FindingType.SUGGESTION,
+            message=f"`{key}` is not a field of a CodePipeline {what}{meant}",
+            path=pointer_join(pointer, key),
+            detail={"field": key, "did_you_mean": near[0]} if near else {"field": key},
+        )
