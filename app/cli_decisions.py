@@ -229,11 +229,17 @@ def register(cli: typer.Typer) -> None:
         account: str | None = typer.Option(None),
         region: str | None = typer.Option(None),
         output: str = OutputOption,
+        fail_on: str = FailOnOption,
         server: str | None = ServerOption,
         api_key: str | None = ApiKeyOption,
     ) -> None:
-        """What the current policy lacks for the pipelines, and what it grants beyond them."""
+        """What the current policy lacks for the pipelines, and what it grants beyond them.
+
+        Exit 1 when the policy is insufficient or conditional, or has findings at or above
+        --fail-on (`--fail-on WARNING` fails an `unverified` answer too)."""
         _check_output(output)
+        if fail_on not in SEVERITY:
+            fail(f"--fail-on must be one of {', '.join(SEVERITY)}")
         if bool(current) == bool(baseline):
             fail("give --current FILE (one or more) or --baseline NAME")
         documents = [read_text(p) for p in current]
@@ -253,7 +259,9 @@ def register(cli: typer.Typer) -> None:
             _print_diff(data)
         elif output == "json":
             typer.echo(json.dumps(data, indent=2))
-        if data["verdict"] != "sufficient":
+        if data["verdict"] in ("insufficient", "conditional") or findings_at_or_above(
+            data["findings"], fail_on
+        ):
             raise typer.Exit(1)
 
     @cli.command()
@@ -346,6 +354,7 @@ def _print_diff(data: dict[str, Any]) -> None:
     typer.echo(
         f"verdict: {data['verdict']} ({summary['granted']} of {summary['required']} granted, "
         f"{summary['missing']} missing, {summary['conditional']} conditional, "
+        f"{summary['unverifiable']} unverifiable, {summary['optional']} optional left out, "
         f"{summary['excess_actions']} excess actions)"
     )
     for m in data["missing"]:
@@ -358,5 +367,11 @@ def _print_diff(data: dict[str, Any]) -> None:
             typer.echo(f"      needed by {who or 'the pipeline'}; without it: {impact}")
     for c in data["conditional"]:
         typer.echo(f"  CONDITIONAL {', '.join(c['actions'])} on {', '.join(c['resources'])}")
+    for kind in ("unverifiable", "optional"):
+        for g in data[kind]:
+            typer.echo(
+                f"  {kind.upper()} {', '.join(g['actions'])}\n      on {', '.join(g['resources'])}"
+                f"\n      {g['reason']}"
+            )
     for s in data["excess"]["by_service"][:10]:
         typer.echo(f"  EXCESS {s['service']}: {s['total']} actions {dict(s['by_access_level'])}")

@@ -6,13 +6,11 @@ from typing import Any
 
 from app.api.deps import Services
 from app.api.problems import UnprocessableInputError
-from app.api.schemas.diff import CurrentPolicyIn
+from app.api.schemas.diff import PolicyIn
 from app.engine.findings import pointer_join
 
 
-def policy_documents(
-    services: Services, source: CurrentPolicyIn, pointer: str
-) -> tuple[list[Any], str]:
+def policy_documents(services: Services, source: PolicyIn, pointer: str) -> tuple[list[Any], str]:
     """The documents, and the JSON pointer their own pointers are relative to."""
     if source.baseline is not None:
         where = pointer_join(pointer, "baseline")

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.findings import Finding, FindingType, pointer_join
-from app.engine.iam.quotas import MANAGED_POLICY_QUOTA, SizeReport, measure, split_statements
+from app.engine.iam.quotas import (
+    MANAGED_POLICIES_PER_ROLE,
+    MANAGED_POLICIES_PER_ROLE_MAX,
+    MANAGED_POLICY_QUOTA,
+    SizeReport,
+    measure,
+    split_statements,
+)
 from app.engine.pipeline.model import Action, ActionTypeKey, ArtifactStore, Pipeline, Stage
 from app.engine.placeholders import Scope, Template, Widening, hint_missing, render
 from app.engine.profiles import Citation, Impact, Profile, ProfileSet, StatementTemplate
@@ -59,6 +66,21 @@ class RequiredBy:
     citation: Citation
     impact: Impact | None
     pointer: str
+    # What works without the permission, when AWS documents it as optional.
+    optional: str | None = None
+    # Another policy that may grant it instead (a KMS key policy, say).
+    alternative: str | None = None
+    # Why it may not be needed: its trigger depends on a value not known before run time.
+    undetermined: str | None = None
+    # The profile statement's actions (lower-cased) and rendered resources: the reasons of one
+    # (action, resource) of a statement that merges several profile statements.
+    actions: frozenset[str] = frozenset()
+    resources: frozenset[str] = frozenset()
+
+    @property
+    def certain(self) -> bool:
+        """Needed for sure, and only the role's own policies can grant it."""
+        return self.optional is None and self.alternative is None and self.undetermined is None
 
     def __hash__(self) -> int:
         # Merging hashes a reason once per action it names. The pipeline, pointer and profile
@@ -78,6 +100,9 @@ class ComputedStatement:
     condition: Mapping[str, Mapping[str, str | list[str]]] | None
     required_by: tuple[RequiredBy, ...]
     effect: str = "Allow"
+    # The resources whose `*` stands for a name, account or Region that is not known (a
+    # template value, a run-time variable, a hint not given): what they really are is unverified.
+    unverifiable: frozenset[str] = frozenset()
 
     def to_policy_statement(self) -> dict[str, Any]:
         stmt: dict[str, Any] = {
@@ -116,6 +141,7 @@ class _Grant:
     condition: dict[str, dict[str, str | list[str]]] | None
     condition_key: str
     required_by: RequiredBy
+    unverifiable: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -166,6 +192,7 @@ def compute_policy(
                 detail={"characters": size.characters, "parts": len(split)},
             )
         )
+        acc.findings.extend(_quota_findings(split))
     action_roles = tuple(
         ActionRolePolicy(role_arn=arn, statements=tuple(stmts), document=_document(stmts))
         for arn, stmts in (
@@ -181,6 +208,40 @@ def compute_policy(
         findings=tuple(sorted(_dedupe(acc.findings), key=Finding.sort_key)),
         profiles_used=tuple(sorted(acc.used.items())),
     )
+
+
+def _quota_findings(parts: Sequence[Mapping[str, Any]]) -> list[Finding]:
+    """What keeps the split policy from being attached as it is: a part over the managed-policy
+    quota (one statement too large to split), or more parts than a role may attach."""
+    findings = []
+    for i, part in enumerate(parts):
+        characters = measure(part).characters
+        if characters > MANAGED_POLICY_QUOTA:
+            findings.append(
+                Finding(
+                    code="POLICY_PART_OVER_QUOTA",
+                    finding_type=FindingType.ERROR,
+                    message=f"managed policy {i + 1} of the split has {characters} characters, "
+                    f"over the {MANAGED_POLICY_QUOTA} IAM allows; one of its statements is too "
+                    "large to split (a configuration value this long is not a name IAM takes)",
+                    path=f"/policies/{i}",
+                    detail={"characters": characters, "part": i},
+                )
+            )
+    if len(parts) > MANAGED_POLICIES_PER_ROLE:
+        findings.append(
+            Finding(
+                code="TOO_MANY_MANAGED_POLICIES",
+                finding_type=FindingType.ERROR,
+                message=f"the policy splits into {len(parts)} managed policies; a role may "
+                f"attach {MANAGED_POLICIES_PER_ROLE} (up to {MANAGED_POLICIES_PER_ROLE_MAX} "
+                "after a quota increase) — give the pipelines separate roles, or fewer "
+                "pipelines to one role",
+                path="/policies",
+                detail={"parts": len(parts), "quota": MANAGED_POLICIES_PER_ROLE},
+            )
+        )
+    return findings
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -363,23 +424,29 @@ def _render_profile(
     acc.used[profile.key] = profile.revision
     where = action.pointer if action else pipeline.pointer
     for template in profile.statements:
-        holds = trigger_holds(template.when, action) if action is not None else True
+        holds = trigger_holds(template.when, action, pipeline)
         if holds is False:
             continue
+        undetermined = None
         if holds is None:
+            undetermined = (
+                f"whether `{template.id}` of `{profile.key.label}` is needed depends on a "
+                "value not known before run time"
+            )
             acc.findings.append(
                 Finding(
                     code="UNRESOLVED_TRIGGER",
                     finding_type=FindingType.WARNING,
-                    message=f"whether `{template.id}` of `{profile.key.label}` is needed "
-                    "depends on a value only known at run time; it was included",
+                    message=f"{undetermined}; it was included",
                     path=pointer_join(where, "configuration"),
                 )
             )
-        resources = _render_resources(template, scope, profile, where, acc.findings)
+        resources, unverifiable = _render_resources(template, scope, profile, where, acc.findings)
         if not resources:
             continue
-        condition = _render_condition(template, scope, profile, where, acc.findings)
+        condition = _render_condition(
+            template, scope, profile, _Places(where, pipeline), acc.findings
+        )
         target.append(
             _Grant(
                 action_names=template.action_names,
@@ -388,6 +455,7 @@ def _render_profile(
                 # Rendered conditions are built in one order (operators, keys and values
                 # sorted), so equal conditions have equal reprs.
                 condition_key=repr(condition) if condition else "",
+                unverifiable=unverifiable,
                 required_by=RequiredBy(
                     pipeline=pipeline.name,
                     stage=stage.name if stage else None,
@@ -400,6 +468,11 @@ def _render_profile(
                     citation=template.source,
                     impact=template.impact,
                     pointer=where,
+                    optional=template.optional,
+                    alternative=template.alternative,
+                    undetermined=undetermined,
+                    actions=template.action_set,
+                    resources=frozenset(resources),
                 ),
             )
         )
@@ -428,8 +501,11 @@ def _render_resources(
     profile: Profile,
     where: str,
     findings: list[Finding],
-) -> list[str]:
+) -> tuple[list[str], frozenset[str]]:
+    """The resources of a statement, and those among them whose `*` stands for a value that is
+    not known (they are unverifiable: a grant on a concrete name of that shape may be right)."""
     out: set[str] = set()
+    unverifiable: set[str] = set()
     for resource in template.resources:
         chosen: Template = resource
         missing = hint_missing(resource, scope)
@@ -449,39 +525,111 @@ def _render_resources(
         values, widenings = render(chosen, scope)
         if widenings:
             findings.extend(_widening_findings(widenings, template, profile, where))
+        if widenings or missing:
+            unverifiable.update(v for v in values if "*" in v or "?" in v)
         if len(template.resources) == 1:
-            return values  # already sorted and distinct
+            return values, frozenset(unverifiable)  # already sorted and distinct
         out.update(values)
-    return sorted(out)
+    return sorted(out), frozenset(unverifiable)
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where a rendered statement comes from, and where its pipeline-wide values are set."""
+
+    where: str
+    pipeline: Pipeline
+
+
+# Exact-match operators and the pattern-matching operator that keeps their meaning for a value
+# with a `*` standing for an unknown part (IfExists and set qualifiers are kept around them).
+_LIKE_OPERATOR = {"StringEquals": "StringLike", "ArnEquals": "ArnLike"}
 
 
 def _render_condition(
     template: StatementTemplate,
     scope: Scope,
     profile: Profile,
-    where: str,
+    places: _Places,
     findings: list[Finding],
 ) -> dict[str, dict[str, str | list[str]]] | None:
+    """The statement's Condition in this scope. A value with an unknown part never stays under
+    an exact-match operator (where `*` would match only itself and deny everything): it moves to
+    the matching `Like` operator, or, when nothing of it is known, its key is left out."""
     if template.condition is None:
         return None
-    out: dict[str, dict[str, str | list[str]]] = {}
+    blocks: dict[str, dict[str, set[str]]] = {}
     for operator in sorted(template.condition):
-        block: dict[str, str | list[str]] = {}
         for key_template, value_templates in template.condition[operator].items():
             keys, widenings = render(key_template, scope)
             if widenings:
-                findings.extend(_widening_findings(widenings, template, profile, where))
-            values: set[str] = set()
+                findings.extend(_widening_findings(widenings, template, profile, places.where))
+            exact: set[str] = set()
+            patterns: set[str] = set()
+            unknown_from: list[Widening] = []
             for value_template in value_templates:
                 rendered, widenings = render(value_template, scope)
                 if widenings:
-                    findings.extend(_widening_findings(widenings, template, profile, where))
-                values.update(rendered)
-            ordered = sorted(values)
+                    findings.extend(_widening_findings(widenings, template, profile, places.where))
+                    unknown_from.extend(widenings)
+                    patterns.update(v for v in rendered if "*" in v)
+                    exact.update(v for v in rendered if "*" not in v)
+                else:
+                    exact.update(rendered)
+            like = _like_operator(operator) if patterns else None
+            kept = {p for p in patterns if p != "*"} if like else set()
             for key in keys:
-                block[key] = ordered[0] if len(ordered) == 1 else ordered
-        out[operator] = dict(sorted(block.items()))
-    return out
+                if exact:
+                    blocks.setdefault(operator, {}).setdefault(key, set()).update(exact)
+                if like and kept:
+                    blocks.setdefault(like, {}).setdefault(key, set()).update(kept)
+            if patterns and not (like and kept):
+                findings.append(
+                    _dropped_condition(operator, keys, unknown_from, template, profile, places)
+                )
+    out: dict[str, dict[str, str | list[str]]] = {}
+    for operator in sorted(blocks):
+        block: dict[str, str | list[str]] = {}
+        for key in sorted(blocks[operator]):
+            ordered = sorted(blocks[operator][key])
+            block[key] = ordered[0] if len(ordered) == 1 else ordered
+        out[operator] = block
+    return out or None
+
+
+def _like_operator(operator: str) -> str | None:
+    qualifier, _, rest = operator.rpartition(":")
+    base = rest.removesuffix("IfExists")
+    if base in _LIKE_OPERATOR.values():
+        return operator  # already a pattern operator: `*` is meant as a pattern there
+    like = _LIKE_OPERATOR.get(base)
+    if like is None:
+        return None
+    return (f"{qualifier}:" if qualifier else "") + like + rest[len(base) :]
+
+
+def _dropped_condition(
+    operator: str,
+    keys: Sequence[str],
+    unknown_from: Sequence[Widening],
+    template: StatementTemplate,
+    profile: Profile,
+    places: _Places,
+) -> Finding:
+    what = ", ".join(sorted({w.placeholder for w in unknown_from})) or "a value"
+    account = any(w.code == "UNKNOWN_ACCOUNT" for w in unknown_from)
+    path = pointer_join(places.pipeline.pointer, "roleArn") if account else places.where
+    listed = ", ".join(f"`{k}`" for k in keys)
+    return Finding(
+        code="CONDITION_WIDENED",
+        finding_type=FindingType.WARNING,
+        message=f"`{template.id}` of `{profile.key.label}` would test {listed} with "
+        f"`{operator}` against `{what}`, which is not known; the test is left out (it could "
+        "never match), so the statement is not limited by it"
+        + (" — give `context.account` to restore it" if account else ""),
+        path=path,
+        detail={"statement": template.id, "operator": operator, "keys": list(keys)},
+    )
 
 
 _WIDENING_TEXT = {
@@ -498,8 +646,8 @@ def _widening_findings(
 ) -> list[Finding]:
     out = []
     for w in widenings:
-        if w.code in ("UNKNOWN_ACCOUNT", "UNKNOWN_REGION"):
-            continue  # reported once per pipeline
+        if w.code in ("UNKNOWN_ACCOUNT", "UNKNOWN_REGION", "UNKNOWN_VALUE"):
+            continue  # reported once per pipeline, or by the template's parser
         path = pointer_join(where, "configuration", w.placeholder)
         out.append(
             Finding(
@@ -525,19 +673,21 @@ _Draft = tuple[
     tuple[str, ...],
     dict[str, dict[str, str | list[str]]] | None,
     tuple["RequiredBy", ...],
-    "RequiredBy",
+    str,
+    frozenset[str],
 ]
 
 
 class _Pool:
     """The grants of one profile statement under one condition: their resources and reasons."""
 
-    __slots__ = ("action_names", "reasons", "resources")
+    __slots__ = ("action_names", "reasons", "resources", "unverifiable")
 
     def __init__(self, action_names: tuple[tuple[str, str], ...]) -> None:
         self.action_names = action_names
         self.resources: set[str] = set()
         self.reasons: list[RequiredBy] = []
+        self.unverifiable: set[str] = set()
 
 
 def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
@@ -553,6 +703,8 @@ def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
             conditions[grant.condition_key] = grant.condition
         pool.resources.update(grant.resources)
         pool.reasons.append(grant.required_by)
+        if grant.unverifiable:
+            pool.unverifiable.update(grant.unverifiable)
     # (lower-case action, condition key) -> the pools that grant it
     by_action: dict[tuple[str, str], list[_Pool]] = {}
     canonical_action: dict[str, str] = {}
@@ -584,11 +736,8 @@ def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
             dict.fromkeys(r for p in group_pools.values() for r in p.reasons),
             key=RequiredBy.sort_key,
         )
-        # The Sid names the profile statement behind the first action, so it reads as a reason.
-        namesake = (
-            required[0]
-            if len(group_pools) == 1
-            else min((r for p in first_pools for r in p.reasons), key=RequiredBy.sort_key)
+        unverifiable = frozenset(
+            r for p in group_pools.values() for r in p.unverifiable if r in resource_set
         )
         drafts.append(
             (
@@ -597,25 +746,40 @@ def _merge(grants: Sequence[_Grant]) -> list[ComputedStatement]:
                 resources,
                 conditions[cond_key],
                 tuple(required),
-                namesake,
+                _sid_base(first_pools, group_pools.values()),
+                unverifiable,
             )
         )
     drafts.sort(key=lambda d: d[0])
     used: set[str] = set()
     out = []
-    for _, names, resources, condition, required_by, namesake in drafts:
+    for _, names, resources, condition, required_by, sid_base, unverifiable in drafts:
         out.append(
             ComputedStatement(
-                sid=_unique_sid(
-                    _sid_for(namesake.action_type.provider, namesake.profile_statement), used
-                ),
+                sid=_unique_sid(sid_base, used),
                 actions=names,
                 resources=resources,
                 condition=condition,
                 required_by=required_by,
+                unverifiable=unverifiable,
             )
         )
     return out
+
+
+_SID_NAMES = 3  # profile statements a Sid names before it says how many more there are
+
+
+def _sid_base(first: Sequence[_Pool], pools: Iterable[_Pool]) -> str:
+    """The Sid names the profile statements merged into the statement, the one behind its
+    first action first, so that it reads as the reasons it holds."""
+    lead = min((r for p in first for r in p.reasons), key=RequiredBy.sort_key)
+    merged = {(r.action_type.provider, r.profile_statement) for p in pools for r in p.reasons}
+    labels = dict.fromkeys([(lead.action_type.provider, lead.profile_statement), *sorted(merged)])
+    named = list(labels)[:_SID_NAMES]
+    base = "".join(_sid_for(provider, statement) for provider, statement in named)
+    more = len(labels) - len(named)
+    return base + (f"And{more}More" if more else "")
 
 
 def _prune(resources: set[str]) -> set[str]:

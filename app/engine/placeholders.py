@@ -3,7 +3,8 @@
 A template such as `arn:${partition}:lambda:${region}:${account}:function:${config.Name}` is
 parsed once; rendering fills it from a scope. List values expand into several strings. Values only
 known at run time (`#{...}`), masked values (`****`) and absent ones become `*` in their own place,
-and the renderer reports each such widening so the caller can turn it into a finding.
+and the renderer reports each such widening so the caller can turn it into a finding. A `*` already
+in a value (a part a template does not determine) is reported too, as UNKNOWN_VALUE.
 """
 
 from __future__ import annotations
@@ -177,7 +178,9 @@ def _artifact_buckets(scope: Scope, widenings: list[Widening]) -> list[str]:
     return [_sanitize(b, "artifact.buckets", widenings) for b in scope.artifact_buckets]
 
 
-def _artifact_kms_keys(scope: Scope, _widenings: list[Widening]) -> list[str]:
+def _artifact_kms_keys(scope: Scope, widenings: list[Widening]) -> list[str]:
+    if any("*" in key for key in scope.artifact_kms_keys):
+        widenings.append(Widening("UNKNOWN_VALUE", "artifact.kms_keys"))
     return list(scope.artifact_kms_keys)
 
 
@@ -232,6 +235,9 @@ def _sanitize(value: str | None, placeholder: str, widenings: list[Widening]) ->
     if _MASK in out:
         widenings.append(Widening("MASKED_VALUE", placeholder, value))
         out = out.replace(_MASK, "*")
+    elif "*" in value:
+        # A part a template does not determine (its parser reported it where it is written).
+        widenings.append(Widening("UNKNOWN_VALUE", placeholder, value))
     return out
 
 
@@ -265,12 +271,24 @@ def _split_comma(value: str, _scope: Scope) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+_CONNECTION_ARN = re.compile(r"^arn:([^:]+):(codestar-connections|codeconnections):(.*)$")
+_CONNECTION_SERVICES = ("codeconnections", "codestar-connections")
+
+
 def _connection_arns(value: str, _scope: Scope) -> list[str]:
-    match = re.match(r"^arn:([^:]+):(codestar-connections|codeconnections):(.*)$", value)
+    match = _CONNECTION_ARN.match(value)
     if not match:
         return [value]
     partition, _, rest = match.groups()
-    return [f"arn:{partition}:{svc}:{rest}" for svc in ("codeconnections", "codestar-connections")]
+    return [f"arn:{partition}:{svc}:{rest}" for svc in _CONNECTION_SERVICES]
+
+
+def _other_connection_arn(value: str, _scope: Scope) -> list[str]:
+    match = _CONNECTION_ARN.match(value)
+    if not match:
+        return []
+    partition, service, rest = match.groups()
+    return [f"arn:{partition}:{svc}:{rest}" for svc in _CONNECTION_SERVICES if svc != service]
 
 
 def _secret_arn(value: str, scope: Scope) -> list[str]:
@@ -290,5 +308,6 @@ FILTERS: Mapping[str, Callable[[str, Scope], list[str]]] = {
     "arn_resource_name": _arn_resource_name,
     "split_comma": _split_comma,
     "connection_arns": _connection_arns,
+    "other_connection_arn": _other_connection_arn,
     "secret_arn": _secret_arn,
 }

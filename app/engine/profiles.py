@@ -59,11 +59,17 @@ class StatementTemplate:
     inferred_note: str | None
     since: dt.date | None
     impact: Impact | None
+    # What works without the permission, when AWS documents it as optional.
+    optional: str | None = None
+    # Another policy that may grant it instead of the role's own (a KMS key policy, say).
+    alternative: str | None = None
     # (lower-case, as written) for each action: merging compares action names without case.
     action_names: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+    action_set: frozenset[str] = field(init=False, repr=False, compare=False)  # lower-cased
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "action_names", tuple((a.lower(), a) for a in self.actions))
+        object.__setattr__(self, "action_set", frozenset(a.lower() for a in self.actions))
 
 
 @dataclass(frozen=True)
@@ -269,7 +275,20 @@ def _parse_statement(raw: Any, sources: Mapping[str, Citation], pointer: str) ->
         inferred_note=note if isinstance(note, str) else None,
         since=_optional_date(raw.get("since"), pointer_join(pointer, "since")),
         impact=_parse_impact(raw.get("impact"), pointer_join(pointer, "impact")),
+        optional=_optional_text(raw, "optional", pointer),
+        alternative=_optional_text(raw, "alternative", pointer),
     )
+
+
+def _optional_text(raw: Mapping[str, Any], key: str, pointer: str) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileDefinitionError(
+            f"`{key}` must be a non-empty string", pointer_join(pointer, key)
+        )
+    return value
 
 
 def _parse_condition(
@@ -330,7 +349,8 @@ def _parse_impact(raw: Any, pointer: str) -> Impact | None:
     return Impact(behaviour=behaviour, message=_str(raw, "message", pointer), evidence=evidence)
 
 
-_TRIGGER_KEYS = frozenset({"config", "equals", "in", "present"})
+_TRIGGER_KEYS = frozenset({"config", "equals", "in", "present", "matches"})
+_ACTION_TYPE_PARTS = frozenset({"category", "owner", "provider", "version"})
 
 
 def validate_trigger(raw: Any, pointer: str) -> None:
@@ -351,15 +371,30 @@ def validate_trigger(raw: Any, pointer: str) -> None:
         if not isinstance(raw["variable_type"], str):
             raise ProfileDefinitionError("`variable_type` must be a string", pointer)
         return
+    if "pipeline_has" in raw:
+        wanted = raw["pipeline_has"]
+        if (
+            len(raw) != 1
+            or not isinstance(wanted, Mapping)
+            or not wanted
+            or not set(wanted) <= _ACTION_TYPE_PARTS
+            or not all(isinstance(v, str) for v in wanted.values())
+        ):
+            raise ProfileDefinitionError(
+                "`pipeline_has` names action type parts (category, owner, provider, version)",
+                pointer_join(pointer, "pipeline_has"),
+            )
+        return
     if not set(raw) <= _TRIGGER_KEYS or not isinstance(raw.get("config"), str):
         raise ProfileDefinitionError(
-            "a trigger is {config, equals|in|present}, {variable_type}, {all}, {any} or {not}",
+            "a trigger is {config, equals|in|present|matches}, {variable_type}, "
+            "{pipeline_has}, {all}, {any} or {not}",
             pointer,
         )
-    tests = [k for k in ("equals", "in", "present") if k in raw]
+    tests = [k for k in ("equals", "in", "present", "matches") if k in raw]
     if len(tests) != 1:
         raise ProfileDefinitionError(
-            "a config trigger needs exactly one of equals/in/present", pointer
+            "a config trigger needs exactly one of equals/in/present/matches", pointer
         )
     if "in" in raw and not isinstance(raw["in"], list):
         raise ProfileDefinitionError("`in` must be a list", pointer_join(pointer, "in"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.engine.compute import ComputedStatement
+from app.engine.compute import ComputedStatement, RequiredBy
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.condition_facts import facts_from_condition
-from app.engine.iam.diff import Requirement
+from app.engine.iam.diff import Necessity, Requirement
 
 
 def _actions(pattern: str, catalog: Catalog) -> tuple[str, ...]:
@@ -42,11 +42,45 @@ def requirements_from_statement(
 def requirements_from_computed(
     statements: Sequence[ComputedStatement], catalog: Catalog
 ) -> list[Requirement]:
+    """One requirement per (action, resource) of the computed statements, each with the reasons
+    of its own action and how sure it is (see `necessity`)."""
     out: list[Requirement] = []
     for stmt in statements:
-        out.extend(
-            requirements_from_statement(
-                stmt.actions, stmt.resources, stmt.condition, catalog, stmt.required_by
-            )
-        )
+        facts = facts_from_condition(stmt.condition)
+        for pattern in stmt.actions:
+            lowered = pattern.lower()
+            for_action = tuple(r for r in stmt.required_by if lowered in r.actions)
+            for resource in stmt.resources:
+                reasons = tuple(r for r in for_action if resource in r.resources) or (
+                    for_action or stmt.required_by
+                )
+                how_sure, note = necessity(reasons)
+                out.extend(
+                    Requirement(
+                        action=action,
+                        resource=resource,
+                        facts=facts,
+                        condition=stmt.condition,
+                        sources=reasons,
+                        necessity=how_sure,
+                        name_unknown=resource in stmt.unverifiable,
+                        note=note,
+                    )
+                    for action in _actions(pattern, catalog)
+                )
     return out
+
+
+def necessity(reasons: Sequence[RequiredBy]) -> tuple[Necessity, str | None]:
+    """Required when one reason needs it for sure; optional when every reason says it is
+    optional; else unverifiable (not known to be needed, or another policy may grant it)."""
+    if not reasons or any(r.certain for r in reasons):
+        return "required", None
+    if all(r.optional for r in reasons):
+        return "optional", "; ".join(dict.fromkeys(r.optional or "" for r in reasons))
+    notes = [
+        r.undetermined or (f"{r.alternative} may grant it" if r.alternative else "")
+        for r in reasons
+        if not r.optional
+    ]
+    return "unverifiable", "; ".join(dict.fromkeys(n for n in notes if n))

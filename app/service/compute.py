@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from app.engine.compute import ComputeContext, ComputeResult, compute_policy
@@ -11,7 +11,8 @@ from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
-from app.engine.pipeline.template_values import TemplateContext
+from app.engine.pipeline.structure import validate_pipeline
+from app.engine.pipeline.template_values import RolePolicies, TemplateContext
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
@@ -32,6 +33,7 @@ class PipelineSource:
     format: str | None = None
     parameters: Mapping[str, str] | None = None
     variables: Mapping[str, str] | None = None
+    stack_name: str | None = None
 
 
 class SourceText(Protocol):
@@ -43,6 +45,8 @@ class SourceText(Protocol):
     def parameters(self) -> dict[str, str] | None: ...
     @property
     def variables(self) -> dict[str, str] | None: ...
+    @property
+    def stack_name(self) -> str | None: ...
 
 
 def sources_from_request(
@@ -59,6 +63,7 @@ def sources_from_request(
             format=t.format,
             parameters=t.parameters,
             variables=t.variables,
+            stack_name=t.stack_name,
         )
         for i, t in enumerate(texts)
     )
@@ -66,9 +71,14 @@ def sources_from_request(
 
 
 def parse_pipelines(
-    sources: Sequence[PipelineSource], context: ComputeContext
+    sources: Sequence[PipelineSource],
+    context: ComputeContext,
+    role_policies: list[RolePolicies] | None = None,
 ) -> tuple[list[Pipeline], list[Finding]]:
-    """Every pipeline of every source; a source that cannot be read raises with its pointer."""
+    """Every pipeline of every source; a source that cannot be read raises with its pointer.
+
+    When `role_policies` is given, the service-role policies the templates define are added to
+    it."""
     template_context = TemplateContext(
         account=context.account, region=context.region, partition=context.partition
     )
@@ -80,11 +90,13 @@ def parse_pipelines(
             format=source.format,
             parameters=source.parameters,
             variables=source.variables,
-            context=template_context,
+            context=replace(template_context, stack_name=source.stack_name),
             pointer=source.pointer,
         )
         pipelines.extend(parsed.pipelines)
         findings.extend(parsed.findings)
+        if role_policies is not None:
+            role_policies.extend(parsed.role_policies)
     return pipelines, findings
 
 
@@ -114,10 +126,18 @@ def computed_policy(
     *,
     context: ComputeContext,
     hints: GivenHints,
+    role_policies: list[RolePolicies] | None = None,
 ) -> tuple[ComputeResult, list[Finding]]:
-    """The policy the pipelines of `sources` need, and the findings of reading them and of
-    their hints and profiles (the result's own findings are in the result)."""
-    pipelines, findings = parse_pipelines(sources, context)
+    """The policy the pipelines of `sources` need, and the findings of reading them, of their
+    structure's errors (what pipeline validation calls invalid), of their hints and profiles
+    (the result's own findings are in the result)."""
+    pipelines, findings = parse_pipelines(sources, context, role_policies)
+    findings.extend(
+        finding
+        for pipeline in pipelines
+        for finding in validate_pipeline(pipeline)
+        if finding.finding_type is FindingType.ERROR
+    )
     result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.engine.compute import ComputeContext, RequiredBy
-from app.engine.findings import Finding
+from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
 from app.engine.iam.arn import ArnMode
 from app.engine.iam.catalog import Catalog
@@ -22,7 +22,8 @@ from app.engine.iam.diff import (
     coverage_gaps,
     diff_policy,
 )
-from app.engine.iam.policy_view import PolicyView, read_policies, read_policy
+from app.engine.iam.policy_view import PolicyView, read_policies, read_policies_at, read_policy
+from app.engine.pipeline.template_values import RolePolicies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.compute import PipelineSource, computed_policy
 from app.service.errors import InvalidInputError
@@ -38,6 +39,8 @@ class RequiredPermissions:
     statements: list[dict[str, Any]]  # the required policy's statements, for the patch
     findings: list[Finding]
     profiles_used: tuple[tuple[Any, int], ...] = ()
+    # The service-role policies the pipelines' templates define, where they define the role.
+    role_policies: tuple[RolePolicies, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Gap:
     granting: tuple[PolicyStatement, ...]
     denying: tuple[PolicyStatement, ...]
     deciding: tuple[tuple[str, str], ...]
+    reason: str | None = None  # why an unverifiable or optional gap is not missing
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class DiffOutcome:
     result: DiffResult
     missing: tuple[Gap, ...]
     conditional: tuple[Gap, ...]
+    unverifiable: tuple[Gap, ...]
+    optional: tuple[Gap, ...]
     required_count: int
     patched_policy: dict[str, Any]
     patched_verdict: Verdict
@@ -74,13 +80,35 @@ def required_from_pipelines(
     context: ComputeContext,
     hints: GivenHints,
 ) -> RequiredPermissions:
-    result, findings = computed_policy(sources, loaded, context=context, hints=hints)
+    role_policies: list[RolePolicies] = []
+    result, findings = computed_policy(
+        sources, loaded, context=context, hints=hints, role_policies=role_policies
+    )
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),
         statements=[s.to_policy_statement() for s in result.statements],
         findings=[*findings, *result.findings],
         profiles_used=result.profiles_used,
+        role_policies=tuple(role_policies),
     )
+
+
+def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyView:
+    """The service-role policies the pipelines' own templates define, as the current policy.
+
+    Raises InvalidInputError when no template defines its pipeline's role."""
+    documents = [doc for rp in required.role_policies for doc in rp.documents]
+    if not documents:
+        raise InvalidInputError(
+            "no source defines the service role of its pipeline together with its policies "
+            "(a CloudFormation template whose pipeline `RoleArn` refers to an `AWS::IAM::Role` "
+            "of the same template with inline, attached or `AWS::IAM::Policy` documents); "
+            "give the role's policy documents instead",
+            pointer=pointer,
+        )
+    view = read_policies_at(documents)
+    notes = tuple(f for rp in required.role_policies for f in rp.findings)
+    return replace(view, findings=(*view.findings, *notes))
 
 
 # A required policy is expanded to one (action, resource) question per pair: `*` on eleven
@@ -125,6 +153,7 @@ def _gaps(outcomes: Sequence[RequirementOutcome]) -> tuple[Gap, ...]:
             res.granting,
             res.denying,
             res.conditions,
+            outcome.reason,
         )
         by_resource[(req.resource, shared)].append(req.action)
     merged: dict[tuple[Any, ...], list[str]] = defaultdict(list)
@@ -140,6 +169,7 @@ def _gaps(outcomes: Sequence[RequirementOutcome]) -> tuple[Gap, ...]:
             granting=granting,
             denying=denying,
             deciding=tuple(dict.fromkeys(deciding)),
+            reason=reason,
         )
         for (
             actions,
@@ -149,9 +179,27 @@ def _gaps(outcomes: Sequence[RequirementOutcome]) -> tuple[Gap, ...]:
             granting,
             denying,
             deciding,
+            reason,
         ), resources in merged.items()
     ]
     return tuple(sorted(gaps, key=lambda g: (g.actions[0].lower(), g.resources)))
+
+
+def _unverified_findings(result: DiffResult) -> list[Finding]:
+    if not result.unverifiable:
+        return []
+    return [
+        Finding(
+            code="UNVERIFIED_REQUIREMENTS",
+            finding_type=FindingType.WARNING,
+            message=f"{len(result.unverifiable)} required (action, resource) pairs could not be "
+            "checked against the policy (a name, account or Region is not known, or another "
+            "policy may grant them); see `unverifiable` — give the values (context, parameters, "
+            "hints) to check them",
+            path="/unverifiable",
+            detail={"count": len(result.unverifiable)},
+        )
+    ]
 
 
 def worst_impact(required_by: Sequence[RequiredBy]) -> RequiredBy | None:
@@ -180,18 +228,23 @@ def diff(
     *,
     mode: ArnMode,
     current_pointer: str = "/current/documents",
+    current_view: PolicyView | None = None,
 ) -> DiffOutcome:
-    current = read_policies(current_documents, pointer=current_pointer)
+    """The diff of the role's current policy (its documents, or the view of them given as
+    `current_view`) against what is required."""
+    current = current_view or read_policies(current_documents, pointer=current_pointer)
     result = diff_policy(current.statements, required.requirements, catalog, mode=mode)
     patch = patched_policy(current, required)
     patched_view = read_policy(patch, pointer="/patched_policy")
     # Only the verdict of the patched policy is reported: its excess is not worked out.
     patched = coverage_gaps(patched_view.statements, required.requirements, mode=mode)
-    findings = [*required.findings, *current.findings]
+    findings = [*required.findings, *current.findings, *_unverified_findings(result)]
     return DiffOutcome(
         result=result,
         missing=_gaps(result.missing),
         conditional=_gaps(result.conditional),
+        unverifiable=_gaps(result.unverifiable),
+        optional=_gaps(result.optional),
         required_count=len(required.requirements),
         patched_policy=patch,
         patched_verdict=patched.verdict,

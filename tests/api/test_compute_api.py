@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -276,3 +277,74 @@ def test_unused_hints_change_nothing_in_the_policy(
     ]
     assert answers[0]["policy"] == answers[1]["policy"]
     assert answers[0]["statements"] == answers[1]["statements"]
+
+
+SAM_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Gate:
+    Type: AWS::Serverless::Function
+    Properties: {FunctionName: release-gate, Handler: index.handler, Runtime: python3.12}
+  Unnamed:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: index.handler, Runtime: python3.12}
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: arn:aws:iam::111122223333:role/pipeline
+      ArtifactStore: {Type: S3, Location: artifacts}
+      Stages:
+        - Name: Source
+          Actions:
+            - Name: Src
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+              Configuration: {RepositoryName: repo, BranchName: main}
+              OutputArtifacts: [{Name: Src}]
+        - Name: Gate
+          Actions:
+            - Name: Named
+              ActionTypeId: {Category: Invoke, Owner: AWS, Provider: Lambda, Version: "1"}
+              Configuration: {FunctionName: !Ref Gate}
+            - Name: Generated
+              ActionTypeId: {Category: Invoke, Owner: AWS, Provider: Lambda, Version: "1"}
+              Configuration: {FunctionName: !Ref Unnamed}
+"""
+
+
+def _invoked(body: dict[str, Any]) -> set[str]:
+    return {
+        r
+        for s in body["statements"]
+        if "lambda:InvokeFunction" in s["actions"]
+        for r in s["resources"]
+    }
+
+
+def test_a_serverless_function_and_the_stack_name_resolve_names(client: TestClient) -> None:
+    source = {"body": SAM_TEMPLATE}
+    context = {"account": "111122223333", "region": "eu-west-1"}
+    without = client.post("/v1/policies/compute", json={"sources": [source], "context": context})
+    assert without.status_code == 200, without.text
+    assert "arn:aws:lambda:eu-west-1:111122223333:function:release-gate" in _invoked(without.json())
+    asks = [f for f in without.json()["findings"] if "stack_name" in f["message"]]
+    assert asks, "the stack name a generated name needs must be asked for"
+    named = {**source, "stack_name": "web-prod"}
+    with_name = client.post("/v1/policies/compute", json={"sources": [named], "context": context})
+    assert with_name.status_code == 200, with_name.text
+    assert "arn:aws:lambda:eu-west-1:111122223333:function:web-prod-Unnamed-*" in _invoked(
+        with_name.json()
+    )
+    assert not [f for f in with_name.json()["findings"] if "stack_name" in f["message"]]
+
+
+def test_compute_reports_the_structural_errors_pipeline_validation_reports(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    broken = copy.deepcopy(reference)
+    stages = broken["pipeline"]["stages"]
+    stages[1]["actions"][0]["inputArtifacts"] = [{"name": "NoSuchArtifact"}]
+    validated = client.post("/v1/pipelines/validate", json={"pipelines": [broken]}).json()
+    computed = client.post("/v1/policies/compute", json={"pipelines": [broken]}).json()
+    errors = {(f["code"], f["path"]) for f in validated["findings"] if f["finding_type"] == "ERROR"}
+    assert errors, "the broken pipeline must be invalid"
+    assert errors <= {(f["code"], f["path"]) for f in computed["findings"]}

@@ -297,8 +297,16 @@ def test_diff_response(
         granted=result.granted,
         missing=len(result.missing),
         conditional=len(result.conditional),
+        unverifiable=len(result.unverifiable),
+        optional=len(result.optional),
         excess_actions=result.excess.total_actions,
     )
+    assert [(u.actions, u.resources, u.reason) for u in got.unverifiable] == [
+        (list(g.actions), list(g.resources), g.reason) for g in outcome.unverifiable
+    ]
+    assert [(o.actions, o.resources, o.reason) for o in got.optional] == [
+        (list(g.actions), list(g.resources), g.reason) for g in outcome.optional
+    ]
     assert [(m.actions, m.resources) for m in got.missing] == [
         (list(g.actions), list(g.resources)) for g in outcome.missing
     ]

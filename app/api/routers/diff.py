@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import Services, ServicesDep
@@ -25,6 +27,8 @@ from app.api.schemas.diff import (
     conditional_json,
     excess_json,
     missing_json,
+    optional_json,
+    unverifiable_json,
 )
 from app.engine.compute import ComputeContext
 from app.engine.iam.policy_view import read_policy
@@ -62,7 +66,13 @@ def diff_policy(
     else:
         view = read_policy(required_in.policy, pointer="/required/policy")
         required = diff_service.required_from_policy(view, services.catalog)
-    documents, pointer = policy_documents(services, request.current, "/current")
+    if request.current.from_sources:
+        documents: list[Any] = []
+        pointer = "/current/from_sources"
+        current_view = diff_service.current_from_sources(required, pointer)
+    else:
+        documents, pointer = policy_documents(services, request.current, "/current")
+        current_view = None
     outcome = diff_service.diff(
         documents,
         required,
@@ -71,6 +81,7 @@ def diff_policy(
         loaded,
         mode=request.arn_mode,
         current_pointer=pointer,
+        current_view=current_view,
     )
     return decided(
         http,
@@ -102,10 +113,14 @@ def _diff_response(
             "granted": result.granted,
             "missing": len(result.missing),
             "conditional": len(result.conditional),
+            "unverifiable": len(result.unverifiable),
+            "optional": len(result.optional),
             "excess_actions": result.excess.total_actions,
         },
         "missing": [missing_json(g) for g in outcome.missing],
         "conditional": [conditional_json(g) for g in outcome.conditional],
+        "unverifiable": [unverifiable_json(g) for g in outcome.unverifiable],
+        "optional": [optional_json(g) for g in outcome.optional],
         "excess": excess_json(result.excess),
         "patched_policy": outcome.patched_policy,
         "patched_verdict": outcome.patched_verdict,

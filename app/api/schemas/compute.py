@@ -58,6 +58,14 @@ class PipelineSourceIn(Schema):
     variables: dict[str, str] | None = Field(
         default=None, description="Terraform variable values (override the defaults)"
     )
+    stack_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z][A-Za-z0-9-]*$",
+        description="the CloudFormation stack the template is deployed as (`AWS::StackName`, "
+        "and the prefix of the names CloudFormation generates)",
+    )
 
 
 class PipelinesIn(Schema):

@@ -26,7 +26,7 @@ from app.service.diff import Gap, worst_impact
 ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
 
 
-class CurrentPolicyIn(Schema):
+class PolicyIn(Schema):
     documents: list[dict[str, Any] | str] | None = Field(
         default=None,
         min_length=1,
@@ -41,6 +41,23 @@ class CurrentPolicyIn(Schema):
     def _one_source(self) -> Self:
         if (self.documents is None) == (self.baseline is None):
             raise ValueError("give exactly one of `documents` and `baseline`")
+        return self
+
+
+class CurrentPolicyIn(PolicyIn):
+    from_sources: bool | None = Field(
+        default=None,
+        description="or `true`: the policies the pipelines' own CloudFormation templates "
+        "(`required.sources`) attach to the service role their pipeline names, when that role "
+        "is a resource of the same template (inline `Policies`, `AWS::IAM::Policy`, "
+        "`AWS::IAM::RolePolicy` and `AWS::IAM::ManagedPolicy` documents)",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        given = [self.documents is not None, self.baseline is not None, bool(self.from_sources)]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of `documents`, `baseline` and `from_sources`")
         return self
 
 
@@ -110,6 +127,27 @@ class ConditionalOut(Schema):
     )
 
 
+class UnverifiableOut(Schema):
+    actions: list[str]
+    resources: list[str] = Field(
+        description="the shape that is known: `*` stands for what is not (a name, an account)"
+    )
+    condition: dict[str, dict[str, Any]] | None
+    required_by: list[RequiredByOut]
+    reason: str = Field(description="why it is neither granted as such nor missing")
+    granted_by: list[StatementRef] = Field(
+        description="statements that grant the actions on resources of this shape"
+    )
+
+
+class OptionalOut(Schema):
+    actions: list[str]
+    resources: list[str]
+    condition: dict[str, dict[str, Any]] | None
+    required_by: list[RequiredByOut]
+    reason: str = Field(description="what works without it, as AWS documents it")
+
+
 class ServiceExcessOut(Schema):
     service: str
     total: int
@@ -144,7 +182,12 @@ class DiffSummaryOut(Schema):
     granted: int
     missing: int
     conditional: int
+    unverifiable: int
+    optional: int
     excess_actions: int
+
+
+DiffVerdict = Literal["sufficient", "insufficient", "conditional", "unverified"]
 
 
 class DiffResponse(Schema):
@@ -152,16 +195,28 @@ class DiffResponse(Schema):
 
     decision_id: str
     provenance: ProvenanceOut
-    verdict: Literal["sufficient", "insufficient", "conditional"]
+    verdict: DiffVerdict = Field(
+        description="`unverified`: nothing is missing or conditional, but some requirements "
+        "could not be checked (see `unverifiable`)"
+    )
     least_privilege: bool
     summary: DiffSummaryOut
     missing: list[MissingOut]
     conditional: list[ConditionalOut]
+    unverifiable: list[UnverifiableOut] = Field(
+        description="required permissions that could not be checked: their resource's name is "
+        "not known but the policy grants them on resources of that shape, whether they are "
+        "needed depends on a value known only at run time, or another policy (a key policy) "
+        "may grant them"
+    )
+    optional: list[OptionalOut] = Field(
+        description="permissions AWS documents as optional that the policy leaves out"
+    )
     excess: ExcessOut
     patched_policy: dict[str, Any] = Field(
         description="the required statements plus the current policy's Deny statements"
     )
-    patched_verdict: Literal["sufficient", "insufficient", "conditional"]
+    patched_verdict: DiffVerdict
     findings: list[FindingOut]
 
 
@@ -203,6 +258,29 @@ def conditional_json(g: Gap) -> dict[str, Any]:
         "granted_by": statement_refs_json(g.granting),
         "denied_by": statement_refs_json(g.denying),
         "deciding_conditions": condition_tests_json(g.deciding),
+    }
+
+
+def unverifiable_json(g: Gap) -> dict[str, Any]:
+    """An UnverifiableOut."""
+    return {
+        "actions": g.actions,
+        "resources": g.resources,
+        "condition": condition_json(g.condition),
+        "required_by": [required_by_json(r) for r in g.required_by],
+        "reason": g.reason or "",
+        "granted_by": statement_refs_json(g.granting),
+    }
+
+
+def optional_json(g: Gap) -> dict[str, Any]:
+    """An OptionalOut."""
+    return {
+        "actions": g.actions,
+        "resources": g.resources,
+        "condition": condition_json(g.condition),
+        "required_by": [required_by_json(r) for r in g.required_by],
+        "reason": g.reason or "",
     }
 
 

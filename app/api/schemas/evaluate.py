@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 from app.api.schemas.common import FindingOut, ProvenanceOut, Schema, findings_json
 from app.api.schemas.diff import (
     ArnModeIn,
-    CurrentPolicyIn,
+    PolicyIn,
     StatementRef,
     condition_tests_json,
     statement_ref_json,
@@ -38,7 +38,7 @@ class EvaluationRequestIn(Schema):
 class EvaluateRequest(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [EVALUATE_REQUEST]})
 
-    policy: CurrentPolicyIn = Field(description="the identity policies, or a baseline name")
+    policy: PolicyIn = Field(description="the identity policies, or a baseline name")
     requests: list[EvaluationRequestIn] = Field(min_length=1, max_length=10_000)
     arn_mode: ArnModeIn = "segment"
     explain: bool = Field(

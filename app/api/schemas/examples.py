@@ -191,6 +191,8 @@ DIFF_RESPONSE: dict[str, Any] = {
         "granted": 18,
         "missing": 1,
         "conditional": 0,
+        "unverifiable": 0,
+        "optional": 0,
         "excess_actions": 1782,
     },
     "missing": [
@@ -207,6 +209,8 @@ DIFF_RESPONSE: dict[str, Any] = {
         }
     ],
     "conditional": [],
+    "unverifiable": [],
+    "optional": [],
     "excess": {
         "total_actions": 1782,
         "by_service": [

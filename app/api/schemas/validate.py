@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
 from app.api.schemas.compute import ComputeContextIn, PipelineSourceIn
-from app.api.schemas.diff import CurrentPolicyIn
+from app.api.schemas.diff import PolicyIn
 from app.api.schemas.examples import (
     VALIDATE_REQUEST,
     VALIDATE_REQUEST_WITH_PIPELINES,
@@ -31,7 +31,7 @@ class ValidateRequest(Schema):
         json_schema_extra={"examples": [VALIDATE_REQUEST, VALIDATE_REQUEST_WITH_PIPELINES]}
     )
 
-    policy: CurrentPolicyIn = Field(description="the policy document(s), or a baseline name")
+    policy: PolicyIn = Field(description="the policy document(s), or a baseline name")
     policy_type: Literal["managed", "inline"] = Field(
         default="managed",
         description="managed: each document ≤ 6,144 characters and Version required; inline: "

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.engine.iam.arn import ArnMode
+from app.engine.iam.arn import ArnMode, arn_intersects
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.condition_facts import KeyFact
+from app.engine.iam.condition_facts import KeyFact, decide
+from app.engine.iam.conditions import Tri
 from app.engine.iam.coverage import (
     Coverage,
     CoverageResult,
@@ -19,7 +20,10 @@ from app.engine.iam.coverage import (
 )
 from app.engine.iam.excess import ExcessResult, compute_excess
 
-Verdict = Literal["sufficient", "insufficient", "conditional"]
+Verdict = Literal["sufficient", "insufficient", "conditional", "unverified"]
+# How sure a requirement is: needed, documented as optional, or not decidable from what is
+# known (it may not be needed, or another policy may grant it).
+Necessity = Literal["required", "optional", "unverifiable"]
 
 
 @dataclass(frozen=True)
@@ -31,21 +35,31 @@ class Requirement:
     facts: Mapping[str, KeyFact] = field(default_factory=dict)
     condition: Mapping[str, Mapping[str, Any]] | None = None
     sources: tuple[Any, ...] = ()
+    necessity: Necessity = "required"
+    # The resource's `*` stands for a name, account or Region that is not known: a grant on a
+    # concrete resource of that shape may be the right one.
+    name_unknown: bool = False
+    note: str | None = None  # why it is optional or unverifiable
 
 
 @dataclass(frozen=True)
 class RequirementOutcome:
     requirement: Requirement
     result: CoverageResult
+    # Why a requirement that is not granted as such is not missing either.
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
 class CoverageGaps:
-    """Which requirements a policy leaves missing or only conditionally granted."""
+    """Which requirements a policy leaves missing, grants only under conditions, cannot be
+    checked against it, or leaves out although they are only optional."""
 
     missing: tuple[RequirementOutcome, ...]
     conditional: tuple[RequirementOutcome, ...]
     granted: int
+    unverifiable: tuple[RequirementOutcome, ...] = ()
+    optional: tuple[RequirementOutcome, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
@@ -53,6 +67,8 @@ class CoverageGaps:
             return "insufficient"
         if self.conditional:
             return "conditional"
+        if self.unverifiable:
+            return "unverified"
         return "sufficient"
 
 
@@ -60,7 +76,7 @@ class CoverageGaps:
 class DiffResult(CoverageGaps):
     """The gaps, and what the policy grants beyond the requirements."""
 
-    excess: ExcessResult
+    excess: ExcessResult = field(kw_only=True)
 
     @property
     def least_privilege(self) -> bool:
@@ -76,24 +92,70 @@ def coverage_gaps(
 ) -> CoverageGaps:
     """Which requirements `current` leaves missing or conditional (no excess analysis)."""
     by_action = by_action or StatementsByAction(current)
-    missing: list[RequirementOutcome] = []
-    conditional: list[RequirementOutcome] = []
+    found: dict[str, list[RequirementOutcome]] = defaultdict(list)
     granted = 0
     for requirement in requirements:
+        statements = by_action.matching(requirement.action)
         result = check_requirement(
-            requirement.action,
-            requirement.resource,
-            requirement.facts,
-            by_action.matching(requirement.action),
-            mode=mode,
+            requirement.action, requirement.resource, requirement.facts, statements, mode=mode
         )
         if result.coverage is Coverage.GRANTED:
             granted += 1
         elif result.coverage is Coverage.CONDITIONAL:
-            conditional.append(RequirementOutcome(requirement, result))
+            found["conditional"].append(RequirementOutcome(requirement, result))
         else:
-            missing.append(RequirementOutcome(requirement, result))
-    return CoverageGaps(tuple(missing), tuple(conditional), granted)
+            kind, outcome = _ungranted(requirement, result, statements, mode)
+            found[kind].append(outcome)
+    return CoverageGaps(
+        missing=tuple(found["missing"]),
+        conditional=tuple(found["conditional"]),
+        granted=granted,
+        unverifiable=tuple(found["unverifiable"]),
+        optional=tuple(found["optional"]),
+    )
+
+
+def _ungranted(
+    requirement: Requirement,
+    result: CoverageResult,
+    statements: Sequence[PolicyStatement],
+    mode: ArnMode,
+) -> tuple[str, RequirementOutcome]:
+    """Where a requirement the policy does not grant belongs: optional, unverifiable or
+    missing. An explicit Deny of a required permission is always missing."""
+    if requirement.necessity == "optional":
+        return "optional", RequirementOutcome(requirement, result, requirement.note)
+    if result.coverage is Coverage.DENIED:
+        return "missing", RequirementOutcome(requirement, result)
+    if requirement.necessity == "unverifiable":
+        return "unverifiable", RequirementOutcome(requirement, result, requirement.note)
+    if requirement.name_unknown:
+        shaped = shaped_grants(requirement, statements, mode)
+        if shaped:
+            return "unverifiable", RequirementOutcome(
+                requirement,
+                CoverageResult(result.coverage, granting=shaped, denying=result.denying),
+                "the resource's name is not known; the policy grants the action on resources "
+                "of its shape, which may be the right ones",
+            )
+    return "missing", RequirementOutcome(requirement, result)
+
+
+def shaped_grants(
+    requirement: Requirement, statements: Sequence[PolicyStatement], mode: ArnMode
+) -> tuple[PolicyStatement, ...]:
+    """The Allow statements that grant the action on some resource of the requirement's shape,
+    under a condition that may hold for its requests."""
+    out = []
+    for stmt in statements:
+        if stmt.effect != "Allow" or stmt.resources_negated:
+            continue
+        if not any(arn_intersects(requirement.resource, p, mode) for p in stmt.resources):
+            continue
+        if stmt.conditions and decide(stmt.conditions, requirement.facts).result is Tri.FALSE:
+            continue
+        out.append(stmt)
+    return tuple(out)
 
 
 def diff_policy(
@@ -112,5 +174,7 @@ def diff_policy(
         missing=gaps.missing,
         conditional=gaps.conditional,
         granted=gaps.granted,
+        unverifiable=gaps.unverifiable,
+        optional=gaps.optional,
         excess=compute_excess(current, needed, catalog, mode=mode, by_action=by_action),
     )

@@ -64,14 +64,20 @@ def read_policies(documents: Sequence[Any], *, pointer: str) -> PolicyView:
     base = f"{pointer}/0" if len(documents) == 1 else pointer
     if len(documents) > 1 and any(isinstance(d, str) for d in documents):
         # Each JSON text is parsed on its own so its duplicates and pointers stay its own.
-        parts = [parse_policy(d, base_pointer=f"{pointer}/{i}") for i, d in enumerate(documents)]
-        parsed = ParsedPolicy(
+        return read_policies_at([(d, f"{pointer}/{i}") for i, d in enumerate(documents)])
+    return _view(parse_policy(source, base_pointer=base))
+
+
+def read_policies_at(documents: Sequence[tuple[Any, str]]) -> PolicyView:
+    """A role's documents, each at a pointer of its own (documents found in a template, say);
+    they are numbered in the order given."""
+    parts = [parse_policy(d, base_pointer=at) for d, at in documents]
+    return _view(
+        ParsedPolicy(
             tuple(_reindex(doc, i) for i, part in enumerate(parts) for doc in part.documents),
             tuple(issue for part in parts for issue in part.issues),
         )
-    else:
-        parsed = parse_policy(source, base_pointer=base)
-    return _view(parsed)
+    )
 
 
 def read_policy(document: Any, *, pointer: str) -> PolicyView:

@@ -11,6 +11,8 @@ of a stage or action; elsewhere the branches are merged into one widened value.
 from __future__ import annotations
 
 import base64
+import contextlib
+import datetime as dt
 import itertools
 import json
 import re
@@ -32,6 +34,7 @@ from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
     ParsedTemplate,
+    RolePolicies,
     TemplateContext,
     configuration_strings,
     dedupe_findings,
@@ -91,6 +94,7 @@ def parse_cloudformation(
         template, parameters or {}, context or TemplateContext(), pointer, findings
     )
     pipelines: list[Pipeline] = []
+    role_policies: list[RolePolicies] = []
     errors: list[PipelineParseError] = []
     created = [lid for lid in logical_ids if resolver.created(lid) is not False]
     # When no pipeline is created with these parameters, read them as if they were, rather than
@@ -109,9 +113,17 @@ def parse_cloudformation(
             )
             continue
         pipelines.append(pipeline)
+        try:
+            policies = resolver.role_policies(logical_id, pipeline.pointer)
+        except (_TooLargeError, RecursionError):
+            policies = None  # the pipeline itself was read; its role's policies are not needed
+        if policies is not None:
+            role_policies.append(policies)
     if not pipelines:
         raise errors[0]
-    return ParsedTemplate(pipelines=pipelines, findings=dedupe_findings(findings))
+    return ParsedTemplate(
+        pipelines=pipelines, findings=dedupe_findings(findings), role_policies=role_policies
+    )
 
 
 def _decode(text: str, pointer: str) -> Mapping[str, Any]:
@@ -202,6 +214,7 @@ _GENERATED_NAMES: Mapping[str, tuple[int, bool]] = {
     "AWS::S3::Bucket": (63, True),
     "AWS::IAM::Role": (64, False),
     "AWS::Lambda::Function": (64, False),
+    "AWS::Serverless::Function": (64, False),
     "AWS::SNS::Topic": (256, False),
 }
 
@@ -257,7 +270,12 @@ class _ResourceView:
             self.at,
             self.line,
             f"`{self.logical_id}` has no {key}; the name CloudFormation generates for it "
-            "is not known from the template",
+            "is not known from the template"
+            + (
+                " (give `stack_name` with the source: the name starts with it)"
+                if rule and not stack
+                else ""
+            ),
             reference=self.logical_id,
         )
         return UNKNOWN
@@ -436,6 +454,7 @@ _RESOURCE_VALUES: Mapping[str, Callable[[_ResourceView, str | None], str | None]
     "AWS::KMS::Key": _kms_key,
     "AWS::KMS::Alias": _kms_alias,
     "AWS::Lambda::Function": _lambda_function,
+    "AWS::Serverless::Function": _lambda_function,
     "AWS::StepFunctions::StateMachine": _state_machine,
     "AWS::ECS::Cluster": _ecs_cluster,
     "AWS::ECS::Service": _ecs_service,
@@ -690,7 +709,7 @@ class _Resolver:
         what = {
             "AWS::AccountId": "the account (give it in the context)",
             "AWS::Region": "the Region (give it in the context)",
-            "AWS::StackName": "the stack name (give it in the context)",
+            "AWS::StackName": "the stack name (give `stack_name` with the source)",
         }.get(name, f"`{name}`")
         self.note(at, line, f"{what} is not known", reference=name)
         return UNKNOWN
@@ -1355,8 +1374,174 @@ class _Resolver:
             },
         )
 
+    # -- the service role's policies -------------------------------------------------------------
+
+    def role_policies(self, pipeline_id: str, pipeline_pointer: str) -> RolePolicies | None:
+        """The policies the template attaches to the role a pipeline's `RoleArn` names, when
+        that role is one of the template's own `AWS::IAM::Role` resources."""
+        props = self.resources[pipeline_id].get("Properties")
+        if not isinstance(props, Mapping) or "RoleArn" not in props:
+            return None
+        roles = [
+            lid
+            for lid in _references(props["RoleArn"])
+            if _resource_type(self.resources.get(lid)) == "AWS::IAM::Role"
+        ]
+        if len(set(roles)) != 1:
+            return None
+        role = roles[0]
+        documents: list[tuple[Any, str]] = []
+        notes: list[Finding] = []
+        saved, self.findings = self.findings, notes
+        try:
+            with self.silenced():
+                self._role_documents(role, documents, notes)
+        finally:
+            self.findings = saved
+        return RolePolicies(pipeline_pointer, role, tuple(documents), tuple(notes))
+
+    def _role_documents(
+        self, role: str, documents: list[tuple[Any, str]], notes: list[Finding]
+    ) -> None:
+        role_at = pointer_join(self.base, "Resources", role, "Properties")
+        props = self.resources[role].get("Properties")
+        props = props if isinstance(props, Mapping) else {}
+        for i, item in enumerate(self._listed(props.get("Policies"))):
+            if isinstance(item, Mapping) and "PolicyDocument" in item:
+                at = pointer_join(role_at, "Policies", i, "PolicyDocument")
+                documents.append((self._document(item["PolicyDocument"], at), at))
+        attached: set[str] = set()
+        for i, item in enumerate(self._listed(props.get("ManagedPolicyArns"))):
+            at = pointer_join(role_at, "ManagedPolicyArns", i)
+            local = [
+                lid
+                for lid in _references(item)
+                if _resource_type(self.resources.get(lid)) == "AWS::IAM::ManagedPolicy"
+            ]
+            if local:
+                attached.update(local)
+                continue
+            arn = widen(self.resolve(item, at, None))
+            notes.append(
+                Finding(
+                    code="ROLE_POLICY_NOT_READ",
+                    finding_type=FindingType.WARNING,
+                    message=f"the role attaches the managed policy `{arn}`, which the template "
+                    "does not define; its permissions are not part of the current policy",
+                    path=at,
+                    line=_line(item, None),
+                    detail={"policy": str(arn)},
+                )
+            )
+        for lid, resource in self.resources.items():
+            rtype = _resource_type(resource)
+            if rtype not in _POLICY_TYPES or not isinstance(resource, Mapping):
+                continue
+            policy_props = resource.get("Properties")
+            if not isinstance(policy_props, Mapping):
+                continue
+            names_role = any(
+                role in _references(node)
+                for node in [
+                    *self._listed(policy_props.get("Roles")),
+                    policy_props.get("RoleName"),
+                ]
+            )
+            condition = resource.get("Condition")
+            if not (names_role or lid in attached) or (
+                condition is not None and self.condition(condition) is False
+            ):
+                continue
+            at = pointer_join(self.base, "Resources", lid, "Properties", "PolicyDocument")
+            if "PolicyDocument" in policy_props:
+                documents.append((self._document(policy_props["PolicyDocument"], at), at))
+
+    def _listed(self, node: Any) -> list[Any]:
+        """A template list with decided `Fn::If`s chosen (both branches of undecided ones)."""
+        chosen = self.select(node, "", None) if node is not None else None
+        if chosen is None or not isinstance(chosen[0], list):
+            return []
+        out: list[Any] = []
+        for item in chosen[0]:
+            picked = self.select(item, "", None)
+            if picked is None:
+                continue
+            intrinsic = _intrinsic(picked[0])
+            if intrinsic and intrinsic[0] == "Fn::If" and _is_if(intrinsic[1]):
+                out.extend(
+                    branch
+                    for branch in intrinsic[1][1:]
+                    if not (isinstance(branch, Mapping) and branch.get("Ref") == "AWS::NoValue")
+                )
+            else:
+                out.append(picked[0])
+        return out
+
+    def _document(self, node: Any, at: str) -> Any:
+        value = widen(self.resolve(node, at, _line(node, None)))
+        if isinstance(value, str):
+            # Text that is not JSON stays text: the diff reports it at its pointer.
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        return _plain_json(value)
+
 
 # -- small readers --------------------------------------------------------------------------------
+
+
+_POLICY_TYPES = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"})
+
+
+def _plain_json(value: Any) -> Any:
+    """YAML reads an unquoted `Version: 2012-10-17` as a date; a policy document holds text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(v) for v in value]
+    return value
+
+
+def _resource_type(resource: Any) -> str | None:
+    return scalar_text(resource.get("Type")) if isinstance(resource, Mapping) else None
+
+
+def _references(node: Any) -> list[str]:
+    """Logical IDs a template node refers to (`Ref`, `Fn::GetAtt`, `${X}` and `${X.Attr}` in
+    `Fn::Sub`), in every branch."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        intrinsic = _intrinsic(item)
+        if intrinsic is not None:
+            name, arg = intrinsic
+            if name == "Ref" and isinstance(arg, str):
+                found.append(str(arg))
+            elif name == "Fn::GetAtt":
+                target = arg.split(".", 1)[0] if isinstance(arg, str) else None
+                if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                    target = str(arg[0])
+                if target:
+                    found.append(target)
+            elif name == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) else ""
+                if isinstance(text, str):
+                    found.extend(
+                        m.group(1).strip().split(".", 1)[0]
+                        for m in _SUB_VARIABLE.finditer(text)
+                        if not m.group(1).startswith("!")
+                    )
+                if isinstance(arg, list) and len(arg) == 2:
+                    stack.append(arg[1])
+            else:
+                stack.append(arg)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def _is_if(arg: Any) -> bool:

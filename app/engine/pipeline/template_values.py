@@ -57,11 +57,28 @@ class TemplateContext:
 
 
 @dataclass(frozen=True)
+class RolePolicies:
+    """The identity policies a template attaches to a pipeline's service role.
+
+    `documents` are resolved and widened, each with the JSON pointer of its document in the
+    template; `findings` say what could not be included (an AWS managed policy, a policy whose
+    name the template does not determine) or read.
+    """
+
+    pipeline_pointer: str
+    role: str  # the role's logical ID
+    documents: tuple[tuple[Any, str], ...]
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
 class ParsedTemplate:
     """The pipelines a template declares and what was found while reading them."""
 
     pipelines: list[Pipeline] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # The service-role policies the template itself defines, for pipelines whose role it declares.
+    role_policies: list[RolePolicies] = field(default_factory=list)
 
 
 def is_unknown(value: Any) -> bool:
