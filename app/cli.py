@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,8 @@ def _run(use_case: Callable[[Session], T]) -> T:
             return use_case(session)
     except UseCaseError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
+        if exc.members:
+            typer.echo(json.dumps(exc.members, indent=2), err=True)
         raise typer.Exit(1) from exc
     except (OperationalError, ProgrammingError) as exc:  # unreachable, or not migrated
         where = make_url(get_settings().sqlalchemy_url).render_as_string(hide_password=True)
@@ -196,10 +199,25 @@ def catalog_import(
     source_version: str | None = typer.Option(None, help="version of the data (directories)"),
     date: str | None = typer.Option(None, help="ISO date of the data (directories)"),
     activate: bool = typer.Option(False, help="also make it the active revision"),
+    force: bool = typer.Option(
+        False,
+        help="import (and activate) even where it would be unsafe in place of the catalogue "
+        "in use; recorded in the audit log",
+    ),
 ) -> None:
-    """Import an IAM catalogue as a new catalogue revision."""
+    """Import an IAM catalogue as a new catalogue revision.
+
+    A catalogue that drops actions the profiles use, drops more than a tenth of the services
+    or actions in use, or is far smaller than a real catalogue is refused without --force."""
+    limit = get_settings().max_expanded_bytes
     try:
         if path.is_file():
+            # A gzip file is never much larger than what it expands to: one past the expansion
+            # limit is refused before it is read.
+            if (size := path.stat().st_size) > limit:
+                raise CatalogError(
+                    f"{path} has {size} bytes, more than MAX_EXPANDED_BYTES ({limit})"
+                )
             data = load_snapshot(path)
         elif _is_npm_package(path):
             data = build_snapshot_from_npm_dir(
@@ -221,9 +239,11 @@ def catalog_import(
         raise typer.Exit(1) from exc
 
     def store(session: Session) -> StoredCatalogRevision:
-        stored = catalog_revisions.import_snapshot(session, data, actor=CLI_ACTOR)
+        stored = catalog_revisions.import_snapshot(
+            session, data, actor=CLI_ACTOR, force=force, max_expanded_bytes=limit
+        )
         if activate:
-            stored = catalog_revisions.activate(session, stored.id, actor=CLI_ACTOR)
+            stored = catalog_revisions.activate(session, stored.id, actor=CLI_ACTOR, force=force)
         return stored
 
     stored = _run(store)
@@ -235,9 +255,19 @@ def catalog_import(
 
 
 @catalog.command("activate")
-def catalog_activate(revision_id: int = typer.Argument(..., help="catalogue revision id")) -> None:
-    """Make a catalogue revision the one every replica uses."""
-    stored = _run(lambda s: catalog_revisions.activate(s, revision_id, actor=CLI_ACTOR))
+def catalog_activate(
+    revision_id: int = typer.Argument(..., help="catalogue revision id"),
+    force: bool = typer.Option(
+        False,
+        help="activate even where it would be unsafe in place of the catalogue in use; "
+        "recorded in the audit log",
+    ),
+) -> None:
+    """Make a catalogue revision the one every replica uses (refused without --force where it
+    would be unsafe, as on import)."""
+    stored = _run(
+        lambda s: catalog_revisions.activate(s, revision_id, actor=CLI_ACTOR, force=force)
+    )
     typer.echo(f"catalogue revision {stored.id} ({stored.source_version}, {stored.date}) active")
 
 

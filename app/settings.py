@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
     )
+    max_expanded_bytes: int = Field(
+        default=8 * 5 * 1024 * 1024,
+        ge=1024,
+        description="A compressed catalogue snapshot (imported through the API or the command) "
+        "that expands to more is refused as soon as it does (413), without expanding further. "
+        "The default is 8 times the default MAX_REQUEST_BYTES: a real snapshot expands about 6 "
+        "times, a decompression bomb a thousand.",
+    )
     request_timeout_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="Requests not answered by then get 503."
     )

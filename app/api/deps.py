@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from app.engine.iam.catalog import Catalog
 from app.service.answer_cache import AnswerCache
 from app.service.api_keys import KeyVerifier
 from app.service.baseline_cache import BaselineCache
+from app.service.catalog_readiness import CatalogReadiness
 from app.service.catalog_revisions import CatalogCache
 from app.service.profile_cache import ProfileCache
 from app.service.profile_sets import ProfileSetResolver
@@ -35,6 +36,7 @@ class Services:
     profile_sets: ProfileSetResolver
     baselines: BaselineCache
     answers: AnswerCache
+    catalog_readiness: CatalogReadiness = field(default_factory=CatalogReadiness)
 
 
 async def get_services(request: Request) -> Services:

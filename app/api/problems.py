@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,9 +20,11 @@ from app.engine.findings import pointer_join
 from app.engine.iam.errors import PolicyParseError
 from app.service.errors import (
     ExistsError,
+    ForceRequiredError,
     InvalidInputError,
     MissingError,
     StaleRevisionError,
+    TooLargeError,
     UseCaseError,
 )
 
@@ -55,11 +58,20 @@ class ServiceError(Exception):
     slug = "bad-request"
     title = "Bad request"
     headers: dict[str, str] | None = None
+    members: Mapping[str, Any] = MappingProxyType({})  # extension members of the problem
 
-    def __init__(self, detail: str, *, pointer: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        pointer: str | None = None,
+        members: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.pointer = pointer
+        if members is not None:
+            self.members = members
 
 
 class NotFoundError(ServiceError):
@@ -99,6 +111,20 @@ class ConflictError(ServiceError):
     title = "Conflict with the current state"
 
 
+class ForceRequiredConflictError(ConflictError):
+    # 409, not 422: the request is sound and the same change is accepted against another state
+    # (other profiles, another catalogue in use); it conflicts with what is in use now, and the
+    # caller can resolve that (force it, or change the profiles) and send it again (RFC 9110).
+    slug = "force-required"
+    title = "The change would break what is in use"
+
+
+class ContentTooLargeError(ServiceError):
+    status = 413
+    slug = "too-large"
+    title = "The content is too large"
+
+
 class PreconditionFailedError(ServiceError):
     status = 412
     slug = "stale-revision"
@@ -126,6 +152,7 @@ def problem_response(
     instance: str | None = None,
     errors: Sequence[ProblemLocation] = (),
     headers: dict[str, str] | None = None,
+    members: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     body = Problem(
         type=PROBLEM_BASE + slug if slug else "about:blank",
@@ -135,8 +162,11 @@ def problem_response(
         instance=instance,
         errors=list(errors),
     )
+    content = body.model_dump(exclude_none=True)
+    # Extension members (RFC 9457 §3.2) come after the standard ones and never replace them.
+    content.update((k, v) for k, v in (members or {}).items() if k not in content)
     return JSONResponse(
-        body.model_dump(exclude_none=True),
+        content,
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
@@ -197,14 +227,17 @@ async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
         instance=request.url.path,
         errors=errors,
         headers=exc.headers,
+        members=exc.members,
     )
 
 
 # Use-case errors carry no HTTP; this table gives them their status, in this one place.
 _USE_CASE_PROBLEMS: tuple[tuple[type[UseCaseError], type[ServiceError]], ...] = (
     (MissingError, NotFoundError),
+    (ForceRequiredError, ForceRequiredConflictError),
     (ExistsError, ConflictError),
     (StaleRevisionError, PreconditionFailedError),
+    (TooLargeError, ContentTooLargeError),
     (InvalidInputError, UnprocessableInputError),
 )
 
@@ -212,7 +245,9 @@ _USE_CASE_PROBLEMS: tuple[tuple[type[UseCaseError], type[ServiceError]], ...] = 
 async def _use_case_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, UseCaseError)
     problem = next((p for u, p in _USE_CASE_PROBLEMS if isinstance(exc, u)), ServiceError)
-    return await _service_handler(request, problem(exc.detail, pointer=exc.pointer))
+    return await _service_handler(
+        request, problem(exc.detail, pointer=exc.pointer, members=exc.members)
+    )
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:

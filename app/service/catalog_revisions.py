@@ -1,7 +1,8 @@
 """IAM catalogue revisions: import a snapshot, pick the active one, and the in-memory copy.
 
 Every replica uses the active revision of the database, or the shipped snapshot while none is
-active, and polls for a change as often as it polls for profile changes.
+active, and polls for a change as often as it polls for profile changes. An import or an
+activation that would make answers wrong (see ``app.engine.iam.catalog_change``) needs force.
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.engine.iam.catalog import Catalog, CatalogError
+from app.engine.iam.catalog import Catalog, CatalogError, SnapshotTooLargeError
+from app.engine.iam.catalog_change import CatalogChange, compare_catalogs, profile_action_uses
 from app.service.audit import Actor, record
 from app.service.catalog_import import build_snapshot_from_service_documents, default_catalog
-from app.service.errors import ExistsError, InvalidInputError, MissingError
+from app.service.errors import (
+    ExistsError,
+    ForceRequiredError,
+    InvalidInputError,
+    MissingError,
+    TooLargeError,
+)
+from app.service.profile_cache import load_profile_set
 from app.service.provenance import CatalogInfo, catalog_info
 from app.store.catalog_repository import CatalogRepository, StoredCatalogRevision
 from app.store.errors import StoreConflictError
@@ -30,9 +39,18 @@ log = logging.getLogger(__name__)
 _DECODE_ERRORS = (CatalogError, ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
-def decode_snapshot(data: bytes, *, pointer: str | None = None) -> Catalog:
+def decode_snapshot(
+    data: bytes, *, pointer: str | None = None, max_expanded_bytes: int | None = None
+) -> Catalog:
+    """Decode a snapshot; refuse one that expands past ``max_expanded_bytes`` as soon as it
+    does, holding no more than that (MAX_EXPANDED_BYTES for what comes from outside)."""
     try:
-        return Catalog.from_snapshot(data)
+        return Catalog.from_snapshot(data, max_expanded_bytes=max_expanded_bytes)
+    except SnapshotTooLargeError as exc:
+        raise TooLargeError(
+            f"the snapshot expands to more than {exc.limit} bytes (MAX_EXPANDED_BYTES)",
+            pointer=pointer,
+        ) from exc
     except _DECODE_ERRORS as exc:
         raise InvalidInputError(f"not a catalogue snapshot: {exc}", pointer=pointer) from exc
 
@@ -52,11 +70,57 @@ def snapshot_from_service_reference(
         raise InvalidInputError(f"not Service Reference documents: {exc}", pointer=pointer) from exc
 
 
+def _in_use(repo: CatalogRepository) -> tuple[int | None, Catalog]:
+    """The active revision (None: the shipped snapshot) and its catalogue, as the database says
+    in this transaction (a replica's copy may be one refresh behind)."""
+    active = repo.active()
+    data = repo.data(active.id) if active is not None else None
+    if active is None or data is None:
+        return None, default_catalog()
+    # Stored revisions passed the expansion limit when imported; they are decoded as they are.
+    return active.id, decode_snapshot(data)
+
+
+def _guard(
+    session: Session, repo: CatalogRepository, after: Catalog, *, force: bool
+) -> tuple[int | None, CatalogChange]:
+    """What putting ``after`` in place of the catalogue in use drops; refused unless forced when
+    that would break answers (see ``compare_catalogs``)."""
+    before_id, before = _in_use(repo)
+    uses = profile_action_uses(load_profile_set(session).profile_set)
+    change = compare_catalogs(before, after, uses)
+    if change.refusals and not force:
+        raise ForceRequiredError(
+            "the catalogue would replace the one in use unsafely: "
+            + "; ".join(r.message for r in change.refusals)
+            + " (an admin can force it)",
+            members={"difference": {"before_revision": before_id, **change.report()}},
+        )
+    return before_id, change
+
+
+def _forced(before_id: int | None, change: CatalogChange, *, force: bool) -> dict[str, Any]:
+    """What the audit event of a forced change records: the force and the difference."""
+    if not force:
+        return {}
+    return {"forced": True, "difference": {"before_revision": before_id, **change.report()}}
+
+
 def import_snapshot(
-    session: Session, data: bytes, *, actor: Actor, pointer: str | None = None
+    session: Session,
+    data: bytes,
+    *,
+    actor: Actor,
+    pointer: str | None = None,
+    force: bool = False,
+    max_expanded_bytes: int | None = None,
 ) -> StoredCatalogRevision:
-    """Store a snapshot as a new, inactive catalogue revision."""
-    catalog = decode_snapshot(data, pointer=pointer)
+    """Store a snapshot as a new, inactive catalogue revision.
+
+    Refused (``ForceRequiredError``) unless ``force`` when it would be unsafe in place of the
+    catalogue in use; a forced import records the force and the difference in its audit event.
+    """
+    catalog = decode_snapshot(data, pointer=pointer, max_expanded_bytes=max_expanded_bytes)
     meta = catalog.meta
     for value in (meta.source, meta.source_version):
         if "\x00" in value or len(value) > 100:
@@ -69,6 +133,7 @@ def import_snapshot(
     existing = repo.by_sha256(meta.sha256)
     if existing is not None:
         raise ExistsError(f"this snapshot is already catalogue revision {existing.id}")
+    before_id, change = _guard(session, repo, catalog, force=force)
     try:
         stored = repo.add(
             source=meta.source,
@@ -93,13 +158,21 @@ def import_snapshot(
             "date": meta.date,
             "sha256": meta.sha256,
             "actions": meta.counts.actions,
+            **_forced(before_id, change, force=force),
         },
     )
     return stored
 
 
-def activate(session: Session, revision_id: int, *, actor: Actor) -> StoredCatalogRevision:
-    """Make a revision the one every replica uses (within the refresh bound)."""
+def activate(
+    session: Session, revision_id: int, *, actor: Actor, force: bool = False
+) -> StoredCatalogRevision:
+    """Make a revision the one every replica uses (within the refresh bound).
+
+    Refused (``ForceRequiredError``) unless ``force`` when it would be unsafe in place of the
+    catalogue in use; a forced activation records the force and the difference in its audit
+    event.
+    """
     repo = CatalogRepository(session)
     target = repo.get(revision_id)
     if target is None:
@@ -107,6 +180,9 @@ def activate(session: Session, revision_id: int, *, actor: Actor) -> StoredCatal
     previous = repo.active()
     if previous is not None and previous.id == revision_id:
         return target
+    data = repo.data(revision_id)
+    assert data is not None
+    before_id, change = _guard(session, repo, decode_snapshot(data), force=force)
     repo.activate(revision_id)
     record(
         session,
@@ -115,7 +191,7 @@ def activate(session: Session, revision_id: int, *, actor: Actor) -> StoredCatal
         f"catalog:{revision_id}",
         before=previous.id if previous else None,
         after=revision_id,
-        detail={"sha256": target.sha256},
+        detail={"sha256": target.sha256, **_forced(before_id, change, force=force)},
     )
     activated = repo.get(revision_id)
     assert activated is not None

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from typer.testing import Result
 
 from app.main import create_app
+from app.service.catalog_import import load_snapshot
 from app.settings import Settings
 
 from ..documents import SERVICES, pipeline, service_document, snapshot
@@ -197,10 +198,11 @@ def test_catalogue_revisions(env: Env, tmp_path: Path, run_cli: Callable[..., Re
     assert listing["items"] == []
     assert listing["in_use"] == shipped
 
+    # These toy catalogues would break the service in place of the shipped one: forced.
     data = snapshot("v1")
     imported = env.client.post(
         "/v1/admin/catalog/revisions",
-        json={"snapshot_base64": base64.b64encode(data).decode()},
+        json={"snapshot_base64": base64.b64encode(data).decode(), "force": True},
         headers=admin,
     )
     assert imported.status_code == 201, imported.text
@@ -217,7 +219,12 @@ def test_catalogue_revisions(env: Env, tmp_path: Path, run_cli: Callable[..., Re
 
     from_documents = env.client.post(
         "/v1/admin/catalog/revisions",
-        json={"service_reference": SERVICES, "source_version": "v2", "date": "2026-10-02"},
+        json={
+            "service_reference": SERVICES,
+            "source_version": "v2",
+            "date": "2026-10-02",
+            "force": True,
+        },
         headers=admin,
     )
     assert from_documents.status_code == 201, from_documents.text
@@ -243,7 +250,9 @@ def test_catalogue_revisions(env: Env, tmp_path: Path, run_cli: Callable[..., Re
         assert response.json()["errors"][0]["pointer"] == pointer
 
     activated = env.client.post(
-        f"/v1/admin/catalog/revisions/{revision['id']}/activate", headers=admin
+        f"/v1/admin/catalog/revisions/{revision['id']}/activate",
+        params={"force": "true"},
+        headers=admin,
     )
     assert activated.status_code == 200
     assert activated.json()["active"] is True
@@ -275,7 +284,7 @@ def test_catalogue_revisions(env: Env, tmp_path: Path, run_cli: Callable[..., Re
     # The command line: import a snapshot file and activate it; replicas follow.
     path = tmp_path / "snapshot.json.gz"
     path.write_bytes(snapshot("v3"))
-    result = run_cli(env.url, "catalog", "import", str(path), "--activate")
+    result = run_cli(env.url, "catalog", "import", str(path), "--activate", "--force")
     assert result.exit_code == 0, result.output
     assert "active" in result.output
     deadline = time.monotonic() + 5
@@ -285,6 +294,17 @@ def test_catalogue_revisions(env: Env, tmp_path: Path, run_cli: Callable[..., Re
     again = run_cli(env.url, "catalog", "import", str(path))
     assert again.exit_code == 1
     assert "already" in again.output
+
+    # The shipped catalogue back in use: a repair, no force needed (and the module's later
+    # tests find the service ready).
+    shipped_path = tmp_path / "shipped.json.gz"
+    shipped_path.write_bytes(load_snapshot())
+    repaired = run_cli(env.url, "catalog", "import", str(shipped_path), "--activate")
+    assert repaired.exit_code == 0, repaired.output
+    deadline = time.monotonic() + 5
+    while _compute_catalog(env.client)["sha256"] != shipped["sha256"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def test_cli_keys(env: Env, run_cli: Callable[..., Result]) -> None:
@@ -386,6 +406,7 @@ def test_cli_imports_a_service_reference_directory(
     done = run_cli(
         env.url,
         "catalog", "import", str(directory), "--source-version", "v9", "--date", "2026-11-01",
+        "--force",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "4 actions" in done.output

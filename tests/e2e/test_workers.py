@@ -67,7 +67,7 @@ def test_metrics_count_every_workers_requests(tmp_path: Path) -> None:
         assert shipped != ["v-next"]
         path = tmp_path / "next.json.gz"
         path.write_bytes(snapshot("v-next"))
-        run_cli(url, "catalog", "import", str(path), "--activate")
+        run_cli(url, "catalog", "import", str(path), "--activate", "--force")
         # Both workers follow within PROFILE_REFRESH_SECONDS (1 s); from then on every scrape,
         # whichever worker answers, names the new catalogue and only it.
         deadline = time.monotonic() + 15

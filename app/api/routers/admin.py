@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.auth import AdminDep
 from app.api.checked_route import CheckedRoute
-from app.api.deps import SessionDep, UnitOfWorkDep
+from app.api.deps import ServicesDep, SessionDep, UnitOfWorkDep
 from app.api.http_cache import NO_STORE, PRIVATE_NO_CACHE, json_response
 from app.api.pagination import TEXT_FILTER, Cursor, Limit, encode_cursor, int_cursor
 from app.api.problems import UnprocessableInputError, problem_responses
@@ -162,11 +162,28 @@ def _snapshot_bytes(body: CatalogImportIn) -> tuple[bytes, str]:
     responses=problem_responses(401, 403, 409, 422),
 )
 def import_catalog_revision(
-    request: Request, body: CatalogImportIn, admin: AdminDep, session: UnitOfWorkDep
+    request: Request,
+    body: CatalogImportIn,
+    admin: AdminDep,
+    session: UnitOfWorkDep,
+    services: ServicesDep,
 ) -> Response:
-    """Import an IAM catalogue as a new, inactive revision (activate it to use it)."""
+    """Import an IAM catalogue as a new, inactive revision (activate it to use it). A snapshot
+    that expands to more than MAX_EXPANDED_BYTES is a 413, refused as soon as it does.
+
+    A catalogue that would be unsafe in place of the one in use (it drops actions the profiles
+    use, drops more than a tenth of the services or actions in use, or is far smaller than a
+    real catalogue) is a 409 whose `difference` says what it drops, unless `force` is true; a
+    forced import records the force and the difference in the audit log."""
     data, pointer = _snapshot_bytes(body)
-    stored = catalog_revisions.import_snapshot(session, data, actor=admin.actor, pointer=pointer)
+    stored = catalog_revisions.import_snapshot(
+        session,
+        data,
+        actor=admin.actor,
+        pointer=pointer,
+        force=body.force,
+        max_expanded_bytes=services.settings.max_expanded_bytes,
+    )
     return json_response(
         request,
         CatalogRevisionOut.of(stored),
@@ -179,12 +196,22 @@ def import_catalog_revision(
     "/catalog/revisions/{revision_id}/activate",
     summary="Activate a catalogue revision",
     response_model=CatalogRevisionOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def activate_catalog_revision(
-    request: Request, revision_id: Id, admin: AdminDep, session: UnitOfWorkDep
+    request: Request,
+    revision_id: Id,
+    admin: AdminDep,
+    session: UnitOfWorkDep,
+    force: Annotated[
+        bool, Query(description="activate even where it would be unsafe; recorded in the audit log")
+    ] = False,
 ) -> Response:
     """Make a catalogue revision the one every replica answers with (within the refresh
-    bound); decisions cite it in `provenance.catalog`."""
-    stored = catalog_revisions.activate(session, revision_id, actor=admin.actor)
+    bound); decisions cite it in `provenance.catalog`.
+
+    A revision that would be unsafe in place of the catalogue in use (as on import) is a 409
+    whose `difference` says what it drops, unless `?force=true`; a forced activation records
+    the force and the difference in the audit log."""
+    stored = catalog_revisions.activate(session, revision_id, actor=admin.actor, force=force)
     return json_response(request, CatalogRevisionOut.of(stored), cache_control=NO_STORE)

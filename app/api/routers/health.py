@@ -33,7 +33,9 @@ def healthz() -> dict[str, str]:
     },
 )
 def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready: the database answers and the profile set is loaded."""
+    """Ready: the database answers, the profile set is loaded, and the catalogue in use is fit
+    to answer with (not far below a real catalogue's size, and has every action the profiles
+    name)."""
     checks: dict[str, str] = {}
     try:
         with services.engine.connect() as conn:
@@ -46,8 +48,15 @@ def readyz(services: ServicesDep) -> JSONResponse:
         if services.profiles.loaded
         else "not loaded"
     )
+    unfit = (
+        services.catalog_readiness.problems(services.catalog, services.profiles.current.profile_set)
+        if services.profiles.loaded
+        else ()
+    )
     checks["catalog"] = (
-        f"ok ({services.catalog_info.actions} actions, {services.catalog_info.date})"
+        f"error: {'; '.join(unfit)}"
+        if unfit
+        else f"ok ({services.catalog_info.actions} actions, {services.catalog_info.date})"
     )
     ready = all(v.startswith("ok") for v in checks.values())
     return JSONResponse(

@@ -95,6 +95,12 @@ class CatalogImportIn(Schema):
     source: str = Field(default="aws:service-reference", max_length=100, pattern=PRINTABLE)
     source_version: str | None = Field(default=None, max_length=100, pattern=PRINTABLE)
     date: dt.date | None = Field(default=None, description="date of the Service Reference data")
+    force: bool = Field(
+        default=False,
+        description="import even where it would be unsafe in place of the catalogue in use "
+        "(it drops actions the profiles use, drops more than a tenth of the services or "
+        "actions in use, or is far smaller than a real catalogue); recorded in the audit log",
+    )
 
 
 class CatalogRevisionOut(Schema):

@@ -57,9 +57,11 @@ __all__ = [
     "ResourceType",
     "Service",
     "ServiceSpec",
+    "SnapshotTooLargeError",
     "access_level_from_flags",
     "compile_action_glob",
     "encode_snapshot",
+    "gunzip",
 ]
 
 SNAPSHOT_FORMAT: Final = "iam-catalog/1"
@@ -138,6 +140,15 @@ GLOBAL_CONDITION_KEYS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 
 class CatalogError(ValueError):
     """The snapshot bytes or the importer input are not a valid catalogue."""
+
+
+class SnapshotTooLargeError(CatalogError):
+    """The snapshot expands to more than the caller allows (a decompression bomb, or simply
+    more than the caller is prepared to hold)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the snapshot expands to more than {limit} bytes")
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +381,37 @@ def _compile_key_template(template_lower: str) -> re.Pattern[str]:
 # --------------------------------------------------------------------------- decoding
 
 
+_GUNZIP_STEP: Final = 1 << 20
+_GZIP_WBITS: Final = 16 + zlib.MAX_WBITS
+
+
+def gunzip(data: bytes, max_expanded_bytes: int | None = None) -> bytearray:
+    """The decompressed bytes of gzip ``data`` (one or more members), a step at a time, so that
+    more than ``max_expanded_bytes`` is refused having held at most one byte more than that.
+
+    Raises ``SnapshotTooLargeError`` past the limit, ``zlib.error``/``EOFError`` on bad or
+    truncated data.
+    """
+    out = bytearray()
+    pending = data
+    while True:  # one pass per gzip member
+        inflater = zlib.decompressobj(_GZIP_WBITS)
+        while not inflater.eof:
+            step = _GUNZIP_STEP
+            if max_expanded_bytes is not None:
+                step = max(1, min(step, max_expanded_bytes + 1 - len(out)))
+            chunk = inflater.decompress(pending, step)
+            pending = inflater.unconsumed_tail
+            out += chunk
+            if max_expanded_bytes is not None and len(out) > max_expanded_bytes:
+                raise SnapshotTooLargeError(max_expanded_bytes)
+            if not chunk and not pending and not inflater.eof:
+                raise EOFError("the compressed data ends before its end marker")
+        pending = inflater.unused_data
+        if not pending:
+            return out
+
+
 def _expect(cond: bool, what: str) -> None:
     if not cond:
         raise CatalogError(f"malformed catalogue snapshot: {what}")
@@ -431,10 +473,12 @@ class Catalog:
     # ---- construction
 
     @classmethod
-    def from_snapshot(cls, data: bytes) -> Catalog:
+    def from_snapshot(cls, data: bytes, *, max_expanded_bytes: int | None = None) -> Catalog:
+        """Decode snapshot bytes; with ``max_expanded_bytes``, refuse (``SnapshotTooLargeError``)
+        as soon as the decompressed text passes it, having held no more than that."""
         sha = hashlib.sha256(data).hexdigest()
         try:
-            raw = gzip.decompress(data)
+            raw = gunzip(data, max_expanded_bytes)
             doc = orjson.loads(raw)
         except (OSError, EOFError, zlib.error, orjson.JSONDecodeError) as exc:
             raise CatalogError(f"unreadable catalogue snapshot: {exc}") from exc
