@@ -39,10 +39,14 @@ class Locations:
     def add(self, prefix: str, path: Path, text: str) -> None:
         self._entries.append((prefix, path, text))
 
-    def place(self, pointer: str) -> Place | None:
+    def place(self, pointer: str, *, line: bool = True) -> Place | None:
+        """The file `pointer` leads into, the pointer within it, and (when `line`, reading the
+        file's text once) its line there."""
         for prefix, path, text in self._entries:
             if pointer == prefix or pointer.startswith(prefix + "/"):
                 inner = pointer[len(prefix) :]
+                if not line:
+                    return Place(path, inner, None)
                 lines = self._lines.setdefault((path, prefix), SourceLines(text))
                 return Place(path, inner, lines.line(inner))
         return None
@@ -65,19 +69,18 @@ class Locations:
                 self.locate(value)
 
     def _locate_finding(self, finding: dict[str, Any]) -> None:
-        place = self.place(str(finding.get("path", "")))
+        given = finding.get("line")
+        place = self.place(str(finding.get("path", "")), line=given is None)
         finding["file"] = str(place.file) if place else None
-        if finding.get("line") is None:
-            finding["line"] = place.line if place else None
+        finding["line"] = given if given is not None else place.line if place else None
 
     def where(self, finding: dict[str, Any]) -> str:
         """A located finding's place, as a table shows it: file:line and the pointer in it."""
-        place = self.place(str(finding.get("path", "")))
+        place = self.place(str(finding.get("path", "")), line=False)
         if place is None:
             file = finding.get("file")
             return str(file) if file else str(finding.get("path") or "/")
-        line = finding.get("line") or place.line
-        return str(Place(place.file, place.pointer, line))
+        return str(Place(place.file, place.pointer, finding.get("line")))
 
     def problem_text(self, problem: ProblemAnswerError) -> str:
         """A problem answer, its pointers given as files and lines where they lead to one."""
