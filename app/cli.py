@@ -7,18 +7,15 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import typer
 import uvicorn
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from alembic.config import Config
-
 from app.api.metrics import shared_by_workers
+from app.cli_database import alembic_config, unusable_message
 from app.cli_decisions import register as register_decision_commands
 from app.engine.iam.catalog import CatalogError
 from app.log_format import log_config
@@ -68,27 +65,8 @@ def _run(use_case: Callable[[Session], T]) -> T:
             typer.echo(json.dumps(exc.members, indent=2), err=True)
         raise typer.Exit(1) from exc
     except (OperationalError, ProgrammingError) as exc:  # unreachable, or not migrated
-        where = make_url(get_settings().sqlalchemy_url).render_as_string(hide_password=True)
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        typer.echo(
-            f"error: the database {where} could not be used ({reason}); if it has not been "
-            "migrated yet, run `pipeline-policy db upgrade` and `pipeline-policy seed` (the "
-            "command reads DATABASE_URL; its SQLite default is relative to the current folder)",
-            err=True,
-        )
+        typer.echo(f"error: {unusable_message(get_settings().sqlalchemy_url, exc)}", err=True)
         raise typer.Exit(1) from exc
-
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def alembic_config(url: str | None = None) -> Config:
-    from alembic.config import Config  # noqa: PLC0415 - alembic costs 0.3 s at start-up
-
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", url or get_settings().sqlalchemy_url)
-    return config
 
 
 @db.command("upgrade")

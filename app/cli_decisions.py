@@ -1,167 +1,137 @@
 """`pipeline-policy compute | diff | validate | evaluate` on local files, for CI steps.
 
 Each command sends the same request the HTTP API takes, either to a running server
-(`--server URL`) or to the application in this process (on a cached SQLite database, migrated
-and seeded on first use), so both give the same answer. Exit status: 0 ok, 1 findings at or
-above `--fail-on` (or an insufficient diff, or a request that is not allowed), 2 bad usage or
-input.
+(`--server URL`) or to the application in this process, on the database the service uses
+(DATABASE_URL), so both give the same answer. Findings name the file and line they are about.
+Exit status: 0 ok, 1 findings at or above `--fail-on` (or an insufficient diff, or a request
+that is not allowed), 2 bad usage or input (an input file that could not be read or parsed
+included; the others are still answered).
 """
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
-import os
 import sys
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
 import typer
 
-SEVERITY = {"SUGGESTION": 0, "WARNING": 1, "SECURITY_WARNING": 2, "ERROR": 3}
-PIPELINE_SUFFIXES = {".json", ".yaml", ".yml", ".template", ".tf"}
-OUTPUTS = ("json", "table", "cloudformation", "terraform")
+from app.cli_backend import SHIPPED_PROFILES_FLAG, Backend, ProblemAnswerError, backend, post
+from app.cli_exit import EXIT_BAD_INPUT, EXIT_FAILED, fail
+from app.cli_inputs import (
+    InputFile,
+    assignments,
+    merged,
+    read_hints,
+    read_inputs,
+    read_parameters,
+    read_text,
+    read_variables,
+)
+from app.cli_locations import Locations
+from app.cli_runs import FileRun
+from app.engine.findings import SEVERITY_ORDER, FindingType
 
 
-class Backend(Protocol):
-    def post(self, path: str, body: dict[str, Any], params: dict[str, str]) -> httpx.Response: ...
+class PolicyOutput(StrEnum):
+    JSON = "json"
+    TABLE = "table"
+    CLOUDFORMATION = "cloudformation"
+    TERRAFORM = "terraform"
 
 
-class RemoteBackend:
-    def __init__(self, url: str, api_key: str | None) -> None:
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=120)
-
-    def post(self, path: str, body: dict[str, Any], params: dict[str, str]) -> httpx.Response:
-        return self._client.post(path, json=body, params=params)
+class ReportOutput(StrEnum):
+    JSON = "json"
+    TABLE = "table"
 
 
-class LocalBackend:
-    """The application in this process, reached through its HTTP interface."""
-
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
-
-    def post(self, path: str, body: dict[str, Any], params: dict[str, str]) -> httpx.Response:
-        return self._client.post(path, json=body, params=params)
+class PolicyType(StrEnum):
+    MANAGED = "managed"
+    INLINE = "inline"
 
 
-@contextlib.contextmanager
-def _local_backend() -> Iterator[Backend]:
-    # Imported here: a remote call should not pay for the application's start-up.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from alembic import command  # noqa: PLC0415
-    from fastapi.testclient import TestClient  # noqa: PLC0415
+RENDERED = (PolicyOutput.CLOUDFORMATION, PolicyOutput.TERRAFORM)
 
-    from app.cli import alembic_config  # noqa: PLC0415
-    from app.main import create_app  # noqa: PLC0415
-    from app.service.seed import seed  # noqa: PLC0415
-    from app.settings import Settings  # noqa: PLC0415
-    from app.store.database import make_engine, make_session_factory, unit_of_work  # noqa: PLC0415
-
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pipeline-policy"
-        cache.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{cache / 'cli.db'}"
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
-    with unit_of_work(make_session_factory(engine)) as session:
-        seed(session)
-    engine.dispose()
-    with TestClient(create_app(Settings(database_url=url))) as client:
-        yield LocalBackend(client)
-
-
-@contextlib.contextmanager
-def backend(server: str | None, api_key: str | None) -> Iterator[Backend]:
-    if server:
-        yield RemoteBackend(server, api_key)
-    else:
-        with _local_backend() as local:
-            yield local
-
-
-def expand_paths(patterns: Sequence[str]) -> list[Path]:
-    """Files named, files under named directories, and glob matches; sorted, no duplicates."""
-    found: dict[Path, None] = {}
-    for pattern in patterns:
-        path = Path(pattern)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in PIPELINE_SUFFIXES:
-                    found[child] = None
-        elif path.is_file():
-            found[path] = None
-        else:
-            matches = sorted(glob.glob(pattern, recursive=True))
-            if not matches:
-                fail(f"no file matches `{pattern}`")
-            for match in matches:
-                found[Path(match)] = None
-    return list(found)
+ServerOption = typer.Option(None, "--server", help="URL of a running service; default: in process")
+ApiKeyOption = typer.Option(None, "--api-key", envvar="PIPELINE_POLICY_API_KEY", help="API key")
+ShippedProfilesOption = typer.Option(
+    False,
+    SHIPPED_PROFILES_FLAG,
+    help="answer in process from the profiles shipped with this version, on a private SQLite "
+    "database under the cache folder (migrated and seeded on use), instead of DATABASE_URL",
+)
+PolicyOutputOption = typer.Option(PolicyOutput.JSON, "--output", "-o", help="output format")
+ReportOutputOption = typer.Option(ReportOutput.JSON, "--output", "-o", help="output format")
+FailOnOption = typer.Option(
+    FindingType.ERROR, "--fail-on", help="the lowest finding type that fails (exit status 1)"
+)
+AccountOption = typer.Option(None, help="account ID (default: from the roleArn)")
+RegionOption = typer.Option(None, help="Region (default: from the pipeline ARN)")
+HintsOption = typer.Option(
+    None,
+    "--hints",
+    help="JSON file: the list of hints the API takes, [{stage, action, hints}, ...]",
+)
+ParameterOption = typer.Option(
+    [], "--parameter", help="CloudFormation parameter NAME=VALUE; repeat for more (wins over files)"
+)
+ParametersOption = typer.Option(
+    [],
+    "--parameters",
+    help="JSON file of CloudFormation parameters: {NAME: VALUE}, create-stack's "
+    "[{ParameterKey, ParameterValue}] or a template configuration {Parameters: {...}}",
+)
+VarOption = typer.Option(
+    [], "--var", help="Terraform variable NAME=VALUE; repeat for more (wins over files)"
+)
+VarFileOption = typer.Option([], "--var-file", help="Terraform .tfvars or .tfvars.json file")
 
 
-def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+def findings_at_or_above(findings: Sequence[dict[str, Any]], fail_on: FindingType) -> bool:
+    threshold = SEVERITY_ORDER[fail_on]
+    return any(SEVERITY_ORDER[FindingType(f["finding_type"])] >= threshold for f in findings)
 
 
-def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {exc}")
-    raise AssertionError  # fail() does not return
-
-
-def send(
-    client: Backend, path: str, body: dict[str, Any], params: dict[str, str] | None = None
-) -> httpx.Response:
-    try:
-        response = client.post(path, body, params or {})
-    except httpx.HTTPError as exc:
-        fail(f"the server did not answer: {exc}")
-        raise AssertionError from exc
-    if response.status_code >= 400:
-        problem = response.text
-        with contextlib.suppress(ValueError):
-            data = response.json()
-            lines = [f"{data.get('title')}: {data.get('detail') or ''}"]
-            lines += [f"  at {e['pointer']}: {e['detail']}" for e in data.get("errors", [])]
-            problem = "\n".join(lines)
-        typer.echo(problem, err=True)
-        raise typer.Exit(2)
-    return response
-
-
-def findings_at_or_above(findings: Sequence[dict[str, Any]], fail_on: str) -> bool:
-    threshold = SEVERITY[fail_on]
-    return any(SEVERITY.get(f.get("finding_type", ""), 0) >= threshold for f in findings)
-
-
-def print_findings(findings: Sequence[dict[str, Any]]) -> None:
+def print_findings(findings: Sequence[dict[str, Any]], locations: Locations) -> None:
     for f in findings:
-        line = f" (line {f['line']})" if f.get("line") else ""
         typer.echo(
-            f"  {f['finding_type']:<16} {f['code']:<28} {f['path']}{line}\n      {f['message']}"
+            f"  {f['finding_type']:<16} {f['code']:<28} {locations.where(f)}\n      {f['message']}"
         )
 
 
-def _sources(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    return [{"body": read_text(p)} for p in paths]
+def _file_run(
+    paths: Sequence[str],
+    *,
+    hints: Path | None,
+    parameter: Sequence[str],
+    parameters: Sequence[Path],
+    var: Sequence[str],
+    var_file: Sequence[Path],
+) -> FileRun:
+    # Option files first: without them no answer is right, so they stop the command.
+    hints_read = (hints, *read_hints(hints)) if hints else None
+    given_parameters = merged((read_parameters(p) for p in parameters), assignments(parameter))
+    given_variables = merged((read_variables(p) for p in var_file), assignments(var))
+    return FileRun.of(
+        read_inputs(paths),
+        parameters=given_parameters,
+        variables=given_variables,
+        hints=hints_read,
+    )
+
+
+def _context_options(account: str | None, region: str | None) -> dict[str, str]:
+    return {k: v for k, v in (("account", account), ("region", region)) if v}
 
 
 def _parse_context(pairs: Sequence[str]) -> dict[str, list[str] | str]:
     context: dict[str, list[str] | str] = {}
     for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            fail(f"`{pair}` is not KEY=VALUE")
+        ((key, value),) = assignments([pair]).items()
         previous = context.get(key)
         if previous is None:
             context[key] = value
@@ -170,44 +140,56 @@ def _parse_context(pairs: Sequence[str]) -> dict[str, list[str] | str]:
     return context
 
 
-def _context_options(account: str | None, region: str | None) -> dict[str, str]:
-    return {k: v for k, v in (("account", account), ("region", region)) if v}
+def _stop_on(problem: ProblemAnswerError, locations: Locations) -> None:
+    typer.echo(locations.problem_text(problem), err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _check_output(output: str) -> None:
-    if output not in OUTPUTS:
-        fail(f"--output must be one of {', '.join(OUTPUTS)}")
-
-
-ServerOption = typer.Option(None, "--server", help="URL of a running service; default: in process")
-ApiKeyOption = typer.Option(None, "--api-key", envvar="PIPELINE_POLICY_API_KEY", help="API key")
-OutputOption = typer.Option("json", "--output", "-o", help="json, table, cloudformation, terraform")
-FailOnOption = typer.Option("ERROR", "--fail-on", help="lowest finding type that fails (exit 1)")
+def _end(*, left_out: bool, failed: bool) -> None:
+    """Exit status 2 when a file was left out, whatever the answer; else 1 when it failed."""
+    if left_out:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
 
 
 def register(cli: typer.Typer) -> None:
     @cli.command()
     def compute(
         paths: list[str] = typer.Argument(..., help="pipeline files, directories or globs"),
-        account: str | None = typer.Option(None, help="account ID (default: from the roleArn)"),
-        region: str | None = typer.Option(None, help="Region (default: from the pipeline ARN)"),
-        output: str = OutputOption,
-        fail_on: str = FailOnOption,
+        account: str | None = AccountOption,
+        region: str | None = RegionOption,
+        hints: Path | None = HintsOption,
+        parameter: list[str] = ParameterOption,
+        parameters: list[Path] = ParametersOption,
+        var: list[str] = VarOption,
+        var_file: list[Path] = VarFileOption,
+        output: PolicyOutput = PolicyOutputOption,
+        fail_on: FindingType = FailOnOption,
         server: str | None = ServerOption,
         api_key: str | None = ApiKeyOption,
+        shipped_profiles: bool = ShippedProfilesOption,
     ) -> None:
         """The least-privilege service-role policy shared by the pipelines in PATHS."""
-        _check_output(output)
-        files = expand_paths(paths)
-        body = {"sources": _sources(files), "context": _context_options(account, region)}
-        params = {"format": output} if output in ("cloudformation", "terraform") else {}
-        with backend(server, api_key) as client:
-            response = send(client, "/v1/policies/compute", body, params)
-        if params:
-            typer.echo(response.text, nl=False)
-            return
-        data = response.json()
-        if output == "table":
+        run = _file_run(
+            paths,
+            hints=hints,
+            parameter=parameter,
+            parameters=parameters,
+            var=var,
+            var_file=var_file,
+        )
+        context = _context_options(account, region)
+        with backend(server, api_key, shipped_profiles=shipped_profiles) as client:
+            data, located = _answered(
+                client,
+                run,
+                "/v1/policies/compute",
+                lambda: {"sources": run.sources(), "context": context, **run.hints_body()},
+                lambda: run.locations("/sources/{}/body", "/hints"),
+                output,
+            )
+        if output == PolicyOutput.TABLE:
             typer.echo(
                 f"{len(data['statements'])} statements, {data['size']['characters']} characters"
             )
@@ -215,99 +197,126 @@ def register(cli: typer.Typer) -> None:
                 typer.echo(
                     f"  {s['sid']}: {', '.join(s['actions'])}\n      on {', '.join(s['resources'])}"
                 )
-            print_findings(data["findings"])
-        else:
+            print_findings(data["findings"], located)
+        elif output == PolicyOutput.JSON:
             typer.echo(json.dumps(data, indent=2))
-        if findings_at_or_above(data["findings"], fail_on):
-            raise typer.Exit(1)
+        _end(left_out=bool(run.left_out), failed=findings_at_or_above(data["findings"], fail_on))
 
     @cli.command()
     def diff(
         paths: list[str] = typer.Argument(..., help="pipeline files, directories or globs"),
         current: list[Path] = typer.Option([], "--current", help="the role's policy document(s)"),
         baseline: str | None = typer.Option(None, "--baseline", help="or a named baseline"),
-        account: str | None = typer.Option(None),
-        region: str | None = typer.Option(None),
-        output: str = OutputOption,
-        fail_on: str = FailOnOption,
+        account: str | None = AccountOption,
+        region: str | None = RegionOption,
+        hints: Path | None = HintsOption,
+        parameter: list[str] = ParameterOption,
+        parameters: list[Path] = ParametersOption,
+        var: list[str] = VarOption,
+        var_file: list[Path] = VarFileOption,
+        output: PolicyOutput = PolicyOutputOption,
+        fail_on: FindingType = FailOnOption,
         server: str | None = ServerOption,
         api_key: str | None = ApiKeyOption,
+        shipped_profiles: bool = ShippedProfilesOption,
     ) -> None:
         """What the current policy lacks for the pipelines, and what it grants beyond them.
 
         Exit 1 when the policy is insufficient or conditional, or has findings at or above
         --fail-on (`--fail-on WARNING` fails an `unverified` answer too)."""
-        _check_output(output)
-        if fail_on not in SEVERITY:
-            fail(f"--fail-on must be one of {', '.join(SEVERITY)}")
         if bool(current) == bool(baseline):
             fail("give --current FILE (one or more) or --baseline NAME")
         documents = [read_text(p) for p in current]
-        body = {
-            "current": {"baseline": baseline} if baseline else {"documents": documents},
-            "required": {
-                "sources": _sources(expand_paths(paths)),
-                "context": _context_options(account, region),
-            },
-        }
-        params = {"format": output} if output in ("cloudformation", "terraform") else {}
-        with backend(server, api_key) as client:
-            data = send(client, "/v1/policies/diff", body).json()
-            if params:
-                typer.echo(send(client, "/v1/policies/diff", body, params).text, nl=False)
-        if output == "table":
+        run = _file_run(
+            paths,
+            hints=hints,
+            parameter=parameter,
+            parameters=parameters,
+            var=var,
+            var_file=var_file,
+        )
+        context = _context_options(account, region)
+
+        def body() -> dict[str, Any]:
+            return {
+                "current": {"baseline": baseline} if baseline else {"documents": documents},
+                "required": {"sources": run.sources(), "context": context, **run.hints_body()},
+            }
+
+        def locations() -> Locations:
+            located = run.locations("/required/sources/{}/body", "/required/hints")
+            for i, (path, text) in enumerate(zip(current, documents, strict=True)):
+                located.add(f"/current/documents/{i}", path, text)
+            return located
+
+        with backend(server, api_key, shipped_profiles=shipped_profiles) as client:
+            data, located = _answered(
+                client, run, "/v1/policies/diff", body, locations, output, "/required/sources"
+            )
+        if output == PolicyOutput.TABLE:
             _print_diff(data)
-        elif output == "json":
+            print_findings(data["findings"], located)
+        elif output == PolicyOutput.JSON:
             typer.echo(json.dumps(data, indent=2))
-        if data["verdict"] in ("insufficient", "conditional") or findings_at_or_above(
-            data["findings"], fail_on
-        ):
-            raise typer.Exit(1)
+        _end(
+            left_out=bool(run.left_out),
+            failed=data["verdict"] in ("insufficient", "conditional")
+            or findings_at_or_above(data["findings"], fail_on),
+        )
 
     @cli.command()
     def validate(
         paths: list[str] = typer.Argument(..., help="policy or pipeline files, directories, globs"),
-        policy_type: str = typer.Option("managed", help="managed or inline"),
-        output: str = OutputOption,
-        fail_on: str = FailOnOption,
+        policy_type: PolicyType = typer.Option(PolicyType.MANAGED, help="policy kind"),
+        hints: Path | None = HintsOption,
+        parameter: list[str] = ParameterOption,
+        parameters: list[Path] = ParametersOption,
+        var: list[str] = VarOption,
+        var_file: list[Path] = VarFileOption,
+        output: ReportOutput = ReportOutputOption,
+        fail_on: FindingType = FailOnOption,
         server: str | None = ServerOption,
         api_key: str | None = ApiKeyOption,
+        shipped_profiles: bool = ShippedProfilesOption,
     ) -> None:
         """Validate each policy (IAM grammar, catalogue, quotas, security) or pipeline file."""
-        if fail_on not in SEVERITY:
-            fail(f"--fail-on must be one of {', '.join(SEVERITY)}")
-        files = expand_paths(paths)
-        failed = False
+        every = _file_run(
+            paths,
+            hints=hints,
+            parameter=parameter,
+            parameters=parameters,
+            var=var,
+            var_file=var_file,
+        )
         results: dict[str, Any] = {}
-        with backend(server, api_key) as client:
-            show = sys.stderr.isatty() and len(files) > 1
+        located: dict[str, Locations] = {}
+        runs = [every]
+        with backend(server, api_key, shipped_profiles=shipped_profiles) as client:
+            show = sys.stderr.isatty() and len(every.files) > 1
             with (
-                typer.progressbar(files, label="validating", file=sys.stderr)
+                typer.progressbar(every.files, label="validating", file=sys.stderr)
                 if show
-                else contextlib.nullcontext(files) as items
+                else contextlib.nullcontext(every.files) as items
             ):
-                for path in items:
-                    text = read_text(path)
-                    if _looks_like_policy(text):
-                        body: dict[str, Any] = {
-                            "policy": {"documents": [text]},
-                            "policy_type": policy_type,
-                        }
-                        data = send(client, "/v1/policies/validate", body).json()
-                    else:
-                        data = send(
-                            client, "/v1/pipelines/validate", {"sources": [{"body": text}]}
-                        ).json()
-                    results[str(path)] = data
-                    failed |= findings_at_or_above(data["findings"], fail_on)
-        if output == "table":
+                for read in items:
+                    run = _one_file(every, read)
+                    runs.append(run)
+                    data, locations = _validated(client, run, policy_type)
+                    if data is not None:
+                        results[str(read.path)] = data
+                        located[str(read.path)] = locations
+        left_out = [f for run in runs for f in run.left_out]
+        for finding in left_out:
+            results[finding["file"]] = {"valid": False, "findings": [finding]}
+        results = dict(sorted(results.items()))
+        if output == ReportOutput.TABLE:
             for name, data in results.items():
                 typer.echo(f"{name}: {'valid' if data['valid'] else 'INVALID'}")
-                print_findings(data["findings"])
+                print_findings(data["findings"], located.get(name, Locations()))
         else:
             typer.echo(json.dumps(results, indent=2))
-        if failed:
-            raise typer.Exit(1)
+        failed = any(findings_at_or_above(r["findings"], fail_on) for r in results.values())
+        _end(left_out=bool(left_out), failed=failed)
 
     @cli.command()
     def evaluate(
@@ -315,30 +324,102 @@ def register(cli: typer.Typer) -> None:
         action: str = typer.Option(..., "--action", help="e.g. codebuild:StartBuild"),
         resource: str = typer.Option("*", "--resource", help="the resource ARN"),
         context: list[str] = typer.Option([], "--context", help="KEY=VALUE, repeat for lists"),
-        output: str = OutputOption,
+        output: ReportOutput = ReportOutputOption,
         server: str | None = ServerOption,
         api_key: str | None = ApiKeyOption,
+        shipped_profiles: bool = ShippedProfilesOption,
     ) -> None:
         """Is the request allowed? Exit 0 when allowed, 1 otherwise."""
+        documents = [read_text(p) for p in policy]
         body = {
-            "policy": {"documents": [read_text(p) for p in policy]},
+            "policy": {"documents": documents},
             "requests": [
                 {"action": action, "resource": resource, "context": _parse_context(context)}
             ],
         }
-        with backend(server, api_key) as client:
-            data = send(client, "/v1/policies/evaluate", body).json()
+        locations = Locations(
+            (f"/policy/documents/{i}", path, text)
+            for i, (path, text) in enumerate(zip(policy, documents, strict=True))
+        )
+        with backend(server, api_key, shipped_profiles=shipped_profiles) as client:
+            try:
+                data = post(client, "/v1/policies/evaluate", body).json()
+            except ProblemAnswerError as problem:
+                _stop_on(problem, locations)
+        locations.locate(data)
         result = data["results"][0]
-        if output == "table":
+        if output == ReportOutput.TABLE:
             deciding = ", ".join(
                 d["statement"]["sid"] or d["statement"]["path"] for d in result["deciding"]
             )
             typer.echo(f"{result['decision']}" + (f" by {deciding}" if deciding else ""))
-            print_findings(result["findings"])
+            print_findings(result["findings"], locations)
         else:
             typer.echo(json.dumps(data, indent=2))
         if result["decision"] != "allowed":
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FAILED)
+
+
+def _answered(
+    client: Backend,
+    run: FileRun,
+    path: str,
+    body: Callable[[], dict[str, Any]],
+    locations: Callable[[], Locations],
+    output: PolicyOutput,
+    sources_at: str = "/sources",
+) -> tuple[dict[str, Any], Locations]:
+    """The JSON answer for the files the service can parse, with the files left out among its
+    findings and every finding located; the rendering is printed when the output is one."""
+    text_at = sources_at + "/{}/body"
+    response = run.answer(lambda: post(client, path, body()), text_at, locations)
+    if response is None:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if output in RENDERED:
+        try:
+            rendered = post(client, path, body(), {"format": output.value})
+        except ProblemAnswerError as problem:
+            _stop_on(problem, locations())
+        typer.echo(rendered.text, nl=False)
+    data: dict[str, Any] = response.json()
+    data["findings"] = [*run.left_out, *data["findings"]]
+    located = locations()
+    located.locate(data)
+    return data, located
+
+
+def _one_file(every: FileRun, read: InputFile) -> FileRun:
+    """A run of one file of a validation, with the options of the whole run."""
+    return FileRun(
+        files=[read], parameters=every.parameters, variables=every.variables, hints=every.hints
+    )
+
+
+def _validated(
+    client: Backend, run: FileRun, policy_type: PolicyType
+) -> tuple[dict[str, Any] | None, Locations]:
+    """One file's validation as a policy or a pipeline, and where its findings are."""
+    text = run.files[0].text or ""
+    if _looks_like_policy(text):
+        endpoint, text_at = "/v1/policies/validate", "/policy/documents/{}"
+        body: dict[str, Any] = {
+            "policy": {"documents": [text]},
+            "policy_type": policy_type.value,
+        }
+    else:
+        endpoint, text_at = "/v1/pipelines/validate", "/sources/{}/body"
+        body = {"sources": run.sources(), **run.hints_body()}
+
+    def locations() -> Locations:
+        return run.locations(text_at, "/hints")
+
+    response = run.answer(lambda: post(client, endpoint, body), text_at, locations)
+    if response is None:
+        return None, Locations()
+    located = locations()
+    data: dict[str, Any] = response.json()
+    located.locate(data)
+    return data, located
 
 
 def _looks_like_policy(text: str) -> bool:

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from app.cli import cli
+from app.engine.findings import FindingType
+
+from .sources import CLOUDFORMATION
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _local_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.db'}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        yield
+@pytest.fixture(autouse=True)
+def _seeded_database(seeded_sqlite_url: str, use_database: Callable[[str], None]) -> None:
+    use_database(seeded_sqlite_url)
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +48,12 @@ def test_diff_with_a_sufficient_policy_passes(examples: Path, tmp_path: Path) ->
     computed = runner.invoke(cli, ["compute", str(examples / "reference-pipeline.json")])
     assert computed.exit_code == 0, computed.output
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps(json.loads(computed.output)["policy"]))
+    policy.write_text(json.dumps(json.loads(computed.stdout)["policy"]))
     result = runner.invoke(
         cli, ["diff", "--current", str(policy), str(examples / "reference-pipeline.json")]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["verdict"] == "sufficient"
+    assert json.loads(result.stdout)["verdict"] == "sufficient"
 
 
 def test_compute_as_terraform(examples: Path) -> None:
@@ -61,7 +61,20 @@ def test_compute_as_terraform(examples: Path) -> None:
         cli, ["compute", str(examples / "reference-pipeline.json"), "-o", "terraform"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith('resource "aws_iam_policy"')
+    assert result.stdout.startswith('resource "aws_iam_policy"')
+
+
+@pytest.mark.parametrize("output", ["cloudformation", "terraform"])
+def test_fail_on_holds_for_rendered_outputs(
+    output: str, tmp_path: Path, invoke: Callable[..., Result]
+) -> None:
+    template = tmp_path / "pipeline.yaml"
+    template.write_text(CLOUDFORMATION)
+    rendered = invoke("compute", "-o", output, template)
+    assert rendered.exit_code == 0, rendered.output
+    failed = invoke("compute", "-o", output, "--fail-on", "WARNING", template)
+    assert failed.exit_code == 1, failed.output
+    assert failed.stdout == rendered.stdout
 
 
 def test_evaluate_exit_codes(examples: Path) -> None:
@@ -99,9 +112,59 @@ def test_bad_usage_or_input_exits_2(args: list[str]) -> None:
     assert runner.invoke(cli, args).exit_code == 2
 
 
-def test_unreadable_pipeline_exits_2(tmp_path: Path) -> None:
+def test_unreadable_pipeline_exits_2_naming_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("Resources: [")
     result = runner.invoke(cli, ["compute", str(bad)])
     assert result.exit_code == 2
-    assert "at /sources/0/body" in result.output
+    assert f"{bad}: the template cannot be read" in result.stderr
+
+
+LEVELS = [t.value for t in FindingType]
+
+
+@pytest.mark.parametrize("command", ["compute", "validate"])
+def test_an_unknown_fail_on_level_is_bad_usage_that_lists_the_levels(
+    command: str, examples: Path, invoke: Callable[..., Result]
+) -> None:
+    result = invoke(command, "--fail-on", "CRITICAL", examples / "reference-pipeline.json")
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # a usage error, no traceback
+    assert "Traceback" not in result.output
+    assert "'CRITICAL' is not one of" in result.output
+    assert all(f"'{level}'" in result.output for level in LEVELS)
+
+
+@pytest.mark.parametrize(
+    ("command", "choices"),
+    [
+        ("compute", ["json", "table", "cloudformation", "terraform"]),
+        ("diff", ["json", "table", "cloudformation", "terraform"]),
+        ("validate", ["json", "table"]),
+        ("evaluate", ["json", "table"]),
+    ],
+)
+def test_help_lists_the_levels_and_outputs(
+    command: str, choices: list[str], invoke: Callable[..., Result]
+) -> None:
+    result = invoke(command, "--help")
+    assert result.exit_code == 0, result.output
+    if command in ("compute", "validate"):
+        assert "|".join(LEVELS) in result.output
+    assert f"[{'|'.join(choices)}]" in result.output or f"<{'|'.join(choices)}>" in result.output
+
+
+@pytest.mark.parametrize(
+    ("level", "exit_code"),
+    [("ERROR", 0), ("SECURITY_WARNING", 0), ("WARNING", 1), ("SUGGESTION", 1)],
+)
+def test_fail_on_fails_at_or_above_the_level(
+    level: str, exit_code: int, tmp_path: Path, invoke: Callable[..., Result]
+) -> None:
+    # The template leaves its build project to a parameter: a WARNING, and suggestions.
+    template = tmp_path / "pipeline.yaml"
+    template.write_text(CLOUDFORMATION)
+    result = invoke("compute", "--fail-on", level, template)
+    assert result.exit_code == exit_code, result.output
+    types = {f["finding_type"] for f in json.loads(result.stdout)["findings"]}
+    assert types == {"WARNING", "SUGGESTION"}

@@ -1,0 +1,254 @@
+"""Pipelines to check the answers against each other: the corpus as it is, one pipeline per
+shipped profile with its configuration keys set and unset, and pipelines hypothesis draws."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+from app.engine.placeholders import Placeholder
+from app.engine.profiles import Profile, StatementTemplate
+from tests.unit.engine.profile_fixtures import shipped_profiles
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
+REGION = "eu-west-1"
+
+# A plausible value for each configuration key a profile reads; a key not listed gets a name.
+SAMPLE_VALUES: Mapping[str, str] = {
+    "ConnectionArn": f"arn:aws:codeconnections:{REGION}:{ACCOUNT}:connection/0a1b2c3d",
+    "StateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:flow",
+    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/deployer",
+    "NotificationArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:approvals",
+    "KMSEncryptionKeyARN": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-12345678",
+    "DevicePoolArn": f"arn:aws:devicefarm:us-west-2:{ACCOUNT}:devicepool:abc/def",
+    "ProjectId": "0a1b2c3d-1111-2222-3333-444455556666",
+    "AdministrationRoleArn": f"arn:aws:iam::{ACCOUNT}:role/stackset-admin",
+    "FunctionName": "release-gate",
+    "Alarms": "alarm-a,alarm-b",
+    "EnvironmentVariables": '[{"name":"A","value":"1","type":"PLAINTEXT"}]',
+    "Regions": "eu-west-1,us-east-1",
+    "TargetGroupNameList": "tg-a,tg-b",
+    "InstanceTagKey": "Name",
+    "InstanceTagValue": "web",
+    "ECRRepositoryName": "images",
+    "RegistryType": "private",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """Pipelines that share one role, as a compute request's members."""
+
+    name: str
+    pipelines: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)
+    hints: list[dict[str, Any]] = field(default_factory=list)
+
+    def request(self) -> dict[str, Any]:
+        return {
+            "pipelines": self.pipelines,
+            "sources": self.sources,
+            "context": self.context,
+            "hints": self.hints,
+        }
+
+
+def corpus_cases() -> list[Case]:
+    manifest = CORPUS / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return []
+    with manifest.open(encoding="utf-8") as handle:
+        names = [row["file"] for row in csv.DictReader(handle, delimiter="\t")]
+    cases = []
+    for name in names:
+        text = (CORPUS / name).read_text(encoding="utf-8")
+        cases.append(Case(name, sources=[{"body": text}]))
+        cases.append(
+            Case(
+                f"{name}+context",
+                sources=[{"body": text}],
+                context={"account": ACCOUNT, "region": REGION},
+            )
+        )
+    return cases
+
+
+def _config_keys(template: StatementTemplate) -> set[str]:
+    keys = set()
+    texts = [*template.resources]
+    for block in (template.condition or {}).values():
+        for key_template, values in block.items():
+            texts.extend([key_template, *values])
+    for t in texts:
+        for part in t.parts:
+            if isinstance(part, Placeholder) and part.name.startswith("config."):
+                keys.add(part.name.removeprefix("config."))
+    return keys
+
+
+def _trigger_choices(when: Any, out: dict[str, set[str]]) -> None:
+    if not isinstance(when, Mapping):
+        return
+    for key in ("all", "any"):
+        for item in when.get(key, ()):
+            _trigger_choices(item, out)
+    if "not" in when:
+        _trigger_choices(when["not"], out)
+    if "config" in when:
+        values = out.setdefault(str(when["config"]), set())
+        if "equals" in when:
+            values.add(str(when["equals"]))
+        for v in when.get("in", ()):
+            values.add(str(v))
+
+
+def _sample(key: str) -> str:
+    return SAMPLE_VALUES.get(key, f"{key.lower()}-1")
+
+
+def _action(profile: Profile, configuration: dict[str, str], name: str) -> dict[str, Any]:
+    key = profile.key
+    action: dict[str, Any] = {
+        "name": name,
+        "actionTypeId": {
+            "category": key.category,
+            "owner": key.owner,
+            "provider": key.provider,
+            "version": key.version,
+        },
+        "configuration": configuration,
+    }
+    if key.category != "Source":
+        action["inputArtifacts"] = [{"name": "src"}]
+    else:
+        action["outputArtifacts"] = [{"name": "src"}]
+    return action
+
+
+SOURCE_ACTION = {
+    "name": "Source",
+    "actionTypeId": {
+        "category": "Source",
+        "owner": "AWS",
+        "provider": "CodeCommit",
+        "version": "1",
+    },
+    "configuration": {"RepositoryName": "repo", "BranchName": "main"},
+    "outputArtifacts": [{"name": "src"}],
+}
+
+
+def pipeline(name: str, actions: list[dict[str, Any]], *, key: str | None = None) -> dict[str, Any]:
+    sources = [a for a in actions if a["actionTypeId"]["category"] == "Source"]
+    others = [a for a in actions if a["actionTypeId"]["category"] != "Source"]
+    stages = [{"name": "Source", "actions": sources or [SOURCE_ACTION]}]
+    if not others:
+        others = [
+            {
+                "name": "Build",
+                "actionTypeId": {
+                    "category": "Build",
+                    "owner": "AWS",
+                    "provider": "CodeBuild",
+                    "version": "1",
+                },
+                "configuration": {"ProjectName": "build"},
+                "inputArtifacts": [{"name": "src"}],
+            }
+        ]
+    stages.append({"name": "Work", "actions": others})
+    store: dict[str, Any] = {"type": "S3", "location": f"{name.lower()}-artifacts"}
+    if key:
+        store["encryptionKey"] = {"type": "KMS", "id": key}
+    return {
+        "pipeline": {
+            "name": name,
+            "pipelineType": "V2",
+            "roleArn": f"arn:aws:iam::{ACCOUNT}:role/pipeline",
+            "artifactStore": store,
+            "stages": stages,
+        }
+    }
+
+
+def action_profiles() -> list[Profile]:
+    return [
+        p
+        for key, p in sorted(shipped_profiles().profiles.items())
+        if key.category not in ("Pipeline", "Rule")
+    ]
+
+
+def profile_cases() -> Iterator[Case]:
+    """Per shipped action profile: every configuration key it reads set, then every trigger
+    value of each key it decides on, then only the keys its resources need."""
+    for profile in action_profiles():
+        keys: set[str] = set()
+        choices: dict[str, set[str]] = {}
+        for template in profile.statements:
+            keys |= _config_keys(template)
+            _trigger_choices(template.when, choices)
+        full = {k: _sample(k) for k in sorted(keys | set(choices))}
+        for k, values in choices.items():
+            if values:
+                full[k] = sorted(values)[0]
+        label = profile.key.file_stem
+        variants = [("full", full), ("bare", {k: _sample(k) for k in sorted(keys)})]
+        for k, values in sorted(choices.items()):
+            variants.extend((f"{k}={v}", {**full, k: v}) for v in sorted(values))
+        for variant, configuration in variants:
+            actions = [_action(profile, configuration, "Act")]
+            doc = pipeline("P1", actions)
+            yield Case(f"{label}:{variant}", pipelines=[doc], context={"region": REGION})
+
+
+def _configuration_strategy(profile: Profile) -> st.SearchStrategy[dict[str, str]]:
+    keys: set[str] = set()
+    choices: dict[str, set[str]] = {}
+    for template in profile.statements:
+        keys |= _config_keys(template)
+        _trigger_choices(template.when, choices)
+    entries: dict[str, st.SearchStrategy[str]] = {}
+    for k in sorted(keys | set(choices)):
+        options = [_sample(k), f"{k.lower()}-#{{variables.x}}", "****", f"{k.lower()}-2"]
+        options.extend(sorted(choices.get(k, ())))
+        entries[k] = st.sampled_from(options)
+    return st.fixed_dictionaries({}, optional=entries)
+
+
+@st.composite
+def drawn_cases(draw: st.DrawFn) -> Case:
+    """One to three pipelines of one to four actions each, drawn from every action profile,
+    with the account and Region known or not and the artifact store keyed or not."""
+    profiles = action_profiles()
+    pipelines = []
+    for i in range(draw(st.integers(1, 3))):
+        chosen = draw(st.lists(st.sampled_from(profiles), min_size=1, max_size=4))
+        actions = [
+            _action(p, draw(_configuration_strategy(p)), f"A{j}") for j, p in enumerate(chosen)
+        ]
+        # Only one source action per output artifact name: rename the others' outputs.
+        for j, a in enumerate(actions):
+            if "outputArtifacts" in a:
+                a["outputArtifacts"] = [{"name": "src" if j == 0 else f"out{j}"}]
+        key = draw(
+            st.sampled_from([None, f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1", "alias/pipeline"])
+        )
+        pipelines.append(pipeline(f"P{i}", actions, key=key))
+    context = draw(
+        st.sampled_from([{}, {"region": REGION}, {"account": OTHER_ACCOUNT, "region": REGION}])
+    )
+    return Case("drawn", pipelines=pipelines, context=context)
+
+
+def combinations(*groups: list[Case]) -> list[Case]:
+    return list(itertools.chain(*groups))

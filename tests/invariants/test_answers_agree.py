@@ -1,0 +1,179 @@
+"""Our answers agree with each other, over the corpus, one pipeline per shipped profile and
+drawn pipelines: what compute emits, validate accepts without ERROR, SECURITY_WARNING or
+RESOURCE_STAR, diff calls sufficient with no excess, and evaluate allows; no statement can never
+match; quotas are kept or an ERROR says why; compute reports what pipeline validation calls an
+error. `INVARIANT_EXAMPLES` sets how many drawn pipelines to try (CI runs a short round)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+
+from app.engine.iam.quotas import MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_QUOTA, measure
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import migrate_and_seed
+
+from .pipelines import Case, corpus_cases, drawn_cases, profile_cases
+
+EXACT = ("StringEquals", "StringNotEquals", "ArnEquals", "ArnNotEquals", "StringEqualsIgnoreCase")
+EXAMPLES = int(os.environ.get("INVARIANT_EXAMPLES", "30"))
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('invariants') / 'db.sqlite'}"
+    migrate_and_seed(url)
+    app = create_app(Settings(database_url=url, validate_responses=True, answer_cache_bytes=0))
+    with TestClient(app) as client:
+        yield client
+
+
+def _post(api: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = api.post(path, json=body)
+    assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:2000]}"
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def _documents(computed: dict[str, Any]) -> list[dict[str, Any]]:
+    return computed["policies"] or [computed["policy"]]
+
+
+def _exact_wildcards(document: dict[str, Any]) -> list[str]:
+    found = []
+    for stmt in document["Statement"]:
+        for operator, block in (stmt.get("Condition") or {}).items():
+            if operator.split(":")[-1].removesuffix("IfExists") not in EXACT:
+                continue
+            for key, value in block.items():
+                for v in [value] if isinstance(value, str) else value:
+                    if "*" in v or "?" in v:
+                        found.append(f"{stmt['Sid']} {operator} {key}={v}")
+    return found
+
+
+def _context(condition: dict[str, Any] | None) -> dict[str, str | list[str]]:
+    """A request context under which the statement's own condition holds."""
+    context: dict[str, str | list[str]] = {}
+    for block in (condition or {}).values():
+        for key, value in block.items():
+            context[key] = value if isinstance(value, str) else value[0]
+    return context
+
+
+def check_answers_agree(api: TestClient, case: Case) -> None:
+    response = api.post("/v1/policies/compute", json=case.request())
+    if response.status_code == 422:
+        body = response.json()
+        assert body["errors"], body
+        assert body["errors"][0]["pointer"], body
+        return  # an unreadable definition is refused at its place: nothing to agree on
+    assert response.status_code == 200, response.text[:2000]
+    computed = response.json()
+    findings = computed["findings"]
+    errors = {f["code"] for f in findings if f["finding_type"] == "ERROR"}
+    documents = _documents(computed)
+
+    # Structure: what pipeline validation calls an error, compute reports too.
+    validated = _post(api, "/v1/pipelines/validate", case.request())
+    invalid = {
+        (f["code"], f["path"]) for f in validated["findings"] if f["finding_type"] == "ERROR"
+    }
+    assert invalid <= {(f["code"], f["path"]) for f in findings}, case.name
+
+    # No statement that can never match; no empty document; quotas or an ERROR.
+    for document in documents:
+        assert not _exact_wildcards(document), (case.name, _exact_wildcards(document))
+        assert document["Statement"] or not computed["statements"], case.name
+    if computed["policies"]:
+        over = [d for d in computed["policies"] if measure(d).characters > MANAGED_POLICY_QUOTA]
+        assert not over or "POLICY_PART_OVER_QUOTA" in errors, case.name
+        too_many = len(computed["policies"]) > MANAGED_POLICIES_PER_ROLE
+        assert not too_many or "TOO_MANY_MANAGED_POLICIES" in errors, case.name
+    if not computed["statements"]:
+        return
+
+    # Profiles name exact actions: a role granting exactly them is what compute emits.
+    for stmt in computed["statements"]:
+        for action in stmt["actions"]:
+            assert not set(action) & {"*", "?"}, (case.name, action)
+
+    # Validate accepts compute's policy.
+    if not errors & {"POLICY_PART_OVER_QUOTA"}:
+        validation = _post(
+            api,
+            "/v1/policies/validate",
+            {"policy": {"documents": documents}, "policy_type": "managed", "context": case.context},
+        )
+        bad = [
+            (f["code"], f["path"], f["message"][:160])
+            for f in validation["findings"]
+            if f["finding_type"] in ("ERROR", "SECURITY_WARNING") or f["code"] == "RESOURCE_STAR"
+        ]
+        assert not bad, (case.name, bad)
+
+    # Diff calls it sufficient, with nothing in excess.
+    diffed = _post(
+        api,
+        "/v1/policies/diff",
+        {"current": {"documents": documents}, "required": case.request()},
+    )
+    assert diffed["verdict"] == "sufficient", (
+        case.name,
+        diffed["verdict"],
+        diffed["missing"][:3],
+        diffed["conditional"][:3],
+        diffed["unverifiable"][:3],
+    )
+    assert diffed["excess"]["total_actions"] == 0, (case.name, diffed["excess"])
+    assert not diffed["excess"]["broader_resources"], (case.name, diffed["excess"])
+
+    # Evaluate allows every (action, resource) compute names, under the statement's condition.
+    requests = [
+        {"action": action, "resource": resource, "context": _context(stmt["condition"])}
+        for stmt in computed["statements"]
+        for action in stmt["actions"]
+        for resource in stmt["resources"]
+    ][:10_000]
+    evaluated = _post(
+        api,
+        "/v1/policies/evaluate",
+        {"policy": {"documents": documents}, "requests": requests, "explain": False},
+    )
+    denied = [
+        (r["action"], r["resource"], r["decision"])
+        for r in evaluated["results"]
+        if r["decision"] != "allowed"
+    ]
+    assert not denied, (case.name, denied[:5])
+
+
+CORPUS = corpus_cases()
+PROFILES = list(profile_cases())
+
+
+@pytest.mark.skipif(not CORPUS, reason="../shared/corpus is absent")
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.name)
+def test_corpus_answers_agree(api: TestClient, case: Case) -> None:
+    check_answers_agree(api, case)
+
+
+@pytest.mark.parametrize("case", PROFILES, ids=lambda c: c.name)
+def test_each_profile_answers_agree(api: TestClient, case: Case) -> None:
+    check_answers_agree(api, case)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=drawn_cases())
+def test_drawn_pipelines_answers_agree(api: TestClient, case: Case) -> None:
+    check_answers_agree(api, case)
