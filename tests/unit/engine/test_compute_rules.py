@@ -24,8 +24,8 @@ from app.engine.pipeline.api_json import parse_pipeline_json
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.triggers import trigger_holds
 
+from ...rule_examples import ACCOUNT, CONNECTION, DECIDER, REGION, RULE_ROLE, WEB_APP
 from .profile_fixtures import shipped_profiles
-from .rule_examples import ACCOUNT, CONNECTION, DECIDER, REGION, RULE_ROLE, WEB_APP
 
 ARTIFACTS = "arn:aws:s3:::cp-artifacts-web-app"
 SITE = "arn:aws:s3:::web-app-site"
@@ -400,3 +400,20 @@ def test_every_rule_contributes_its_statements_and_every_reason_names_a_rule(
         if rule.role_arn and profile.statements:
             on_role = next(r for r in result.action_roles if r.role_arn == rule.role_arn)
             assert any(any(r.pointer == pointer for r in s.required_by) for s in on_role.statements)
+
+
+def test_triggers_variables_retry_and_rollback_add_no_permission(example: ComputeResult) -> None:
+    # Rules reference §6-§7: a trigger runs through its source action's connection, which that
+    # action's profile already grants; variables, retry and automatic rollback need nothing.
+    bare = copy.deepcopy(WEB_APP)
+    del bare["pipeline"]["triggers"], bare["pipeline"]["variables"]
+    del bare["pipeline"]["stages"][1]["onFailure"]
+    rolling_back = copy.deepcopy(WEB_APP)
+    rolling_back["pipeline"]["stages"][1]["onFailure"] = {"result": "ROLLBACK"}
+    for document in (bare, rolling_back):
+        assert _compute(document)[1].document == example.document
+    connection = {key for key in _grants(example.statements) if key[1] == CONNECTION}
+    assert {action for action, _ in connection} == {
+        "codeconnections:useconnection",
+        "codestar-connections:useconnection",
+    }

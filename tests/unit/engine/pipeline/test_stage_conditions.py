@@ -15,7 +15,7 @@ from app.engine.pipeline.cloudformation import parse_cloudformation
 from app.engine.pipeline.model import ActionTypeKey, Pipeline, Rule, StageConditions
 from app.engine.pipeline.terraform import parse_terraform
 
-from ..rule_examples import (
+from ....rule_examples import (
     DECIDER,
     RULE_ROLE,
     WEB_APP,

@@ -16,7 +16,7 @@ from app.engine.pipeline.model import Pipeline
 from app.engine.pipeline.structure import validate_pipeline
 from app.engine.pipeline.terraform import parse_terraform
 
-from ..rule_examples import WEB_APP, WEB_APP_CLOUDFORMATION, WEB_APP_TERRAFORM
+from ....rule_examples import WEB_APP, WEB_APP_CLOUDFORMATION, WEB_APP_TERRAFORM
 
 Mutation = Callable[[dict[str, Any]], object]
 
