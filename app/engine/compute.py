@@ -24,7 +24,15 @@ from app.engine.iam.quotas import (
     measure,
     split_statements,
 )
-from app.engine.pipeline.model import Action, ActionTypeKey, ArtifactStore, Pipeline, Stage
+from app.engine.pipeline.model import (
+    RULE_CATEGORY,
+    Action,
+    ActionTypeKey,
+    ArtifactStore,
+    Pipeline,
+    Rule,
+    Stage,
+)
 from app.engine.placeholders import Scope, Template, Widening, hint_missing, render
 from app.engine.profiles import Citation, Impact, Profile, ProfileSet, StatementTemplate
 from app.engine.triggers import trigger_holds
@@ -66,6 +74,8 @@ class RequiredBy:
     citation: Citation
     impact: Impact | None
     pointer: str
+    # The stage-condition rule that needs the statement (then `action` is None).
+    rule: str | None = None
     # What works without the permission, when AWS documents it as optional.
     optional: str | None = None
     # Another policy that may grant it instead (a KMS key policy, say).
@@ -88,8 +98,14 @@ class RequiredBy:
         # their hash, where the generated hash would walk the nested dataclasses each time.
         return hash((self.pipeline, self.pointer, self.profile_statement))
 
-    def sort_key(self) -> tuple[str, str, str, str]:
-        return (self.pipeline, self.stage or "", self.action or "", self.profile_statement)
+    def sort_key(self) -> tuple[str, str, str, str, str]:
+        return (
+            self.pipeline,
+            self.stage or "",
+            self.action or "",
+            self.rule or "",
+            self.profile_statement,
+        )
 
 
 @dataclass(frozen=True)
@@ -331,17 +347,39 @@ def _render_pipeline(
                 v.value for v in action.environment_variables if v.type.upper() == "SECRETS_MANAGER"
             ],
         )
-        site = _Site(pipeline, stage, action)
-        if action.role_arn:
-            role_profile = profiles.get(ACTION_ROLE_KEY)
-            if role_profile is None:
-                acc.findings.append(_no_profile(ACTION_ROLE_KEY, action.pointer))
-            else:
-                _render_profile(role_profile, scope, site, acc.service_role, acc)
-            target = acc.action_roles[action.role_arn]
-            _render_profile(profile, scope, site, target, acc)
-        else:
-            _render_profile(profile, scope, site, acc.service_role, acc)
+        _render_member(profiles, profile, scope, _Site(pipeline, stage, action), acc)
+    for stage, rule in pipeline.rules():
+        profile = profiles.get(rule.type)
+        if profile is None:
+            acc.findings.append(_no_profile(rule.type, rule.pointer))
+            continue
+        scope = Scope(
+            partition=partition,
+            account=account,
+            region=rule.region or region,
+            pipeline_name=pipeline.name,
+            configuration=rule.configuration,
+            role_arn=rule.role_arn,
+        )
+        _render_member(profiles, profile, scope, _Site(pipeline, stage, rule=rule), acc)
+
+
+def _render_member(
+    profiles: ProfileSet, profile: Profile, scope: Scope, site: _Site, acc: _Accumulator
+) -> None:
+    """An action's or rule's profile: on the service role, or on its own role, which the service
+    role then assumes."""
+    member = site.member
+    role_arn = member.role_arn if member is not None else None
+    if not role_arn:
+        _render_profile(profile, scope, site, acc.service_role, acc)
+        return
+    role_profile = profiles.get(ACTION_ROLE_KEY)
+    if role_profile is None:
+        acc.findings.append(_no_profile(ACTION_ROLE_KEY, site.pointer))
+    else:
+        _render_profile(role_profile, scope, site, acc.service_role, acc)
+    _render_profile(profile, scope, site, acc.action_roles[role_arn], acc)
 
 
 def _action_hints(
@@ -358,10 +396,11 @@ def _action_hints(
 
 def _no_profile(key: ActionTypeKey, pointer: str) -> Finding:
     if key.owner == "AWS":
+        what = "rule type" if key.category == RULE_CATEGORY else "action type"
         return Finding(
             code="NO_PROFILE",
             finding_type=FindingType.ERROR,
-            message=f"no permission profile for action type `{key.label}`; "
+            message=f"no permission profile for {what} `{key.label}`; "
             "its permissions are not in the computed policy",
             path=pointer,
             detail={"action_type": key.label},
@@ -410,21 +449,39 @@ def _kms_key_arns(
 
 @dataclass(frozen=True)
 class _Site:
-    """Where a profile is rendered: a pipeline, or one action of one of its stages."""
+    """Where a profile is rendered: a pipeline, or one action or stage-condition rule of one of
+    its stages."""
 
     pipeline: Pipeline
     stage: Stage | None = None
     action: Action | None = None
+    rule: Rule | None = None
+
+    @property
+    def member(self) -> Action | Rule | None:
+        return self.action or self.rule
+
+    @property
+    def pointer(self) -> str:
+        member = self.member
+        return member.pointer if member is not None else self.pipeline.pointer
 
 
 def _render_profile(
     profile: Profile, scope: Scope, site: _Site, target: list[_Grant], acc: _Accumulator
 ) -> None:
-    pipeline, stage, action = site.pipeline, site.stage, site.action
+    pipeline, stage, action, member = site.pipeline, site.stage, site.action, site.member
     acc.used[profile.key] = profile.revision
-    where = action.pointer if action else pipeline.pointer
+    where = site.pointer
     for template in profile.statements:
-        holds = trigger_holds(template.when, action, pipeline)
+        if action is not None:
+            holds = trigger_holds(
+                template.when, action.configuration, action.environment_variables, pipeline
+            )
+        elif site.rule is not None:
+            holds = trigger_holds(template.when, site.rule.configuration, (), pipeline)
+        else:
+            holds = trigger_holds(template.when, None, (), pipeline)
         if holds is False:
             continue
         undetermined = None
@@ -468,6 +525,7 @@ def _render_profile(
                     citation=template.source,
                     impact=template.impact,
                     pointer=where,
+                    rule=site.rule.name if site.rule else None,
                     optional=template.optional,
                     alternative=template.alternative,
                     undetermined=undetermined,
@@ -476,7 +534,7 @@ def _render_profile(
                 ),
             )
         )
-    if action is not None:
+    if member is not None:
         marker = (pipeline.name, profile.key)
         if marker not in acc.pitfalls_reported:
             acc.pitfalls_reported.add(marker)
@@ -486,7 +544,7 @@ def _render_profile(
                         code="PROVIDER_PITFALL",
                         finding_type=FindingType.SUGGESTION,
                         message=pitfall.text,
-                        path=action.pointer,
+                        path=member.pointer,
                         detail={
                             "action_type": profile.key.label,
                             **({"source": pitfall.source.url} if pitfall.source else {}),

@@ -1,41 +1,49 @@
-"""Evaluate a profile statement's `when` trigger against one action: True, False or unknown."""
+"""Evaluate a profile statement's `when` trigger against one action, one rule or a whole
+pipeline: True, False or unknown."""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app.engine.iam.glob import compile_glob, glob_contains, glob_intersects
-from app.engine.pipeline.model import Action, Pipeline
+from app.engine.pipeline.model import EnvironmentVariable, Pipeline
 
 # A value only known at run time, a masked one, or a part a template does not determine.
 _RUNTIME = re.compile(r"#\{[^}]*\}|\*")
 
 
 def trigger_holds(
-    when: Mapping[str, Any] | None, action: Action | None, pipeline: Pipeline | None = None
+    when: Mapping[str, Any] | None,
+    configuration: Mapping[str, str] | None,
+    environment_variables: Sequence[EnvironmentVariable] = (),
+    pipeline: Pipeline | None = None,
 ) -> bool | None:
     """None means the answer depends on a value not known before run time.
 
-    Without an action (a statement rendered once per pipeline) only `pipeline_has` can be
-    decided; an action trigger then holds.
+    Without a configuration (a statement rendered once per pipeline) only `pipeline_has` can be
+    decided; a trigger on an action's values then holds.
     """
     if when is None:
         return True
     if "all" in when:
-        results = [trigger_holds(w, action, pipeline) for w in when["all"]]
+        results = [
+            trigger_holds(w, configuration, environment_variables, pipeline) for w in when["all"]
+        ]
         if any(r is False for r in results):
             return False
         return None if any(r is None for r in results) else True
     if "any" in when:
-        results = [trigger_holds(w, action, pipeline) for w in when["any"]]
+        results = [
+            trigger_holds(w, configuration, environment_variables, pipeline) for w in when["any"]
+        ]
         if any(r is True for r in results):
             return True
         return None if any(r is None for r in results) else False
     if "not" in when:
-        inner = trigger_holds(when["not"], action, pipeline)
+        inner = trigger_holds(when["not"], configuration, environment_variables, pipeline)
         return None if inner is None else not inner
     if "pipeline_has" in when:
         if pipeline is None:
@@ -45,12 +53,12 @@ def trigger_holds(
             all(str(getattr(a.type, part)).lower() == v for part, v in wanted.items())
             for _, a in pipeline.actions()
         )
-    if action is None:
+    if configuration is None:
         return True
     if "variable_type" in when:
         wanted_type = str(when["variable_type"]).upper()
-        return any(v.type.upper() == wanted_type for v in action.environment_variables)
-    value = action.configuration.get(str(when["config"]))
+        return any(v.type.upper() == wanted_type for v in environment_variables)
+    value = configuration.get(str(when["config"]))
     if "present" in when:
         return (value is not None and value != "") == bool(when["present"])
     if value is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from app.engine.compute import ComputeContext
@@ -18,9 +18,12 @@ from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
 @dataclass(frozen=True)
 class ActionTypeUse:
+    """An action type or rule type of a pipeline, how often it is used, and its profile."""
+
     key: ActionTypeKey
     actions: int
     profile_revision: int | None
+    rules: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,23 @@ class PipelineValidation:
 
 
 def _report(pipeline: Pipeline, loaded: LoadedProfileSet) -> PipelineReport:
-    counts = Counter(action.type for _, action in pipeline.actions())
+    actions = Counter(action.type for _, action in pipeline.actions())
+    rules = Counter(rule.type for _, rule in pipeline.rules())
     uses = []
-    for key in sorted(counts):
+    for key in sorted(actions.keys() | rules.keys()):
         profile = loaded.profile_set.get(key)
-        uses.append(ActionTypeUse(key, counts[key], profile.revision if profile else None))
+        uses.append(
+            ActionTypeUse(key, actions[key], profile.revision if profile else None, rules[key])
+        )
     return PipelineReport(name=pipeline.name, path=pipeline.pointer, action_types=tuple(uses))
+
+
+def _members(pipeline: Pipeline) -> Iterator[tuple[ActionTypeKey, str, str]]:
+    """(type, pointer, what) of every action and stage-condition rule."""
+    for _, action in pipeline.actions():
+        yield action.type, action.pointer, "action type"
+    for _, rule in pipeline.rules():
+        yield rule.type, rule.pointer, "rule type"
 
 
 def validate_pipelines(
@@ -63,17 +77,17 @@ def validate_pipelines(
     used: dict[ActionTypeKey, int] = {}
     for pipeline in pipelines:
         findings.extend(validate_pipeline(pipeline))
-        for _, action in pipeline.actions():
-            profile = loaded.profile_set.get(action.type)
+        for key, pointer, what in _members(pipeline):
+            profile = loaded.profile_set.get(key)
             if profile is None:
                 findings.append(
                     Finding(
                         code="NO_PROFILE",
                         finding_type=FindingType.WARNING,
-                        message=f"no permission profile for action type `{action.type.label}`; "
+                        message=f"no permission profile for {what} `{key.label}`; "
                         "its service-role permissions cannot be computed",
-                        path=action.pointer,
-                        detail={"action_type": action.type.label},
+                        path=pointer,
+                        detail={"action_type": key.label},
                     )
                 )
             else:

@@ -26,7 +26,17 @@ from app.service.profile_files import content_sha256
 from app.store.errors import StoreConflictError
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
-CATEGORIES = ("Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute", "Pipeline")
+CATEGORIES = (
+    "Source",
+    "Build",
+    "Test",
+    "Deploy",
+    "Approval",
+    "Invoke",
+    "Compute",
+    "Rule",
+    "Pipeline",
+)
 OWNERS = ("AWS", "ThirdParty", "Custom")
 _NAME = re.compile(r"^[0-9A-Za-z_-]+$")
 _LENGTHS = {"provider": 35, "version": 9}

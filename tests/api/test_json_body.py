@@ -105,6 +105,7 @@ def _required_by(r: RequiredBy) -> RequiredByOut:
         pipeline=r.pipeline,
         stage=r.stage,
         action=r.action,
+        rule=r.rule,
         action_type=r.action_type.label,
         profile_revision=r.profile_revision,
         profile_statement=r.profile_statement,

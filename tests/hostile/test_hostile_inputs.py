@@ -106,6 +106,39 @@ def _pipeline_json(**configuration: Any) -> dict[str, Any]:
     }
 
 
+def _pipeline_with_rules(count: int, rule: Callable[[int], Any] | None = None) -> dict[str, Any]:
+    """A V2 pipeline whose second stage's entry condition has `count` rules."""
+    body = _pipeline_json()
+    body["pipelineType"] = "V2"
+    make = rule or (
+        lambda i: {
+            "name": f"Gate{i}",
+            "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "LambdaInvoke"},
+            "configuration": {"FunctionName": f"gate-{i}"},
+        }
+    )
+    body["stages"].append(
+        {
+            "name": "Gate",
+            "beforeEntry": {
+                "conditions": [{"result": "FAIL", "rules": [make(i) for i in range(count)]}]
+            },
+            "actions": [
+                {
+                    "name": "Approve",
+                    "actionTypeId": {
+                        "category": "Approval",
+                        "owner": "AWS",
+                        "provider": "Manual",
+                        "version": "1",
+                    },
+                }
+            ],
+        }
+    )
+    return {"pipelines": [body]}
+
+
 def _source(fmt: str, body: str) -> dict[str, Any]:
     return {"sources": [{"format": fmt, "body": body}]}
 
@@ -915,6 +948,52 @@ CASES = [
         "/v1/profiles/Source/AWS/CodeCommit/1",
         lambda: {"json": {}, "headers": {"authorization": "Bearer " + "x" * 60_000}},
         (400, 401, 431),
+    ),
+    # -- stage-condition rules: many, or malformed -------------------------------------------
+    *[
+        Case(
+            f"rules-{count}-in-one-condition-findings-200",
+            "POST",
+            "/v1/pipelines/validate",
+            _json(lambda count=count: _pipeline_with_rules(count)),
+            200,
+        )
+        for count in (6, 1_000, 10_000)
+    ],
+    *[
+        Case(
+            f"rules-{count}-computed-200",
+            "POST",
+            "/v1/policies/compute",
+            _json(lambda count=count: _pipeline_with_rules(count)),
+            200,
+        )
+        for count in (1_000, 10_000)
+    ],
+    Case(
+        "rule-not-an-object",
+        "POST",
+        "/v1/policies/compute",
+        _json(lambda: _pipeline_with_rules(3, lambda i: ["rule", i])),
+        422,
+        pointer="/pipelines/0/stages/1/beforeEntry/conditions/0/rules/0",
+    ),
+    Case(
+        "rule-configuration-nested-findings-200",
+        "POST",
+        "/v1/pipelines/validate",
+        _json(
+            lambda: _pipeline_with_rules(
+                2,
+                lambda i: {
+                    "name": f"Gate{i}",
+                    "ruleTypeId": {"category": "Rule", "provider": "LambdaInvoke"},
+                    "configuration": {"FunctionName": [[[["deep"]]]] * 1000},
+                    "commands": [{"x": i}] * 1000,
+                },
+            )
+        ),
+        200,
     ),
     Case(
         "text-plain-body",

@@ -113,6 +113,9 @@ class RequiredByOut(Schema):
     pipeline: str
     stage: str | None
     action: str | None
+    rule: str | None = Field(
+        description="the stage-condition rule that needs it (then `action` is null)"
+    )
     action_type: str
     profile_revision: int
     profile_statement: str
@@ -159,8 +162,8 @@ class ComputeResponse(Schema):
     size: SizeOut
     statements: list[StatementOut]
     action_roles: list[ActionRoleOut] = Field(
-        description="permissions of actions that declare their own roleArn; they belong on that "
-        "role, and the service role only assumes it"
+        description="permissions of actions and stage-condition rules that declare their own "
+        "roleArn; they belong on that role, and the service role only assumes it"
     )
     findings: list[FindingOut]
 
@@ -183,6 +186,7 @@ def required_by_json(r: RequiredBy) -> dict[str, Any]:
         "pipeline": r.pipeline,
         "stage": r.stage,
         "action": r.action,
+        "rule": r.rule,
         "action_type": r.action_type.label,
         "profile_revision": r.profile_revision,
         "profile_statement": r.profile_statement,

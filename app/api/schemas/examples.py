@@ -89,6 +89,7 @@ _REQUIRED_BY: dict[str, Any] = {
     "pipeline": "web",
     "stage": "Source",
     "action": "Source",
+    "rule": None,
     "action_type": "Source/AWS/CodeCommit/1",
     "profile_revision": 1,
     "profile_statement": "FullClone",
@@ -317,12 +318,14 @@ PIPELINE_VALIDATE_RESPONSE: dict[str, Any] = {
                 {
                     "action_type": "Build/AWS/CodeBuild/1",
                     "actions": 1,
+                    "rules": 0,
                     "has_profile": True,
                     "profile_revision": 1,
                 },
                 {
                     "action_type": "Source/AWS/CodeCommit/1",
                     "actions": 1,
+                    "rules": 0,
                     "has_profile": True,
                     "profile_revision": 1,
                 },

@@ -17,8 +17,9 @@ class PipelineValidateRequest(PipelinesIn):
 
 
 class ActionTypeUseOut(Schema):
-    action_type: str
+    action_type: str = Field(description="an action type, or a stage-condition rule type")
     actions: int = Field(description="how many actions of the pipeline use it")
+    rules: int = Field(description="how many stage-condition rules of the pipeline use it")
     has_profile: bool
     profile_revision: int | None
 
@@ -48,6 +49,7 @@ def pipeline_report_json(p: PipelineReport) -> dict[str, Any]:
             {
                 "action_type": u.key.label,
                 "actions": u.actions,
+                "rules": u.rules,
                 "has_profile": u.profile_revision is not None,
                 "profile_revision": u.profile_revision,
             }

@@ -120,7 +120,7 @@ def _role_predates(
             continue
         for source in _sources(req):
             key = source.action_type
-            if source.action is None or key.category == "Pipeline":
+            if (source.action is None and source.rule is None) or key.category == "Pipeline":
                 continue  # artifact store and action-role plumbing, not a provider
             profile = profiles.get(key)
             template = _template(profile, source.profile_statement) if profile else None
@@ -148,7 +148,8 @@ def _role_predates(
         yield finding(
             "ROLE_PREDATES_PROVIDER",
             f"the role was created on {role_created.isoformat()}, before {what}; the console "
-            f"never added these permissions, and `{source.stage}/{source.action}` lacks "
+            f"never added these permissions, and `{source.stage}/{source.action or source.rule}` "
+            f"lacks "
             f"{listed}{more}",
             where,
             provider=key.provider,
@@ -158,6 +159,7 @@ def _role_predates(
             pipeline=source.pipeline,
             stage=source.stage,
             action=source.action,
+            **({"rule": source.rule} if source.rule else {}),
             missing=[{"action": a, "resource": r} for a, r in missing],
         )
 

@@ -15,6 +15,7 @@ from app.engine.pipeline.model import (
     Pipeline,
     Stage,
 )
+from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
 from app.engine.pipeline.unknown_fields import (
     ACTION_FIELDS,
     PIPELINE_FIELDS,
@@ -129,7 +130,13 @@ def _parse_stage(raw: Any, pointer: str, findings: list[Finding]) -> Stage:
     )
     findings.extend(unknown_field_findings(raw, STAGE_FIELDS, "stage", pointer))
     extras = {k: v for k, v in raw.items() if k not in _MODELLED_STAGE_KEYS}
-    return Stage(name=name, actions=actions, pointer=pointer, extras=extras)
+    return Stage(
+        name=name,
+        actions=actions,
+        pointer=pointer,
+        extras=extras,
+        conditions=read_stage_conditions(raw, pointer, _SPELLING, findings),
+    )
 
 
 def _parse_action(raw: Any, pointer: str, findings: list[Finding]) -> Action:
@@ -152,7 +159,9 @@ def _parse_action(raw: Any, pointer: str, findings: list[Finding]) -> Action:
         parts.append(value)
     action_type = ActionTypeKey(*parts)
     findings.extend(unknown_field_findings(raw, ACTION_FIELDS, "action", pointer))
-    configuration = _parse_configuration(raw.get("configuration"), pointer, findings)
+    configuration = _parse_configuration(
+        raw.get("configuration"), pointer_join(pointer, "configuration"), findings
+    )
     run_order = raw.get("runOrder", 1)
     if not isinstance(run_order, int) or isinstance(run_order, bool):
         findings.append(
@@ -184,10 +193,9 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _parse_configuration(raw: Any, pointer: str, findings: list[Finding]) -> dict[str, str]:
+def _parse_configuration(raw: Any, cfg_pointer: str, findings: list[Finding]) -> dict[str, str]:
     if raw is None:
         return {}
-    cfg_pointer = pointer_join(pointer, "configuration")
     if not isinstance(raw, Mapping):
         findings.append(_bad_shape(cfg_pointer, "configuration"))
         return {}
@@ -209,6 +217,9 @@ def _parse_configuration(raw: Any, pointer: str, findings: list[Finding]) -> dic
                 )
             )
     return out
+
+
+_SPELLING = Spelling(configuration=_parse_configuration, unknown_fields=True)
 
 
 def _artifact_names(raw: Any) -> tuple[str, ...]:

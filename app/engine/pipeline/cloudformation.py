@@ -30,6 +30,7 @@ from app.engine.pipeline.model import (
     Pipeline,
     Stage,
 )
+from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
@@ -478,6 +479,22 @@ _MODELLED_PIPELINE = frozenset(
     {"Name", "RoleArn", "Stages", "ArtifactStore", "ArtifactStores", "PipelineType", "Variables"}
 )
 _MODELLED_STAGE = frozenset({"Name", "Actions"})
+# Stage conditions arrive renamed to camelCase (`_api_shape`); pointers keep the template's names.
+_SPELLING = Spelling(
+    configuration=configuration_strings,
+    tokens={
+        name: name[:1].upper() + name[1:]
+        for name in (
+            "beforeEntry",
+            "onSuccess",
+            "onFailure",
+            "conditions",
+            "rules",
+            "retryConfiguration",
+            "ruleTypeId",
+        )
+    },
+)
 _MODELLED_ACTION = frozenset(
     {
         "Name",
@@ -1316,7 +1333,13 @@ class _Resolver:
             if str(k) not in _MODELLED_STAGE
             and (v := self._value(node, str(k), at, line)) is not None
         }
-        return Stage(name=name, actions=tuple(actions), pointer=at, extras=extras)
+        return Stage(
+            name=name,
+            actions=tuple(actions),
+            pointer=at,
+            extras=extras,
+            conditions=read_stage_conditions(extras, at, _SPELLING, self.findings),
+        )
 
     def _value(self, node: Mapping[str, Any], key: str, at: str, line: int | None) -> Any:
         if key not in node:

@@ -48,13 +48,60 @@ class Action:
     extras: Mapping[str, Any] = field(default_factory=dict)
 
 
+RULE_CATEGORY = "Rule"
+# The members of a stage that hold conditions, under their API names.
+CONDITION_KINDS = ("beforeEntry", "onSuccess", "onFailure")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of a stage condition (RuleDeclaration): it runs like an action, as the service role
+    or its own `roleArn`, and its type is keyed like an action type, with category `Rule`."""
+
+    name: str
+    type: ActionTypeKey
+    configuration: Mapping[str, str]
+    pointer: str
+    commands: tuple[str, ...] = ()
+    input_artifacts: tuple[str, ...] = ()
+    role_arn: str | None = None
+    region: str | None = None
+    timeout_in_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    result: str | None
+    rules: tuple[Rule, ...]
+    pointer: str
+
+
+@dataclass(frozen=True)
+class StageConditions:
+    """One of a stage's `beforeEntry`, `onSuccess` and `onFailure` (its `kind`)."""
+
+    kind: str
+    conditions: tuple[Condition, ...]
+    pointer: str
+    # Only `onFailure` has these: the result without conditions (automatic rollback or retry).
+    result: str | None = None
+    retry_configuration: Mapping[str, Any] | None = None
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
     actions: tuple[Action, ...]
     pointer: str
-    # beforeEntry, onSuccess, onFailure, blockers: under their API names.
+    # beforeEntry, onSuccess, onFailure, blockers: under their API names, as declared.
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # beforeEntry, onSuccess and onFailure, read (in that order, those declared).
+    conditions: tuple[StageConditions, ...] = ()
+
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(
+            rule for block in self.conditions for cond in block.conditions for rule in cond.rules
+        )
 
 
 @dataclass(frozen=True)
@@ -81,3 +128,6 @@ class Pipeline:
 
     def actions(self) -> tuple[tuple[Stage, Action], ...]:
         return tuple((stage, action) for stage in self.stages for action in stage.actions)
+
+    def rules(self) -> tuple[tuple[Stage, Rule], ...]:
+        return tuple((stage, rule) for stage in self.stages for rule in stage.rules())

@@ -1,7 +1,8 @@
 """Structure validation of a pipeline: the rules CodePipeline applies, as a table of small rules.
 
 Each rule is a pure function `(pipeline) -> Iterable[Finding]` doing one job; `RULES` lists
-them and `validate_pipeline` runs them all. Codes are stable; ERROR means CodePipeline would
+them (with the stage-condition checks of `structure_conditions`) and `validate_pipeline` runs
+them all. Codes are stable; ERROR means CodePipeline would
 reject the definition (or the action cannot run), WARNING a likely mistake, SUGGESTION advice.
 Pointers are built from the model objects' `pointer` fields. Artifact and environment-variable
 indexes are positions in the model's tuples, which match the JSON unless the parser skipped a
@@ -25,6 +26,7 @@ from app.engine.pipeline.provider_rules import (
     provider_rule,
     value_in,
 )
+from app.engine.pipeline.structure_conditions import CONDITION_CHECKS
 
 Rule = Callable[[Pipeline], Iterable[Finding]]
 
@@ -786,6 +788,11 @@ def _role_arns(pipeline: Pipeline) -> Iterable[Finding]:
         for _s, a in pipeline.actions()
         if a.role_arn is not None
     ]
+    candidates += [
+        (r.role_arn, pointer_join(r.pointer, "roleArn"))
+        for _s, r in pipeline.rules()
+        if r.role_arn is not None
+    ]
     for arn, path in candidates:
         if len(arn) > MAX_ROLE_ARN or not _ROLE_ARN.fullmatch(arn):
             yield _finding(
@@ -1431,4 +1438,5 @@ RULES: tuple[Rule, ...] = (
     _trigger_filters,
     _polling_sources,
     _github_v1_source,
+    *CONDITION_CHECKS,
 )

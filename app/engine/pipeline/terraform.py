@@ -26,6 +26,7 @@ from app.engine.pipeline.model import (
     Pipeline,
     Stage,
 )
+from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
@@ -1176,7 +1177,7 @@ class _Evaluator:
             if var_name:
                 variables[var_name] = _optional_text(var.get("default_value"))
         if values.get("trigger"):
-            extras["triggers"] = _api_shape(values["trigger"])
+            extras["triggers"] = [_trigger(t) for t in _api_shape(values["trigger"])]
         if values.get("execution_mode") is not None:
             extras["executionMode"] = widen(values["execution_mode"])
         if isinstance(values.get("tags"), Mapping):
@@ -1252,14 +1253,14 @@ class _Evaluator:
             if (b.labels[0] if b.type == "dynamic" and b.labels else b.type)
             in ("before_entry", "on_success", "on_failure")
         ]
-        extras = _api_shape(self.body_value(_Body(blocks=extra_blocks), scope, at))
+        shaped = _api_shape(self.body_value(_Body(blocks=extra_blocks), scope, at))
+        extras = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in shaped.items()}
         return Stage(
             name=name,
             actions=tuple(actions),
             pointer=at,
-            extras={
-                k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in extras.items()
-            },
+            extras=extras,
+            conditions=read_stage_conditions(extras, at, _SPELLING, self.findings),
         )
 
     def _action(self, body: _Body, scope: _Scope, at: str, line: int | None) -> Action:
@@ -1317,6 +1318,22 @@ class _Evaluator:
 # -- small readers --------------------------------------------------------------------------------
 
 _MISSING = object()
+
+# Stage conditions arrive renamed to camelCase (`_api_shape`), their blocks as lists.
+_SPELLING = Spelling(
+    configuration=configuration_strings,
+    keys={"conditions": "condition", "rules": "rule"},
+    tokens={
+        "beforeEntry": "before_entry",
+        "onSuccess": "on_success",
+        "onFailure": "on_failure",
+        "conditions": "condition",
+        "rules": "rule",
+        "retryConfiguration": "retry_configuration",
+        "ruleTypeId": "rule_type_id",
+    },
+    blocks=True,
+)
 
 
 def _string_parts(node: Any) -> list[Any]:
@@ -1408,6 +1425,26 @@ def _api_shape(value: Any) -> Any:
     if isinstance(value, list):
         return [_api_shape(v) for v in value]
     return widen(value)
+
+
+# Trigger blocks Terraform allows once, which the API holds as objects (not one-element lists).
+_SINGLE_TRIGGER_BLOCKS = frozenset({"gitConfiguration", "tags", "branches", "filePaths"})
+
+
+def _trigger(value: Any) -> Any:
+    """A trigger in the API's shape: its single blocks unwrapped, `push`/`pullRequest` lists."""
+    if isinstance(value, list):
+        return [_trigger(v) for v in value]
+    if not isinstance(value, Mapping):
+        return value
+    return {
+        key: _trigger(
+            item[0]
+            if key in _SINGLE_TRIGGER_BLOCKS and isinstance(item, list) and len(item) == 1
+            else item
+        )
+        for key, item in value.items()
+    }
 
 
 def _optional_text(value: Any) -> str | None:

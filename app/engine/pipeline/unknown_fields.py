@@ -49,6 +49,28 @@ ACTION_FIELDS = frozenset(
     }
 )
 
+# Stage conditions (BeforeEntryConditions, SuccessConditions, FailureConditions, Condition,
+# RuleDeclaration, RuleTypeId).
+STAGE_CONDITIONS_FIELDS = {
+    "beforeEntry": frozenset({"conditions"}),
+    "onSuccess": frozenset({"conditions"}),
+    "onFailure": frozenset({"result", "retryConfiguration", "conditions"}),
+}
+CONDITION_FIELDS = frozenset({"result", "rules"})
+RULE_FIELDS = frozenset(
+    {
+        "name",
+        "ruleTypeId",
+        "configuration",
+        "commands",
+        "inputArtifacts",
+        "roleArn",
+        "region",
+        "timeoutInMinutes",
+    }
+)
+RULE_TYPE_FIELDS = frozenset({"category", "owner", "provider", "version"})
+
 
 def unknown_field_findings(
     body: Mapping[str, Any], known: frozenset[str], what: str, pointer: str

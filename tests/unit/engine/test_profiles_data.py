@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.engine.pipeline.model import ActionTypeKey
+from app.engine.pipeline.rule_providers import RULE_PROVIDERS
 from app.service.catalog_import import default_catalog
 from app.service.profile_files import profile_files
 
@@ -40,6 +41,12 @@ REQUIRED = [
     ("Invoke", "AWS", "InspectorScan"),
     ("Invoke", "AWS", "CodePipeline"),
     ("Compute", "AWS", "Commands"),
+    ("Rule", "AWS", "CloudWatchAlarm"),
+    ("Rule", "AWS", "CodeBuild"),
+    ("Rule", "AWS", "Commands"),
+    ("Rule", "AWS", "DeploymentWindow"),
+    ("Rule", "AWS", "LambdaInvoke"),
+    ("Rule", "AWS", "VariableCheck"),
     ("Pipeline", "AWS", "ArtifactStore"),
     ("Pipeline", "AWS", "ActionRole"),
 ]
@@ -68,6 +75,19 @@ def test_statements_cite_and_name_real_actions(key: ActionTypeKey) -> None:
             assert catalog.expand(action), (
                 f"{key.label} {statement.id}: `{action}` is not an IAM action"
             )
+
+
+def test_every_rule_provider_has_a_profile_and_no_other() -> None:
+    rule_types = {k.provider for k in shipped_profiles().profiles if k.category == "Rule"}
+    assert rule_types == set(RULE_PROVIDERS)
+
+
+def test_rule_profiles_name_exact_actions() -> None:
+    for key, profile in shipped_profiles().profiles.items():
+        if key.category != "Rule":
+            continue
+        for statement in profile.statements:
+            assert not any("*" in a or "?" in a for a in statement.actions), statement.id
 
 
 def test_pass_role_always_carries_passed_to_service() -> None:

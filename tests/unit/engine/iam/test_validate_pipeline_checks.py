@@ -19,6 +19,7 @@ from app.engine.pipeline.model import Pipeline
 from app.service.catalog_import import default_catalog
 from app.service.profile_files import baseline_files
 
+from ....rule_examples import WEB_APP
 from ..profile_fixtures import shipped_profiles
 
 ACCOUNT = "111122223333"
@@ -208,6 +209,20 @@ def test_statement_since_date_counts_for_batch_builds(catalog: Catalog) -> None:
         "codebuild:StartBuildBatch",
         "codebuild:BatchGetBuildBatches",
     }
+
+
+def test_a_role_older_than_a_rule_type_lacks_the_rules_permission(catalog: Catalog) -> None:
+    pipe, _ = parse_pipeline_json(WEB_APP, "/pipelines/0")
+    policy = statements(
+        allow(["s3:*", "codebuild:*", "codestar-connections:*", "codeconnections:*"]),
+        allow(["lambda:InvokeFunction", "logs:*", "sts:AssumeRole"]),
+    )
+    found = checks(catalog, policy, pipe, role_created=dt.date(2023, 5, 1))
+    (hit,) = [f for f in found if f.code == "ROLE_PREDATES_PROVIDER"]
+    assert hit.path == "/pipelines/0/pipeline/stages/2/onSuccess/conditions/0/rules/0"
+    assert (hit.detail["stage"], hit.detail["rule"]) == ("Deploy", "No5xx")
+    assert hit.detail["supported_since"] == "2024-07-30"
+    assert "`Deploy/No5xx` lacks `cloudwatch:DescribeAlarms`" in hit.message
 
 
 def test_no_role_date_no_age_check(catalog: Catalog, legacy: dict[str, Any]) -> None:

@@ -223,6 +223,14 @@ def _notify_as(category: str, provider: str, configuration: dict[str, str]) -> M
     return mutate
 
 
+def _window_rule() -> dict[str, Any]:
+    return {
+        "name": "Window",
+        "ruleTypeId": {"category": "Rule", "owner": "AWS", "provider": "DeploymentWindow"},
+        "configuration": {"Cron": "0 0 9-16 ? * MON-FRI *"},
+    }
+
+
 def _add_stages(count: int, actions_each: int) -> Mutation:
     def mutate(doc: dict[str, Any]) -> None:
         for i in range(count):
@@ -644,7 +652,7 @@ CASES: list[tuple[str, Callable[[], dict[str, Any]], Mutation, str, str, set[str
         "v1-stage-condition",
         _v1,
         lambda d: _body(d)["stages"][2].update(
-            beforeEntry={"conditions": [{"result": "FAIL", "rules": []}]}
+            beforeEntry={"conditions": [{"result": "FAIL", "rules": [_window_rule()]}]}
         ),
         "V2_ONLY_STAGE_CONDITION",
         f"{_s(2)}/beforeEntry",

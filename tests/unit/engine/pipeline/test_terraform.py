@@ -493,8 +493,8 @@ resource "aws_codepipeline" "v2" {
     assert pipeline.pipeline_type == "V2"
     assert pipeline.extras["executionMode"] == "QUEUED"
     assert pipeline.variables == {"Env": "dev"}
-    push = pipeline.extras["triggers"][0]["gitConfiguration"][0]["push"][0]
-    assert push["branches"][0]["includes"] == ["main"]
+    push = pipeline.extras["triggers"][0]["gitConfiguration"]["push"][0]
+    assert push["branches"]["includes"] == ["main"]
     assert pipeline.artifact_stores[0].region == "eu-west-1"
     source = pipeline.stages[0].actions[0]
     assert source.namespace == "SourceVariables"
