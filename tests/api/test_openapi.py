@@ -142,6 +142,7 @@ def test_every_list_is_paged_and_its_next_cursor_is_optional_not_null(
         schema = _resolve(spec, content["schema"])
         assert schema["properties"]["next_cursor"]["type"] == "string", path
         assert "anyOf" not in schema["properties"]["next_cursor"], path
+        assert "default" not in schema["properties"]["next_cursor"], path
         assert "next_cursor" not in schema.get("required", []), path
     paged = {
         path
@@ -149,6 +150,14 @@ def test_every_list_is_paged_and_its_next_cursor_is_optional_not_null(
         if any(p["name"] == "cursor" for p in item.get("get", {}).get("parameters", []))
     }
     assert paged == PAGED_LISTS
+
+
+def test_a_problem_location_may_say_where_in_the_text(spec: dict[str, Any]) -> None:
+    location = spec["components"]["schemas"]["ProblemLocation"]
+    assert set(location["required"]) == {"pointer", "detail"}
+    for place in ("line", "column", "offset"):
+        assert location["properties"][place]["type"] == "integer"
+        assert "default" not in location["properties"][place]
 
 
 def _problem_statuses(operation: dict[str, Any]) -> set[int]:

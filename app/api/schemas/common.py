@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from app.api.problems import no_default
 from app.engine.findings import Finding
 from app.service.provenance import CatalogInfo, Provenance
 
@@ -29,6 +30,7 @@ NextCursor = Annotated[
     Field(
         description="pass as `?cursor=` for the next page; absent on the last page",
         exclude_if=lambda cursor: cursor is None,
+        json_schema_extra=no_default,
     ),
 ]
 
