@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
+from itertools import compress
 from typing import Any
 
 from fastapi import Request
@@ -30,8 +32,9 @@ from app.engine.findings import pointer_join
 # Levels of arrays and objects a body may nest: real documents (pipelines, CloudFormation
 # templates, policies, profiles) stay under 20; orjson, which hashes stored documents, stops at 255.
 MAX_DEPTH = 64
-# CPython's default limit on the digits of an integer converted from text (int_max_str_digits).
-MAX_INTEGER_DIGITS = 4300
+# Digits of an integer Python converts from text (4,300 unless PYTHONINTMAXSTRDIGITS says
+# otherwise; 0 is no limit); the decoder refuses longer ones.
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits()
 
 
 class _RejectedError(Exception):
@@ -54,12 +57,6 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):
         raise _RejectedError
     return value
-
-
-def _integer(text: str) -> int:
-    if len(text) - text.startswith("-") > MAX_INTEGER_DIGITS:
-        raise _RejectedError
-    return int(text)
 
 
 class _Members(list[tuple[str, Any]]):
@@ -93,7 +90,7 @@ def _located_float(text: str) -> float | _Refused:
 
 def _located_integer(text: str) -> int | _Refused:
     digits = len(text) - text.startswith("-")
-    if digits <= MAX_INTEGER_DIGITS:
+    if not MAX_INTEGER_DIGITS or digits <= MAX_INTEGER_DIGITS:
         return int(text)
     return _Refused(
         f"the integer {_quoted(text)} has {digits} digits; at most {MAX_INTEGER_DIGITS} are read"
@@ -213,8 +210,13 @@ def _open_at(text: str, end: int | None = None, max_depth: int | None = None) ->
     return (stack[-1].pointer, len(stack)) if stack else ("", 0)
 
 
+_IS_CONTAINER = frozenset((dict, list)).__contains__
+
+
 def _too_deep(data: Any) -> bool:
-    level = [data] if isinstance(data, dict | list) else []
+    """Level by level over the decoded arrays and objects (the decoder makes no subclasses);
+    the filtering runs in C, as this walks every body that has any depth to it."""
+    level = [data] if _IS_CONTAINER(type(data)) else []
     depth = 0
     while level:
         depth += 1
@@ -222,8 +224,8 @@ def _too_deep(data: Any) -> bool:
             return True
         deeper: list[Any] = []
         for value in level:
-            items = value.values() if isinstance(value, dict) else value
-            deeper.extend(item for item in items if isinstance(item, dict | list))
+            items = value.values() if type(value) is dict else value
+            deeper.extend(compress(items, map(_IS_CONTAINER, map(type, items))))
         level = deeper
     return False
 
@@ -271,18 +273,17 @@ def strict_loads(body: bytes) -> Any:
             object_pairs_hook=_unique,
             parse_constant=_constant,
             parse_float=_finite,
-            parse_int=_integer,
         )
-    except _RejectedError:
+    except json.JSONDecodeError as exc:
+        raise _not_json(text, exc) from None
+    except RecursionError:
+        raise _nested_too_deeply(text) from None
+    except (_RejectedError, ValueError):  # ValueError: an integer longer than Python converts
         try:
             pointer, detail = _locate(body)
         except (ValueError, RecursionError):
             pointer, detail = "", "the body is not strict JSON (RFC 8259)"
         raise UnprocessableInputError(detail, pointer=pointer) from None
-    except json.JSONDecodeError as exc:
-        raise _not_json(text, exc) from None
-    except RecursionError:
-        raise _nested_too_deeply(text) from None
     if (text.count("[") + text.count("{") > MAX_DEPTH) and _too_deep(data):
         raise _nested_too_deeply(text)
     if _SURROGATE_ESCAPE.search(body) is not None:
