@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -33,11 +36,35 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://pipeline-policy.dev/problems/"
 
 
+# Where in the body's text a problem is, for a body that is not JSON: absent otherwise (never
+# null), and the OpenAPI document says so.
+def no_default(schema: JsonDict) -> None:
+    """For a member left out when it has no value: its schema has no `default: null`."""
+    schema.pop("default", None)
+
+
+TextPlace = Annotated[
+    int | SkipJsonSchema[None],
+    Field(exclude_if=lambda place: place is None, json_schema_extra=no_default),
+]
+
+
 class ProblemLocation(BaseModel):
     pointer: str = Field(
-        description="JSON pointer (RFC 6901) into the request body, or a parameter name"
+        description="JSON pointer (RFC 6901) into the request body, or a parameter name; for a "
+        "body that is not JSON, the innermost array or object open where it fails"
     )
     detail: str
+    line: TextPlace = Field(default=None, description="line of the body's text (from 1)")
+    column: TextPlace = Field(default=None, description="column within the line (from 1)")
+    offset: TextPlace = Field(default=None, description="characters before it in the text")
+
+
+@dataclass(frozen=True)
+class TextPosition:
+    line: int
+    column: int
+    offset: int
 
 
 class Problem(BaseModel):
@@ -66,12 +93,14 @@ class ServiceError(Exception):
         *,
         pointer: str | None = None,
         members: Mapping[str, Any] | None = None,
+        position: TextPosition | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.pointer = pointer
         if members is not None:
             self.members = members
+        self.position = position
 
 
 class NotFoundError(ServiceError):
@@ -216,8 +245,11 @@ async def _engine_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
+    place = vars(exc.position) if exc.position is not None else {}
     errors = (
-        [ProblemLocation(pointer=exc.pointer, detail=exc.detail)] if exc.pointer is not None else []
+        [ProblemLocation(pointer=exc.pointer, detail=exc.detail, **place)]
+        if exc.pointer is not None
+        else []
     )
     return problem_response(
         exc.status,

@@ -11,6 +11,7 @@ from app.engine.iam.arn import ArnMode
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.evaluate import Evaluator, RequestDecision
 from app.engine.iam.policy_view import PolicyView, read_policies
+from app.engine.iam.request_context import RequestContext, derive_request_context
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
@@ -25,9 +26,16 @@ class PointRequest:
 
 
 @dataclass(frozen=True)
+class RequestOutcome:
+    decision: RequestDecision
+    findings: tuple[Finding, ...]
+    context: RequestContext  # what was evaluated: the caller's keys and the derived ones
+
+
+@dataclass(frozen=True)
 class EvaluationOutcome:
     view: PolicyView
-    decisions: tuple[tuple[RequestDecision, tuple[Finding, ...]], ...]
+    decisions: tuple[RequestOutcome, ...]
     provenance: Provenance
 
 
@@ -84,11 +92,14 @@ def evaluate(
     decisions = []
     suggested: dict[str, list[str]] = {}  # per distinct unknown action, computed once
     for i, request in enumerate(requests):
-        decision = evaluator.evaluate(request.action, request.resource, request.context)
+        context = derive_request_context(request.resource, request.context)
+        decision = evaluator.evaluate(
+            request.action, request.resource, context.values, unknown_keys=context.unknown_keys
+        )
         findings = _action_findings(
             request.action, catalog, pointer_join("/requests", i, "action"), suggested
         )
-        decisions.append((decision, findings))
+        decisions.append(RequestOutcome(decision, findings, context))
     return EvaluationOutcome(
         view=view,
         decisions=tuple(decisions),

@@ -50,12 +50,18 @@ def validate(
     findings = list(validation.findings)
     used: list[Any] = []
     if sources and validation.parsed is not None:
-        pipelines, parse_findings = parse_pipelines(sources, context or ComputeContext())
+        context = context or ComputeContext()
+        pipelines, parse_findings = parse_pipelines(sources, context)
         findings.extend(parse_findings)
         view = read_policies(documents, pointer=pointer)
         findings.extend(
             pipeline_checks(
-                view.statements, pipelines, loaded.profile_set, catalog, role_created=role_created
+                view.statements,
+                pipelines,
+                loaded.profile_set,
+                catalog,
+                role_created=role_created,
+                context=context,
             )
         )
         used = [(p.key, p.revision) for p in loaded.profile_set.profiles.values()]

@@ -133,7 +133,7 @@ def test_key_list_pagination(env: Env) -> None:
         params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
         page = env.client.get("/v1/admin/keys", params=params, headers=env.as_(env.admin)).json()
         walked += [k["id"] for k in page["items"]]
-        cursor = page["next_cursor"]
+        cursor = page.get("next_cursor")
         if not cursor:
             break
     assert walked == [k["id"] for k in everything]
@@ -158,7 +158,7 @@ def test_audit_filters_and_pagination(env: Env) -> None:
             params["cursor"] = cursor
         page = env.client.get("/v1/admin/audit", params=params, headers=admin).json()
         walked += [e["id"] for e in page["items"]]
-        cursor = page["next_cursor"]
+        cursor = page.get("next_cursor")
         if not cursor:
             break
     assert walked == ids
@@ -412,3 +412,33 @@ def test_cli_imports_a_service_reference_directory(
     assert "4 actions" in done.output
     listed = run_cli(env.url, "catalog", "list")
     assert "aws:service-reference\tv9\t2026-11-01" in listed.output
+
+
+def test_every_list_leaves_next_cursor_out_on_its_last_page(env: Env) -> None:
+    admin = env.as_(env.admin)
+    env.client.post("/v1/admin/keys", json={"name": "paged", "scope": "read"}, headers=admin)
+    lists = {
+        "/v1/profiles": 10,
+        "/v1/profiles/Source/AWS/CodeCommit/1/revisions": 1,
+        "/v1/catalog/revisions": 1,
+        "/v1/admin/keys": 1,
+        "/v1/admin/audit": 2,
+        "/v1/baselines": 1,
+    }
+    for path, limit in lists.items():
+        pages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while len(pages) < 100:
+            params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+            response = env.client.get(path, params=params, headers=admin)
+            assert response.status_code == 200, (path, response.text)
+            pages.append(response.json())
+            cursor = pages[-1].get("next_cursor")
+            if "next_cursor" not in pages[-1]:
+                break
+            assert isinstance(cursor, str), (path, pages[-1])
+            assert cursor, path
+        assert "next_cursor" not in pages[-1], path
+        assert all(len(p["items"]) == limit for p in pages[:-1]), path
+        if path in {"/v1/profiles", "/v1/admin/keys", "/v1/admin/audit", "/v1/baselines"}:
+            assert len(pages) > 1, path  # these hold more than one page here

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.api.schemas.examples import ACCOUNT, COMPUTE_REQUEST
+
 from ..documents import EVALUATE_POLICY as POLICY
 
 
@@ -96,3 +98,76 @@ def test_too_many_requests_is_a_problem(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/requests"
+
+
+def test_the_resource_account_is_read_from_the_arn(client: TestClient) -> None:
+    project = "arn:aws:codebuild:eu-west-2:111122223333:project/my-build"
+    derived, given = _evaluate(
+        client,
+        [
+            {"action": "codebuild:StartBuild", "resource": project},
+            {
+                "action": "codebuild:StartBuild",
+                "resource": project,
+                "context": {"aws:ResourceAccount": "444455556666"},
+            },
+        ],
+    )
+    assert derived["derived_context"] == [
+        {
+            "key": "aws:ResourceAccount",
+            "value": "111122223333",
+            "source": "resource",
+            "detail": "the account field of the resource ARN",
+        }
+    ]
+    assert derived["not_derived"] == []
+    assert given["derived_context"] == given["not_derived"] == []  # the caller's value wins
+
+
+def _statement_requests(statement: dict[str, Any]) -> list[tuple[str, str]]:
+    resources = statement["Resource"]
+    return [
+        (action, resource.replace("*", "MyApp/build.zip"))
+        for action in statement["Action"]
+        for resource in ([resources] if isinstance(resources, str) else resources)
+    ]
+
+
+def test_evaluate_allows_what_compute_names(client: TestClient) -> None:
+    """Each (action, resource) a computed statement names is allowed by the computed policy,
+    outright where the ARN names its account; on S3, whose ARNs name none, only once the
+    caller gives the account, and until then the answer is undecided and says why."""
+    computed = client.post("/v1/policies/compute", json=COMPUTE_REQUEST).json()["policy"]
+    asked = [pair for s in computed["Statement"] for pair in _statement_requests(s)]
+    owned = [(a, r) for a, r in asked if not r.startswith("arn:aws:s3:")]
+    on_s3 = [(a, r) for a, r in asked if r.startswith("arn:aws:s3:")]
+    assert owned
+    assert on_s3
+
+    def ask(pairs: list[tuple[str, str]], context: dict[str, str]) -> list[dict[str, Any]]:
+        response = client.post(
+            "/v1/policies/evaluate",
+            json={
+                "policy": {"documents": [computed]},
+                "requests": [{"action": a, "resource": r, "context": context} for a, r in pairs],
+            },
+        )
+        assert response.status_code == 200, response.text
+        results: list[dict[str, Any]] = response.json()["results"]
+        return results
+
+    for result in ask(owned, {}):
+        assert (result["decision"], result["definite"]) == ("allowed", True), result
+        assert [d["value"] for d in result["derived_context"]] == [ACCOUNT]
+    for result in ask(on_s3, {}):
+        assert (result["decision"], result["definite"]) == ("implicitly_denied", False), result
+        assert [u["key"] for u in result["not_derived"]] == ["aws:ResourceAccount"]
+        assert "names no account" in result["not_derived"][0]["reason"]
+        assert result["undecided"]
+        assert result["missing_keys"] == []
+    for result in ask(on_s3, {"aws:ResourceAccount": ACCOUNT}):
+        assert (result["decision"], result["definite"]) == ("allowed", True), result
+        assert result["not_derived"] == []
+    for result in ask(on_s3, {"aws:ResourceAccount": "444455556666"}):
+        assert (result["decision"], result["definite"]) == ("implicitly_denied", True), result

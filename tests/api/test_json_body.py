@@ -28,8 +28,10 @@ from app.api.schemas.compute import (
 from app.api.schemas.diff import DiffResponse, DiffSummaryOut, StatementRef
 from app.api.schemas.evaluate import (
     ConditionTestOut,
+    DerivedKeyOut,
     EvaluateResponse,
     EvaluationResultOut,
+    NotDerivedKeyOut,
     StatementOutcomeOut,
 )
 from app.api.schemas.pipelines import PipelineValidateResponse
@@ -355,10 +357,22 @@ def test_evaluate_response(client: TestClient, explain: bool) -> None:
             not_applied=[_statement_outcome(o) for o in decision.not_applied] if explain else [],
             undecided=[_statement_outcome(o) for o in decision.undecided],
             missing_keys=list(decision.missing_keys),
+            derived_context=[
+                DerivedKeyOut(key=d.key, value=d.value, source="resource", detail=d.detail)
+                for d in context.derived
+            ],
+            not_derived=[
+                NotDerivedKeyOut(key=u.key, source="resource", reason=u.reason)
+                for u in context.unknown
+            ],
             findings=[_finding(f) for f in findings],
         )
-        for i, ((decision, findings), request) in enumerate(
-            zip(outcome.decisions, asked, strict=True)
+        for i, ((decision, findings, context), request) in enumerate(
+            zip(
+                ((o.decision, o.findings, o.context) for o in outcome.decisions),
+                asked,
+                strict=True,
+            )
         )
     ]
     assert got.results == expected

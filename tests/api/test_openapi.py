@@ -121,6 +121,45 @@ def test_every_operation_has_a_summary_and_a_described_tag(spec: dict[str, Any])
         assert set(operation["tags"]) <= described, where
 
 
+PAGED_LISTS = {
+    "/v1/profiles",
+    "/v1/profiles/{category}/{owner}/{provider}/{version}/revisions",
+    "/v1/catalog/revisions",
+    "/v1/admin/keys",
+    "/v1/admin/audit",
+    "/v1/baselines",
+}
+
+
+def test_every_list_is_paged_and_its_next_cursor_is_optional_not_null(
+    spec: dict[str, Any],
+) -> None:
+    """The answer leaves `next_cursor` out on the last page; the schema says exactly that."""
+    for path in PAGED_LISTS:
+        operation = spec["paths"][path]["get"]
+        assert {"cursor", "limit"} <= {p["name"] for p in operation["parameters"]}, path
+        content = operation["responses"]["200"]["content"]["application/json"]
+        schema = _resolve(spec, content["schema"])
+        assert schema["properties"]["next_cursor"]["type"] == "string", path
+        assert "anyOf" not in schema["properties"]["next_cursor"], path
+        assert "default" not in schema["properties"]["next_cursor"], path
+        assert "next_cursor" not in schema.get("required", []), path
+    paged = {
+        path
+        for path, item in spec["paths"].items()
+        if any(p["name"] == "cursor" for p in item.get("get", {}).get("parameters", []))
+    }
+    assert paged == PAGED_LISTS
+
+
+def test_a_problem_location_may_say_where_in_the_text(spec: dict[str, Any]) -> None:
+    location = spec["components"]["schemas"]["ProblemLocation"]
+    assert set(location["required"]) == {"pointer", "detail"}
+    for place in ("line", "column", "offset"):
+        assert location["properties"][place]["type"] == "integer"
+        assert "default" not in location["properties"][place]
+
+
 def _problem_statuses(operation: dict[str, Any]) -> set[int]:
     return {
         int(status)

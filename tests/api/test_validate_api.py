@@ -152,6 +152,27 @@ def test_beanstalk_pipeline_without_describe_events(client: TestClient) -> None:
     )
 
 
+def test_the_context_region_scopes_what_the_pipelines_need(client: TestClient) -> None:
+    pipeline = _beanstalk_pipeline()
+    del pipeline["metadata"]  # the pipeline itself no longer says its Region
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "elasticbeanstalk:DescribeEvents",
+                "Resource": "arn:aws:elasticbeanstalk:eu-west-2:111122223333:*",
+            }
+        ],
+    }
+    scoped = _validate(client, policy, pipelines=[pipeline], context={"region": "eu-west-2"})
+    assert "EB_DESCRIBE_EVENTS_MISSING" not in _codes(scoped)
+    elsewhere = _validate(client, policy, pipelines=[pipeline], context={"region": "us-east-1"})
+    resources = _codes(elsewhere)["EB_DESCRIBE_EVENTS_MISSING"]["detail"]["resources"]
+    assert resources
+    assert all(":elasticbeanstalk:us-east-1:111122223333:" in r for r in resources)
+
+
 def test_legacy_baseline_is_recognised(client: TestClient) -> None:
     response = client.post("/v1/policies/validate", json={"policy": {"baseline": "legacy-2019"}})
     body = response.json()

@@ -354,6 +354,49 @@ CASES = [
         pointer="/current/documents/0/Statement/0/Condition/NumericLessThan/s3:max-keys",
     ),
     Case(
+        "json-number-beyond-a-double-in-configuration",
+        "POST",
+        "/v1/pipelines/validate",
+        lambda: _raw(
+            '{"pipelines": [{"name": "p", "stages": [{"name": "S", "actions": [{"name": "A",'
+            ' "configuration": {"RepositoryName": 1e400}}]}]}]}'
+        ),
+        422,
+        pointer="/pipelines/0/stages/0/actions/0/configuration/RepositoryName",
+    ),
+    Case(
+        "json-integer-of-100k-digits",
+        "POST",
+        "/v1/policies/evaluate",
+        lambda: _raw(
+            '{"policy": {"baseline": "legacy-2019"}, "requests": [' + "7" * 100_000 + "]}"
+        ),
+        422,
+        pointer="/requests/0",
+    ),
+    Case(
+        "json-exponent-of-100k-digits",
+        "POST",
+        "/v1/policies/evaluate",
+        lambda: _raw(
+            '{"policy": {"baseline": "legacy-2019"}, "requests": [1e' + "9" * 100_000 + "]}"
+        ),
+        422,
+        pointer="/requests/0",
+    ),
+    Case(
+        "json-profile-nested-300-deep",
+        "PUT",
+        "/v1/profiles/Source/AWS/CodeCommit/1",
+        lambda: {
+            "content": ('{"notes": ' + "[" * 300 + "]" * 300 + "}").encode(),
+            "headers": {**JSON, "if-match": '"x"'},
+        },
+        422,
+        pointer="/notes/0",
+        write_key=True,
+    ),
+    Case(
         "json-lone-surrogate-in-policy-sid",
         "POST",
         "/v1/policies/validate",

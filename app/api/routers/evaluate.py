@@ -61,7 +61,7 @@ def _evaluate(request: EvaluateRequest, services: Services, http: Request) -> Re
         services,
         (loaded, catalog_info),
         json_body(payload, EvaluateResponse, validate=services.settings.validate_responses),
-        verdicts=[decision.decision for decision, _ in outcome.decisions],
+        verdicts=[o.decision.decision for o in outcome.decisions],
         decision_id=outcome.provenance.decision_id,
         keepable=request.policy.baseline is None,  # a named baseline may change
     )

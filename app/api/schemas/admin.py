@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.api.schemas.common import CatalogRef, Schema
+from app.api.schemas.common import CatalogRef, NextCursor, Schema
 from app.service.api_keys import NewKey, Scope
 from app.store.api_key_repository import StoredApiKey
 from app.store.audit_repository import StoredAuditEvent
@@ -51,7 +51,7 @@ class KeyCreatedOut(KeyOut):
 
 class KeyListOut(Schema):
     items: list[KeyOut]
-    next_cursor: str | None = None
+    next_cursor: NextCursor = None
 
 
 class AuditEventOut(Schema):
@@ -80,7 +80,7 @@ class AuditEventOut(Schema):
 
 class AuditListOut(Schema):
     items: list[AuditEventOut] = Field(description="newest first")
-    next_cursor: str | None = None
+    next_cursor: NextCursor = None
 
 
 class CatalogImportIn(Schema):
@@ -135,4 +135,4 @@ class CatalogRevisionListOut(Schema):
         "revision is active)"
     )
     items: list[CatalogRevisionOut] = Field(description="newest first")
-    next_cursor: str | None = None
+    next_cursor: NextCursor = None

@@ -9,16 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
+from app.api.problems import no_default
 from app.engine.findings import Finding
 from app.service.provenance import CatalogInfo, Provenance
 
 
 class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# The cursor of the next page of a list; on the last page the member is absent (not null), and
+# the OpenAPI document says so: a string, not required.
+NextCursor = Annotated[
+    str | SkipJsonSchema[None],
+    Field(
+        description="pass as `?cursor=` for the next page; absent on the last page",
+        exclude_if=lambda cursor: cursor is None,
+        json_schema_extra=no_default,
+    ),
+]
 
 
 # Ids and revision numbers are 32-bit integers in the database: a larger one in a request is a

@@ -16,8 +16,9 @@ from app.api.schemas.diff import (
     statement_ref_json,
 )
 from app.api.schemas.examples import EVALUATE_REQUEST, EVALUATE_RESPONSE
-from app.engine.findings import Finding
-from app.engine.iam.evaluate import RequestDecision, StatementOutcome
+from app.engine.iam.evaluate import StatementOutcome
+from app.engine.iam.request_context import RequestContext
+from app.service.evaluate import RequestOutcome
 
 
 class EvaluationRequestIn(Schema):
@@ -62,16 +63,40 @@ class StatementOutcomeOut(Schema):
     )
 
 
+class DerivedKeyOut(Schema):
+    key: str = Field(examples=["aws:ResourceAccount"])
+    value: str = Field(examples=["111122223333"])
+    source: Literal["resource"] = Field(description="the field of the request it was read from")
+    detail: str = Field(examples=["the account field of the resource ARN"])
+
+
+class NotDerivedKeyOut(Schema):
+    key: str = Field(examples=["aws:ResourceAccount"])
+    source: Literal["resource"] = Field(description="the field of the request it depends on")
+    reason: str
+
+
 class EvaluationResultOut(Schema):
     index: int
     action: str
     resource: str
     decision: Literal["allowed", "explicitly_denied", "implicitly_denied"]
-    definite: bool = Field(description="false when a statement's condition could not be decided")
+    definite: bool = Field(
+        description="false when a statement's condition could not be decided (an unparseable "
+        "value, or a key listed in `not_derived`)"
+    )
     deciding: list[StatementOutcomeOut]
     not_applied: list[StatementOutcomeOut]
     undecided: list[StatementOutcomeOut]
     missing_keys: list[str]
+    derived_context: list[DerivedKeyOut] = Field(
+        description="context keys the request determines, added where `context` did not give "
+        "them (aws:ResourceAccount from the resource ARN's account)"
+    )
+    not_derived: list[NotDerivedKeyOut] = Field(
+        description="context keys the request has but whose value it does not determine (an "
+        "S3 ARN names no account) and `context` did not give: conditions on them are undecided"
+    )
     findings: list[FindingOut]
 
 
@@ -99,8 +124,19 @@ def statement_outcome_json(
     }
 
 
+def _derived_json(context: RequestContext) -> list[dict[str, Any]]:
+    return [
+        {"key": d.key, "value": d.value, "source": d.source, "detail": d.detail}
+        for d in context.derived
+    ]
+
+
+def _not_derived_json(context: RequestContext) -> list[dict[str, Any]]:
+    return [{"key": u.key, "source": u.source, "reason": u.reason} for u in context.unknown]
+
+
 def evaluation_results_json(
-    decisions: Sequence[tuple[RequestDecision, Sequence[Finding]]],
+    decisions: Sequence[RequestOutcome],
     asked: Sequence[tuple[str, str]],
     *,
     explain: bool,
@@ -134,15 +170,15 @@ def evaluation_results_json(
             "index": i,
             "action": action,
             "resource": resource,
-            "decision": decision.decision,
-            "definite": decision.definite,
-            "deciding": outcomes(decision.deciding),
-            "not_applied": outcomes(decision.not_applied) if explain else [],
-            "undecided": outcomes(decision.undecided),
-            "missing_keys": decision.missing_keys,
-            "findings": findings_json(findings),
+            "decision": outcome.decision.decision,
+            "definite": outcome.decision.definite,
+            "deciding": outcomes(outcome.decision.deciding),
+            "not_applied": outcomes(outcome.decision.not_applied) if explain else [],
+            "undecided": outcomes(outcome.decision.undecided),
+            "missing_keys": outcome.decision.missing_keys,
+            "derived_context": _derived_json(outcome.context),
+            "not_derived": _not_derived_json(outcome.context),
+            "findings": findings_json(outcome.findings),
         }
-        for i, ((decision, findings), (action, resource)) in enumerate(
-            zip(decisions, asked, strict=True)
-        )
+        for i, (outcome, (action, resource)) in enumerate(zip(decisions, asked, strict=True))
     ]

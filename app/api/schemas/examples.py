@@ -299,6 +299,15 @@ EVALUATE_RESPONSE: dict[str, Any] = {
             "not_applied": [],
             "undecided": [],
             "missing_keys": [],
+            "derived_context": [
+                {
+                    "key": "aws:ResourceAccount",
+                    "value": ACCOUNT,
+                    "source": "resource",
+                    "detail": "the account field of the resource ARN",
+                }
+            ],
+            "not_derived": [],
             "findings": [],
         }
     ],

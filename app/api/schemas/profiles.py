@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.api.schemas.common import Schema
+from app.api.schemas.common import NextCursor, Schema
 from app.service.profile_diff import Change, ProfileDiff
 from app.service.profile_sets import document_as_of, in_force
 from app.store.baseline_repository import StoredBaseline
@@ -88,12 +88,12 @@ class ProfileListOut(Schema):
         "stands in, without the statements whose `since` is after `as_of`",
     )
     items: list[ProfileSummaryOut]
-    next_cursor: str | None = None
+    next_cursor: NextCursor = None
 
 
 class RevisionListOut(Schema):
     items: list[ProfileSummaryOut]
-    next_cursor: str | None = None
+    next_cursor: NextCursor = None
 
 
 class DeprecateIn(Schema):
@@ -220,3 +220,4 @@ class BaselineOut(BaselineSummaryOut):
 
 class BaselineListOut(Schema):
     items: list[BaselineSummaryOut]
+    next_cursor: NextCursor = None

@@ -114,15 +114,21 @@ def has_variables(tokens: Sequence[TemplateToken]) -> bool:
 
 
 def resolve_template(
-    tokens: Sequence[TemplateToken], variables: Mapping[str, str] | None
+    tokens: Sequence[TemplateToken], variables: Mapping[str, str | None] | None
 ) -> tuple[Piece, ...] | Unresolved:
-    """Substitute variables (keys already lower-cased in `variables`) as literal characters."""
+    """Substitute variables (keys already lower-cased in `variables`) as literal characters.
+
+    A key mapped to None is in the request with a value nobody knows: UNKNOWN, and its default
+    does not apply (a default stands in only for a key the request does not have).
+    """
     out: list[Piece] = []
     for tok in tokens:
         if not isinstance(tok, VarRef):
             out.append(tok)
             continue
         value = variables.get(tok.key) if variables is not None else None
+        if value is None and variables is not None and tok.key in variables:
+            return Unresolved.UNKNOWN
         if value is None:
             value = tok.default
         if value is None:

@@ -324,7 +324,7 @@ def _arn_parts(text: str) -> list[str] | None:
 
 
 def _prepare_arn(
-    spec: _Spec, value: PolicyValue, variables: Mapping[str, str] | None, templates: bool
+    spec: _Spec, value: PolicyValue, variables: Mapping[str, str | None] | None, templates: bool
 ) -> _Prepared:
     if not isinstance(value, str):
         return Tri.UNKNOWN
@@ -351,7 +351,7 @@ def _prepare_arn(
 
 
 def _prepare_string(
-    spec: _Spec, value: PolicyValue, variables: Mapping[str, str] | None, templates: bool
+    spec: _Spec, value: PolicyValue, variables: Mapping[str, str | None] | None, templates: bool
 ) -> _Prepared:
     try:
         tokens = parse_template(_as_text(value), variables=templates)
@@ -371,7 +371,7 @@ def _prepare_string(
 
 
 def _prepare_bool(
-    spec: _Spec, value: PolicyValue, variables: Mapping[str, str] | None, templates: bool
+    spec: _Spec, value: PolicyValue, variables: Mapping[str, str | None] | None, templates: bool
 ) -> _Prepared:
     expected: bool | None
     if isinstance(value, str):
@@ -435,7 +435,7 @@ def _prepare_ip(value: PolicyValue) -> _Prepared:
 
 
 def _prepare(
-    spec: _Spec, value: PolicyValue, variables: Mapping[str, str] | None, templates: bool
+    spec: _Spec, value: PolicyValue, variables: Mapping[str, str | None] | None, templates: bool
 ) -> _Prepared:
     """The positive test of one policy value: a constant, or a function of the request value."""
     family = spec.family
@@ -468,7 +468,7 @@ def _request_list(values: Sequence[str] | str | None) -> list[str] | None:
     return listed or None
 
 
-def _lower_keys(variables: Mapping[str, str] | None) -> dict[str, str] | None:
+def _lower_keys(variables: Mapping[str, str | None] | None) -> dict[str, str | None] | None:
     if variables is None:
         return None
     return {key.lower(): value for key, value in variables.items()}
@@ -488,14 +488,16 @@ def evaluate_condition(
     policy_values: Sequence[PolicyValue],
     request_values: Sequence[str] | None,
     *,
-    variables: Mapping[str, str] | None = None,
+    variables: Mapping[str, str | None] | None = None,
     policy_variables: bool = True,
 ) -> Tri:
     """Evaluate one operator on one key against concrete request values.
 
     `request_values` None (or empty) means the key is absent; a single-valued key is a
-    one-element list. `variables` maps variable keys (any case) to the request's values;
-    None means "not known", which makes any policy variable UNKNOWN. `policy_variables=False`
+    one-element list. `variables` maps variable keys (any case) to the request's values (a key
+    mapped to None is in the request with an unknown value, which makes a variable naming it
+    UNKNOWN); `variables=None` means "not known" at all, which makes any policy variable
+    UNKNOWN. `policy_variables=False`
     reads `${...}` literally (policies without Version 2012-10-17).
     """
     if not key:
@@ -587,32 +589,51 @@ def _missing_keys(outcomes: list[_Outcome], result: Tri, policy_variables: bool)
     return missing
 
 
+def _unknown_value_result(op: ConditionOperator, values: Sequence[PolicyValue]) -> Tri:
+    """A test on a key the request has, with a value nobody knows: only `Null` is decided."""
+    if op.family is Family.NULL:
+        return _evaluate_null(_policy_list(values), present=True)
+    return Tri.UNKNOWN
+
+
 def evaluate_block(
     conditions: Sequence[ConditionTest],
     context: Mapping[str, Sequence[str]],
     *,
     variables: Mapping[str, str] | None = None,
     policy_variables: bool = True,
+    unknown_keys: frozenset[str] = frozenset(),
 ) -> BlockResult:
     """AND of every test; context keys match case-insensitively (spellings are merged).
 
     The context is taken as the complete request: its single-valued keys also serve as
     policy variables (multi-valued keys cannot be variables), overridden by `variables`.
+    `unknown_keys` (lower-case) are in the request with values nobody knows, unless the
+    context gives them: a test on one is UNKNOWN (but `Null`), and so is a policy variable
+    naming one.
     """
     ctx: dict[str, list[str]] = {}
     for name, given in context.items():
         ctx.setdefault(name.lower(), []).extend([given] if isinstance(given, str) else given)
-    lookup = {name: given[0] for name, given in ctx.items() if len(given) == 1}
+    lookup: dict[str, str | None] = {
+        name: given[0] for name, given in ctx.items() if len(given) == 1
+    }
     lookup.update(_lower_keys(variables) or {})
+    unknown = {name for name in unknown_keys if name not in ctx}
+    lookup.update((name, None) for name in unknown if name not in lookup)
 
     outcomes: list[_Outcome] = []
     for op, key, values in conditions:
         folded = key.lower()
         request = ctx.get(folded) or None
-        result = evaluate_condition(
-            op, key, values, request, variables=lookup, policy_variables=policy_variables
-        )
-        outcomes.append(_Outcome(op, key, folded, values, request is None, result))
+        if folded in unknown:
+            result = _unknown_value_result(op, values)
+        else:
+            result = evaluate_condition(
+                op, key, values, request, variables=lookup, policy_variables=policy_variables
+            )
+        absent = request is None and folded not in unknown
+        outcomes.append(_Outcome(op, key, folded, values, absent, result))
 
     overall = Tri.all_of(o.result for o in outcomes)
     return BlockResult(

@@ -3,18 +3,20 @@
 Every statement is checked on its own: its action, its resource (policy variables filled from
 the request context), its condition (three-valued). An applying Deny wins; otherwise an
 applying Allow allows; otherwise the request is implicitly denied. A statement whose condition
-cannot be decided (an unparseable value) leaves the decision not definite, and says so.
+cannot be decided (an unparseable value, or a key the request has but whose value is not
+known) leaves the decision not definite, and says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from app.engine.iam.arn import ArnMode, arn_match
 from app.engine.iam.conditions import Tri, evaluate_block
 from app.engine.iam.coverage import PolicyStatement
+from app.engine.iam.tokens import Var, tokenize_pattern
 from app.engine.iam.variables import substitute_variables
 
 Decision = Literal["allowed", "explicitly_denied", "implicitly_denied"]
@@ -62,6 +64,40 @@ def _resource_matches(
 
     hit = any(matches(p) for p in stmt.resources)
     return hit != stmt.resources_negated
+
+
+def _names_unknown(pattern: str, unknown: frozenset[str]) -> bool:
+    return any(
+        isinstance(tok, Var) and tok.name.partition(",")[0] in unknown
+        for tok in tokenize_pattern(pattern)
+    )
+
+
+def _resource_applies(
+    stmt: PolicyStatement,
+    resource: str,
+    variables: Mapping[str, str],
+    mode: ArnMode,
+    policy_variables: bool,
+    unknown: frozenset[str],
+) -> Tri:
+    """Does the statement's Resource (or NotResource) take in the resource?
+
+    A pattern with a variable naming a key whose value is unknown may or may not match it:
+    unless another pattern settles it, the answer is UNKNOWN.
+    """
+    if not (unknown and policy_variables):
+        return Tri.of(_resource_matches(stmt, resource, variables, mode, policy_variables))
+    settled = tuple(p for p in stmt.resources if not _names_unknown(p, unknown))
+    if len(settled) == len(stmt.resources):
+        return Tri.of(_resource_matches(stmt, resource, variables, mode, policy_variables))
+    hit = any(
+        arn_match(substitute_variables(p, variables), resource, mode, variables=True)
+        for p in settled
+    )
+    if hit:
+        return Tri.of(not stmt.resources_negated)
+    return Tri.UNKNOWN
 
 
 def evaluate_statement(
@@ -115,10 +151,18 @@ class Evaluator:
         return hits
 
     def evaluate(
-        self, action: str, resource: str, context: Mapping[str, Sequence[str] | str]
+        self,
+        action: str,
+        resource: str,
+        context: Mapping[str, Sequence[str] | str],
+        *,
+        unknown_keys: frozenset[str] = frozenset(),
     ) -> RequestDecision:
+        """`unknown_keys` (lower-case) are in the request with values nobody knows, unless
+        `context` gives them."""
         ctx = _normalise(context)
         variables = {k: v[0] for k, v in ctx.items() if len(v) == 1}
+        unknown = frozenset(k for k in unknown_keys if k not in ctx)
         outcomes: list[StatementOutcome] = []
         for i, (stmt, hit) in enumerate(
             zip(self._statements, self._action_hits(action), strict=True)
@@ -127,10 +171,16 @@ class Evaluator:
                 outcomes.append(self._no_action[i])
                 continue
             allowed_vars = self._variables_allowed[i]
-            if not _resource_matches(stmt, resource, variables, self._mode, allowed_vars):
+            applies = _resource_applies(
+                stmt, resource, variables, self._mode, allowed_vars, unknown
+            )
+            if applies is Tri.FALSE:
                 outcomes.append(self._no_resource[i])
                 continue
-            outcomes.append(_condition_outcome(stmt, ctx, variables, allowed_vars))
+            outcome = _condition_outcome(stmt, ctx, variables, allowed_vars, unknown)
+            if applies is Tri.UNKNOWN and outcome.applies is not Tri.FALSE:
+                outcome = replace(outcome, applies=Tri.UNKNOWN, reason="resource")
+            outcomes.append(outcome)
         return _decide(outcomes)
 
 
@@ -139,6 +189,7 @@ def _condition_outcome(
     context: Mapping[str, list[str]],
     variables: Mapping[str, str],
     policy_variables: bool,
+    unknown: frozenset[str] = frozenset(),
 ) -> StatementOutcome:
     if stmt.unsupported_conditions:
         unsupported = tuple((op, "") for op in stmt.unsupported_conditions)
@@ -146,7 +197,11 @@ def _condition_outcome(
     if not stmt.conditions:
         return StatementOutcome(stmt, Tri.TRUE)
     block = evaluate_block(
-        stmt.conditions, context, variables=variables, policy_variables=policy_variables
+        stmt.conditions,
+        context,
+        variables=variables,
+        policy_variables=policy_variables,
+        unknown_keys=unknown,
     )
     return StatementOutcome(
         stmt,
@@ -184,7 +239,8 @@ def evaluate_request(
     *,
     mode: ArnMode = "segment",
     policy_variables: Mapping[int, bool] | None = None,
+    unknown_keys: frozenset[str] = frozenset(),
 ) -> RequestDecision:
     """One request; `policy_variables` maps document index → whether its Version allows them."""
     evaluator = Evaluator(statements, mode=mode, policy_variables=policy_variables)
-    return evaluator.evaluate(action, resource, context)
+    return evaluator.evaluate(action, resource, context, unknown_keys=unknown_keys)

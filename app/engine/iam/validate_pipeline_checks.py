@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from app.engine.compute import ComputedStatement, RequiredBy, compute_policy
+from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy, compute_policy
 from app.engine.findings import Finding
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import Coverage, CoverageResult, PolicyStatement, check_requirement
@@ -52,17 +52,23 @@ def _sources(requirement: Requirement) -> Iterable[RequiredBy]:
     return (s for s in requirement.sources if isinstance(s, RequiredBy))
 
 
-def _eb_fallback_resource(action: Action, pipeline: Pipeline) -> str:
+def _eb_fallback_resource(action: Action, pipeline: Pipeline, context: ComputeContext) -> str:
     application = action.configuration.get("ApplicationName") or "*"
     environment = action.configuration.get("EnvironmentName") or "*"
     partition = pipeline.role_arn.split(":")[1] if pipeline.role_arn.count(":") >= 5 else "aws"
-    return f"arn:{partition or 'aws'}:elasticbeanstalk:*:*:environment/{application}/{environment}"
+    partition = context.partition or partition or "aws"
+    region, account = context.region or "*", context.account or "*"
+    return (
+        f"arn:{partition}:elasticbeanstalk:{region}:{account}:"
+        f"environment/{application}/{environment}"
+    )
 
 
 def _eb_describe_events(
     pipelines: Sequence[Pipeline],
     outcomes: Sequence[Outcome],
     statements: Sequence[PolicyStatement],
+    context: ComputeContext,
 ) -> Iterable[Finding]:
     for pipeline in pipelines:
         for stage, action in pipeline.actions():
@@ -75,7 +81,7 @@ def _eb_describe_events(
                 and any(s.pointer == action.pointer for s in _sources(req))
             ]
             if not checked:
-                resource = _eb_fallback_resource(action, pipeline)
+                resource = _eb_fallback_resource(action, pipeline, context)
                 result = check_requirement(DESCRIBE_EVENTS, resource, {}, statements)
                 checked = [(resource, result.coverage)]
             missing = sorted(r for r, coverage in checked if coverage in _MISSING)
@@ -218,16 +224,22 @@ def pipeline_checks(
     catalog: Catalog,
     *,
     role_created: dt.date | None = None,
+    context: ComputeContext | None = None,
 ) -> list[Finding]:
-    """Findings about `policy_statements` (a role's policies) given the pipelines using it."""
+    """Findings about `policy_statements` (a role's policies) given the pipelines using it.
+
+    `context` (account, Region, partition) overrides what the pipelines say, as in compute:
+    what they need is named in the Region the caller gave.
+    """
     if not pipelines:
         return []
-    computed = compute_policy(pipelines, profile_set)
+    context = context or ComputeContext()
+    computed = compute_policy(pipelines, profile_set, context=context)
     outcomes = [
         (req, check_requirement(req.action, req.resource, req.facts, policy_statements))
         for req in requirements_from_computed(computed.statements, catalog)
     ]
-    found: list[Finding] = [*_eb_describe_events(pipelines, outcomes, policy_statements)]
+    found: list[Finding] = [*_eb_describe_events(pipelines, outcomes, policy_statements, context)]
     if role_created is not None:
         found.extend(_role_predates(outcomes, profile_set, role_created))
     found.extend(_pass_role_unscoped(policy_statements, computed.statements))

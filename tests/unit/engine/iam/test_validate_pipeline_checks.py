@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import PolicyStatement
@@ -157,6 +158,26 @@ def test_eb_deploy_with_describe_events_denied_is_flagged(catalog: Catalog) -> N
     ]
     assert len(found) == 1
     assert "explicitly denies" in found[0].message
+
+
+def test_the_context_region_names_what_the_deploy_needs(catalog: Catalog) -> None:
+    """The pipeline says no Region; the one the caller gives scopes the requirement, so a policy
+    scoped to that Region is enough and the finding names resources there."""
+    in_region = statements(
+        allow(
+            ["elasticbeanstalk:DescribeEvents"], f"arn:aws:elasticbeanstalk:eu-west-2:{ACCOUNT}:*"
+        )
+    )
+    given = ComputeContext(region="eu-west-2")
+    found = pipeline_checks(in_region, [pipeline(EB)], shipped_profiles(), catalog, context=given)
+    assert "EB_DESCRIBE_EVENTS_MISSING" not in codes(found)
+    elsewhere = ComputeContext(region="us-east-1")
+    found = pipeline_checks(
+        in_region, [pipeline(EB)], shipped_profiles(), catalog, context=elsewhere
+    )
+    (hit,) = [f for f in found if f.code == "EB_DESCRIBE_EVENTS_MISSING"]
+    assert hit.detail["resources"]
+    assert all(":elasticbeanstalk:us-east-1:" in r for r in hit.detail["resources"])
 
 
 def test_legacy_policy_grants_describe_events(catalog: Catalog, legacy: dict[str, Any]) -> None:
