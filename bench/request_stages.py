@@ -74,12 +74,13 @@ def stage_rows(n: int) -> list[list[str]]:
     from app.service.provenance import catalog_info  # noqa: PLC0415
 
     loaded = LoadedProfileSet(profile_set=shipped_profile_set(), revisions=())
-    info = catalog_info(default_catalog())
+    catalog = default_catalog()
+    info = catalog_info(catalog)
     data = json.loads(BODY)
     request = ComputeRequest.model_validate(data)
 
     def use_case() -> Any:
-        return compute_outcome(request, loaded, info)
+        return compute_outcome(request, loaded, info, iam_catalog=catalog)
 
     outcome = use_case()
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.iam.catalog import Catalog
 from app.engine.iam.quotas import (
     MANAGED_POLICIES_PER_ROLE,
     MANAGED_POLICIES_PER_ROLE_MAX,
@@ -167,6 +168,7 @@ class _Accumulator:
     findings: list[Finding] = field(default_factory=list)
     used: dict[ActionTypeKey, int] = field(default_factory=dict)
     pitfalls_reported: set[tuple[str, ActionTypeKey]] = field(default_factory=set)
+    catalog: Catalog | None = None
 
 
 def compute_policy(
@@ -175,11 +177,16 @@ def compute_policy(
     *,
     context: ComputeContext | None = None,
     hints: Mapping[HintTarget, Mapping[str, Sequence[str]]] | None = None,
+    catalog: Catalog | None = None,
 ) -> ComputeResult:
-    """The least-privilege service-role policy shared by `pipelines`."""
+    """The least-privilege service-role policy shared by `pipelines`.
+
+    With the IAM `catalog`, a resource whose whole ARN is not known takes the shape of the ARN
+    formats of its actions' resource types (`arn:aws:states:<region>:<account>:stateMachine:*`)
+    rather than `*`."""
     context = context or ComputeContext()
     hints = hints or {}
-    acc = _Accumulator()
+    acc = _Accumulator(catalog=catalog)
     for pipeline in pipelines:
         _render_pipeline(pipeline, profiles, context, hints, acc)
     statements = _merge(acc.service_role)
@@ -498,7 +505,9 @@ def _render_profile(
                     path=pointer_join(where, "configuration"),
                 )
             )
-        resources, unverifiable = _render_resources(template, scope, profile, where, acc.findings)
+        resources, unverifiable = _render_resources(
+            template, scope, profile, where, acc.findings, acc.catalog
+        )
         if not resources:
             continue
         condition = _render_condition(
@@ -559,6 +568,7 @@ def _render_resources(
     profile: Profile,
     where: str,
     findings: list[Finding],
+    catalog: Catalog | None = None,
 ) -> tuple[list[str], frozenset[str]]:
     """The resources of a statement, and those among them whose `*` stands for a value that is
     not known (they are unverifiable: a grant on a concrete name of that shape may be right)."""
@@ -584,11 +594,33 @@ def _render_resources(
         if widenings:
             findings.extend(_widening_findings(widenings, template, profile, where))
         if widenings or missing:
+            if values == ["*"] and catalog is not None:
+                values = arn_shapes(template.actions, scope, catalog) or values
             unverifiable.update(v for v in values if "*" in v or "?" in v)
         if len(template.resources) == 1:
             return values, frozenset(unverifiable)  # already sorted and distinct
         out.update(values)
     return sorted(out), frozenset(unverifiable)
+
+
+_ARN_FORMAT_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def arn_shapes(actions: Iterable[str], scope: Scope, catalog: Catalog) -> list[str]:
+    """What is known of an ARN none of whose parts is: the ARN formats of the resource types
+    the actions take, with the partition, Region and account filled in where known. Empty when
+    an action takes no resource type (it is granted on `*` anyway) or is not in the catalogue."""
+    known = {"Partition": scope.partition, "Region": scope.region, "Account": scope.account}
+    shapes: set[str] = set()
+    for name in actions:
+        info = catalog.action(name)
+        if info is None or not info.arn_formats:
+            return []
+        shapes.update(
+            _ARN_FORMAT_VARIABLE.sub(lambda m: known.get(m.group(1)) or "*", arn)
+            for arn in info.arn_formats
+        )
+    return sorted(shapes)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from app.engine.compute import ComputeContext, ComputeResult, compute_policy
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.hint_checks import GivenHints, hint_findings
+from app.engine.iam.catalog import Catalog
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.structure import validate_pipeline
@@ -127,6 +128,7 @@ def computed_policy(
     context: ComputeContext,
     hints: GivenHints,
     role_policies: list[RolePolicies] | None = None,
+    catalog: Catalog | None = None,
 ) -> tuple[ComputeResult, list[Finding]]:
     """The policy the pipelines of `sources` need, and the findings of reading them, of their
     structure's errors (what pipeline validation calls invalid), of their hints and profiles
@@ -138,7 +140,9 @@ def computed_policy(
         for finding in validate_pipeline(pipeline)
         if finding.finding_type is FindingType.ERROR
     )
-    result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
+    result = compute_policy(
+        pipelines, loaded.profile_set, context=context, hints=hints.values, catalog=catalog
+    )
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))
     return result, findings
@@ -151,8 +155,11 @@ def compute(
     *,
     context: ComputeContext,
     hints: GivenHints,
+    iam_catalog: Catalog | None = None,
 ) -> ComputeOutcome:
-    result, findings = computed_policy(sources, loaded, context=context, hints=hints)
+    result, findings = computed_policy(
+        sources, loaded, context=context, hints=hints, catalog=iam_catalog
+    )
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(
         result=result,

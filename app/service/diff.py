@@ -82,7 +82,7 @@ def required_from_pipelines(
 ) -> RequiredPermissions:
     role_policies: list[RolePolicies] = []
     result, findings = computed_policy(
-        sources, loaded, context=context, hints=hints, role_policies=role_policies
+        sources, loaded, context=context, hints=hints, role_policies=role_policies, catalog=catalog
     )
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),

@@ -27,6 +27,7 @@ from app.api.schemas.compute import (
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
 from app.engine.findings import pointer_join
 from app.engine.hint_checks import GivenHints
+from app.engine.iam.catalog import Catalog
 from app.service import compute as compute_service
 from app.service.compute import ComputeOutcome
 from app.service.profile_cache import LoadedProfileSet
@@ -71,7 +72,7 @@ def _compute(
     request: ComputeRequest, services: Services, http: Request, output: FormatQuery
 ) -> Response:
     basis = (select_profiles(services, request.profiles), services.catalog_info)
-    outcome = compute_outcome(request, *basis)
+    outcome = compute_outcome(request, *basis, iam_catalog=services.catalog)
     result = outcome.result
     response: Response
     chosen = chosen_format(http, output)
@@ -98,7 +99,11 @@ def _compute(
 
 
 def compute_outcome(
-    request: ComputeRequest, loaded: LoadedProfileSet, catalog: CatalogInfo | None
+    request: ComputeRequest,
+    loaded: LoadedProfileSet,
+    catalog: CatalogInfo | None,
+    *,
+    iam_catalog: Catalog | None = None,
 ) -> ComputeOutcome:
     """The use case for one compute request, with the given profile set."""
     return compute_service.compute(
@@ -107,4 +112,5 @@ def compute_outcome(
         catalog,
         context=ComputeContext(**request.context.model_dump()),
         hints=given_hints(request.hints),
+        iam_catalog=iam_catalog,
     )
