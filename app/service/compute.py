@@ -11,6 +11,7 @@ from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
+from app.engine.pipeline.roles import ServiceRole, service_roles
 from app.engine.pipeline.template_values import TemplateContext
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
@@ -21,6 +22,7 @@ class ComputeOutcome:
     result: ComputeResult
     findings: tuple[Finding, ...]
     provenance: Provenance
+    roles: tuple[ServiceRole, ...] = ()  # the service roles the pipelines name
 
 
 @dataclass(frozen=True)
@@ -114,14 +116,14 @@ def computed_policy(
     *,
     context: ComputeContext,
     hints: GivenHints,
-) -> tuple[ComputeResult, list[Finding]]:
-    """The policy the pipelines of `sources` need, and the findings of reading them and of
-    their hints and profiles (the result's own findings are in the result)."""
+) -> tuple[ComputeResult, list[Finding], tuple[ServiceRole, ...]]:
+    """The policy the pipelines of `sources` need, the findings of reading them and of their
+    hints and profiles (the result's own findings are in the result), and their service roles."""
     pipelines, findings = parse_pipelines(sources, context)
     result = compute_policy(pipelines, loaded.profile_set, context=context, hints=hints.values)
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))
-    return result, findings
+    return result, findings, service_roles(pipelines)
 
 
 def compute(
@@ -132,10 +134,11 @@ def compute(
     context: ComputeContext,
     hints: GivenHints,
 ) -> ComputeOutcome:
-    result, findings = computed_policy(sources, loaded, context=context, hints=hints)
+    result, findings, roles = computed_policy(sources, loaded, context=context, hints=hints)
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(
         result=result,
         findings=tuple(sorted([*findings, *result.findings], key=Finding.sort_key)),
         provenance=provenance,
+        roles=roles,
     )

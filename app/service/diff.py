@@ -23,6 +23,7 @@ from app.engine.iam.diff import (
     diff_policy,
 )
 from app.engine.iam.policy_view import PolicyView, read_policies, read_policy
+from app.engine.pipeline.roles import ServiceRole
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.compute import PipelineSource, computed_policy
 from app.service.errors import InvalidInputError
@@ -38,6 +39,7 @@ class RequiredPermissions:
     statements: list[dict[str, Any]]  # the required policy's statements, for the patch
     findings: list[Finding]
     profiles_used: tuple[tuple[Any, int], ...] = ()
+    roles: tuple[ServiceRole, ...] = ()  # the service roles the pipelines name, if any
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class DiffOutcome:
     patched_verdict: Verdict
     findings: tuple[Finding, ...]
     provenance: Provenance
+    roles: tuple[ServiceRole, ...] = ()  # what the patched policy is attached to
 
 
 def required_from_pipelines(
@@ -74,12 +77,13 @@ def required_from_pipelines(
     context: ComputeContext,
     hints: GivenHints,
 ) -> RequiredPermissions:
-    result, findings = computed_policy(sources, loaded, context=context, hints=hints)
+    result, findings, roles = computed_policy(sources, loaded, context=context, hints=hints)
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),
         statements=[s.to_policy_statement() for s in result.statements],
         findings=[*findings, *result.findings],
         profiles_used=result.profiles_used,
+        roles=roles,
     )
 
 
@@ -199,4 +203,5 @@ def diff(
         provenance=new_provenance(
             catalog_info, loaded.profile_set.revision, required.profiles_used
         ),
+        roles=required.roles,
     )

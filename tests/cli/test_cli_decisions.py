@@ -61,7 +61,9 @@ def test_compute_as_terraform(examples: Path) -> None:
         cli, ["compute", str(examples / "reference-pipeline.json"), "-o", "terraform"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith('resource "aws_iam_policy"')
+    assert result.output.startswith("# Findings: ")  # the findings come with the snippet
+    assert 'resource "aws_iam_policy"' in result.output
+    assert 'resource "aws_iam_role_policy_attachment"' in result.output
 
 
 def test_evaluate_exit_codes(examples: Path) -> None:
