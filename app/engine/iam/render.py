@@ -65,6 +65,12 @@ def _role_label(role: ServiceRole) -> str:
     return f"`{role.name}`"
 
 
+def _unknown_role(role: ServiceRole) -> str:
+    if role.resource is not None:  # of the other template language, its name not set there
+        return f"{_role_label(role)}, whose name the {role.resource.format} source does not set"
+    return "not known from the definition"
+
+
 def _header(
     findings: Sequence[Finding],
     roles: Sequence[ServiceRole],
@@ -111,9 +117,7 @@ def to_cloudformation(
             attached.append(f"attached to role {_role_label(role)}")
         else:
             unknown = True
-            attached.append(
-                f"not known from the definition; attached to parameter {ROLE_PARAMETER}"
-            )
+            attached.append(f"{_unknown_role(role)}; attached to parameter {ROLE_PARAMETER}")
     template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
     if unknown:
         targets.append({"Ref": ROLE_PARAMETER})
@@ -182,7 +186,7 @@ def to_terraform(
             attached.append(f"attached to role {_role_label(role)}")
         else:
             unknown = True
-            attached.append(f"not known from the definition; attached to var.{ROLE_VARIABLE}")
+            attached.append(f"{_unknown_role(role)}; attached to var.{ROLE_VARIABLE}")
     blocks: list[str] = []
     if unknown:
         targets.append((f"var.{ROLE_VARIABLE}", ROLE_VARIABLE))
