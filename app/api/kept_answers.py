@@ -24,6 +24,8 @@ from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo
 
 Basis = tuple[LoadedProfileSet, CatalogInfo]
+# Headers a response works out from its body and media type; a kept answer's are worked out anew.
+_COMPUTED_HEADERS = frozenset({"content-length", "content-type"})
 
 
 async def answer_key(request: Request) -> AnswerKey:
@@ -69,6 +71,11 @@ def decided(
                 response.media_type or "application/json",
                 tuple(verdicts),
                 decision_id,
+                tuple(
+                    (name, value)
+                    for name, value in response.headers.items()
+                    if name not in _COMPUTED_HEADERS
+                ),
             ),
         )
     return response
@@ -91,7 +98,7 @@ class KeptAnswerRoute(CheckedRoute):
         record_answer_cache(self.kind, hit=True)
         for verdict in kept.verdicts:
             record_decision(self.kind, verdict)
-        return Response(kept.fresh_body(), media_type=kept.media_type)
+        return Response(kept.fresh_body(), media_type=kept.media_type, headers=dict(kept.headers))
 
 
 class ComputeRoute(KeptAnswerRoute):

@@ -25,6 +25,8 @@ from fastapi.routing import APIRoute
 from app.api.auth import OPEN_PATHS
 from app.api.problems import (
     PROBLEM_MEDIA_TYPE,
+    PROBLEM_SCHEMA_REF,
+    FindingsProblem,
     Problem,
     problem_content,
     problem_description,
@@ -81,11 +83,15 @@ def operation_id(route: APIRoute) -> str:
 
 
 def _problem_schemas() -> dict[str, Any]:
-    schema = Problem.model_json_schema(
-        ref_template=_SCHEMA_PREFIX + "{model}", mode="serialization"
-    )
-    definitions: dict[str, Any] = schema.pop("$defs", {})
-    return {**definitions, "Problem": schema}
+    """`Problem`, `FindingsProblem` (the 422 of the text operations) and what they refer to."""
+    schemas: dict[str, Any] = {}
+    for model in (Problem, FindingsProblem):
+        schema = model.model_json_schema(
+            ref_template=_SCHEMA_PREFIX + "{model}", mode="serialization"
+        )
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
 
 
 def _is_fastapi_validation_error(response: dict[str, Any]) -> bool:
@@ -144,8 +150,12 @@ def _complete_operation(spec: dict[str, Any], path: str, operation: dict[str, An
     error = _example_error(spec, operation)
     for status, response in responses.items():
         media = response.get("content", {}).get(PROBLEM_MEDIA_TYPE)
-        if media is not None and status.isdigit():
+        if media is None or not status.isdigit():
+            continue
+        if media.get("schema") == PROBLEM_SCHEMA_REF:
             media["example"] = problem_example(int(status), instance, error)
+        elif "example" in media:  # a problem of its own kind (FindingsProblem), for this path
+            media["example"] = {**media["example"], "instance": instance}
 
 
 def complete_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +166,9 @@ def complete_spec(spec: dict[str, Any]) -> dict[str, Any]:
             if method in _METHODS:
                 _complete_operation(spec, path, operation)
     schemas: dict[str, Any] = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(_problem_schemas())
+    for name, schema in _problem_schemas().items():
+        # A schema the routes already use (FindingOut) stays as FastAPI wrote it.
+        schemas.setdefault(name, schema)
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
     leftover = str(spec)

@@ -18,9 +18,11 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from app.api.schemas.common import FindingOut, findings_json
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
-from app.engine.findings import pointer_join
+from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.iam.errors import PolicyParseError
+from app.engine.iam.render import UndeployableError
 from app.service.errors import (
     ExistsError,
     ForceRequiredError,
@@ -34,6 +36,7 @@ from app.service.errors import (
 log = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://pipeline-policy.dev/problems/"
+FINDINGS_HEADER = "X-Findings"
 
 
 # Where in the body's text a problem is, for a body that is not JSON: absent otherwise (never
@@ -76,6 +79,16 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[ProblemLocation] = Field(default_factory=list)
+
+
+class FindingsProblem(Problem):
+    """A problem that comes with the findings of the decision: a policy refused as deployable
+    text because ERROR findings stand against it."""
+
+    findings: list[FindingOut] = Field(
+        default_factory=list,
+        description="every finding of the decision (the ERROR ones are also in `errors`)",
+    )
 
 
 class ServiceError(Exception):
@@ -243,6 +256,44 @@ async def _engine_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_UNDEPLOYABLE_TITLE = "ERROR findings stand against the policy"
+
+
+def _undeployable_body(exc: UndeployableError, instance: str) -> dict[str, Any]:
+    problem = Problem(
+        type=PROBLEM_BASE + "undeployable-policy",
+        title=_UNDEPLOYABLE_TITLE,
+        status=422,
+        detail=exc.message,
+        instance=instance,
+        errors=[
+            ProblemLocation(pointer=f.path, detail=f"{f.code}: {f.message}") for f in exc.errors
+        ],
+    )
+    return {**problem.model_dump(exclude_none=True), "findings": findings_json(exc.findings)}
+
+
+async def _undeployable_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UndeployableError)
+    return JSONResponse(
+        _undeployable_body(exc, request.url.path),
+        status_code=422,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={FINDINGS_HEADER: str(len(exc.findings))},
+    )
+
+
+def findings_problem_example() -> dict[str, Any]:
+    """The 422 of a text operation whose policy has an ERROR finding."""
+    finding = Finding(
+        code="NO_ARTIFACT_STORE",
+        finding_type=FindingType.ERROR,
+        message="the pipeline has no artifact store; artifact-bucket permissions are not computed",
+        path="/pipelines/0/pipeline",
+    )
+    return _undeployable_body(UndeployableError([finding]), "/v1/policies/compute/cloudformation")
+
+
 async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     place = vars(exc.position) if exc.position is not None else {}
@@ -325,6 +376,7 @@ async def _policy_parse_handler(request: Request, exc: Exception) -> JSONRespons
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PolicyParseError, _policy_parse_handler)
+    app.add_exception_handler(UndeployableError, _undeployable_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(EngineError, _engine_handler)
     app.add_exception_handler(ServiceError, _service_handler)

@@ -32,6 +32,7 @@ class CachedAnswer:
     body: bytes
     media_type: str
     verdicts: tuple[str, ...]  # what the decisions counter records for this answer
+    headers: tuple[tuple[str, str], ...] = ()  # the answer's own headers (X-Findings)
     # Where the answer's decision id sits in `body`, and its length; every hit gets a new id.
     decision_id_at: int | None = None
     decision_id_length: int = 0
@@ -46,7 +47,11 @@ class CachedAnswer:
 
 
 def cached_answer(
-    body: bytes, media_type: str, verdicts: tuple[str, ...], decision_id: str
+    body: bytes,
+    media_type: str,
+    verdicts: tuple[str, ...],
+    decision_id: str,
+    headers: tuple[tuple[str, str], ...] = (),
 ) -> CachedAnswer:
     """The answer as it will be kept; its decision id, if `body` holds it, is marked for renewal."""
     encoded = decision_id.encode()
@@ -55,6 +60,7 @@ def cached_answer(
         body=body,
         media_type=media_type,
         verdicts=verdicts,
+        headers=headers,
         decision_id_at=at if at >= 0 else None,
         decision_id_length=len(encoded) if at >= 0 else 0,
     )
@@ -62,7 +68,8 @@ def cached_answer(
 
 def _size(key: AnswerKey, answer: CachedAnswer) -> int:
     key_bytes = sum(len(part) for part in key if isinstance(part, bytes | str))
-    return key_bytes + len(answer.body) + 8 * len(answer.verdicts) + _ENTRY_OVERHEAD
+    header_bytes = sum(len(k) + len(v) for k, v in answer.headers)
+    return key_bytes + len(answer.body) + header_bytes + 8 * len(answer.verdicts) + _ENTRY_OVERHEAD
 
 
 class AnswerCache:

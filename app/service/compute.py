@@ -12,6 +12,7 @@ from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.iam.catalog import Catalog
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
+from app.engine.pipeline.roles import ServiceRole, service_roles
 from app.engine.pipeline.structure import validate_pipeline
 from app.engine.pipeline.template_values import RolePolicies, TemplateContext
 from app.service.profile_cache import LoadedProfileSet
@@ -23,6 +24,17 @@ class ComputeOutcome:
     result: ComputeResult
     findings: tuple[Finding, ...]
     provenance: Provenance
+    roles: tuple[ServiceRole, ...] = ()  # the service roles the pipelines name
+
+
+@dataclass(frozen=True)
+class ComputedPolicy:
+    """What computing the pipelines of some sources gives, before it is answered."""
+
+    result: ComputeResult
+    findings: list[Finding]  # reading, structure, hints and profiles (not the result's own)
+    roles: tuple[ServiceRole, ...]  # the service roles the pipelines name
+    role_policies: tuple[RolePolicies, ...]  # the policies the templates define for them
 
 
 @dataclass(frozen=True)
@@ -127,12 +139,13 @@ def computed_policy(
     *,
     context: ComputeContext,
     hints: GivenHints,
-    role_policies: list[RolePolicies] | None = None,
     catalog: Catalog | None = None,
-) -> tuple[ComputeResult, list[Finding]]:
-    """The policy the pipelines of `sources` need, and the findings of reading them, of their
+) -> ComputedPolicy:
+    """The policy the pipelines of `sources` need, the findings of reading them, of their
     structure's errors (what pipeline validation calls invalid), of their hints and profiles
-    (the result's own findings are in the result)."""
+    (the result's own findings are in the result), their service roles, and the policies their
+    templates define for those roles."""
+    role_policies: list[RolePolicies] = []
     pipelines, findings = parse_pipelines(sources, context, role_policies)
     findings.extend(
         finding
@@ -145,7 +158,7 @@ def computed_policy(
     )
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))
-    return result, findings
+    return ComputedPolicy(result, findings, service_roles(pipelines), tuple(role_policies))
 
 
 def compute(
@@ -157,12 +170,12 @@ def compute(
     hints: GivenHints,
     iam_catalog: Catalog | None = None,
 ) -> ComputeOutcome:
-    result, findings = computed_policy(
-        sources, loaded, context=context, hints=hints, catalog=iam_catalog
-    )
+    computed = computed_policy(sources, loaded, context=context, hints=hints, catalog=iam_catalog)
+    result = computed.result
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(
         result=result,
-        findings=tuple(sorted([*findings, *result.findings], key=Finding.sort_key)),
+        findings=tuple(sorted([*computed.findings, *result.findings], key=Finding.sort_key)),
         provenance=provenance,
+        roles=computed.roles,
     )

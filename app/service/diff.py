@@ -23,6 +23,7 @@ from app.engine.iam.diff import (
     diff_policy,
 )
 from app.engine.iam.policy_view import PolicyView, read_policies, read_policies_at, read_policy
+from app.engine.pipeline.roles import ServiceRole
 from app.engine.pipeline.template_values import RolePolicies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.compute import PipelineSource, computed_policy
@@ -39,6 +40,7 @@ class RequiredPermissions:
     statements: list[dict[str, Any]]  # the required policy's statements, for the patch
     findings: list[Finding]
     profiles_used: tuple[tuple[Any, int], ...] = ()
+    roles: tuple[ServiceRole, ...] = ()  # the service roles the pipelines name, if any
     # The service-role policies the pipelines' templates define, where they define the role.
     role_policies: tuple[RolePolicies, ...] = ()
 
@@ -70,6 +72,7 @@ class DiffOutcome:
     patched_verdict: Verdict
     findings: tuple[Finding, ...]
     provenance: Provenance
+    roles: tuple[ServiceRole, ...] = ()  # what the patched policy is attached to
 
 
 def required_from_pipelines(
@@ -80,16 +83,15 @@ def required_from_pipelines(
     context: ComputeContext,
     hints: GivenHints,
 ) -> RequiredPermissions:
-    role_policies: list[RolePolicies] = []
-    result, findings = computed_policy(
-        sources, loaded, context=context, hints=hints, role_policies=role_policies, catalog=catalog
-    )
+    computed = computed_policy(sources, loaded, context=context, hints=hints, catalog=catalog)
+    result = computed.result
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),
         statements=[s.to_policy_statement() for s in result.statements],
-        findings=[*findings, *result.findings],
+        findings=[*computed.findings, *result.findings],
         profiles_used=result.profiles_used,
-        role_policies=tuple(role_policies),
+        roles=computed.roles,
+        role_policies=computed.role_policies,
     )
 
 
@@ -252,4 +254,5 @@ def diff(
         provenance=new_provenance(
             catalog_info, loaded.profile_set.revision, required.profiles_used
         ),
+        roles=required.roles,
     )

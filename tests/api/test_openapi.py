@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 from pydantic import BaseModel
 
-from app.api.problems import PROBLEM_MEDIA_TYPE, Problem
+from app.api.problems import PROBLEM_MEDIA_TYPE, FindingsProblem, Problem
 from app.api.schemas.compute import ComputeRequest, ComputeResponse
 from app.api.schemas.diff import DiffRequest, DiffResponse
 from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse
@@ -23,6 +23,11 @@ from app.api.schemas.validate import ValidateRequest, ValidateResponse
 
 METHODS = {"get", "put", "post", "delete", "patch"}
 PROBLEM_REF = "#/components/schemas/Problem"
+FINDINGS_PROBLEM_REF = "#/components/schemas/FindingsProblem"
+PROBLEM_MODELS: dict[str, type[Problem]] = {
+    PROBLEM_REF: Problem,
+    FINDINGS_PROBLEM_REF: FindingsProblem,
+}
 # Probes take no input and need no key: their one documented problem is the time limit's 503.
 PROBES = {"/healthz", "/readyz", "/metrics"}
 # operationIds are what generated clients call; renaming one breaks them.
@@ -31,7 +36,11 @@ STABLE_OPERATION_IDS = {
     "health_readyz",
     "health_metrics",
     "policies_compute_policy",
+    "policies_compute_cloudformation",
+    "policies_compute_terraform",
     "policies_diff_policy",
+    "policies_diff_cloudformation",
+    "policies_diff_terraform",
     "policies_evaluate_requests",
     "pipelines_validate",
     "policies_validate_policy",
@@ -165,7 +174,7 @@ def _problem_statuses(operation: dict[str, Any]) -> set[int]:
         int(status)
         for status, response in operation["responses"].items()
         if response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("schema", {}).get("$ref")
-        == PROBLEM_REF
+        in PROBLEM_MODELS
     }
 
 
@@ -189,9 +198,12 @@ def test_every_operation_documents_its_problems(spec: dict[str, Any]) -> None:
             if status.startswith(("4", "5")) and "content" in response:
                 for media, content in response["content"].items():
                     # Problems are problem+json only (FastAPI would put them under JSON).
-                    if content.get("schema", {}).get("$ref") == PROBLEM_REF:
+                    model = PROBLEM_MODELS.get(content.get("schema", {}).get("$ref", ""))
+                    if model is not None:
                         assert media == PROBLEM_MEDIA_TYPE, f"{where} {status}"
-                        Problem.model_validate(content["example"])
+                        model.model_validate(content["example"])
+                        if "{" not in path:
+                            assert content["example"]["instance"] == path, f"{where} {status}"
 
 
 def test_write_routes_document_their_preconditions(spec: dict[str, Any]) -> None:
@@ -258,3 +270,84 @@ def test_docs_load_from_local_assets_only(client: TestClient, page: str) -> None
         assert not url.startswith("//"), url
         assert client.get(url).status_code == 200, url
     assert "/openapi.json" in html
+
+
+# -- what generated clients type ------------------------------------------------------------------
+
+SNIPPET_OPERATIONS = [
+    f"/v1/policies/{decision}/{chosen}"
+    for decision in ("compute", "diff")
+    for chosen in ("cloudformation", "terraform")
+]
+
+
+def test_every_answer_has_one_media_type(spec: dict[str, Any]) -> None:
+    """A generated client types a 2xx answer as the union of its media types: the JSON decisions
+    answer JSON alone (their `?format=` convenience is left out of the document), the snippets
+    are operations of their own."""
+    for method, path, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if status.startswith("2") and "content" in response:
+                assert len(response["content"]) == 1, f"{method.upper()} {path} {status}"
+        names = {p["name"] for p in operation.get("parameters", [])}
+        assert "format" not in names, f"{method.upper()} {path}"
+
+
+@pytest.mark.parametrize("path", SNIPPET_OPERATIONS)
+def test_snippet_operations_answer_text_or_findings(spec: dict[str, Any], path: str) -> None:
+    operation = spec["paths"][path]["post"]
+    ok = operation["responses"]["200"]
+    assert ok["content"] == {
+        "text/plain": {
+            "schema": {"type": "string"},
+            "example": ok["content"]["text/plain"]["example"],
+        }
+    }
+    assert "# Findings: 1" in ok["content"]["text/plain"]["example"]
+    assert ok["headers"]["X-Findings"]["required"] is True
+    refused = operation["responses"]["422"]["content"][PROBLEM_MEDIA_TYPE]
+    assert refused["schema"] == {"$ref": FINDINGS_PROBLEM_REF}
+    assert refused["example"]["findings"][0]["finding_type"] == "ERROR"
+    decision = path.rsplit("/", 1)[0]
+    assert operation["requestBody"] == spec["paths"][decision]["post"]["requestBody"]
+    assert spec["paths"][decision]["post"]["responses"]["200"]["headers"]["X-Findings"]
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def _reachable(spec: dict[str, Any], roots: set[str]) -> set[str]:
+    schemas = spec["components"]["schemas"]
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_refs(schemas[name]) - seen)
+    return seen
+
+
+def test_answers_list_every_field_they_always_send_as_required(spec: dict[str, Any]) -> None:
+    """Every field of an answer is sent (null when it has no value): a schema only answers use
+    says so, so a generated client needs no check before reading one. Problems leave out what
+    they do not have, and say so."""
+    inputs: set[str] = set()
+    outputs: set[str] = set()
+    for _, _, operation in operations(spec):
+        inputs |= _refs(operation.get("requestBody", {})) | _refs(operation.get("parameters", []))
+        outputs |= _refs(
+            {s: r for s, r in operation["responses"].items() if not s.startswith(("4", "5"))}
+        )
+    answers = _reachable(spec, outputs) - _reachable(spec, inputs)
+    assert {"ComputeResponse", "DiffResponse", "FindingOut"} <= answers
+    for name in sorted(answers):
+        schema = spec["components"]["schemas"][name]
+        if "properties" in schema:
+            assert set(schema.get("required", [])) == set(schema["properties"]), name

@@ -61,7 +61,9 @@ def test_compute_as_terraform(examples: Path) -> None:
         cli, ["compute", str(examples / "reference-pipeline.json"), "-o", "terraform"]
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith('resource "aws_iam_policy"')
+    assert result.stdout.startswith("# Findings: ")  # the findings come with the snippet
+    assert 'resource "aws_iam_policy"' in result.stdout
+    assert 'resource "aws_iam_role_policy_attachment"' in result.stdout
 
 
 @pytest.mark.parametrize("output", ["cloudformation", "terraform"])

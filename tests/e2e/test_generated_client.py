@@ -1,8 +1,10 @@
 """A Python client generated with openapi-python-client from the live spec of a real server
-process (SQLite, migrated and seeded with the CLI) runs compute → diff → validate."""
+process (SQLite, migrated and seeded with the CLI) runs compute → diff → validate → evaluate,
+and gets the policy as a CloudFormation snippet (text) or, past an ERROR, a typed problem."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
@@ -22,6 +24,7 @@ from ..servers import prepare_database, running_server
 BIN = Path(sys.executable).parent
 PACKAGE = "pp_generated_client"
 VALIDATE_PATH = "/v1/policies/validate"
+EVALUATE_PATH = "/v1/policies/evaluate"
 STEP_TIMEOUT = 300  # seconds, for each command
 
 
@@ -90,7 +93,7 @@ def _body_model(package: ModuleType, spec: dict[str, Any], method: str, path: st
     )
 
 
-def test_compute_diff_validate_through_the_generated_client(
+def test_compute_diff_validate_evaluate_through_the_generated_client(
     server: str,
     generated: tuple[ModuleType, dict[str, Any]],
     shared_dir: Path,
@@ -117,6 +120,26 @@ def test_compute_diff_validate_through_the_generated_client(
         assert {"codecommit:GetRepository", "codebuild:StartBuild"} <= actions
         assert computed.statements[0].required_by[0].citation.url.startswith("https://")
         assert computed.provenance.profile_set_revision >= 1
+
+        # the same policy as a CloudFormation snippet: text, the findings at its top
+        snippet = _operation(package, spec, "post", "/v1/policies/compute/cloudformation")
+        answer = snippet.sync_detailed(
+            client=client, body=models.ComputeRequest.from_dict({"pipelines": [reference]})
+        )
+        assert answer.status_code == 200, answer.content
+        assert isinstance(answer.parsed, str)
+        assert answer.parsed.startswith(f"# Findings: {len(computed.findings)}")
+        assert "Type: AWS::IAM::ManagedPolicy" in answer.parsed
+        assert answer.headers["X-Findings"] == str(len(computed.findings))
+        # past an ERROR, a problem that lists the findings
+        storeless = copy.deepcopy(reference)
+        del storeless["pipeline"]["artifactStore"]
+        refused = snippet.sync_detailed(
+            client=client, body=models.ComputeRequest.from_dict({"pipelines": [storeless]})
+        )
+        assert refused.status_code == 422
+        assert isinstance(refused.parsed, models.FindingsProblem)
+        assert "NO_ARTIFACT_STORE" in {f.code for f in refused.parsed.findings}
 
         # a problem comes back typed
         bad = compute.sync_detailed(
@@ -151,7 +174,31 @@ def test_compute_diff_validate_through_the_generated_client(
             body=body.from_dict({"policy": {"documents": [policy]}, "policy_type": "managed"}),
         )
         assert answer.status_code == 200, answer.content
-        report = answer.parsed.to_dict()
-        errors = [f for f in report["findings"] if f["finding_type"] == "ERROR"]
+        report = answer.parsed
+        assert isinstance(report, models.ValidateResponse)
+        errors = [f for f in report.findings if f.finding_type.value == "ERROR"]
         assert not errors, errors
-        assert report["valid"] is True
+        assert report.valid is True
+
+        # evaluate requests against the computed policy
+        evaluate = _operation(package, spec, "post", EVALUATE_PATH)
+        body = _body_model(package, spec, "post", EVALUATE_PATH)
+        answer = evaluate.sync_detailed(
+            client=client,
+            body=body.from_dict(
+                {
+                    "policy": {"documents": [policy]},
+                    "requests": [
+                        {
+                            "action": "codebuild:StartBuild",
+                            "resource": "arn:aws:codebuild:eu-west-2:111122223333:project/my-build",
+                        },
+                        {"action": "codebuild:DeleteProject"},
+                    ],
+                }
+            ),
+        )
+        assert answer.status_code == 200, answer.content
+        evaluated = answer.parsed
+        assert isinstance(evaluated, models.EvaluateResponse)
+        assert [r.decision.value for r in evaluated.results] == ["allowed", "implicitly_denied"]

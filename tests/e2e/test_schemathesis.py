@@ -2,7 +2,8 @@
 
 Every operation of /openapi.json is tried with generated requests, valid and invalid (the schema's
 examples, then random data); every answer must be below 500 and, where the status is documented,
-match its response schema. Every request carries a key in `Authorization` (a `write` key, an
+match its response schema, media type and documented headers (the snippet operations' text, the
+X-Findings count). Every request carries a key in `Authorization` (a `write` key, an
 `admin` key on /v1/admin), so the fuzzer gets past authentication and reaches the handlers.
 
 Short form (CI): FUZZ_EXAMPLES=25 random examples per operation (the default).
@@ -20,8 +21,12 @@ import httpx
 import pytest
 import schemathesis
 from schemathesis import HookContext
-from schemathesis.checks import not_a_server_error, response_schema_conformance
-from schemathesis.core.media_types import YAML_MEDIA_TYPES
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+)
 
 from app.main import create_app
 from app.settings import Settings
@@ -86,13 +91,6 @@ def map_path_parameters(
     return parameters
 
 
-@schemathesis.deserializer(*YAML_MEDIA_TYPES)  # replaces the built-in YAML parser (every alias)
-def _yaml_as_text(ctx: Any, response: Any) -> str:
-    """`?format=cloudformation` answers a YAML snippet, documented as a string; schemathesis
-    would parse it and compare the mapping with `type: string`."""
-    return str(response.text)
-
-
 def test_the_fuzzed_schema_is_the_live_one(fuzz_server: dict[str, Any]) -> None:
     live = httpx.get(f"{fuzz_server['base']}/openapi.json", timeout=30)
     assert live.status_code == 200
@@ -107,7 +105,12 @@ def test_every_operation_answers_below_500_and_within_its_schema(
     case.call_and_validate(
         base_url=fuzz_server["base"],
         headers={"Authorization": f"Bearer {fuzz_server[role]}"},
-        checks=[not_a_server_error, response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            response_schema_conformance,
+            response_headers_conformance,
+            content_type_conformance,
+        ],
         timeout=REQUEST_TIMEOUT_SECONDS,
     )
 

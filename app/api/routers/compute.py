@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 
 from app.api.deps import Services, ServicesDep
 from app.api.inline import answer
 from app.api.json_body import json_body
 from app.api.kept_answers import ComputeRoute, decided
 from app.api.policy_formats import (
-    FORMAT_RESPONSES,
+    FINDINGS_RESPONSE,
     FormatQuery,
-    chosen_format,
-    policy_text_response,
+    Snippet,
+    asked_snippet,
+    findings_headers,
+    snippet_response,
+    snippet_responses,
 )
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
@@ -55,35 +59,79 @@ def given_hints(hints: Sequence[ActionHintsIn], base: str = "") -> GivenHints:
     "/compute",
     summary="Compute the service-role policy of pipelines",
     response_model=ComputeResponse,
-    responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
+    responses={**PROBLEM_RESPONSES, **FINDINGS_RESPONSE},
 )
 async def compute_policy(
     request: ComputeRequest, services: ServicesDep, http: Request, output: FormatQuery = None
 ) -> Response:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
+    return await _answer(request, services, http, asked_snippet(http, output))
+
+
+@router.post(
+    "/compute/cloudformation",
+    summary="Compute the service-role policy as a CloudFormation template",
+    response_class=PlainTextResponse,
+    responses=snippet_responses("cloudformation"),
+)
+async def compute_cloudformation(
+    request: ComputeRequest, services: ServicesDep, http: Request
+) -> Response:
+    """The computed policy as `AWS::IAM::ManagedPolicy` resources (one per managed policy when
+    it is split to fit the quota) attached to the pipelines' service role, the findings as
+    comments; a 422 listing the findings when an ERROR stands against it."""
+    return await _answer(request, services, http, Snippet("cloudformation"))
+
+
+@router.post(
+    "/compute/terraform",
+    summary="Compute the service-role policy as Terraform",
+    response_class=PlainTextResponse,
+    responses=snippet_responses("terraform"),
+)
+async def compute_terraform(
+    request: ComputeRequest, services: ServicesDep, http: Request
+) -> Response:
+    """The computed policy as `aws_iam_policy` resources (one per managed policy when it is
+    split to fit the quota), each with an `aws_iam_role_policy_attachment` to the pipelines'
+    service role, the findings as comments; a 422 listing the findings when an ERROR stands
+    against it."""
+    return await _answer(request, services, http, Snippet("terraform"))
+
+
+async def _answer(
+    request: ComputeRequest,
+    services: Services,
+    http: Request,
+    snippet: Snippet | None,
+) -> Response:
     return await answer(
         http,
-        lambda: _compute(request, services, http, output),
+        lambda: _compute(request, services, http, snippet),
         needs_database=request.profiles is not None,
     )
 
 
 def _compute(
-    request: ComputeRequest, services: Services, http: Request, output: FormatQuery
+    request: ComputeRequest,
+    services: Services,
+    http: Request,
+    snippet: Snippet | None,
 ) -> Response:
     basis = (select_profiles(services, request.profiles), services.catalog_info)
     outcome = compute_outcome(request, *basis, iam_catalog=services.catalog)
-    result = outcome.result
     response: Response
-    chosen = chosen_format(http, output)
-    if chosen != "json":
-        documents = result.split_documents or (result.document,)
-        response = policy_text_response(documents, chosen, name="PipelineServiceRolePolicy")
-    else:
+    if snippet is None:
         response = json_body(
             compute_response_json(outcome),
             ComputeResponse,
             validate=services.settings.validate_responses,
+            headers=findings_headers(outcome.findings),
+        )
+    else:
+        result = outcome.result
+        response = snippet_response(
+            snippet, result.split_documents or (result.document,), outcome.findings, outcome.roles
         )
     return decided(
         http,

@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 
 from app.api.deps import Services, ServicesDep
 from app.api.json_body import json_body
 from app.api.kept_answers import DiffRoute, decided
 from app.api.policy_formats import (
-    FORMAT_RESPONSES,
+    FINDINGS_RESPONSE,
     FormatQuery,
-    PolicyFormat,
-    chosen_format,
-    policy_text_response,
+    Snippet,
+    asked_snippet,
+    findings_headers,
+    snippet_response,
+    snippet_responses,
 )
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
@@ -42,13 +45,45 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=DiffRou
     "/diff",
     summary="Diff a role's policy against what pipelines need",
     response_model=DiffResponse,
-    responses={**PROBLEM_RESPONSES, **FORMAT_RESPONSES},
+    responses={**PROBLEM_RESPONSES, **FINDINGS_RESPONSE},
 )
 def diff_policy(
     request: DiffRequest, services: ServicesDep, http: Request, output: FormatQuery = None
 ) -> Response:
     """What the current policy lacks for the pipelines (with impact), grants only under
     conditions, and grants beyond them; and the patched policy."""
+    return _diff(request, services, http, asked_snippet(http, output))
+
+
+@router.post(
+    "/diff/cloudformation",
+    summary="The patched policy of a diff as a CloudFormation template",
+    response_class=PlainTextResponse,
+    responses=snippet_responses("cloudformation"),
+)
+def diff_cloudformation(request: DiffRequest, services: ServicesDep, http: Request) -> Response:
+    """The diff's patched policy as an `AWS::IAM::ManagedPolicy` attached to the pipelines'
+    service role, the diff's findings as comments; a 422 listing the findings when an ERROR
+    stands against it."""
+    return _diff(request, services, http, Snippet("cloudformation"))
+
+
+@router.post(
+    "/diff/terraform",
+    summary="The patched policy of a diff as Terraform",
+    response_class=PlainTextResponse,
+    responses=snippet_responses("terraform"),
+)
+def diff_terraform(request: DiffRequest, services: ServicesDep, http: Request) -> Response:
+    """The diff's patched policy as an `aws_iam_policy` with an
+    `aws_iam_role_policy_attachment` to the pipelines' service role, the diff's findings as
+    comments; a 422 listing the findings when an ERROR stands against it."""
+    return _diff(request, services, http, Snippet("terraform"))
+
+
+def _diff(
+    request: DiffRequest, services: Services, http: Request, snippet: Snippet | None
+) -> Response:
     # In the thread pool, however small the body: `"Action": "*"` on a few resources expands
     # to every catalogue action, so the work does not follow the body's size.
     loaded = select_profiles(services, request.required.profiles, "/required/profiles")
@@ -87,7 +122,7 @@ def diff_policy(
         http,
         services,
         (loaded, services.catalog_info),
-        _diff_response(outcome, services, chosen_format(http, output)),
+        _diff_response(outcome, services, snippet),
         verdicts=(outcome.result.verdict,),
         decision_id=outcome.provenance.decision_id,
         # A profile selection is resolved anew each time, and a named baseline may change:
@@ -97,13 +132,11 @@ def diff_policy(
 
 
 def _diff_response(
-    outcome: diff_service.DiffOutcome, services: Services, chosen: PolicyFormat
+    outcome: diff_service.DiffOutcome, services: Services, snippet: Snippet | None
 ) -> Response:
     result = outcome.result
-    if chosen != "json":
-        return policy_text_response(
-            [outcome.patched_policy], chosen, name="PipelineServiceRolePolicy"
-        )
+    if snippet is not None:
+        return snippet_response(snippet, [outcome.patched_policy], outcome.findings, outcome.roles)
     payload = {
         **decision_json(outcome.provenance),
         "verdict": result.verdict,
@@ -126,4 +159,9 @@ def _diff_response(
         "patched_verdict": outcome.patched_verdict,
         "findings": findings_json(outcome.findings),
     }
-    return json_body(payload, DiffResponse, validate=services.settings.validate_responses)
+    return json_body(
+        payload,
+        DiffResponse,
+        validate=services.settings.validate_responses,
+        headers=findings_headers(outcome.findings),
+    )

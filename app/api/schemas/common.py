@@ -20,7 +20,10 @@ from app.service.provenance import CatalogInfo, Provenance
 
 
 class Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Answers send every field (null where there is no value), so an answer's schema lists its
+    # fields with defaults as required too, and a generated client reads them without a check;
+    # a request's schema still leaves them optional.
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 # The cursor of the next page of a list; on the last page the member is absent (not null), and

@@ -29,6 +29,7 @@ from app.engine.pipeline.model import (
     EnvironmentVariable,
     Pipeline,
     Stage,
+    TemplateResource,
 )
 from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
 from app.engine.pipeline.template_values import (
@@ -1167,6 +1168,7 @@ class _Resolver:
                 role_at, _line(props["RoleArn"], props_line), "`RoleArn` resolves to no value"
             )
             role_arn = "*"
+        role_resource = self._role_resource(props["RoleArn"], role_at, props_line)
         stages = self._stages(props.get("Stages"), pointer_join(props_at, "Stages"), props_line)
         stores = self._artifact_stores(value, props_at, props_line)
         variables: dict[str, str | None] = {}
@@ -1195,8 +1197,28 @@ class _Resolver:
             pointer=props_at,
             pipeline_type=_optional_text(value("PipelineType")),
             variables=variables,
+            role_resource=role_resource,
             extras=extras,
         )
+
+    def _role_resource(self, node: Any, at: str, line: int | None) -> TemplateResource | None:
+        """The `AWS::IAM::Role` of this template whose ARN `RoleArn` is (`!GetAtt Role.Arn`)."""
+        chosen = self.select(node, at, line)
+        intrinsic = _intrinsic(chosen[0]) if chosen is not None else None
+        if intrinsic is None or intrinsic[0] != "Fn::GetAtt":
+            return None
+        arg = intrinsic[1]
+        if isinstance(arg, str):
+            logical_id, _, attribute = arg.partition(".")
+        elif isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
+            logical_id, attribute = str(arg[0]), str(arg[1])
+        else:
+            return None
+        resource = self.resources.get(logical_id)
+        rtype = resource.get("Type") if isinstance(resource, Mapping) else None
+        if attribute != "Arn" or rtype != "AWS::IAM::Role":
+            return None
+        return TemplateResource("cloudformation", logical_id)
 
     def _artifact_stores(
         self, value: Callable[[str], Any], props_at: str, line: int | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True, order=True)
@@ -114,6 +114,14 @@ class ArtifactStore:
 
 
 @dataclass(frozen=True)
+class TemplateResource:
+    """A resource of the template a pipeline was read from."""
+
+    format: Literal["cloudformation", "terraform"]
+    address: str  # the CloudFormation logical id; the Terraform `type.name`
+
+
+@dataclass(frozen=True)
 class Pipeline:
     name: str
     role_arn: str
@@ -123,6 +131,9 @@ class Pipeline:
     pipeline_type: str | None = None
     pipeline_arn: str | None = None
     variables: Mapping[str, str | None] = field(default_factory=dict)
+    # The template resource that declares the service role, when `role_arn` is that resource's
+    # ARN (`!GetAtt Role.Arn`, `aws_iam_role.role.arn`): a policy can be attached to it there.
+    role_resource: TemplateResource | None = None
     # executionMode, triggers, version and other declared fields, under their API names.
     extras: Mapping[str, Any] = field(default_factory=dict)
 

@@ -25,6 +25,7 @@ from app.engine.pipeline.model import (
     ArtifactStore,
     Pipeline,
     Stage,
+    TemplateResource,
 )
 from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
 from app.engine.pipeline.template_values import (
@@ -171,6 +172,27 @@ def _name_of(node: Any) -> str:
         return str(tokens[0])
     parts = _parts(node)
     return _name_of(parts[0]) if parts else ""
+
+
+def _plain_reference(node: Any) -> list[str]:
+    """The names of a reference made of names alone (`aws_iam_role.pipeline.arn`); empty for
+    any other expression (one with an index, a call, a literal)."""
+    names: list[str] = []
+    current = node
+    for _ in range(_MAX_DEPTH):
+        kind = _kind(current)
+        parts = _parts(current)
+        if kind == "expr_term" and len(parts) == 1:
+            current = parts[0]
+        elif kind == "get_attr_expr_term" and len(parts) == 2 and parts[1].data == "get_attr":
+            names.append(_name_of(_parts(parts[1])[0]))
+            current = parts[0]
+        elif kind == "identifier":
+            names.append(_name_of(current))
+            return names[::-1]
+        else:
+            return []
+    return []
 
 
 @dataclass
@@ -1190,8 +1212,17 @@ class _Evaluator:
             pointer=at,
             pipeline_type=_optional_text(text("pipeline_type")),
             variables=variables,
+            role_resource=self._role_resource(body.attributes["role_arn"].expr),
             extras=extras,
         )
+
+    def _role_resource(self, expr: Any) -> TemplateResource | None:
+        """The `aws_iam_role` of this file whose ARN `role_arn` is (`aws_iam_role.NAME.arn`)."""
+        names = _plain_reference(expr)
+        declared = len(names) == 3 and (names[0], names[1]) in self.module.resources
+        if declared and names[0] == "aws_iam_role" and names[2] == "arn":
+            return TemplateResource("terraform", f"{names[0]}.{names[1]}")
+        return None
 
     def _stores(self, body: _Body, scope: _Scope, at: str, line: int | None) -> list[ArtifactStore]:
         stores: list[ArtifactStore] = []
