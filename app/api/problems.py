@@ -13,12 +13,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from app.api.schemas.common import FindingOut, findings_json
+from app.api.schemas.common import FindingOut, findings_json, no_default
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.iam.errors import PolicyParseError
@@ -41,11 +40,6 @@ FINDINGS_HEADER = "X-Findings"
 
 # Where in the body's text a problem is, for a body that is not JSON: absent otherwise (never
 # null), and the OpenAPI document says so.
-def no_default(schema: JsonDict) -> None:
-    """For a member left out when it has no value: its schema has no `default: null`."""
-    schema.pop("default", None)
-
-
 TextPlace = Annotated[
     int | SkipJsonSchema[None],
     Field(exclude_if=lambda place: place is None, json_schema_extra=no_default),

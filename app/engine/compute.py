@@ -674,9 +674,7 @@ def _render_condition(
                 if like and kept:
                     blocks.setdefault(like, {}).setdefault(key, set()).update(kept)
             if patterns and not (like and kept):
-                findings.append(
-                    _dropped_condition(operator, keys, unknown_from, template, profile, places)
-                )
+                findings.append(_dropped_condition(operator, keys, unknown_from, template, places))
     out: dict[str, dict[str, str | list[str]]] = {}
     for operator in sorted(blocks):
         block: dict[str, str | list[str]] = {}
@@ -703,22 +701,21 @@ def _dropped_condition(
     keys: Sequence[str],
     unknown_from: Sequence[Widening],
     template: StatementTemplate,
-    profile: Profile,
     places: _Places,
 ) -> Finding:
     what = ", ".join(sorted({w.placeholder for w in unknown_from})) or "a value"
     account = any(w.code == "UNKNOWN_ACCOUNT" for w in unknown_from)
     path = pointer_join(places.pipeline.pointer, "roleArn") if account else places.where
     listed = ", ".join(f"`{k}`" for k in keys)
+    # One message per place and test (not per statement), so the finding is given once.
     return Finding(
         code="CONDITION_WIDENED",
         finding_type=FindingType.WARNING,
-        message=f"`{template.id}` of `{profile.key.label}` would test {listed} with "
-        f"`{operator}` against `{what}`, which is not known; the test is left out (it could "
-        "never match), so the statement is not limited by it"
-        + (" — give `context.account` to restore it" if account else ""),
+        message=f"`{operator}` on {listed} would compare with `{what}`, which is not known; the "
+        "test is left out of the statements that have it (it could never match), so they are "
+        "not limited by it" + (" — give `context.account` to restore it" if account else ""),
         path=path,
-        detail={"statement": template.id, "operator": operator, "keys": list(keys)},
+        detail={"operator": operator, "keys": list(keys), "first_statement": template.id},
     )
 
 
@@ -862,14 +859,21 @@ _SID_NAMES = 3  # profile statements a Sid names before it says how many more th
 
 def _sid_base(first: Sequence[_Pool], pools: Iterable[_Pool]) -> str:
     """The Sid names the profile statements merged into the statement, the one behind its
-    first action first, so that it reads as the reasons it holds."""
+    first action first, so that it reads as the reasons it holds; a provider is named once
+    for its statements that follow each other."""
     lead = min((r for p in first for r in p.reasons), key=RequiredBy.sort_key)
     merged = {(r.action_type.provider, r.profile_statement) for p in pools for r in p.reasons}
-    labels = dict.fromkeys([(lead.action_type.provider, lead.profile_statement), *sorted(merged)])
-    named = list(labels)[:_SID_NAMES]
-    base = "".join(_sid_for(provider, statement) for provider, statement in named)
+    labels = list(
+        dict.fromkeys([(lead.action_type.provider, lead.profile_statement), *sorted(merged)])
+    )
+    named = labels[:_SID_NAMES]
+    parts: list[str] = []
+    for i, (provider, statement) in enumerate(named):
+        if i == 0 or named[i - 1][0] != provider:
+            parts.append(provider)
+        parts.append(statement)
     more = len(labels) - len(named)
-    return base + (f"And{more}More" if more else "")
+    return _sid_for("".join(parts), "") + (f"And{more}More" if more else "")
 
 
 def _prune(resources: set[str]) -> set[str]:

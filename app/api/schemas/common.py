@@ -12,11 +12,16 @@ from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
-from app.api.problems import no_default
 from app.engine.findings import Finding
 from app.service.provenance import CatalogInfo, Provenance
+
+
+def no_default(schema: JsonDict) -> None:
+    """For a member left out when it has no value: its schema has no `default: null`."""
+    schema.pop("default", None)
 
 
 class Schema(BaseModel):
