@@ -83,6 +83,8 @@ class RequiredBy:
     alternative: str | None = None
     # Why it may not be needed: its trigger depends on a value not known before run time.
     undetermined: str | None = None
+    # What its condition takes for granted, which a policy may know better.
+    assumes: str | None = None
     # The profile statement's actions (lower-cased) and rendered resources: the reasons of one
     # (action, resource) of a statement that merges several profile statements.
     actions: frozenset[str] = frozenset()
@@ -538,6 +540,7 @@ def _render_profile(
                     optional=template.optional,
                     alternative=template.alternative,
                     undetermined=undetermined,
+                    assumes=template.assumes,
                     actions=template.action_set,
                     resources=frozenset(resources),
                 ),

@@ -63,6 +63,8 @@ class StatementTemplate:
     optional: str | None = None
     # Another policy that may grant it instead of the role's own (a KMS key policy, say).
     alternative: str | None = None
+    # What the statement's condition takes for granted (the bucket is in the pipeline's account).
+    assumes: str | None = None
     # (lower-case, as written) for each action: merging compares action names without case.
     action_names: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
     action_set: frozenset[str] = field(init=False, repr=False, compare=False)  # lower-cased
@@ -277,6 +279,7 @@ def _parse_statement(raw: Any, sources: Mapping[str, Citation], pointer: str) ->
         impact=_parse_impact(raw.get("impact"), pointer_join(pointer, "impact")),
         optional=_optional_text(raw, "optional", pointer),
         alternative=_optional_text(raw, "alternative", pointer),
+        assumes=_optional_text(raw, "assumes", pointer),
     )
 
 

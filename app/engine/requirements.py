@@ -65,6 +65,8 @@ def requirements_from_computed(
                         necessity=how_sure,
                         name_unknown=resource in stmt.unverifiable,
                         note=note,
+                        assumption="; ".join(dict.fromkeys(r.assumes for r in reasons if r.assumes))
+                        or None,
                     )
                     for action in _actions(pattern, catalog)
                 )

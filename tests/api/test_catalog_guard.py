@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.engine.iam.catalog_change import profile_action_uses
 from app.main import create_app
 from app.service.catalog_import import load_snapshot
 from app.settings import Settings
+from tests.unit.engine.profile_fixtures import shipped_profiles
 
 from ..catalogs import services_outside, shipped_without, zeros_gzip
 from ..documents import snapshot
@@ -148,7 +150,8 @@ def test_a_toy_catalogue_needs_force_and_readiness_fails_while_it_is_in_use(env:
     reason = not_ready["checks"]["catalog"]
     assert reason.startswith("error: ")
     assert "2 services and 3 actions, below the floor of 100 services and 5000 actions" in reason
-    assert "the profiles name 166 action(s) the catalogue does not have" in reason
+    named = len(profile_action_uses(shipped_profiles()))
+    assert f"the profiles name {named} action(s) the catalogue does not have" in reason
     assert not_ready["checks"]["database"] == "ok"
 
     # Putting the real catalogue back is the repair: no force needed.

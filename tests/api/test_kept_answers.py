@@ -57,8 +57,9 @@ def _counts(client: TestClient, kind: str = "compute") -> tuple[float, float]:
 
 
 def _request(name: str | None = None) -> dict[str, Any]:
-    """A pipeline of its own, so no other test's answer is kept for it."""
-    return {"pipelines": [pipeline(name=name or f"p-{uuid.uuid4().hex[:8]}")]}
+    """A (valid) pipeline of its own, so no other test's answer is kept for it."""
+    invoke = {"category": "Invoke", "owner": "AWS", "provider": "Lambda", "version": "1"}
+    return {"pipelines": [pipeline(invoke, name=name or f"p-{uuid.uuid4().hex[:8]}")]}
 
 
 def _without_id(body: dict[str, Any]) -> dict[str, Any]:

@@ -181,6 +181,12 @@ Resources:
               ActionTypeId: {Category: Source, Owner: AWS, Provider: S3, Version: "1"}
               Configuration: {S3Bucket: source-bucket, S3ObjectKey: k}
               OutputArtifacts: [{Name: o}]
+        - Name: Build
+          Actions:
+            - Name: B
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: build}
+              InputArtifacts: [{Name: o}]
 """
 TF_CONFIG = """
 resource "aws_iam_role" "pipeline" {
@@ -205,6 +211,20 @@ resource "aws_codepipeline" "web" {
       configuration = {
         S3Bucket    = "source-bucket"
         S3ObjectKey = "k"
+      }
+    }
+  }
+  stage {
+    name = "Build"
+    action {
+      name            = "B"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["o"]
+      configuration = {
+        ProjectName = "build"
       }
     }
   }
@@ -273,10 +293,19 @@ def test_the_snippet_is_attached_to_the_role_the_source_names(
 
 
 def _large_pipeline() -> dict[str, Any]:
+    """A valid pipeline (at most 50 stages) whose policy is over one managed policy."""
     codebuild = {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}
-    document = pipeline(*[codebuild] * 100)
+    document = pipeline(*[codebuild] * 40)
     for i, stage in enumerate(document["pipeline"]["stages"][1:]):
-        stage["actions"][0]["configuration"] = {"ProjectName": f"project-{i}-with-a-long-name"}
+        first = stage["actions"][0]
+        stage["actions"] = [
+            {
+                **first,
+                "name": f"{first['name']}x{j}",
+                "configuration": {"ProjectName": f"project-{i}-{j}-with-a-rather-long-name"},
+            }
+            for j in range(3)
+        ]
     return document
 
 

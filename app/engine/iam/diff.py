@@ -40,6 +40,9 @@ class Requirement:
     # concrete resource of that shape may be the right one.
     name_unknown: bool = False
     note: str | None = None  # why it is optional or unverifiable
+    # What the requirement's condition takes for granted (the bucket is in the pipeline's
+    # account): a grant under another value of its keys is unverifiable, not missing.
+    assumption: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,18 @@ def _ungranted(
         return "missing", RequirementOutcome(requirement, result)
     if requirement.necessity == "unverifiable":
         return "unverifiable", RequirementOutcome(requirement, result, requirement.note)
+    if requirement.assumption and requirement.condition:
+        relaxed = check_requirement(
+            requirement.action, requirement.resource, {}, statements, mode=mode
+        )
+        if relaxed.coverage in (Coverage.GRANTED, Coverage.CONDITIONAL):
+            keys = sorted({k for block in requirement.condition.values() for k in block})
+            return "unverifiable", RequirementOutcome(
+                requirement,
+                CoverageResult(result.coverage, granting=relaxed.granting, denying=result.denying),
+                f"the policy grants it for other values of {', '.join(keys)}; the requirement "
+                f"assumes {requirement.assumption}",
+            )
     if requirement.name_unknown:
         shaped = shaped_grants(requirement, statements, mode)
         if shaped:

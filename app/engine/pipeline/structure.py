@@ -56,6 +56,9 @@ _ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_]{1,128}")
 _PROVIDER = re.compile(r"[0-9A-Za-z_\-]{1,35}")
 _VERSION = re.compile(r"[0-9A-Za-z_\-]{1,9}")
 _ROLE_ARN = re.compile(r"arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*", re.DOTALL)
+# A role ARN with parts a template does not determine (`*`): invalid only if no value of them
+# could make it a role ARN (the parser reported what is not known).
+_ROLE_ARN_SHAPE = re.compile(r"\*|arn:aws[\w*-]*:iam::[0-9*]*:role/.*|arn:\*.*", re.DOTALL)
 _BUCKET = re.compile(r"[a-zA-Z0-9\-.]{3,63}")
 _REFERENCE = re.compile(r"#\{([^}]*)\}")
 
@@ -794,7 +797,8 @@ def _role_arns(pipeline: Pipeline) -> Iterable[Finding]:
         if r.role_arn is not None
     ]
     for arn, path in candidates:
-        if len(arn) > MAX_ROLE_ARN or not _ROLE_ARN.fullmatch(arn):
+        shape = _ROLE_ARN_SHAPE if "*" in arn else _ROLE_ARN
+        if len(arn) > MAX_ROLE_ARN or not shape.fullmatch(arn):
             yield _finding(
                 "INVALID_ROLE_ARN",
                 ERROR,

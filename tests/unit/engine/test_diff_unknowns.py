@@ -168,3 +168,50 @@ def test_an_explicit_deny_of_a_shape_is_missing_not_unverifiable() -> None:
     }
     result = diff(TEMPLATE, build_grant("arn:aws:codebuild:*:*:project/x"), deny)
     assert "codebuild:StartBuild" in actions(result.missing)
+
+
+S3_SOURCE = TEMPLATE.replace(
+    'ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}\n'
+    "              Configuration: {RepositoryName: repo, BranchName: main}",
+    'ActionTypeId: {Category: Source, Owner: AWS, Provider: S3, Version: "1"}\n'
+    "              Configuration: {S3Bucket: source-bucket, S3ObjectKey: app.zip}",
+)
+
+
+@pytest.mark.parametrize(
+    ("account", "expected"),
+    [("111122223333", "granted"), ("999988887777", "unverifiable"), (None, "granted")],
+)
+def test_a_source_bucket_in_another_account_is_credited_not_missing(
+    account: str | None, expected: str
+) -> None:
+    grant: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": [
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:GetBucketVersioning",
+            "s3:GetBucketAcl",
+            "s3:GetBucketLocation",
+            "s3:GetObjectTagging",
+            "s3:GetObjectVersionTagging",
+        ],
+        "Resource": ["arn:aws:s3:::source-bucket", "arn:aws:s3:::source-bucket/*"],
+    }
+    if account:
+        grant["Condition"] = {"StringEquals": {"aws:ResourceAccount": account}}
+    result = diff(S3_SOURCE, build_grant("arn:aws:codebuild:*:*:project/*"), grant)
+    source = {
+        o.requirement.action
+        for o in [*result.missing, *result.unverifiable]
+        if "source-bucket" in o.requirement.resource
+    }
+    if expected == "granted":
+        assert not source
+    else:
+        assert "s3:GetObject" in actions(result.unverifiable)
+        assert not [o for o in result.missing if "source-bucket" in o.requirement.resource]
+        reasons = {
+            o.reason for o in result.unverifiable if "source-bucket" in o.requirement.resource
+        }
+        assert all("pipeline's account" in (r or "") for r in reasons)
