@@ -158,6 +158,12 @@ def test_eb_deploy_with_describe_events_denied_is_flagged(catalog: Catalog) -> N
     assert "explicitly denies" in found[0].message
 
 
+def test_eb_deploy_with_its_own_role_needs_nothing_of_this_policy(catalog: Catalog) -> None:
+    with_role = {**EB, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/eb-deploy"}
+    policy = statements(allow(["s3:GetObject"]))
+    assert "EB_DESCRIBE_EVENTS_MISSING" not in codes(checks(catalog, policy, pipeline(with_role)))
+
+
 def test_legacy_policy_grants_describe_events(catalog: Catalog, legacy: dict[str, Any]) -> None:
     policy = read_policies([legacy], pointer="").statements
     assert "EB_DESCRIBE_EVENTS_MISSING" not in codes(checks(catalog, policy, pipeline(EB)))
