@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
-from app.engine.findings import pointer_join
 from app.engine.iam.errors import PolicyParseError
+from app.engine.strict_model import loc_pointer
 from app.service.errors import (
     ExistsError,
     InvalidInputError,
@@ -149,7 +149,7 @@ def _loc_to_pointer(loc: Sequence[Any]) -> str:
         where = parts.pop(0)
         if where != "body":
             return f"{where}:{'.'.join(str(p) for p in parts)}"
-    return pointer_join("", *(str(p) for p in parts))
+    return loc_pointer(parts)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -180,7 +180,7 @@ async def _engine_handler(request: Request, exc: Exception) -> JSONResponse:
         slug=slug,
         detail=exc.message,
         instance=request.url.path,
-        errors=[ProblemLocation(pointer=exc.pointer, detail=exc.message)],
+        errors=[ProblemLocation(pointer=p, detail=m) for p, m in exc.problems],
     )
 
 

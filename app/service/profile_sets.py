@@ -4,8 +4,8 @@ As of a date D, an action type is in the set when its `supported_since` is unkno
 D, and it answers with its newest revision whose `effective_date` is on or before D. Profiles
 follow documentation dated when they were written (the shipped ones: 2025), so for an action type
 whose oldest revision is dated after D, that oldest revision stands in (the key is reported in
-`predates`). Either way, statements whose `since` is after D are dropped: a permission that
-became necessary later was not needed then.
+`predates`). Either way, statements whose
+`since` is after D are dropped: a permission that became necessary later was not needed then.
 
 As of a profile-set revision N, only revisions published by set revisions up to N are visible.
 Pins name exact revisions per action type and win over both.
@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.pipeline.model import ActionTypeKey
-from app.engine.profiles import Profile, ProfileSet, parse_profile
+from app.engine.profiles import Profile, ProfileSet
 from app.service.errors import MissingError, UnknownPinError
-from app.service.profile_cache import LoadedProfileSet, ProfileCache
+from app.service.profile_cache import LoadedProfileSet, ProfileCache, compile_revision
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
 
@@ -121,8 +121,9 @@ def resolve_profile_set(
     selection = select_revisions(session, as_of=as_of, set_revision=set_revision, pins=pins)
     profiles: dict[ActionTypeKey, Profile] = {}
     for row in selection.revisions:
-        profile = parse_profile(row.document, revision=row.revision)
-        profiles[profile.key] = profile_as_of(profile, as_of) if as_of else profile
+        profile = compile_revision(row)
+        if profile is not None:
+            profiles[profile.key] = profile_as_of(profile, as_of) if as_of else profile
     return LoadedProfileSet(
         ProfileSet(revision=selection.set_revision, profiles=profiles),
         selection.revisions,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import jsonschema
 from fastapi.testclient import TestClient
+
+from app.engine.profile_schema import ProfileDocument
+from app.service.profile_files import profile_files
 
 
 def test_health_and_readiness(client: TestClient) -> None:
@@ -67,3 +71,25 @@ def test_profiles_as_of_a_date(client: TestClient) -> None:
     assert pinned.headers["cache-control"].endswith("immutable")
     assert client.get("/v1/profiles", params={"set_revision": 999}).status_code == 404
     assert client.get("/v1/profiles", params={"as_of": "someday"}).status_code == 422
+
+
+def test_the_profile_json_schema_is_served_for_editors(client: TestClient) -> None:
+    response = client.get("/v1/profiles/schema")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/schema+json"
+    schema = response.json()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["additionalProperties"] is False
+    assert {k: v for k, v in schema.items() if k != "$schema"} == (
+        ProfileDocument.model_json_schema()
+    )
+    statement = schema["$defs"]["ProfileStatement"]
+    assert statement["additionalProperties"] is False
+    assert "risk_reason" in statement["properties"]
+    etag = response.headers["etag"]
+    again = client.get("/v1/profiles/schema", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    # What editors get is what the files follow.
+    validator = jsonschema.Draft202012Validator(schema)
+    for data in profile_files():
+        assert validator.is_valid(data.document), data.path.name

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep, SessionDep
-from app.api.http_cache import NO_CACHE, immutable, json_response
+from app.api.http_cache import NO_CACHE, body_etag, immutable, json_response, not_modified
 from app.api.pagination import Cursor, Limit, encode_cursor, int_cursor, strings_cursor
 from app.api.problems import NotFoundError, problem_responses
 from app.api.schemas.common import INT32_MAX
@@ -22,6 +24,7 @@ from app.api.schemas.profiles import (
     RevisionListOut,
 )
 from app.engine.pipeline.model import ActionTypeKey
+from app.engine.profile_schema import ProfileDocument
 from app.service.profile_diff import diff_revisions
 from app.service.profile_sets import select_revisions
 from app.service.profile_writes import revision_etag
@@ -44,6 +47,37 @@ SetRevision = Annotated[
     Query(ge=1, le=INT32_MAX, description="as published up to this profile-set revision"),
 ]
 RevisionNumber = Annotated[int, Path(ge=1, le=INT32_MAX)]
+
+
+class JsonSchemaResponse(Response):
+    media_type = "application/schema+json"
+
+
+@functools.cache
+def _schema_body() -> bytes:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **ProfileDocument.model_json_schema(),
+    }
+    return orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+
+
+@router.get(
+    "/schema",
+    summary="Get the JSON Schema of a profile document",
+    response_class=JsonSchemaResponse,
+    responses={200: {"description": "a JSON Schema (draft 2020-12)"}},
+)
+def get_profile_schema(request: Request) -> Response:
+    """The JSON Schema of a profile document, for editors: the shape of the files of
+    app/data/profiles and of the POST and PUT bodies. What needs the IAM catalogue (every action
+    known, `risk_reason` where a grant needs one) is checked when a profile is published."""
+    body = _schema_body()
+    etag = body_etag(body)
+    headers = {"ETag": etag, "Cache-Control": NO_CACHE}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return JsonSchemaResponse(body, headers=headers)
 
 
 def _key_tuple(key: ActionTypeKey) -> tuple[str, str, str, str]:
