@@ -19,7 +19,14 @@ from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.iam.quotas import MANAGED_POLICY_QUOTA, SizeReport, measure, split_statements
 from app.engine.pipeline.model import Action, ActionTypeKey, ArtifactStore, Pipeline, Stage
 from app.engine.placeholders import Scope, Template, Widening, hint_missing, render
-from app.engine.profiles import Citation, Impact, Profile, ProfileSet, StatementTemplate
+from app.engine.profiles import (
+    DEPRECATED,
+    Citation,
+    Impact,
+    Profile,
+    ProfileSet,
+    StatementTemplate,
+)
 from app.engine.triggers import trigger_holds
 
 POLICY_VERSION = "2012-10-17"
@@ -362,6 +369,18 @@ def _render_profile(
     pipeline, stage, action = site.pipeline, site.stage, site.action
     acc.used[profile.key] = profile.revision
     where = action.pointer if action else pipeline.pointer
+    if profile.status == DEPRECATED:
+        acc.findings.append(
+            Finding(
+                code="DEPRECATED_PROFILE",
+                finding_type=FindingType.WARNING,
+                message=f"the profile of `{profile.key.label}` is deprecated (revision "
+                f"{profile.revision}); its permissions are still included, but the action type "
+                "may be retired or replaced",
+                path=where,
+                detail={"action_type": profile.key.label, "revision": profile.revision},
+            )
+        )
     for template in profile.statements:
         holds = trigger_holds(template.when, action) if action is not None else True
         if holds is False:

@@ -205,6 +205,20 @@ def test_deprecate(env: Env) -> None:
     assert [p["action_type"]["provider"] for p in listing] == ["Old"]
     revisions = env.client.get(f"{path}/revisions", params={"status": "active"}).json()
     assert [r["revision"] for r in revisions["items"]] == [1]
+    # Compute names the deprecated profile at the action that uses it.
+    request = {"pipelines": [pipeline({**CUSTOM_KEY, "provider": "Old"})]}
+    deadline = time.monotonic() + 5
+    while True:
+        findings = env.client.post("/v1/policies/compute", json=request).json()["findings"]
+        found = [f for f in findings if f["code"] == "DEPRECATED_PROFILE"]
+        if found:
+            break
+        assert time.monotonic() < deadline, "the deprecated revision never reached compute"
+        time.sleep(0.05)
+    [finding] = found
+    assert finding["finding_type"] == "WARNING"
+    assert finding["path"] == "/pipelines/0/pipeline/stages/1/actions/0"
+    assert "Invoke/Custom/Old/1" in finding["message"]
     # Publishing an active document again brings it back.
     back = _publish(env, path, custom_profile("Old"), deprecated.headers["etag"])
     assert back.json()["status"] == "active"
@@ -507,3 +521,4 @@ def test_the_write_body_is_the_profile_schema_in_openapi(env: Env) -> None:
     statement = spec["components"]["schemas"]["ProfileStatement"]
     assert statement["additionalProperties"] is False
     assert "risk_reason" in statement["properties"]
+
