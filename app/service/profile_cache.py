@@ -30,6 +30,8 @@ class LoadedProfileSet:
     as_of: dt.date | None = None
     # Action types whose oldest revision is dated after `as_of`: that revision stands in.
     predates: frozenset[ActionTypeKey] = field(default_factory=frozenset)
+    # Action types used as of `as_of` although their support date is unknown.
+    undated: frozenset[ActionTypeKey] = field(default_factory=frozenset)
 
 
 def compile_revision(row: StoredRevision) -> Profile | None:

@@ -1,10 +1,11 @@
 """Which profile revisions answer a question: now, as of a date, as of a set revision, pinned.
 
-As of a date D, an action type is in the set when its `supported_since` is unknown or on or before
-D, and it answers with its newest revision whose `effective_date` is on or before D. Profiles
-follow documentation dated when they were written (the shipped ones: 2025), so for an action type
-whose oldest revision is dated after D, that oldest revision stands in (the key is reported in
-`predates`). Either way, statements whose
+As of a date D, an action type is in the set when its `supported_since` is on or before D, and it
+answers with its newest revision whose `effective_date` is on or before D. An action type whose
+`supported_since` is unknown (null; every shipped profile has one) cannot be ruled out, so it is
+in the set too, and reported in `undated`. Profiles follow documentation dated when they were
+written (the shipped ones: 2025), so for an action type whose oldest revision is dated after D,
+that oldest revision stands in (the key is reported in `predates`). Either way, statements whose
 `since` is after D are dropped: a permission that became necessary later was not needed then.
 
 As of a profile-set revision N, only revisions published by set revisions up to N are visible.
@@ -36,6 +37,8 @@ class RevisionSelection:
     revisions: tuple[StoredRevision, ...]
     as_of: dt.date | None
     predates: frozenset[ActionTypeKey]
+    # As of a date: action types in the set although no source dates their support.
+    undated: frozenset[ActionTypeKey] = frozenset()
 
 
 def select_revisions(
@@ -73,11 +76,13 @@ def select_revisions(
             raise UnknownPinError(f"no revision {revision} of `{key.label}`")
         chosen[key] = pinned
         predates.discard(key)
+    undated = {k for k, r in chosen.items() if r.supported_since is None} if as_of else set()
     return RevisionSelection(
         set_revision=bound,
         revisions=tuple(chosen[k] for k in sorted(chosen)),
         as_of=as_of,
         predates=frozenset(predates),
+        undated=frozenset(undated),
     )
 
 
@@ -129,6 +134,7 @@ def resolve_profile_set(
         selection.revisions,
         as_of=as_of,
         predates=selection.predates,
+        undated=selection.undated,
     )
 
 

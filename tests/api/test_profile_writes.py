@@ -522,3 +522,26 @@ def test_the_write_body_is_the_profile_schema_in_openapi(env: Env) -> None:
     assert statement["additionalProperties"] is False
     assert "risk_reason" in statement["properties"]
 
+
+def test_an_undated_profile_is_listed_as_of_any_day_and_named(env: Env) -> None:
+    path = _path("Undated")
+    assert _create(env, custom_profile("Undated")).status_code == 201  # supported_since null
+    label = "Invoke/Custom/Undated/1"
+    params = {"as_of": "2018-06-01", "provider": "undated"}
+    listing = env.client.get("/v1/profiles", params=params).json()
+    assert [p["href"] for p in listing["items"]] == [path]
+    assert listing["undated"] == [label]
+    pipelines = [pipeline({**CUSTOM_KEY, "provider": "Undated"})]
+    deadline = time.monotonic() + 5
+    while label not in used_revisions(
+        env.client.post("/v1/policies/compute", json={"pipelines": pipelines}).json()
+    ):
+        assert time.monotonic() < deadline, "the profile never reached compute"
+        time.sleep(0.05)
+    request = {"pipelines": pipelines, "profiles": {"as_of": "2018-06-01"}}
+    findings = env.client.post("/v1/policies/compute", json=request).json()["findings"]
+    [undated] = [f for f in findings if f["code"] == "PROFILE_UNDATED_AS_OF"]
+    assert undated["detail"] == {"action_type": label, "as_of": "2018-06-01"}
+    # Without as_of there is nothing to say.
+    findings = env.client.post("/v1/policies/compute", json={"pipelines": pipelines})
+    assert "PROFILE_UNDATED_AS_OF" not in {f["code"] for f in findings.json()["findings"]}
