@@ -82,7 +82,12 @@ def _schema_body() -> bytes:
     "/schema",
     summary="Get the JSON Schema of a profile document",
     response_class=JsonSchemaResponse,
-    responses={200: {"description": "a JSON Schema (draft 2020-12)"}},
+    responses={
+        200: {
+            "description": "a JSON Schema (draft 2020-12)",
+            "content": {JsonSchemaResponse.media_type: {"schema": {"type": "object"}}},
+        }
+    },
 )
 def get_profile_schema(request: Request) -> Response:
     """The JSON Schema of a profile document, for editors: the shape of the files of
