@@ -30,8 +30,8 @@ def custom_profile(provider: str = "SlackNotify", **changes: Any) -> dict[str, A
             },
             {
                 "id": "Read",
-                "description": "read the notifier's configuration",
-                "actions": ["lambda:GetFunction"],
+                "description": "list the functions to find the notifier (no resource types)",
+                "actions": ["lambda:ListFunctions"],
                 "resources": ["*"],
                 "source": "wiki",
             },

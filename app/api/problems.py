@@ -19,9 +19,10 @@ from starlette.requests import ClientDisconnect
 
 from app.api.schemas.common import FindingOut, findings_json, no_default
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
 from app.engine.iam.errors import PolicyParseError
 from app.engine.iam.render import UndeployableError
+from app.engine.strict_model import loc_pointer
 from app.service.errors import (
     ExistsError,
     ForceRequiredError,
@@ -215,7 +216,7 @@ def _loc_to_pointer(loc: Sequence[Any]) -> str:
         where = parts.pop(0)
         if where != "body":
             return f"{where}:{'.'.join(str(p) for p in parts)}"
-    return pointer_join("", *(str(p) for p in parts))
+    return loc_pointer(parts)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -246,7 +247,7 @@ async def _engine_handler(request: Request, exc: Exception) -> JSONResponse:
         slug=slug,
         detail=exc.message,
         instance=request.url.path,
-        errors=[ProblemLocation(pointer=exc.pointer, detail=exc.message)],
+        errors=[ProblemLocation(pointer=p, detail=m) for p, m in exc.problems],
     )
 
 

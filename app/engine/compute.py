@@ -35,7 +35,14 @@ from app.engine.pipeline.model import (
     Stage,
 )
 from app.engine.placeholders import Scope, Template, Widening, hint_missing, render
-from app.engine.profiles import Citation, Impact, Profile, ProfileSet, StatementTemplate
+from app.engine.profiles import (
+    DEPRECATED,
+    Citation,
+    Impact,
+    Profile,
+    ProfileSet,
+    StatementTemplate,
+)
 from app.engine.triggers import trigger_holds
 
 POLICY_VERSION = "2012-10-17"
@@ -482,6 +489,18 @@ def _render_profile(
     pipeline, stage, action, member = site.pipeline, site.stage, site.action, site.member
     acc.used[profile.key] = profile.revision
     where = site.pointer
+    if profile.status == DEPRECATED:
+        acc.findings.append(
+            Finding(
+                code="DEPRECATED_PROFILE",
+                finding_type=FindingType.WARNING,
+                message=f"the profile of `{profile.key.label}` is deprecated (revision "
+                f"{profile.revision}); its permissions are still included, but the action type "
+                "may be retired or replaced",
+                path=where,
+                detail={"action_type": profile.key.label, "revision": profile.revision},
+            )
+        )
     for template in profile.statements:
         if action is not None:
             holds = trigger_holds(

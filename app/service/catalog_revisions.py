@@ -211,6 +211,14 @@ def list_revisions(
     )
 
 
+def catalog_in_use(session: Session) -> Catalog:
+    """The database's active catalogue revision, else the shipped snapshot."""
+    repo = CatalogRepository(session)
+    active = repo.active()
+    data = repo.data(active.id) if active else None
+    return default_catalog() if data is None else Catalog.from_snapshot(data)
+
+
 @dataclass(frozen=True)
 class ActiveCatalog:
     catalog: Catalog

@@ -116,21 +116,34 @@ def parse_pipelines(
 def predating_findings(
     loaded: LoadedProfileSet, used: Sequence[tuple[ActionTypeKey, int]]
 ) -> list[Finding]:
-    """As-of answers say where the oldest known profile stands in for an older truth."""
+    """As-of answers say where the oldest known profile stands in for an older truth, and
+    where an action type was used without knowing whether it existed on that day."""
     if loaded.as_of is None:
         return []
-    return [
+    day = loaded.as_of.isoformat()
+    predating = [
         Finding(
             code="PROFILE_PREDATES_AS_OF",
             finding_type=FindingType.WARNING,
-            message=f"the first recorded profile of `{key.label}` is dated after "
-            f"{loaded.as_of.isoformat()}; its oldest revision (without the statements added "
-            "later) stands in",
-            detail={"action_type": key.label, "as_of": loaded.as_of.isoformat()},
+            message=f"the first recorded profile of `{key.label}` is dated after {day}; its "
+            "oldest revision (without the statements added later) stands in",
+            detail={"action_type": key.label, "as_of": day},
         )
         for key, _ in used
         if key in loaded.predates
     ]
+    undated = [
+        Finding(
+            code="PROFILE_UNDATED_AS_OF",
+            finding_type=FindingType.WARNING,
+            message=f"no source dates when CodePipeline added `{key.label}` (its profile's "
+            f"supported_since is unknown); it is used as of {day}, when it may not have existed",
+            detail={"action_type": key.label, "as_of": day},
+        )
+        for key, _ in used
+        if key in loaded.undated
+    ]
+    return predating + undated
 
 
 def computed_policy(

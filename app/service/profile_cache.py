@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.engine.errors import ProfileDefinitionError
 from app.engine.pipeline.model import ActionTypeKey
-from app.engine.profiles import ProfileSet, parse_profile
+from app.engine.profiles import Profile, ProfileSet, parse_profile
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,26 @@ class LoadedProfileSet:
     as_of: dt.date | None = None
     # Action types whose oldest revision is dated after `as_of`: that revision stands in.
     predates: frozenset[ActionTypeKey] = field(default_factory=frozenset)
+    # Action types used as of `as_of` although their support date is unknown.
+    undated: frozenset[ActionTypeKey] = field(default_factory=frozenset)
+
+
+def compile_revision(row: StoredRevision) -> Profile | None:
+    """A stored revision, compiled. One that does not pass the schema (published before the
+    schema refused unknown keys) is left out, loudly: its action type then has no profile, which
+    compute reports, rather than a profile read without the keys it does not know."""
+    try:
+        return parse_profile(row.document, revision=row.revision, status=row.status)
+    except ProfileDefinitionError as error:
+        log.error(
+            "revision %s of %s does not follow the profile schema and is not used: %s at %s; "
+            "publish a corrected revision",
+            row.revision,
+            row.key.label,
+            error.message,
+            error.pointer,
+        )
+        return None
 
 
 def load_profile_set(session: Session, set_revision: int | None = None) -> LoadedProfileSet:
@@ -37,8 +58,9 @@ def load_profile_set(session: Session, set_revision: int | None = None) -> Loade
     stored = repo.latest_revisions(revision)
     profiles = {}
     for row in stored:
-        profile = parse_profile(row.document, revision=row.revision)
-        profiles[profile.key] = profile
+        profile = compile_revision(row)
+        if profile is not None:
+            profiles[profile.key] = profile
     return LoadedProfileSet(ProfileSet(revision=revision, profiles=profiles), tuple(stored))
 
 

@@ -1,11 +1,12 @@
 """Which profile revisions answer a question: now, as of a date, as of a set revision, pinned.
 
-As of a date D, an action type is in the set when its `supported_since` is unknown or on or before
-D, and it answers with its newest revision whose `effective_date` is on or before D. Profiles
-follow documentation dated when they were written (the shipped ones: 2025), so for an action type
-whose oldest revision is dated after D, that oldest revision stands in (the key is reported in
-`predates`). Either way, statements whose `since` is after D are dropped: a permission that
-became necessary later was not needed then.
+As of a date D, an action type is in the set when its `supported_since` is on or before D, and it
+answers with its newest revision whose `effective_date` is on or before D. An action type whose
+`supported_since` is unknown (null; every shipped profile has one) cannot be ruled out, so it is
+in the set too, and reported in `undated`. Profiles follow documentation dated when they were
+written (the shipped ones: 2025), so for an action type whose oldest revision is dated after D,
+that oldest revision stands in (the key is reported in `predates`). Either way, statements whose
+`since` is after D are dropped: a permission that became necessary later was not needed then.
 
 As of a profile-set revision N, only revisions published by set revisions up to N are visible.
 Pins name exact revisions per action type and win over both.
@@ -24,9 +25,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.pipeline.model import ActionTypeKey
-from app.engine.profiles import Profile, ProfileSet, parse_profile
+from app.engine.profiles import Profile, ProfileSet
 from app.service.errors import MissingError, UnknownPinError
-from app.service.profile_cache import LoadedProfileSet, ProfileCache
+from app.service.profile_cache import LoadedProfileSet, ProfileCache, compile_revision
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
 
@@ -36,6 +37,8 @@ class RevisionSelection:
     revisions: tuple[StoredRevision, ...]
     as_of: dt.date | None
     predates: frozenset[ActionTypeKey]
+    # As of a date: action types in the set although no source dates their support.
+    undated: frozenset[ActionTypeKey] = frozenset()
 
 
 def select_revisions(
@@ -73,11 +76,13 @@ def select_revisions(
             raise UnknownPinError(f"no revision {revision} of `{key.label}`")
         chosen[key] = pinned
         predates.discard(key)
+    undated = {k for k, r in chosen.items() if r.supported_since is None} if as_of else set()
     return RevisionSelection(
         set_revision=bound,
         revisions=tuple(chosen[k] for k in sorted(chosen)),
         as_of=as_of,
         predates=frozenset(predates),
+        undated=frozenset(undated),
     )
 
 
@@ -121,13 +126,15 @@ def resolve_profile_set(
     selection = select_revisions(session, as_of=as_of, set_revision=set_revision, pins=pins)
     profiles: dict[ActionTypeKey, Profile] = {}
     for row in selection.revisions:
-        profile = parse_profile(row.document, revision=row.revision)
-        profiles[profile.key] = profile_as_of(profile, as_of) if as_of else profile
+        profile = compile_revision(row)
+        if profile is not None:
+            profiles[profile.key] = profile_as_of(profile, as_of) if as_of else profile
     return LoadedProfileSet(
         ProfileSet(revision=selection.set_revision, profiles=profiles),
         selection.revisions,
         as_of=as_of,
         predates=selection.predates,
+        undated=selection.undated,
     )
 
 

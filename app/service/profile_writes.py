@@ -9,38 +9,32 @@ it holds the lock, and the unique (action_type_id, revision) constraint backs th
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.engine.iam.catalog import Catalog
 from app.engine.pipeline.model import ActionTypeKey
-from app.engine.profiles import Profile, parse_profile
+from app.engine.profile_schema import ProfileDocument, stored_form
+from app.engine.profiles import ACTIVE, DEPRECATED, Profile, compile_profile
 from app.service.audit import Actor, record
 from app.service.errors import ExistsError, InvalidInputError, MissingError, StaleRevisionError
+from app.service.profile_checks import check_grants, check_storable
 from app.service.profile_files import content_sha256
 from app.store.errors import StoreConflictError
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
-CATEGORIES = (
-    "Source",
-    "Build",
-    "Test",
-    "Deploy",
-    "Approval",
-    "Invoke",
-    "Compute",
-    "Rule",
-    "Pipeline",
-)
-OWNERS = ("AWS", "ThirdParty", "Custom")
-_NAME = re.compile(r"^[0-9A-Za-z_-]+$")
-_LENGTHS = {"provider": 35, "version": 9}
-_TITLE_MAX = 200
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes, and whether they may publish grants that need a stated reason."""
+
+    actor: Actor
+    reasoned_grants_allowed: bool
 
 
 @dataclass(frozen=True)
@@ -60,71 +54,52 @@ def revision_etag(row: StoredRevision, *variant: str) -> str:
     return '"' + hashlib.sha256(basis.encode()).hexdigest()[:32] + '"'
 
 
-def _storable(value: Any, pointer: str) -> None:
-    """Refuse what JSON parsers accept but the databases cannot store: NUL in text (PostgreSQL),
-    integers beyond 64 bits and non-finite numbers."""
-    where = pointer or "/"
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InvalidInputError("text must not contain NUL characters", pointer=where)
-    elif isinstance(value, bool):
-        return
-    elif isinstance(value, int):
-        if not -(2**63) <= value < 2**63:
-            raise InvalidInputError("integers must fit in 64 bits", pointer=where)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidInputError("numbers must be finite", pointer=where)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _storable(str(k), pointer)
-            _storable(v, f"{pointer}/{str(k).replace('~', '~0').replace('/', '~1')}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _storable(v, f"{pointer}/{i}")
+@dataclass(frozen=True)
+class _Content:
+    """What a new revision stores: the document and the fields read from it."""
+
+    document: dict[str, Any]
+    title: str
+    effective_date: dt.date
+    supported_since: dt.date | None
+
+    @classmethod
+    def of_row(cls, row: StoredRevision) -> _Content:
+        return cls(row.document, row.title, row.effective_date, row.supported_since)
 
 
-def check_document(document: dict[str, Any]) -> Profile:
-    """Validate a profile document for publication (ProfileDefinitionError or InvalidInputError)."""
-    _storable(document, "")
-    profile = parse_profile(document, revision=0)
-    key = profile.key
-    if key.category not in CATEGORIES:
-        raise InvalidInputError(
-            f"`category` must be one of {', '.join(CATEGORIES)}", pointer="/action_type/category"
-        )
-    if key.owner not in OWNERS:
-        raise InvalidInputError(
-            f"`owner` must be one of {', '.join(OWNERS)}", pointer="/action_type/owner"
-        )
-    for field, limit in _LENGTHS.items():
-        value = getattr(key, field)
-        if len(value) > limit or not _NAME.match(value):
-            raise InvalidInputError(
-                f"`{field}` must be 1-{limit} letters, digits, `-` or `_`",
-                pointer=f"/action_type/{field}",
-            )
-    if len(profile.title) > _TITLE_MAX:
-        raise InvalidInputError(f"`title` is longer than {_TITLE_MAX} characters", pointer="/title")
-    return profile
+def _checked(
+    document: ProfileDocument, catalog: Catalog, publisher: Publisher
+) -> tuple[_Content, Profile]:
+    """The document as it is stored, and compiled; InvalidInputError or ProfileDefinitionError
+    when it cannot be published (the schema was checked where it was read)."""
+    stored = stored_form(document)
+    check_storable(stored)
+    check_grants(document, catalog, reasoned_grants_allowed=publisher.reasoned_grants_allowed)
+    profile = compile_profile(document, revision=0)
+    content = _Content(stored, profile.title, profile.effective_date, profile.supported_since)
+    return content, profile
 
 
-def create_profile(session: Session, document: dict[str, Any], *, actor: Actor) -> StoredRevision:
+def create_profile(
+    session: Session, document: ProfileDocument, *, catalog: Catalog, publisher: Publisher
+) -> StoredRevision:
     """Revision 1 of a profile for an action type that has none."""
-    profile = check_document(document)
+    content, profile = _checked(document, catalog, publisher)
+    actor = publisher.actor
     key = profile.key
     repo = ProfileRepository(session)
     if repo.exists(key):
         raise ExistsError(f"`{key.label}` already has a profile; publish a revision with PUT")
     set_revision = repo.new_set_revision(f"create {key.label}")
-    sha = content_sha256(document)
+    sha = content_sha256(content.document)
     try:
         stored = repo.publish(
             key,
-            document=document,
-            title=profile.title,
-            effective_date=profile.effective_date,
-            supported_since=profile.supported_since,
+            document=content.document,
+            title=content.title,
+            effective_date=content.effective_date,
+            supported_since=content.supported_since,
             content_sha256=sha,
             set_revision=set_revision,
             published_by=actor.label,
@@ -173,8 +148,7 @@ def _supersede(
     if_match: Sequence[str],
     actor: Actor,
     action: str,
-    document: dict[str, Any],
-    profile: Profile,
+    content: _Content,
     status: str,
     detail: dict[str, Any],
 ) -> StoredRevision:
@@ -185,14 +159,14 @@ def _supersede(
     latest = repo.latest_for_update(key)
     assert latest is not None
     _require_match(latest, if_match)
-    sha = content_sha256(document)
+    sha = content_sha256(content.document)
     try:
         stored = repo.publish(
             key,
-            document=document,
-            title=profile.title,
-            effective_date=profile.effective_date,
-            supported_since=profile.supported_since,
+            document=content.document,
+            title=content.title,
+            effective_date=content.effective_date,
+            supported_since=content.supported_since,
             content_sha256=sha,
             set_revision=set_revision,
             published_by=actor.label,
@@ -219,14 +193,15 @@ def _supersede(
 def publish_revision(
     session: Session,
     key: ActionTypeKey,
-    document: dict[str, Any],
+    document: ProfileDocument,
     *,
     if_match: Sequence[str],
-    actor: Actor,
+    catalog: Catalog,
+    publisher: Publisher,
 ) -> WriteResult:
     """A new revision with this document. Publishing the current document again (to an active
     profile) changes nothing and answers with the current revision."""
-    profile = check_document(document)
+    content, profile = _checked(document, catalog, publisher)
     if profile.key != key:
         raise InvalidInputError(
             f"`action_type` is {profile.key.label}, the path names {key.label}",
@@ -234,17 +209,16 @@ def publish_revision(
         )
     repo = ProfileRepository(session)
     current = _current(repo, key, if_match)
-    if current.status == "active" and current.content_sha256 == content_sha256(document):
+    if current.status == ACTIVE and current.content_sha256 == content_sha256(content.document):
         return WriteResult(current, changed=False)
     stored = _supersede(
         session,
         current,
         if_match=if_match,
-        actor=actor,
+        actor=publisher.actor,
         action="profile.publish",
-        document=document,
-        profile=profile,
-        status="active",
+        content=content,
+        status=ACTIVE,
         detail={},
     )
     return WriteResult(stored, changed=True)
@@ -261,17 +235,15 @@ def deprecate_profile(
     """A new revision with the current document and status `deprecated`."""
     repo = ProfileRepository(session)
     current = _current(repo, key, if_match)
-    if current.status == "deprecated":
+    if current.status == DEPRECATED:
         raise ExistsError(f"`{key.label}` is already deprecated (revision {current.revision})")
-    profile = parse_profile(current.document, revision=current.revision)
     return _supersede(
         session,
         current,
         if_match=if_match,
         actor=actor,
         action="profile.deprecate",
-        document=current.document,
-        profile=profile,
-        status="deprecated",
+        content=_Content.of_row(current),
+        status=DEPRECATED,
         detail={"reason": reason} if reason else {},
     )

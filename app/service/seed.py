@@ -1,10 +1,12 @@
 """Load the shipped profiles and baselines into the database, idempotently.
 
-A profile file whose canonical content differs from its newest stored revision becomes a new
-revision; all revisions published by one seed run share one profile-set revision. A profile whose
-newest revision was published through the API (not by the seed) is left alone: when its file is
-unchanged since the last seed that is the operator's newer revision, and when the file changed too
-the two conflict and an operator decides (the report names them).
+Every file is checked against the profile schema. A profile file whose canonical content differs
+from its newest stored revision is also checked against the IAM catalogue in use (every action
+known, every grant that needs a reason stating it) and becomes a new revision; all revisions
+published by one seed run share one profile-set revision. A profile whose newest revision was
+published through the API (not by the seed) is left alone: when its file is unchanged since the
+last seed that is the operator's newer revision, and when the file changed too the two conflict
+and an operator decides (the report names them).
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from app.engine.profiles import parse_profile
+from app.engine.iam.catalog import Catalog
+from app.engine.profile_schema import validate_document
+from app.engine.profiles import compile_profile
 from app.service.audit import Actor, record
+from app.service.catalog_revisions import catalog_in_use
+from app.service.profile_checks import check_grants
 from app.service.profile_files import DataFile, baseline_files, profile_files
 from app.store.baseline_repository import BaselineRepository, StoredBaseline
 from app.store.profile_repository import ProfileRepository
@@ -39,8 +45,10 @@ def seed(session: Session) -> SeedReport:
     repo.lock_for_write()  # two replicas starting at once must not both publish a file
     actor = Actor.command(SEED_ACTOR)
     set_revision: int | None = None
+    catalog: Catalog | None = None
     for data in profile_files():
-        profile = parse_profile(data.document, revision=0, pointer=data.path.name)
+        document = validate_document(data.document, pointer=data.path.name)
+        profile = compile_profile(document, revision=0)
         latest = repo.latest(profile.key)
         if latest is not None and latest.content_sha256 == data.sha256:
             report.profiles_unchanged += 1
@@ -52,6 +60,9 @@ def seed(session: Session) -> SeedReport:
             else:
                 report.profiles_conflicting.append(profile.key.label)
             continue
+        catalog = catalog or catalog_in_use(session)
+        # The seed is the operator's command: reasoned grants stand as with an `admin` key.
+        check_grants(document, catalog, reasoned_grants_allowed=True, pointer=data.path.name)
         if set_revision is None:
             set_revision = repo.new_set_revision("seed from app/data/profiles")
         stored = repo.publish(

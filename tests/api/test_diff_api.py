@@ -150,3 +150,29 @@ def test_bad_diff_input_is_a_located_problem(
     response = client.post("/v1/policies/diff", json=body)
     assert response.status_code == 422, response.text
     assert pointer in [e["pointer"] for e in response.json()["errors"]]
+
+
+def test_a_role_granting_exactly_the_artifact_key_actions_is_sufficient(
+    client: TestClient, reference: dict[str, Any]
+) -> None:
+    """The artifact key needs kms:Decrypt and kms:GenerateDataKey (S3 server-side encryption);
+    a role granting just those, not kms:GenerateDataKey* or kms:ReEncrypt*, lacks nothing."""
+    computed = client.post("/v1/policies/compute", json={"pipelines": [reference]}).json()
+    statements = [s for s in computed["policy"]["Statement"] if KEY not in _list(s["Resource"])]
+    exact_key = {
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": KEY,
+    }
+    role = {"Version": "2012-10-17", "Statement": [*statements, exact_key]}
+    body = _diff(client, {"documents": [role]}, {"pipelines": [reference]})
+    assert body["verdict"] == "sufficient", body["missing"]
+    without_generate = {**exact_key, "Action": ["kms:Decrypt"]}
+    role = {"Version": "2012-10-17", "Statement": [*statements, without_generate]}
+    body = _diff(client, {"documents": [role]}, {"pipelines": [reference]})
+    missing = {(a, r) for m in body["missing"] for a in m["actions"] for r in m["resources"]}
+    assert missing == {("kms:GenerateDataKey", KEY)}
+
+
+def _list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value

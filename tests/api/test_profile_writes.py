@@ -116,7 +116,8 @@ def test_third_party_owner_and_bad_documents(env: Env) -> None:
         (custom_profile("Bad5", title="t" * 201), "/title"),
         (custom_profile("Bad6", title="nul\x00"), "/title"),
         (custom_profile("Bad7", effective_date="yesterday"), "/effective_date"),
-        (custom_profile("Bad8", extra={"n": 10**30}), "/extra/n"),
+        (custom_profile("Bad8", supported_since=10**30), "/supported_since"),
+        (custom_profile("Bad10", notes=["ok", 10**30]), "/notes/1"),
     ]
     for document, pointer in cases:
         response = _create(env, document)
@@ -127,11 +128,11 @@ def test_third_party_owner_and_bad_documents(env: Env) -> None:
     assert not_an_object.status_code == 422
     not_a_number = env.client.post(
         "/v1/profiles",
-        content=json.dumps(custom_profile("Bad9", extra=[float("nan")])),
+        content=json.dumps(custom_profile("Bad9", notes=[float("nan")])),
         headers=env.as_(env.writer, **{"Content-Type": "application/json"}),
     )
     assert not_a_number.status_code == 422
-    assert not_a_number.json()["errors"][0]["pointer"] == "/extra/0"
+    assert not_a_number.json()["errors"][0]["pointer"] == "/notes/0"
 
 
 def test_publish_needs_the_current_etag(env: Env) -> None:
@@ -204,6 +205,20 @@ def test_deprecate(env: Env) -> None:
     assert [p["action_type"]["provider"] for p in listing] == ["Old"]
     revisions = env.client.get(f"{path}/revisions", params={"status": "active"}).json()
     assert [r["revision"] for r in revisions["items"]] == [1]
+    # Compute names the deprecated profile at the action that uses it.
+    request = {"pipelines": [pipeline({**CUSTOM_KEY, "provider": "Old"})]}
+    deadline = time.monotonic() + 5
+    while True:
+        findings = env.client.post("/v1/policies/compute", json=request).json()["findings"]
+        found = [f for f in findings if f["code"] == "DEPRECATED_PROFILE"]
+        if found:
+            break
+        assert time.monotonic() < deadline, "the deprecated revision never reached compute"
+        time.sleep(0.05)
+    [finding] = found
+    assert finding["finding_type"] == "WARNING"
+    assert finding["path"] == "/pipelines/0/pipeline/stages/1/actions/0"
+    assert "Invoke/Custom/Old/1" in finding["message"]
     # Publishing an active document again brings it back.
     back = _publish(env, path, custom_profile("Old"), deprecated.headers["etag"])
     assert back.json()["status"] == "active"
@@ -222,7 +237,7 @@ def test_diff_between_revisions(env: Env) -> None:
             "id": "Logs",
             "description": "write logs",
             "actions": ["logs:PutLogEvents"],
-            "resources": ["*"],
+            "resources": ["arn:${partition}:logs:${region}:${account}:log-group:notifier:*"],
             "source": "guide",
         }
     )
@@ -359,3 +374,174 @@ def test_every_write_is_audited(env: Env) -> None:
     assert all(e["key_id"] == writer_id for e in events)
     assert env.client.get("/v1/admin/audit", headers=env.as_(env.writer)).status_code == 403
     assert env.client.get("/v1/admin/audit").status_code == 401
+
+
+# --- the schema and the catalogue on the write path ----------------------------------------------
+
+
+def _statement(**fields: Any) -> dict[str, Any]:
+    return {"id": "Grant", "description": "what it is for", "source": "wiki", **fields}
+
+
+def _errors(response: Any) -> list[tuple[str, str]]:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    return [(e["pointer"], e["detail"]) for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("place", "wrong", "meant"),
+    [
+        ((), "tilte", "title"),
+        (("statements", 0), "condtion", "condition"),
+        (("statements", 0), "wen", "when"),
+        (("statements", 0, "when"), "equls", "equals"),
+        (("sources", "wiki"), "ulr", "url"),
+        (("action_type",), "categroy", "category"),
+    ],
+)
+def test_a_misspelt_key_is_a_422_at_its_pointer_naming_the_key_meant(
+    env: Env, place: tuple[str | int, ...], wrong: str, meant: str
+) -> None:
+    document = custom_profile(f"Typo{wrong}")
+    document["statements"][0]["when"] = {"config": "FunctionName", "equals": "notify"}
+    document["statements"][0]["condition"] = {"StringEquals": {"aws:ResourceAccount": "${account}"}}
+    target: Any = document
+    for part in place:
+        target = target[part]
+    target[wrong] = target.pop(meant)
+    pointer = "/" + "/".join([*(str(p) for p in place), wrong])
+    expected = (pointer, f"unknown key `{wrong}`; did you mean `{meant}`?")
+    assert expected in _errors(_create(env, document))
+    # The same on PUT, for a profile that exists.
+    path = _path("TypoTarget")
+    existing = custom_profile("TypoTarget")
+    if env.client.get(path).status_code == 404:
+        assert _create(env, existing).status_code == 201
+    etag = env.client.get(path).headers["etag"]
+    document["action_type"] = {
+        k: existing["action_type"].get(meant if k == wrong else k, v)
+        for k, v in document["action_type"].items()
+    }
+    assert expected in _errors(_publish(env, path, document, etag))
+
+
+def test_an_unknown_action_is_a_422_at_its_pointer_naming_the_action_meant(env: Env) -> None:
+    document = custom_profile(
+        "UnknownAction",
+        statements=[
+            _statement(
+                actions=["codecommit:GetBranch", "codecommit:GetRepo"],
+                resources=["arn:${partition}:codecommit:${region}:${account}:repo"],
+            )
+        ],
+    )
+    [(pointer, detail)] = _errors(_create(env, document))
+    assert pointer == "/statements/0/actions/1"
+    assert "`codecommit:GetRepo` is not an action of the catalogue" in detail
+    assert "did you mean `codecommit:GetRepository`" in detail
+    # No key lets an unknown action through.
+    admin = env.client.post("/v1/profiles", json=document, headers=env.as_(env.admin))
+    assert _errors(admin) == [(pointer, detail)]
+
+
+ROLE = "arn:${partition}:iam::${account}:role/notifier"
+RISKY = [
+    pytest.param(_statement(actions=["iam:*"], resources=["*"]), "/actions/0", id="iam-star"),
+    pytest.param(_statement(actions=["*"], resources=["*"]), "/actions/0", id="star"),
+    pytest.param(
+        _statement(
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["arn:${partition}:kms:${region}:${account}:key/*"],
+        ),
+        "/actions/1",
+        id="pattern",
+    ),
+    pytest.param(
+        _statement(actions=["lambda:GetFunction"], resources=["*"]),
+        "/resources/0",
+        id="resource-star",
+    ),
+    pytest.param(
+        _statement(
+            actions=["iam:PassRole"],
+            resources=[ROLE],
+            condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+        ),
+        "/actions/0",
+        id="escalation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("statement", "where"), RISKY)
+def test_a_broad_or_escalating_grant_needs_its_reason_and_an_admin_key(
+    env: Env, request: pytest.FixtureRequest, statement: dict[str, Any], where: str
+) -> None:
+    provider = "Risky" + request.node.callspec.id.replace("-", "")
+    pointer = f"/statements/2{where}"
+    document = custom_profile(provider)
+    document["statements"].append(statement)
+    # Without a reason: refused whatever the key.
+    for key in (env.writer, env.admin):
+        [(at, detail)] = _errors(
+            env.client.post("/v1/profiles", json=document, headers=env.as_(key))
+        )
+        assert at == pointer
+        assert "risk_reason" in detail
+    # With a reason, a `write` key is not enough.
+    document["statements"][2] = {**statement, "risk_reason": "the notifier manages its own keys"}
+    [(at, detail)] = _errors(_create(env, document))
+    assert at == pointer
+    assert "needs an `admin` key" in detail
+    assert env.client.get(_path(provider)).status_code == 404
+    # With a reason and an `admin` key it is published, the reason kept in the document.
+    created = env.client.post("/v1/profiles", json=document, headers=env.as_(env.admin))
+    assert created.status_code == 201, created.text
+    assert created.json()["document"]["statements"][2]["risk_reason"]
+    # Publishing a new revision of it needs the `admin` key again.
+    etag = created.headers["etag"]
+    changed = with_note(document, "second revision")
+    [(at, _)] = _errors(_publish(env, _path(provider), changed, etag))
+    assert at == pointer
+    admin = env.client.put(
+        _path(provider), json=changed, headers=env.as_(env.admin, **{"If-Match": etag})
+    )
+    assert admin.status_code == 200, admin.text
+
+
+def test_the_write_body_is_the_profile_schema_in_openapi(env: Env) -> None:
+    spec = env.client.get("/openapi.json").json()
+    for path, method in (
+        ("/v1/profiles", "post"),
+        ("/v1/profiles/{category}/{owner}/{provider}/{version}", "put"),
+    ):
+        body = spec["paths"][path][method]["requestBody"]["content"]["application/json"]
+        assert body["schema"]["$ref"] == "#/components/schemas/ProfileDocument"
+    statement = spec["components"]["schemas"]["ProfileStatement"]
+    assert statement["additionalProperties"] is False
+    assert "risk_reason" in statement["properties"]
+
+
+def test_an_undated_profile_is_listed_as_of_any_day_and_named(env: Env) -> None:
+    path = _path("Undated")
+    assert _create(env, custom_profile("Undated")).status_code == 201  # supported_since null
+    label = "Invoke/Custom/Undated/1"
+    params = {"as_of": "2018-06-01", "provider": "undated"}
+    listing = env.client.get("/v1/profiles", params=params).json()
+    assert [p["href"] for p in listing["items"]] == [path]
+    assert listing["undated"] == [label]
+    pipelines = [pipeline({**CUSTOM_KEY, "provider": "Undated"})]
+    deadline = time.monotonic() + 5
+    while label not in used_revisions(
+        env.client.post("/v1/policies/compute", json={"pipelines": pipelines}).json()
+    ):
+        assert time.monotonic() < deadline, "the profile never reached compute"
+        time.sleep(0.05)
+    request = {"pipelines": pipelines, "profiles": {"as_of": "2018-06-01"}}
+    findings = env.client.post("/v1/policies/compute", json=request).json()["findings"]
+    [undated] = [f for f in findings if f["code"] == "PROFILE_UNDATED_AS_OF"]
+    assert undated["detail"] == {"action_type": label, "as_of": "2018-06-01"}
+    # Without as_of there is nothing to say.
+    findings = env.client.post("/v1/policies/compute", json={"pipelines": pipelines})
+    assert "PROFILE_UNDATED_AS_OF" not in {f["code"] for f in findings.json()["findings"]}

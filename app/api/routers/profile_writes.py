@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Request, Response
 
 from app.api.auth import WriterDep
 from app.api.checked_route import CheckedRoute
-from app.api.deps import UnitOfWorkDep
+from app.api.deps import ServicesDep, UnitOfWorkDep
 from app.api.http_cache import NO_STORE, json_response, required_if_match
 from app.api.problems import problem_responses
 from app.api.routers.profiles import Category, Owner, Provider, Version
 from app.api.schemas.profiles import DeprecateIn, ProfileRevisionOut
 from app.engine.pipeline.model import ActionTypeKey
+from app.engine.profile_schema import ProfileDocument
 from app.service import profile_writes
-from app.service.profile_writes import revision_etag
+from app.service.api_keys import Principal, Scope, scope_allows
+from app.service.profile_writes import Publisher, revision_etag
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=CheckedRoute)
 
-ProfileDocument = Annotated[
-    dict[str, Any],
+DocumentBody = Annotated[
+    ProfileDocument,
     Body(
-        description="a profile document (app/data/profiles/README.md), as JSON",
+        description="a profile document (app/data/profiles/README.md; its JSON Schema is "
+        "`GET /v1/profiles/schema`). Every action must be in the IAM catalogue in use; a "
+        "statement with an action pattern, Resource `*` on actions that can be scoped, or a "
+        "privilege-escalation action needs a `risk_reason` and an `admin` key",
         examples=[
             {
                 "action_type": {
@@ -35,13 +40,28 @@ ProfileDocument = Annotated[
                 "supported_since": None,
                 "effective_date": "2026-11-28",
                 "sources": {"team-wiki": {"title": "Team wiki", "url": "https://wiki.example"}},
-                "statements": [],
+                "statements": [
+                    {
+                        "id": "Invoke",
+                        "description": "invoke the notifier function",
+                        "actions": ["lambda:InvokeFunction"],
+                        "resources": [
+                            "arn:${partition}:lambda:${region}:${account}:function:"
+                            "${config.FunctionName}"
+                        ],
+                        "source": "team-wiki",
+                    }
+                ],
             }
         ],
     ),
 ]
 IfMatch = Annotated[str | None, Header(description="the ETag of the current revision (from GET)")]
 _WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+
+
+def _publisher(writer: Principal) -> Publisher:
+    return Publisher(writer.actor, reasoned_grants_allowed=scope_allows(writer.scope, Scope.ADMIN))
 
 
 def _location(key: ActionTypeKey, revision: int | None = None) -> str:
@@ -57,11 +77,17 @@ def _location(key: ActionTypeKey, revision: int | None = None) -> str:
     responses=problem_responses(401, 403, 409, 422),
 )
 def create_profile(
-    request: Request, document: ProfileDocument, writer: WriterDep, session: UnitOfWorkDep
+    request: Request,
+    document: DocumentBody,
+    writer: WriterDep,
+    session: UnitOfWorkDep,
+    services: ServicesDep,
 ) -> Response:
     """Create the profile of an action type that has none (AWS, ThirdParty or Custom owner):
     revision 1, and a new profile-set revision."""
-    row = profile_writes.create_profile(session, document, actor=writer.actor)
+    row = profile_writes.create_profile(
+        session, document, catalog=services.catalog, publisher=_publisher(writer)
+    )
     return json_response(
         request,
         ProfileRevisionOut.full(row),
@@ -84,9 +110,10 @@ def publish_revision(
     owner: Owner,
     provider: Provider,
     version: Version,
-    document: ProfileDocument,
+    document: DocumentBody,
     writer: WriterDep,
     session: UnitOfWorkDep,
+    services: ServicesDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Publish a new revision of a profile. `If-Match` must carry the current revision's ETag
@@ -95,7 +122,12 @@ def publish_revision(
     key = ActionTypeKey(category, owner, provider, version)
     tags = required_if_match(if_match)
     result = profile_writes.publish_revision(
-        session, key, document, if_match=tags, actor=writer.actor
+        session,
+        key,
+        document,
+        if_match=tags,
+        catalog=services.catalog,
+        publisher=_publisher(writer),
     )
     row = result.revision
     return json_response(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+from enum import StrEnum
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep, SessionDep
-from app.api.http_cache import NO_CACHE, immutable, json_response
+from app.api.http_cache import NO_CACHE, body_etag, immutable, json_response, not_modified
 from app.api.pagination import Cursor, Limit, encode_cursor, int_cursor, strings_cursor
 from app.api.problems import NotFoundError, problem_responses
 from app.api.schemas.common import INT32_MAX
@@ -22,6 +25,8 @@ from app.api.schemas.profiles import (
     RevisionListOut,
 )
 from app.engine.pipeline.model import ActionTypeKey
+from app.engine.profile_schema import ProfileDocument
+from app.engine.profiles import ACTIVE, DEPRECATED
 from app.service.profile_diff import diff_revisions
 from app.service.profile_sets import select_revisions
 from app.service.profile_writes import revision_etag
@@ -30,7 +35,21 @@ from app.store.profile_repository import ProfileRepository, StoredRevision
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=CheckedRoute)
 
 NAME = r"^[0-9A-Za-z_-]{1,35}$"
-STATUS = r"^(active|deprecated)$"
+_WITHOUT_CASE = "compared without case"
+
+
+class RevisionStatus(StrEnum):
+    """A revision's status; a query may write it in any case."""
+
+    ACTIVE = ACTIVE
+    DEPRECATED = DEPRECATED
+
+    @classmethod
+    def _missing_(cls, value: object) -> RevisionStatus | None:
+        return next((s for s in cls if s.value == str(value).lower()), None)
+
+
+StatusQuery = Annotated[RevisionStatus | None, Query(description=_WITHOUT_CASE)]
 Category = Annotated[str, Path(pattern=NAME, examples=["Source"])]
 Owner = Annotated[str, Path(pattern=NAME, examples=["AWS"])]
 Provider = Annotated[str, Path(pattern=NAME, examples=["CodeCommit"])]
@@ -46,8 +65,48 @@ SetRevision = Annotated[
 RevisionNumber = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 
+class JsonSchemaResponse(Response):
+    media_type = "application/schema+json"
+
+
+@functools.cache
+def _schema_body() -> bytes:
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **ProfileDocument.model_json_schema(),
+    }
+    return orjson.dumps(schema, option=orjson.OPT_SORT_KEYS)
+
+
+@router.get(
+    "/schema",
+    summary="Get the JSON Schema of a profile document",
+    response_class=JsonSchemaResponse,
+    responses={
+        200: {
+            "description": "a JSON Schema (draft 2020-12)",
+            "content": {JsonSchemaResponse.media_type: {"schema": {"type": "object"}}},
+        }
+    },
+)
+def get_profile_schema(request: Request) -> Response:
+    """The JSON Schema of a profile document, for editors: the shape of the files of
+    app/data/profiles and of the POST and PUT bodies. What needs the IAM catalogue (every action
+    known, `risk_reason` where a grant needs one) is checked when a profile is published."""
+    body = _schema_body()
+    etag = body_etag(body)
+    headers = {"ETag": etag, "Cache-Control": NO_CACHE}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return JsonSchemaResponse(body, headers=headers)
+
+
 def _key_tuple(key: ActionTypeKey) -> tuple[str, str, str, str]:
     return (key.category, key.owner, key.provider, key.version)
+
+
+def _field(row: StoredRevision, name: str) -> str:
+    return row.status if name == "status" else str(getattr(row.key, name))
 
 
 @router.get(
@@ -60,28 +119,34 @@ def list_profiles(
     request: Request,
     session: SessionDep,
     services: ServicesDep,
-    category: Annotated[str | None, Query(pattern=NAME)] = None,
-    owner: Annotated[str | None, Query(pattern=NAME)] = None,
-    provider: Annotated[str | None, Query(pattern=NAME)] = None,
-    version: Annotated[str | None, Query(pattern=NAME)] = None,
-    status: Annotated[str | None, Query(pattern=STATUS)] = None,
+    category: Annotated[str | None, Query(pattern=NAME, description=_WITHOUT_CASE)] = None,
+    owner: Annotated[str | None, Query(pattern=NAME, description=_WITHOUT_CASE)] = None,
+    provider: Annotated[str | None, Query(pattern=NAME, description=_WITHOUT_CASE)] = None,
+    version: Annotated[str | None, Query(pattern=NAME, description=_WITHOUT_CASE)] = None,
+    status: StatusQuery = None,
     as_of: AsOf = None,
     set_revision: SetRevision = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
     """The profile of every action type (the newest revision, or the one in force as of a date
-    or a profile-set revision), filtered by action type fields and status, in key order."""
+    or a profile-set revision), filtered by action type fields and status (compared without
+    case), in key order. As of a date, action types whose support date is unknown are listed and
+    named in `undated`."""
     after = strings_cursor(cursor, 4)
     selection = select_revisions(session, as_of=as_of, set_revision=set_revision)
+    wanted = {
+        "category": category,
+        "owner": owner,
+        "provider": provider,
+        "version": version,
+        "status": status,
+    }
+    filters = {field: value.lower() for field, value in wanted.items() if value is not None}
     rows = [
         r
         for r in selection.revisions
-        if (category is None or r.key.category == category)
-        and (owner is None or r.key.owner == owner)
-        and (provider is None or r.key.provider == provider)
-        and (version is None or r.key.version == version)
-        and (status is None or r.status == status)
+        if all(_field(r, field).lower() == value for field, value in filters.items())
         and (after is None or _key_tuple(r.key) > after)
     ]
     page = rows[:limit]
@@ -89,6 +154,7 @@ def list_profiles(
         profile_set_revision=selection.set_revision,
         as_of=as_of,
         predates=sorted(k.label for k in selection.predates if any(r.key == k for r in page)),
+        undated=sorted(k.label for k in selection.undated if any(r.key == k for r in page)),
         items=[ProfileSummaryOut.of(r, as_of) for r in page],
         next_cursor=encode_cursor(_key_tuple(page[-1].key)) if len(rows) > limit else None,
     )
@@ -150,14 +216,16 @@ def list_revisions(
     provider: Provider,
     version: Version,
     session: SessionDep,
-    status: Annotated[str | None, Query(pattern=STATUS)] = None,
+    status: StatusQuery = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
     """The revisions of one profile, oldest first."""
     key = ActionTypeKey(category, owner, provider, version)
     repo = ProfileRepository(session)
-    rows = repo.revisions_page(key, after=int_cursor(cursor), limit=limit + 1, status=status)
+    rows = repo.revisions_page(
+        key, after=int_cursor(cursor), limit=limit + 1, status=status.value if status else None
+    )
     if not rows and not repo.exists(key):
         raise _not_found(key)
     page = rows[:limit]

@@ -87,6 +87,11 @@ class ProfileListOut(Schema):
         description="action types whose oldest revision is dated after `as_of`: that revision "
         "stands in, without the statements whose `since` is after `as_of`",
     )
+    undated: list[str] = Field(
+        default_factory=list,
+        description="action types listed as in force on `as_of` although their "
+        "`supported_since` is unknown: no source rules out that they existed, none says so",
+    )
     items: list[ProfileSummaryOut]
     next_cursor: NextCursor = None
 

@@ -72,7 +72,8 @@ def _eb_describe_events(
 ) -> Iterable[Finding]:
     for pipeline in pipelines:
         for stage, action in pipeline.actions():
-            if not _is_eb_deploy(action.type):
+            # An action with its own role deploys with that role, not with this policy's.
+            if not _is_eb_deploy(action.type) or action.role_arn:
                 continue
             checked = [
                 (req.resource, result.coverage)

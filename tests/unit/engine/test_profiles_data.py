@@ -1,12 +1,18 @@
-"""The shipped profiles: complete, cited, and naming only real IAM actions."""
+"""The shipped profiles: complete, cited, dated, naming exact IAM actions, every broad or
+escalating grant with its stated reason."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.pipeline.rule_providers import RULE_PROVIDERS
+from app.engine.profile_grants import grant_issues
+from app.engine.profile_schema import validate_document
 from app.service.catalog_import import default_catalog
+from app.service.profile_checks import check_grants
 from app.service.profile_files import profile_files
 
 from .profile_fixtures import shipped_profiles
@@ -65,15 +71,40 @@ def test_file_names_match_keys() -> None:
 
 
 @pytest.mark.parametrize("key", sorted(shipped_profiles().profiles), ids=lambda k: k.label)
-def test_statements_cite_and_name_real_actions(key: ActionTypeKey) -> None:
+def test_statements_cite_and_name_exact_catalogue_actions(key: ActionTypeKey) -> None:
     catalog = default_catalog()
     profile = shipped_profiles().profiles[key]
     for statement in profile.statements:
         assert statement.source.url.startswith("https://")
         assert statement.impact is not None, statement.id
         for action in statement.actions:
-            assert catalog.expand(action), (
-                f"{key.label} {statement.id}: `{action}` is not an IAM action"
+            info = catalog.action(action)
+            assert info is not None, f"{key.label} {statement.id}: `{action}` is not an action"
+            assert info.name == action, f"{key.label} {statement.id}: `{action}` is a pattern"
+
+
+@pytest.mark.parametrize("key", sorted(shipped_profiles().profiles), ids=lambda k: k.label)
+def test_every_profile_is_dated(key: ActionTypeKey) -> None:
+    assert shipped_profiles().profiles[key].supported_since is not None
+
+
+@pytest.mark.parametrize("data", list(profile_files()), ids=lambda d: d.path.name)
+def test_every_file_passes_the_catalogue_checks_of_the_seed(data: Any) -> None:
+    document = validate_document(data.document, pointer=data.path.name)
+    check_grants(document, default_catalog(), reasoned_grants_allowed=True)
+    # ... and each grant that needs a reason is one the file states, not one let through.
+    for issue in grant_issues(document, default_catalog()):
+        assert issue.needs_reason, issue
+        assert issue.reasoned, issue
+
+
+def test_the_files_state_reasons_only_where_a_grant_needs_one() -> None:
+    for data in profile_files():
+        document = validate_document(data.document)
+        needing = {i.pointer.split("/")[2] for i in grant_issues(document, default_catalog())}
+        for i, statement in enumerate(document.statements):
+            assert (statement.risk_reason is not None) == (str(i) in needing), (
+                f"{data.path.name} {statement.id}"
             )
 
 

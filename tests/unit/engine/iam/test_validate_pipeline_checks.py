@@ -180,6 +180,12 @@ def test_the_context_region_names_what_the_deploy_needs(catalog: Catalog) -> Non
     assert all(":elasticbeanstalk:us-east-1:" in r for r in hit.detail["resources"])
 
 
+def test_eb_deploy_with_its_own_role_needs_nothing_of_this_policy(catalog: Catalog) -> None:
+    with_role = {**EB, "roleArn": f"arn:aws:iam::{ACCOUNT}:role/eb-deploy"}
+    policy = statements(allow(["s3:GetObject"]))
+    assert "EB_DESCRIBE_EVENTS_MISSING" not in codes(checks(catalog, policy, pipeline(with_role)))
+
+
 def test_legacy_policy_grants_describe_events(catalog: Catalog, legacy: dict[str, Any]) -> None:
     policy = read_policies([legacy], pointer="").statements
     assert "EB_DESCRIBE_EVENTS_MISSING" not in codes(checks(catalog, policy, pipeline(EB)))

@@ -1,0 +1,218 @@
+"""get-pipeline documents that use one action type each, with every configuration key set.
+
+For each shipped profile of an action type, one pipeline per value of each configuration key the
+profile or the provider's structure rules restrict to a set of values (so every `when` branch is
+rendered), all other documented keys and every key the profile reads set to a plausible value.
+The artifact store has a customer managed KMS key, so the ArtifactStore profile renders in full.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.pipeline.model import ActionTypeKey
+from app.engine.pipeline.provider_rules import PROVIDER_RULES
+from app.engine.profiles import Profile, StatementTemplate
+
+ACCOUNT = "111122223333"
+REGION = "eu-west-2"
+PIPELINE = "generated"
+KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/pipeline"
+
+# Values of keys that name AWS resources, so rendered ARNs are what a real pipeline gives.
+_VALUES: dict[str, str] = {
+    "ConnectionArn": f"arn:aws:codestar-connections:{REGION}:{ACCOUNT}:connection/abcd-1234",
+    "StateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:release",
+    "DevicePoolArn": f"arn:aws:devicefarm:us-west-2:{ACCOUNT}:devicepool:proj-1/pool-1",
+    "NotificationArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:approvals",
+    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/cfn-deploy",
+    "AdministrationRoleArn": f"arn:aws:iam::{ACCOUNT}:role/stackset-admin",
+    "KMSEncryptionKeyARN": KEY_ARN,
+    "FunctionName": "release-hook",
+    "Alarms": "latency-high,errors-high",
+    "TargetGroupNameList": "web-blue,web-green",
+    "Regions": "eu-west-1,eu-west-2",
+    "DeploymentTargets": ACCOUNT,
+    "EnvironmentVariables": '[{"name":"STAGE","value":"prod","type":"PLAINTEXT"}]',
+    "PrimarySource": "src",
+    "TemplatePath": "src::template.yaml",
+    "TemplateConfiguration": "src::config.json",
+    "TaskDefinitionTemplateArtifact": "src",
+    "AppSpecTemplateArtifact": "src",
+    "ParameterOverrides": '{"Stage": "prod"}',
+    "Capabilities": "CAPABILITY_IAM",
+    "ProjectId": "proj-1",
+    "InstanceTagKey": "Role",
+    "InstanceTagValue": "web",
+    "DeployStrategy": "Canary10Percent5Minutes",
+    "ExecutionNamePrefix": "release",
+    "ECRRepositoryName": "web",
+    "RepositoryName": "web",
+    "ImageTag": "latest",
+    "ImageTags": "latest,v1",
+}
+# Hints for every hint name the shipped profiles declare.
+HINT_VALUES: dict[str, list[str]] = {
+    "pass_roles": ["web-task", "web-exec"],
+    "task_definition_family": ["web"],
+    "deployment_config": ["CodeDeployDefault.ECSAllAtOnce"],
+}
+
+
+@dataclass(frozen=True)
+class Generated:
+    label: str
+    document: dict[str, Any]
+    hints: list[dict[str, Any]]
+
+
+def _config_keys(template: StatementTemplate) -> Iterator[str]:
+    texts = [*template.resources, *(h.fallback for h in template.hints.values())]
+    for block in (template.condition or {}).values():
+        for key, values in block.items():
+            texts.extend([key, *values])
+    for text in texts:
+        for placeholder in text.placeholders:
+            if placeholder.name.startswith("config."):
+                yield placeholder.name.removeprefix("config.")
+    yield from _trigger_keys(template.when)
+
+
+def _trigger_keys(when: Any) -> Iterator[str]:
+    if not when:
+        return
+    for nested in when.get("all", []) + when.get("any", []):
+        yield from _trigger_keys(nested)
+    if "not" in when:
+        yield from _trigger_keys(when["not"])
+    if "config" in when:
+        yield when["config"]
+
+
+def _trigger_values(when: Any) -> Iterator[tuple[str, str]]:
+    if not when:
+        return
+    for nested in when.get("all", []) + when.get("any", []):
+        yield from _trigger_values(nested)
+    if "not" in when:
+        yield from _trigger_values(when["not"])
+    if "equals" in when:
+        yield when["config"], str(when["equals"])
+    for value in when.get("in", []):
+        yield when["config"], str(value)
+
+
+def _configurations(profile: Profile) -> list[dict[str, str]]:
+    key = profile.key
+    rule = PROVIDER_RULES.get((key.category, key.owner, key.provider))
+    keys = set(rule.known_keys if rule else ())
+    choices: dict[str, list[str]] = {}
+    for template in profile.statements:
+        keys.update(_config_keys(template))
+        for config, value in _trigger_values(template.when):
+            choices.setdefault(config, []).append(value)
+    for config, allowed in (rule.allowed_values if rule else {}).items():
+        choices.setdefault(config, []).extend(sorted(allowed))
+    base = {k: _VALUES.get(k, f"my-{k.lower()}") for k in sorted(keys)}
+    for config, values in choices.items():
+        base[config] = values[0]
+    out = [base]
+    for config, values in sorted(choices.items()):
+        for value in dict.fromkeys(values[1:]):
+            out.append({**base, config: value})
+    return out
+
+
+def _action(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "name": "UnderTest",
+        "actionTypeId": {
+            "category": key.category,
+            "owner": key.owner,
+            "provider": key.provider,
+            "version": key.version,
+        },
+        "configuration": configuration,
+        "inputArtifacts": [] if key.category == "Source" else [{"name": "src"}],
+        "outputArtifacts": [{"name": "out"}],
+    }
+    if key.category == "Compute":
+        action["commands"] = ["make test"]
+    action["environmentVariables"] = [
+        {"name": "TOKEN", "value": "release/token", "type": "SECRETS_MANAGER"},
+        {"name": "STAGE", "value": "prod", "type": "PLAINTEXT"},
+    ]
+    return action
+
+
+def _source() -> dict[str, Any]:
+    return {
+        "name": "Source",
+        "actionTypeId": {
+            "category": "Source",
+            "owner": "AWS",
+            "provider": "CodeCommit",
+            "version": "1",
+        },
+        "configuration": {"RepositoryName": "web", "BranchName": "main"},
+        "outputArtifacts": [{"name": "src"}],
+    }
+
+
+def _pipeline(action: dict[str, Any], *, role_arn: str | None) -> dict[str, Any]:
+    under_test = copy.deepcopy(action)
+    if role_arn:
+        under_test["roleArn"] = role_arn
+    source_stage = under_test["actionTypeId"]["category"] == "Source"
+    stages = [
+        {"name": "Source", "actions": [under_test if source_stage else _source()]},
+        {"name": "Next", "actions": [_source() if source_stage else under_test]},
+    ]
+    if source_stage:
+        stages[1]["actions"][0] = {**_source(), "name": "Other"}
+    return {
+        "pipeline": {
+            "name": PIPELINE,
+            "roleArn": ROLE,
+            "pipelineType": "V2",
+            "artifactStore": {
+                "type": "S3",
+                "location": "codepipeline-artifacts",
+                "encryptionKey": {"id": KEY_ARN, "type": "KMS"},
+            },
+            "stages": stages,
+        },
+        "metadata": {"pipelineArn": f"arn:aws:codepipeline:{REGION}:{ACCOUNT}:{PIPELINE}"},
+    }
+
+
+def generated_pipelines(profile: Profile) -> Iterator[Generated]:
+    """Pipelines using the profile's action type: every configuration variant, each without
+    and with the profile's hints, and (AWS-owned types) once with an action role."""
+    declared = sorted({h for t in profile.statements for h in t.hints})
+    hints = (
+        [
+            {
+                "stage": "Source" if profile.key.category == "Source" else "Next",
+                "action": "UnderTest",
+                "hints": {h: HINT_VALUES[h] for h in declared},
+            }
+        ]
+        if declared
+        else []
+    )
+    for i, configuration in enumerate(_configurations(profile)):
+        action = _action(profile.key, configuration)
+        label = f"{profile.key.label}#{i}"
+        yield Generated(label, _pipeline(action, role_arn=None), [])
+        if hints:
+            yield Generated(f"{label}+hints", _pipeline(action, role_arn=None), hints)
+    if profile.key.owner != "AWS":
+        return  # CodePipeline accepts a roleArn on AWS-owned actions only
+    action_role = f"arn:aws:iam::{ACCOUNT}:role/deploy-target"
+    first = _action(profile.key, _configurations(profile)[0])
+    yield Generated(f"{profile.key.label}+role", _pipeline(first, role_arn=action_role), [])
