@@ -1,9 +1,14 @@
-"""get-pipeline documents that use one action type each, with every configuration key set.
+"""get-pipeline documents that use one action or rule type each, with every configuration key
+set, and valid by CodePipeline's structure rules (so what compute answers for them is all there
+is to check).
 
-For each shipped profile of an action type, one pipeline per value of each configuration key the
-profile or the provider's structure rules restrict to a set of values (so every `when` branch is
-rendered), all other documented keys and every key the profile reads set to a plausible value.
-The artifact store has a customer managed KMS key, so the ArtifactStore profile renders in full.
+For each shipped profile of an action or stage-condition rule type, one pipeline per value of
+each configuration key the profile or the provider's structure rules restrict to a set of values
+(so every `when` branch is rendered), all other documented keys and every key the profile reads
+set to a plausible value. The artifact store has a customer managed KMS key, so the ArtifactStore
+profile renders in full. An action takes the fewest input and output artifacts its provider
+allows (at least one input where it takes any); a rule sits in an `onSuccess` condition of the
+stage after the source.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.pipeline.model import ActionTypeKey
+from app.engine.pipeline.model import RULE_CATEGORY, ActionTypeKey
 from app.engine.pipeline.provider_rules import PROVIDER_RULES
+from app.engine.pipeline.rule_providers import RULE_PROVIDERS
 from app.engine.profiles import Profile, StatementTemplate
 
 ACCOUNT = "111122223333"
@@ -109,15 +115,23 @@ def _trigger_values(when: Any) -> Iterator[tuple[str, str]]:
 def _configurations(profile: Profile) -> list[dict[str, str]]:
     key = profile.key
     rule = PROVIDER_RULES.get((key.category, key.owner, key.provider))
-    keys = set(rule.known_keys if rule else ())
+    rule_type = RULE_PROVIDERS.get(key.provider) if key.category == RULE_CATEGORY else None
+    keys = set(rule.known_keys if rule else ()) | set(rule_type.required if rule_type else ())
     choices: dict[str, list[str]] = {}
     for template in profile.statements:
         keys.update(_config_keys(template))
         for config, value in _trigger_values(template.when):
             choices.setdefault(config, []).append(value)
-    for config, allowed in (rule.allowed_values if rule else {}).items():
-        choices.setdefault(config, []).extend(sorted(allowed))
-    base = {k: _VALUES.get(k, f"my-{k.lower()}") for k in sorted(keys)}
+    allowed = {
+        **(rule.allowed_values if rule else {}),
+        **(rule_type.allowed_values if rule_type else {}),
+    }
+    for config, values in allowed.items():
+        choices.setdefault(config, []).extend(sorted(values))
+    artifact_keys = set(rule.artifact_keys if rule else ())
+    base = {
+        k: "src" if k in artifact_keys else _VALUES.get(k, f"my-{k.lower()}") for k in sorted(keys)
+    }
     for config, values in choices.items():
         base[config] = values[0]
     out = [base]
@@ -127,7 +141,21 @@ def _configurations(profile: Profile) -> list[dict[str, str]]:
     return out
 
 
+def _artifacts(low: int, high: int, *, prefix: str) -> list[dict[str, str]]:
+    count = min(max(low, 1), high) if high else 0
+    return [{"name": prefix if i == 0 else f"{prefix}{i}"} for i in range(count)]
+
+
 def _action(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]:
+    rule = PROVIDER_RULES.get((key.category, key.owner, key.provider))
+    inputs = (0, 0) if key.category == "Source" else rule.inputs if rule else (1, 1)
+    outputs = (
+        (1, 1)
+        if key.category == "Source"
+        else (rule.outputs[0], rule.outputs[0])
+        if rule
+        else (0, 0)
+    )
     action: dict[str, Any] = {
         "name": "UnderTest",
         "actionTypeId": {
@@ -137,21 +165,40 @@ def _action(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]
             "version": key.version,
         },
         "configuration": configuration,
-        "inputArtifacts": [] if key.category == "Source" else [{"name": "src"}],
-        "outputArtifacts": [{"name": "out"}],
+        "inputArtifacts": _artifacts(*inputs, prefix="src") if inputs[1] else [],
+        "outputArtifacts": _artifacts(*outputs, prefix="out") if outputs[1] else [],
     }
     if key.category == "Compute":
         action["commands"] = ["make test"]
-    action["environmentVariables"] = [
-        {"name": "TOKEN", "value": "release/token", "type": "SECRETS_MANAGER"},
-        {"name": "STAGE", "value": "prod", "type": "PLAINTEXT"},
-    ]
+        action["environmentVariables"] = [
+            {"name": "TOKEN", "value": "release/token", "type": "SECRETS_MANAGER"},
+            {"name": "STAGE", "value": "prod", "type": "PLAINTEXT"},
+        ]
     return action
 
 
-def _source() -> dict[str, Any]:
+def _rule(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]:
+    provider = RULE_PROVIDERS.get(key.provider)
+    rule: dict[str, Any] = {
+        "name": "UnderTest",
+        "ruleTypeId": {
+            "category": key.category,
+            "owner": key.owner,
+            "provider": key.provider,
+            "version": key.version,
+        },
+        "configuration": configuration,
+    }
+    if provider is not None and provider.takes_input_artifacts:
+        rule["inputArtifacts"] = [{"name": "src"}]
+    if provider is not None and provider.runs_commands:
+        rule["commands"] = ["make test"]
+    return rule
+
+
+def _source(name: str = "Source", output: str = "src") -> dict[str, Any]:
     return {
-        "name": "Source",
+        "name": name,
         "actionTypeId": {
             "category": "Source",
             "owner": "AWS",
@@ -159,21 +206,55 @@ def _source() -> dict[str, Any]:
             "version": "1",
         },
         "configuration": {"RepositoryName": "web", "BranchName": "main"},
-        "outputArtifacts": [{"name": "src"}],
+        "outputArtifacts": [{"name": output}],
     }
 
 
-def _pipeline(action: dict[str, Any], *, role_arn: str | None) -> dict[str, Any]:
-    under_test = copy.deepcopy(action)
+def _build(inputs: str = "src") -> dict[str, Any]:
+    return {
+        "name": "Build",
+        "actionTypeId": {
+            "category": "Build",
+            "owner": "AWS",
+            "provider": "CodeBuild",
+            "version": "1",
+        },
+        "configuration": {"ProjectName": "web-build"},
+        "inputArtifacts": [{"name": inputs}],
+    }
+
+
+def _pipeline(member: dict[str, Any], *, role_arn: str | None) -> dict[str, Any]:
+    under_test = copy.deepcopy(member)
     if role_arn:
         under_test["roleArn"] = role_arn
-    source_stage = under_test["actionTypeId"]["category"] == "Source"
-    stages = [
-        {"name": "Source", "actions": [under_test if source_stage else _source()]},
-        {"name": "Next", "actions": [_source() if source_stage else under_test]},
-    ]
-    if source_stage:
-        stages[1]["actions"][0] = {**_source(), "name": "Other"}
+    stages: list[dict[str, Any]]
+    if "ruleTypeId" in under_test:
+        stages = [
+            {"name": "Source", "actions": [_source()]},
+            {
+                "name": "Next",
+                "actions": [_build()],
+                "onSuccess": {"conditions": [{"result": "FAIL", "rules": [under_test]}]},
+            },
+        ]
+    elif under_test["actionTypeId"]["category"] == "Source":
+        output = under_test["outputArtifacts"][0]["name"]
+        stages = [
+            {"name": "Source", "actions": [under_test]},
+            {"name": "Next", "actions": [_build(output)]},
+        ]
+    else:
+        # Every input artifact of the action under test comes from a source action.
+        sources = [
+            _source(f"Source{i}", a["name"]) for i, a in enumerate(under_test["inputArtifacts"])
+        ]
+        stages = [
+            {"name": "Source", "actions": sources or [_source()]},
+            {"name": "Next", "actions": [under_test]},
+        ]
+        if not under_test["inputArtifacts"]:
+            stages.append({"name": "Build", "actions": [_build()]})
     return {
         "pipeline": {
             "name": PIPELINE,
@@ -205,8 +286,9 @@ def generated_pipelines(profile: Profile) -> Iterator[Generated]:
         if declared
         else []
     )
+    make = _rule if profile.key.category == RULE_CATEGORY else _action
     for i, configuration in enumerate(_configurations(profile)):
-        action = _action(profile.key, configuration)
+        action = make(profile.key, configuration)
         label = f"{profile.key.label}#{i}"
         yield Generated(label, _pipeline(action, role_arn=None), [])
         if hints:
@@ -214,5 +296,5 @@ def generated_pipelines(profile: Profile) -> Iterator[Generated]:
     if profile.key.owner != "AWS":
         return  # CodePipeline accepts a roleArn on AWS-owned actions only
     action_role = f"arn:aws:iam::{ACCOUNT}:role/deploy-target"
-    first = _action(profile.key, _configurations(profile)[0])
+    first = make(profile.key, _configurations(profile)[0])
     yield Generated(f"{profile.key.label}+role", _pipeline(first, role_arn=action_role), [])

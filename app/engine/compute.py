@@ -225,11 +225,14 @@ def compute_policy(
             )
         )
         acc.findings.extend(_quota_findings(split))
+    # A role whose actions need nothing of it has no policy to give (an empty Statement is not
+    # a policy IAM takes); the service role still assumes it.
     action_roles = tuple(
         ActionRolePolicy(role_arn=arn, statements=tuple(stmts), document=_document(stmts))
         for arn, stmts in (
             (arn, _merge(grants)) for arn, grants in sorted(acc.action_roles.items())
         )
+        if stmts
     )
     return ComputeResult(
         document=document,
@@ -615,7 +618,11 @@ def _render_resources(
         values, widenings = render(chosen, scope)
         if widenings:
             findings.extend(_widening_findings(widenings, template, profile, where))
-        if widenings or missing:
+        malformed = [v for v in values if v != "*" and not v.startswith("arn:")]
+        if malformed:
+            findings.append(_not_an_arn(malformed, chosen, template, profile, where))
+            values = sorted({*(v for v in values if v not in malformed), "*"})
+        if widenings or missing or malformed:
             if values == ["*"] and catalog is not None:
                 values = arn_shapes(template.actions, scope, catalog) or values
             unverifiable.update(v for v in values if "*" in v or "?" in v)
@@ -623,6 +630,27 @@ def _render_resources(
             return values, frozenset(unverifiable)  # already sorted and distinct
         out.update(values)
     return sorted(out), frozenset(unverifiable)
+
+
+def _not_an_arn(
+    values: Sequence[str],
+    chosen: Template,
+    template: StatementTemplate,
+    profile: Profile,
+    where: str,
+) -> Finding:
+    keys = [
+        p.name.removeprefix("config.") for p in chosen.placeholders if p.name.startswith("config.")
+    ]
+    path = pointer_join(where, "configuration", keys[0]) if len(keys) == 1 else where
+    return Finding(
+        code="NOT_AN_ARN",
+        finding_type=FindingType.ERROR,
+        message=f"`{template.id}` of `{profile.key.label}` needs an ARN here, and "
+        f"`{values[0]}` is not one; the resource is left to the shape of its type",
+        path=path,
+        detail={"statement": template.id, "values": list(values)},
+    )
 
 
 _ARN_FORMAT_VARIABLE = re.compile(r"\$\{([^}]*)\}")

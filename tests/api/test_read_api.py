@@ -79,7 +79,10 @@ def test_profiles_as_of_a_date(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"provider": "codebuild"}, {"Build/AWS/CodeBuild/1", "Test/AWS/CodeBuild/1"}),
+        (
+            {"provider": "codebuild"},
+            {"Build/AWS/CodeBuild/1", "Test/AWS/CodeBuild/1", "Rule/AWS/CodeBuild/1"},
+        ),
         ({"provider": "CODEBUILD", "category": "test"}, {"Test/AWS/CodeBuild/1"}),
         ({"owner": "thirdparty"}, {"Source/ThirdParty/GitHub/1"}),
         (

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from app.engine.placeholders import Placeholder
 from app.engine.profiles import Profile, StatementTemplate
+from tests.generated_pipelines import generated_pipelines
 from tests.unit.engine.profile_fixtures import shipped_profiles
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
@@ -189,26 +190,13 @@ def action_profiles() -> list[Profile]:
 
 
 def profile_cases() -> Iterator[Case]:
-    """Per shipped action profile: every configuration key it reads set, then every trigger
-    value of each key it decides on, then only the keys its resources need."""
-    for profile in action_profiles():
-        keys: set[str] = set()
-        choices: dict[str, set[str]] = {}
-        for template in profile.statements:
-            keys |= _config_keys(template)
-            _trigger_choices(template.when, choices)
-        full = {k: _sample(k) for k in sorted(keys | set(choices))}
-        for k, values in choices.items():
-            if values:
-                full[k] = sorted(values)[0]
-        label = profile.key.file_stem
-        variants = [("full", full), ("bare", {k: _sample(k) for k in sorted(keys)})]
-        for k, values in sorted(choices.items()):
-            variants.extend((f"{k}={v}", {**full, k: v}) for v in sorted(values))
-        for variant, configuration in variants:
-            actions = [_action(profile, configuration, "Act")]
-            doc = pipeline("P1", actions)
-            yield Case(f"{label}:{variant}", pipelines=[doc], context={"region": REGION})
+    """Per shipped action or rule profile: the generated pipelines (tests/generated_pipelines.py)
+    with every configuration key set, every trigger value, hints and an action role."""
+    for key, profile in sorted(shipped_profiles().profiles.items()):
+        if key.category == "Pipeline":
+            continue  # rendered for every pipeline, so in every case
+        for generated in generated_pipelines(profile):
+            yield Case(generated.label, pipelines=[generated.document], hints=generated.hints)
 
 
 def _configuration_strategy(profile: Profile) -> st.SearchStrategy[dict[str, str]]:

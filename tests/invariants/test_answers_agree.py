@@ -67,6 +67,14 @@ def _context(condition: dict[str, Any] | None) -> dict[str, str | list[str]]:
     return context
 
 
+def _disagreements(findings: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return [
+        (f["code"], f["path"], f["message"][:160])
+        for f in findings
+        if f["finding_type"] in ("ERROR", "SECURITY_WARNING") or f["code"] == "RESOURCE_STAR"
+    ]
+
+
 def check_answers_agree(api: TestClient, case: Case) -> None:
     response = api.post("/v1/policies/compute", json=case.request())
     if response.status_code == 422:
@@ -117,6 +125,17 @@ def check_answers_agree(api: TestClient, case: Case) -> None:
             if f["finding_type"] in ("ERROR", "SECURITY_WARNING") or f["code"] == "RESOURCE_STAR"
         ]
         assert not bad, (case.name, bad)
+        for role in computed["action_roles"]:
+            checked = _post(
+                api, "/v1/policies/validate", {"policy": {"documents": [role["policy"]]}}
+            )
+            bad = [
+                (f["code"], f["path"], f["message"][:160])
+                for f in checked["findings"]
+                if f["finding_type"] in ("ERROR", "SECURITY_WARNING")
+                or f["code"] == "RESOURCE_STAR"
+            ]
+            assert not bad, (case.name, role["role_arn"], bad)
 
     # Diff calls it sufficient, with nothing in excess.
     diffed = _post(
