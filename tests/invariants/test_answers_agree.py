@@ -104,6 +104,16 @@ def check_answers_agree(api: TestClient, case: Case) -> None:
         assert not over or "POLICY_PART_OVER_QUOTA" in errors, case.name
         too_many = len(computed["policies"]) > MANAGED_POLICIES_PER_ROLE
         assert not too_many or "TOO_MANY_MANAGED_POLICIES" in errors, case.name
+    # Every output format carries the findings; a snippet is never a 200 hiding an ERROR.
+    for chosen in ("cloudformation", "terraform"):
+        snippet = api.post(f"/v1/policies/compute/{chosen}", json=case.request())
+        if errors:
+            assert snippet.status_code == 422, (case.name, chosen, snippet.status_code)
+            listed = {f["code"] for f in snippet.json()["findings"]}
+            assert errors <= listed, (case.name, chosen)
+        else:
+            assert snippet.status_code == 200, (case.name, chosen, snippet.text[:500])
+            assert all(f["code"] in snippet.text for f in findings), (case.name, chosen)
     if not computed["statements"]:
         return
 
