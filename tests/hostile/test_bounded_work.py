@@ -285,6 +285,39 @@ def test_a_family_of_growing_size_is_answered_within_its_bounds(
         family.check(size, response.json())
 
 
+@pytest.mark.parametrize("parallel", [2, 5])
+def test_heavy_requests_in_parallel_leave_the_server_live(parallel: int, server: Measured) -> None:
+    """Several requests at their limit at once (each a comprehension over a comprehension, a
+    million values asked for): each is refused, and the probes still answer within a second."""
+    body = _terraform(nested_for(2))
+    statuses: list[int] = []
+
+    def heavy() -> None:
+        with httpx.Client(timeout=60) as client:
+            statuses.append(
+                client.post(server.base + "/v1/policies/compute", json=body).status_code
+            )
+
+    threads = [threading.Thread(target=heavy) for _ in range(parallel)]
+    with Liveness(server.base) as liveness:
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        took = time.perf_counter() - started
+    print(  # noqa: T201
+        f"\n{parallel} in parallel: {statuses} in {took:.2f} s, peak RSS "
+        f"{peak_rss_mib(server.server):.0f} MiB, /healthz worst "
+        f"{liveness.worst_health * 1000:.0f} ms, compute worst "
+        f"{liveness.worst_compute * 1000:.0f} ms"
+    )
+    assert statuses == [422] * parallel
+    assert not liveness.failures
+    assert liveness.worst_health < LIVENESS_SECONDS
+    assert liveness.worst_compute < LIVENESS_SECONDS
+
+
 # ---- deadlines that stop the work ------------------------------------------------------------
 
 DEADLINE_SECONDS = 2
