@@ -127,6 +127,9 @@ def serve(
             log_level=settings.log_level,
             proxy_headers=False,
             log_config=log_config(settings.log_level),
+            # Requests still running this long after SIGTERM are cancelled, which cancels their
+            # work budgets: the work in the thread pool stops and the process exits.
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         )
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
+from app.api.auth import OperationalEndpointsGuard
 from app.api.deps import Services
 from app.api.docs import install_docs
 from app.api.middleware import RequestMiddleware
@@ -118,11 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             expose_headers=["etag", "location", "x-request-id"],
         )
+    if settings.keys_required_for_reads and settings.protect_operational_endpoints:
+        app.add_middleware(OperationalEndpointsGuard)
     app.add_middleware(
         RequestMiddleware,
         max_body_bytes=settings.max_request_bytes,
         time_limit_seconds=settings.request_timeout_seconds,
         hsts_seconds=settings.hsts_seconds,
+        work_limits=settings.work_limits,
+        max_response_bytes=settings.max_response_bytes,
     )
     # A request is matched against the included routers in this order, at a cost per router
     # passed (about 10 µs each), so the decision routes come first.

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.engine.budget import WorkLimits
+
 DEFAULT_SQLITE_PATH = Path("var") / "pipeline-policy.db"
 
 
@@ -41,6 +43,41 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="Requests not answered by then get 503."
     )
+    max_work_steps: int = Field(
+        default=1_000_000,
+        ge=1_000,
+        description="Steps of work one request may do: template values evaluated (a value used "
+        "again counts again), statement pairs compared, requirements checked, statements "
+        "weighed per evaluated request. Past it: a 422 at the place that multiplied.",
+    )
+    max_produced_characters: int = Field(
+        default=8_000_000,
+        ge=1_000,
+        description="Characters of values one request's template evaluation may produce.",
+    )
+    max_produced_items: int = Field(
+        default=200_000,
+        ge=1_000,
+        description="List and map members one request's template evaluation, and its "
+        "explanations, may produce.",
+    )
+    max_automaton_work: int = Field(
+        default=10_000_000,
+        ge=1_000,
+        description="Pattern-automaton work (wildcard containment) of one request, in automaton "
+        "steps.",
+    )
+    max_response_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="A larger answer is not sent: a 422 says so instead.",
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=5,
+        ge=1,
+        le=600,
+        description="On SIGTERM, requests still running after this are stopped.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (JSON list); none by default.",
@@ -64,6 +101,11 @@ class Settings(BaseSettings):
         default=False,
         description="Reads need an API key with the `read` scope (writes always need `write`).",
     )
+    protect_operational_endpoints: bool = Field(
+        default=False,
+        description="With keys required for reads, /metrics and the API docs (/docs, /redoc, "
+        "/openapi.json, /static/docs) need a read key too.",
+    )
     production: bool = Field(
         default=False, description="Production mode: turns REQUIRE_KEYS_FOR_READS on."
     )
@@ -76,6 +118,15 @@ class Settings(BaseSettings):
     @property
     def keys_required_for_reads(self) -> bool:
         return self.require_keys_for_reads or self.production
+
+    @property
+    def work_limits(self) -> WorkLimits:
+        return WorkLimits(
+            steps=self.max_work_steps,
+            characters=self.max_produced_characters,
+            items=self.max_produced_items,
+            automaton=self.max_automaton_work,
+        )
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.catalog import Catalog
 from app.service.answer_cache import AnswerCache
 from app.service.api_keys import KeyVerifier
@@ -47,6 +48,15 @@ async def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def request_budget(request: Request, services: Services) -> WorkBudget:
+    """The work budget RequestMiddleware gave the request (with its deadline and cancel flag);
+    a budget of the configured limits for a request that did not pass through it."""
+    budget = request.scope.get("state", {}).get("budget")
+    if isinstance(budget, WorkBudget):
+        return budget
+    return WorkBudget(services.settings.work_limits)
 
 
 def get_session(services: ServicesDep) -> Iterator[Session]:

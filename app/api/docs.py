@@ -1,8 +1,9 @@
 """Swagger UI and ReDoc from local assets: the ones the `fastapi-offline` package ships, served
 under /static/docs/, so the docs load without internet.
 
-The pages are plain Starlette routes, as FastAPI's own docs routes are: the app-wide API-key
-dependency does not apply to them (nor to /openapi.json), whatever REQUIRE_KEYS_FOR_READS says.
+The pages are plain Starlette routes, as FastAPI's own docs routes are: the checked route class's
+key check does not apply to them (nor to /openapi.json); with REQUIRE_KEYS_FOR_READS and
+PROTECT_OPERATIONAL_ENDPOINTS on, `app.api.auth.OperationalEndpointsGuard` asks them for a key.
 """
 
 from __future__ import annotations

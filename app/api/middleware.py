@@ -1,9 +1,17 @@
-"""One ASGI middleware for every request: request id, size limit, time limit, metrics,
-an access log line, and security headers. Pure ASGI, so it adds little to the hot path."""
+"""One ASGI middleware for every request: request id, size limits (of the body and of the
+answer), time limit, the request's work budget, metrics, an access log line, and security
+headers. Pure ASGI, so it adds little to the hot path.
+
+Each request gets a `WorkBudget` (in its state, as `budget`) carrying its deadline. When the
+request ends in any way — answered, answered 503 at its time limit, or its task cancelled (a
+server shutting down stops what is still running after its grace period) — the budget is
+cancelled, so work still under way in the thread pool for it stops at its next charge instead of
+running on with nobody to answer."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -14,6 +22,7 @@ from typing import Any
 import orjson
 
 from app.api.metrics import observe_request
+from app.engine.budget import WorkBudget, WorkLimits
 from app.log_format import request_id_var
 
 Scope = MutableMapping[str, Any]
@@ -59,10 +68,14 @@ class RequestMiddleware:
         max_body_bytes: int,
         time_limit_seconds: float,
         hsts_seconds: int = 0,
+        work_limits: WorkLimits | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.time_limit = time_limit_seconds
+        self.work_limits = work_limits or WorkLimits()
+        self.max_response = max_response_bytes
         self.security_headers = list(_SECURITY_HEADERS)
         if hsts_seconds > 0:
             self.security_headers.append(
@@ -78,6 +91,8 @@ class RequestMiddleware:
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
+        budget = WorkBudget(self.work_limits, deadline=time.monotonic() + self.time_limit)
+        scope.setdefault("state", {})["budget"] = budget
         status = 500
         responded = False
         path = scope.get("path", "")
@@ -97,6 +112,7 @@ class RequestMiddleware:
 
         received = 0
         too_large = False
+        withheld = False  # an answer over the size limit: its start and body are not sent
 
         async def limited_receive() -> Message:
             nonlocal received, too_large
@@ -109,10 +125,27 @@ class RequestMiddleware:
             return message
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status, responded
+            nonlocal status, responded, withheld
             if too_large:
                 # The application may turn the aborted read into its own error; ours stands.
                 raise _BodyTooLargeError
+            if withheld:
+                return
+            if message["type"] == "http.response.start" and self._oversized(message):
+                withheld = True
+                status = 422
+                responded = True
+                await self._reply(
+                    send,
+                    422,
+                    "The answer is too large",
+                    f"the answer has {self._declared_length(message):,} bytes; at most "
+                    f"{self.max_response:,} are sent (MAX_RESPONSE_BYTES): ask about fewer "
+                    "pipelines, documents or requests at a time",
+                    path,
+                    request_id,
+                )
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
                 responded = True
@@ -138,6 +171,7 @@ class RequestMiddleware:
                     request_id,
                 )
         except TimeoutError:
+            budget.cancel()
             if responded:
                 # Too late for a 503: the status line is sent. Say so, or the access line's
                 # status would be all that is known of a truncated answer.
@@ -155,8 +189,36 @@ class RequestMiddleware:
                     path,
                     request_id,
                 )
+        except asyncio.CancelledError:
+            # The server is shutting down and its grace period is over: the work stops, and
+            # the client hears why, if nothing was sent yet. The task ends here; its connection
+            # is closed with it.
+            budget.cancel()
+            if not responded:
+                status = 503
+                with contextlib.suppress(Exception):
+                    await self._reply(
+                        send,
+                        503,
+                        "The server is shutting down",
+                        "the request was still being worked on when the server stopped; "
+                        "the work was abandoned: send it again",
+                        path,
+                        request_id,
+                    )
         finally:
+            budget.cancel()  # whatever still works for this request stops: nobody awaits it
             self._finish(scope, scope.get("method", ""), status, started, token)
+
+    @staticmethod
+    def _declared_length(message: Message) -> int:
+        for name, value in message.get("headers", []):
+            if name.lower() == b"content-length" and value.isdigit():
+                return int(value)
+        return -1
+
+    def _oversized(self, message: Message) -> bool:
+        return self.max_response is not None and self._declared_length(message) > self.max_response
 
     async def _reply(
         self, send: Send, status: int, title: str, detail: str, path: str, request_id: str

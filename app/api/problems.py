@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from app.api.schemas.common import FindingOut, findings_json, no_default
+from app.engine.budget import WorkCancelledError, WorkLimitExceededError
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.errors import PolicyParseError
@@ -251,6 +252,31 @@ async def _engine_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _work_limit_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkLimitExceededError)
+    return problem_response(
+        422,
+        "The request asks for too much work",
+        slug="work-limit",
+        detail=exc.message,
+        instance=request.url.path,
+        errors=[ProblemLocation(pointer=exc.pointer, detail=exc.message)],
+        members={"limit": exc.limit, "allowed": exc.allowed},
+    )
+
+
+async def _work_cancelled_handler(request: Request, exc: Exception) -> JSONResponse:
+    # The deadline passed in the work itself, a moment before the time limit answered.
+    assert isinstance(exc, WorkCancelledError)
+    return problem_response(
+        503,
+        "The request took too long",
+        detail=exc.message,
+        instance=request.url.path,
+        headers={"connection": "close"},
+    )
+
+
 _UNDEPLOYABLE_TITLE = "ERROR findings stand against the policy"
 
 
@@ -291,6 +317,11 @@ def findings_problem_example() -> dict[str, Any]:
 
 async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
+    return service_error_response(request, exc)
+
+
+def service_error_response(request: Request, exc: ServiceError) -> JSONResponse:
+    """The problem of a service error, for callers outside the exception handlers."""
     place = vars(exc.position) if exc.position is not None else {}
     errors = (
         [ProblemLocation(pointer=exc.pointer, detail=exc.detail, **place)]
@@ -373,6 +404,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PolicyParseError, _policy_parse_handler)
     app.add_exception_handler(UndeployableError, _undeployable_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(WorkLimitExceededError, _work_limit_handler)
+    app.add_exception_handler(WorkCancelledError, _work_cancelled_handler)
     app.add_exception_handler(EngineError, _engine_handler)
     app.add_exception_handler(ServiceError, _service_handler)
     app.add_exception_handler(UseCaseError, _use_case_handler)

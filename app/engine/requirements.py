@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.engine.budget import WorkBudget
 from app.engine.compute import ComputedStatement, RequiredBy
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.condition_facts import facts_from_condition
@@ -27,14 +28,21 @@ def requirements_from_statement(
     condition: Mapping[str, Mapping[str, Any]] | None,
     catalog: Catalog,
     sources: tuple[Any, ...] = (),
+    *,
+    budget: WorkBudget | None = None,
+    at: str = "",
 ) -> list[Requirement]:
+    """One requirement per action the patterns name and resource; each is a step of `budget`,
+    charged before any is made (a `*` on many resources is millions of pairs)."""
     facts = facts_from_condition(condition)
+    named = [action for pattern in actions for action in _actions(pattern, catalog)]
+    if budget is not None:
+        budget.charge(steps=len(named) * len(resources), at=at)
     return [
         Requirement(
             action=action, resource=resource, facts=facts, condition=condition, sources=sources
         )
-        for pattern in actions
-        for action in _actions(pattern, catalog)
+        for action in named
         for resource in resources
     ]
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext, ComputeResult, compute_policy
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.hint_checks import GivenHints, hint_findings
@@ -87,6 +88,7 @@ def parse_pipelines(
     sources: Sequence[PipelineSource],
     context: ComputeContext,
     role_policies: list[RolePolicies] | None = None,
+    budget: WorkBudget | None = None,
 ) -> tuple[list[Pipeline], list[Finding]]:
     """Every pipeline of every source; a source that cannot be read raises with its pointer.
 
@@ -105,6 +107,7 @@ def parse_pipelines(
             variables=source.variables,
             context=replace(template_context, stack_name=source.stack_name),
             pointer=source.pointer,
+            budget=budget,
         )
         pipelines.extend(parsed.pipelines)
         findings.extend(parsed.findings)
@@ -153,13 +156,14 @@ def computed_policy(
     context: ComputeContext,
     hints: GivenHints,
     catalog: Catalog | None = None,
+    budget: WorkBudget | None = None,
 ) -> ComputedPolicy:
     """The policy the pipelines of `sources` need, the findings of reading them, of their
     structure's errors (what pipeline validation calls invalid), of their hints and profiles
     (the result's own findings are in the result), their service roles, and the policies their
     templates define for those roles."""
     role_policies: list[RolePolicies] = []
-    pipelines, findings = parse_pipelines(sources, context, role_policies)
+    pipelines, findings = parse_pipelines(sources, context, role_policies, budget)
     findings.extend(
         finding
         for pipeline in pipelines
@@ -182,8 +186,11 @@ def compute(
     context: ComputeContext,
     hints: GivenHints,
     iam_catalog: Catalog | None = None,
+    budget: WorkBudget | None = None,
 ) -> ComputeOutcome:
-    computed = computed_policy(sources, loaded, context=context, hints=hints, catalog=iam_catalog)
+    computed = computed_policy(
+        sources, loaded, context=context, hints=hints, catalog=iam_catalog, budget=budget
+    )
     result = computed.result
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
     return ComputeOutcome(

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext, RequiredBy
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
@@ -82,8 +83,11 @@ def required_from_pipelines(
     *,
     context: ComputeContext,
     hints: GivenHints,
+    budget: WorkBudget | None = None,
 ) -> RequiredPermissions:
-    computed = computed_policy(sources, loaded, context=context, hints=hints, catalog=catalog)
+    computed = computed_policy(
+        sources, loaded, context=context, hints=hints, catalog=catalog, budget=budget
+    )
     result = computed.result
     return RequiredPermissions(
         requirements=requirements_from_computed(result.statements, catalog),
@@ -118,14 +122,21 @@ def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyV
 MAX_REQUIREMENTS = 250_000
 
 
-def required_from_policy(view: PolicyView, catalog: Catalog) -> RequiredPermissions:
+def required_from_policy(
+    view: PolicyView, catalog: Catalog, budget: WorkBudget | None = None
+) -> RequiredPermissions:
+    """One requirement per (action, resource) pair the policy's Allow statements name, each a
+    step of `budget`."""
+    budget = budget or WorkBudget()
     requirements: list[Requirement] = []
     for stmt in view.statements:
         if stmt.effect != "Allow" or stmt.actions_negated or stmt.resources_negated:
             continue
         condition = view.raw_condition(stmt)
         requirements.extend(
-            requirements_from_statement(stmt.actions, stmt.resources, condition, catalog)
+            requirements_from_statement(
+                stmt.actions, stmt.resources, condition, catalog, budget=budget, at=stmt.pointer
+            )
         )
         if len(requirements) > MAX_REQUIREMENTS:
             raise InvalidInputError(
@@ -231,15 +242,21 @@ def diff(
     mode: ArnMode,
     current_pointer: str = "/current/documents",
     current_view: PolicyView | None = None,
+    budget: WorkBudget | None = None,
 ) -> DiffOutcome:
     """The diff of the role's current policy (its documents, or the view of them given as
     `current_view`) against what is required."""
     current = current_view or read_policies(current_documents, pointer=current_pointer)
-    result = diff_policy(current.statements, required.requirements, catalog, mode=mode)
+    budget = budget or WorkBudget()
+    result = diff_policy(
+        current.statements, required.requirements, catalog, mode=mode, budget=budget
+    )
     patch = patched_policy(current, required)
     patched_view = read_policy(patch, pointer="/patched_policy")
     # Only the verdict of the patched policy is reported: its excess is not worked out.
-    patched = coverage_gaps(patched_view.statements, required.requirements, mode=mode)
+    patched = coverage_gaps(
+        patched_view.statements, required.requirements, mode=mode, budget=budget
+    )
     findings = [*required.findings, *current.findings, *_unverified_findings(result)]
     return DiffOutcome(
         result=result,

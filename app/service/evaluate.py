@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.iam.arn import ArnMode
 from app.engine.iam.catalog import Catalog
@@ -82,6 +83,7 @@ def evaluate(
     *,
     mode: ArnMode,
     pointer: str,
+    budget: WorkBudget | None = None,
 ) -> EvaluationOutcome:
     view = read_policies(documents, pointer=pointer)
     variables_allowed = {
@@ -91,10 +93,16 @@ def evaluate(
     evaluator = Evaluator(view.statements, mode=mode, policy_variables=variables_allowed)
     decisions = []
     suggested: dict[str, list[str]] = {}  # per distinct unknown action, computed once
+    budget = budget or WorkBudget()
     for i, request in enumerate(requests):
+        budget.location = pointer_join("/requests", i)  # each request is charged at its place
         context = derive_request_context(request.resource, request.context)
         decision = evaluator.evaluate(
-            request.action, request.resource, context.values, unknown_keys=context.unknown_keys
+            request.action,
+            request.resource,
+            context.values,
+            unknown_keys=context.unknown_keys,
+            budget=budget,
         )
         findings = _action_findings(
             request.action, catalog, pointer_join("/requests", i, "action"), suggested

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints, hint_findings
@@ -71,8 +72,9 @@ def validate_pipelines(
     *,
     context: ComputeContext,
     hints: GivenHints,
+    budget: WorkBudget | None = None,
 ) -> PipelineValidation:
-    pipelines, findings = parse_pipelines(sources, context)
+    pipelines, findings = parse_pipelines(sources, context, budget=budget)
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     used: dict[ActionTypeKey, int] = {}
     for pipeline in pipelines:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
@@ -41,17 +42,19 @@ def validate(
     sources: Sequence[PipelineSource] = (),
     context: ComputeContext | None = None,
     role_created: dt.date | None = None,
+    budget: WorkBudget | None = None,
 ) -> PolicyValidationOutcome:
     source: Any = documents[0] if len(documents) == 1 else list(documents)
     base = f"{pointer}/0" if len(documents) == 1 else pointer
+    budget = budget or WorkBudget()
     validation = validate_policy(
-        source, catalog, policy_type=policy_type, pointer=base, baselines=baselines
+        source, catalog, policy_type=policy_type, pointer=base, baselines=baselines, budget=budget
     )
     findings = list(validation.findings)
     used: list[Any] = []
     if sources and validation.parsed is not None:
         context = context or ComputeContext()
-        pipelines, parse_findings = parse_pipelines(sources, context)
+        pipelines, parse_findings = parse_pipelines(sources, context, budget=budget)
         findings.extend(parse_findings)
         view = read_policies(documents, pointer=pointer)
         findings.extend(
@@ -62,6 +65,7 @@ def validate(
                 catalog,
                 role_created=role_created,
                 context=context,
+                budget=budget,
             )
         )
         used = [(p.key, p.revision) for p in loaded.profile_set.profiles.values()]

@@ -389,6 +389,41 @@ def test_reads_behind_keys(env: Env, api_key: Callable[..., str]) -> None:
             time.sleep(0.05)
 
 
+OPERATIONAL_PATHS = ["/metrics", "/docs", "/redoc", "/openapi.json", "/static/docs/swagger-ui.css"]
+
+
+@pytest.mark.parametrize("protected", [False, True])
+def test_operational_endpoints_behind_a_read_key(env: Env, protected: bool) -> None:
+    app = create_app(
+        Settings(
+            database_url=env.url,
+            require_keys_for_reads=True,
+            protect_operational_endpoints=protected,
+        )
+    )
+    with TestClient(app) as client:
+        for path in OPERATIONAL_PATHS:
+            closed = client.get(path)
+            if not protected:
+                assert closed.status_code == 200, path  # open, as before
+                continue
+            assert closed.status_code == 401, path
+            assert closed.headers["content-type"] == PROBLEM
+            assert closed.headers["www-authenticate"].startswith("Bearer")
+            assert client.get(path, headers={"X-API-Key": "pp_nope_nope"}).status_code == 401
+            assert client.get(path, headers=env.as_(env.reader)).status_code == 200, path
+        # The probes stay open for the orchestrator.
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200
+
+
+def test_protecting_operational_endpoints_needs_keys_for_reads(env: Env) -> None:
+    app = create_app(Settings(database_url=env.url, protect_operational_endpoints=True))
+    with TestClient(app) as client:
+        for path in OPERATIONAL_PATHS:
+            assert client.get(path).status_code == 200, path  # reads are open: so are these
+
+
 def test_production_turns_keys_on(env: Env) -> None:
     assert Settings(database_url=env.url, production=True).keys_required_for_reads
     assert not Settings(database_url=env.url).keys_required_for_reads

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.api.deps import Services, ServicesDep
-from app.api.inline import answer
+from app.api.deps import Services, ServicesDep, request_budget
 from app.api.json_body import json_body
 from app.api.kept_answers import ComputeRoute, decided
 from app.api.policy_formats import (
@@ -28,6 +27,7 @@ from app.api.schemas.compute import (
     ComputeResponse,
     compute_response_json,
 )
+from app.engine.budget import WorkBudget
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
 from app.engine.findings import pointer_join
 from app.engine.hint_checks import GivenHints
@@ -61,11 +61,11 @@ def given_hints(hints: Sequence[ActionHintsIn], base: str = "") -> GivenHints:
     response_model=ComputeResponse,
     responses={**PROBLEM_RESPONSES, **FINDINGS_RESPONSE},
 )
-async def compute_policy(
+def compute_policy(
     request: ComputeRequest, services: ServicesDep, http: Request, output: FormatQuery = None
 ) -> Response:
     """The least-privilege service-role policy one or several pipelines need, with reasons."""
-    return await _answer(request, services, http, asked_snippet(http, output))
+    return _compute(request, services, http, asked_snippet(http, output))
 
 
 @router.post(
@@ -74,13 +74,13 @@ async def compute_policy(
     response_class=PlainTextResponse,
     responses=snippet_responses("cloudformation"),
 )
-async def compute_cloudformation(
+def compute_cloudformation(
     request: ComputeRequest, services: ServicesDep, http: Request
 ) -> Response:
     """The computed policy as `AWS::IAM::ManagedPolicy` resources (one per managed policy when
     it is split to fit the quota) attached to the pipelines' service role, the findings as
     comments; a 422 listing the findings when an ERROR stands against it."""
-    return await _answer(request, services, http, Snippet("cloudformation"))
+    return _compute(request, services, http, Snippet("cloudformation"))
 
 
 @router.post(
@@ -89,29 +89,18 @@ async def compute_cloudformation(
     response_class=PlainTextResponse,
     responses=snippet_responses("terraform"),
 )
-async def compute_terraform(
-    request: ComputeRequest, services: ServicesDep, http: Request
-) -> Response:
+def compute_terraform(request: ComputeRequest, services: ServicesDep, http: Request) -> Response:
     """The computed policy as `aws_iam_policy` resources (one per managed policy when it is
     split to fit the quota), each with an `aws_iam_role_policy_attachment` to the pipelines'
     service role, the findings as comments; a 422 listing the findings when an ERROR stands
     against it."""
-    return await _answer(request, services, http, Snippet("terraform"))
+    return _compute(request, services, http, Snippet("terraform"))
 
 
-async def _answer(
-    request: ComputeRequest,
-    services: Services,
-    http: Request,
-    snippet: Snippet | None,
-) -> Response:
-    return await answer(
-        http,
-        lambda: _compute(request, services, http, snippet),
-        needs_database=request.profiles is not None,
-    )
-
-
+# The routes are plain functions, so FastAPI runs them in the thread pool: however small the
+# body, its work may not be (template references fan out), and the event loop must stay free
+# for every other request. The work charges the request's budget, which stops it at its limits
+# and at the request's deadline.
 def _compute(
     request: ComputeRequest,
     services: Services,
@@ -119,7 +108,9 @@ def _compute(
     snippet: Snippet | None,
 ) -> Response:
     basis = (select_profiles(services, request.profiles), services.catalog_info)
-    outcome = compute_outcome(request, *basis, iam_catalog=services.catalog)
+    outcome = compute_outcome(
+        request, *basis, iam_catalog=services.catalog, budget=request_budget(http, services)
+    )
     response: Response
     if snippet is None:
         response = json_body(
@@ -152,6 +143,7 @@ def compute_outcome(
     catalog: CatalogInfo | None,
     *,
     iam_catalog: Catalog | None = None,
+    budget: WorkBudget | None = None,
 ) -> ComputeOutcome:
     """The use case for one compute request, with the given profile set."""
     return compute_service.compute(
@@ -161,4 +153,5 @@ def compute_outcome(
         context=ComputeContext(**request.context.model_dump()),
         hints=given_hints(request.hints),
         iam_catalog=iam_catalog,
+        budget=budget,
     )

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.api.deps import Services, ServicesDep
+from app.api.deps import Services, ServicesDep, request_budget
 from app.api.json_body import json_body
 from app.api.kept_answers import DiffRoute, decided
 from app.api.policy_formats import (
@@ -85,7 +85,9 @@ def _diff(
     request: DiffRequest, services: Services, http: Request, snippet: Snippet | None
 ) -> Response:
     # In the thread pool, however small the body: `"Action": "*"` on a few resources expands
-    # to every catalogue action, so the work does not follow the body's size.
+    # to every catalogue action, so the work does not follow the body's size. It is charged to
+    # the request's budget.
+    budget = request_budget(http, services)
     loaded = select_profiles(services, request.required.profiles, "/required/profiles")
     required_in = request.required
     if required_in.policy is None:
@@ -97,10 +99,11 @@ def _diff(
             services.catalog,
             context=ComputeContext(**required_in.context.model_dump()),
             hints=given_hints(required_in.hints, "/required"),
+            budget=budget,
         )
     else:
         view = read_policy(required_in.policy, pointer="/required/policy")
-        required = diff_service.required_from_policy(view, services.catalog)
+        required = diff_service.required_from_policy(view, services.catalog, budget)
     if request.current.from_sources:
         documents: list[Any] = []
         pointer = "/current/from_sources"
@@ -117,6 +120,7 @@ def _diff(
         mode=request.arn_mode,
         current_pointer=pointer,
         current_view=current_view,
+        budget=budget,
     )
     return decided(
         http,

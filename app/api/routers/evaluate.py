@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import Services, ServicesDep
-from app.api.inline import answer
+from app.api.deps import Services, ServicesDep, request_budget
 from app.api.json_body import json_body
 from app.api.kept_answers import EvaluateRoute, decided
 from app.api.policy_source import policy_documents
@@ -23,19 +22,16 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=Evaluat
     response_model=EvaluateResponse,
     responses=PROBLEM_RESPONSES,
 )
-async def evaluate_requests(
-    request: EvaluateRequest, services: ServicesDep, http: Request
-) -> Response:
+def evaluate_requests(request: EvaluateRequest, services: ServicesDep, http: Request) -> Response:
     """Decide each request (action, resource, context): allowed, explicitly or implicitly
     denied, with the statements that decided it and why the others did not apply."""
-    return await answer(
-        http,
-        lambda: _evaluate(request, services, http),
-        needs_database=request.policy.baseline is not None,
-    )
+    # In the thread pool, however small the body: every request is weighed against every
+    # statement, within the request's budget.
+    return _evaluate(request, services, http)
 
 
 def _evaluate(request: EvaluateRequest, services: Services, http: Request) -> Response:
+    budget = request_budget(http, services)
     documents, pointer = policy_documents(services, request.policy, "/policy")
     loaded, catalog_info = services.profiles.current, services.catalog_info
     outcome = evaluate(
@@ -46,6 +42,7 @@ def _evaluate(request: EvaluateRequest, services: Services, http: Request) -> Re
         loaded,
         mode=request.arn_mode,
         pointer=pointer,
+        budget=budget,
     )
     payload = {
         **decision_json(outcome.provenance),
@@ -53,6 +50,7 @@ def _evaluate(request: EvaluateRequest, services: Services, http: Request) -> Re
             outcome.decisions,
             [(r.action, r.resource) for r in request.requests],
             explain=request.explain,
+            budget=budget,
         ),
         "findings": findings_json(outcome.view.findings),
     }

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.api.deps import Services, ServicesDep
-from app.api.inline import answer
+from app.api.deps import Services, ServicesDep, request_budget
 from app.api.json_body import json_body
 from app.api.kept_answers import PipelinesRoute, decided
 from app.api.problems import PROBLEM_RESPONSES
@@ -30,15 +29,10 @@ router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"], route_class=Pipel
     response_model=PipelineValidateResponse,
     responses=PROBLEM_RESPONSES,
 )
-async def validate(
-    request: PipelineValidateRequest, services: ServicesDep, http: Request
-) -> Response:
+def validate(request: PipelineValidateRequest, services: ServicesDep, http: Request) -> Response:
     """Check pipeline definitions against CodePipeline's structure rules and the profiles."""
-    return await answer(
-        http,
-        lambda: _validate(request, services, http),
-        needs_database=request.profiles is not None,
-    )
+    # In the thread pool, however small the body: templates' references fan out.
+    return _validate(request, services, http)
 
 
 def _validate(request: PipelineValidateRequest, services: Services, http: Request) -> Response:
@@ -48,6 +42,7 @@ def _validate(request: PipelineValidateRequest, services: Services, http: Reques
         *basis,
         context=ComputeContext(**request.context.model_dump()),
         hints=given_hints(request.hints),
+        budget=request_budget(http, services),
     )
     payload = {
         **decision_json(outcome.provenance),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from app.api.checked_route import CheckedRoute
-from app.api.deps import ServicesDep
+from app.api.deps import ServicesDep, request_budget
 from app.api.json_body import json_body
 from app.api.metrics import record_decision
 from app.api.policy_source import policy_documents
@@ -26,11 +26,12 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=Checked
     response_model=ValidateResponse,
     responses=PROBLEM_RESPONSES,
 )
-def validate_policy(request: ValidateRequest, services: ServicesDep) -> Response:
+def validate_policy(request: ValidateRequest, services: ServicesDep, http: Request) -> Response:
     """Check a policy: grammar, unknown actions and keys (with suggestions), quotas, security
     warnings, and, given the pipelines that use the role, what they need that it lacks."""
     # In the thread pool, however small the body: redundancy checks compare statements pairwise
-    # by glob containment, so a few kilobytes of patterns can take seconds.
+    # by glob containment, so a few kilobytes of patterns can take seconds (within the request's
+    # budget, and their own, past which a finding says what was left unchecked).
     documents, pointer = policy_documents(services, request.policy, "/policy")
     outcome = validate(
         documents,
@@ -43,6 +44,7 @@ def validate_policy(request: ValidateRequest, services: ServicesDep) -> Response
         sources=sources_from_request(request.pipelines, request.sources),
         context=ComputeContext(**request.context.model_dump()),
         role_created=request.role.created,
+        budget=request_budget(http, services),
     )
     record_decision("validate", "valid" if outcome.valid else "invalid")
     payload = {

@@ -16,6 +16,7 @@ from app.api.schemas.diff import (
     statement_ref_json,
 )
 from app.api.schemas.examples import EVALUATE_REQUEST, EVALUATE_RESPONSE
+from app.engine.budget import WorkBudget
 from app.engine.iam.evaluate import StatementOutcome
 from app.engine.iam.request_context import RequestContext
 from app.service.evaluate import RequestOutcome
@@ -140,6 +141,7 @@ def evaluation_results_json(
     asked: Sequence[tuple[str, str]],
     *,
     explain: bool,
+    budget: WorkBudget | None = None,
 ) -> list[dict[str, Any]]:
     """One EvaluationResultOut per (action, resource) asked, in order.
 
@@ -148,12 +150,15 @@ def evaluation_results_json(
     Each statement's StatementRef and each shared outcome is built once here, and the same dict
     is used wherever it recurs (orjson writes it out each time); with `explain` on, that is most
     of a 10,000-request answer. They are keyed by identity, which is sound because `decisions`
-    holds every one of those objects until this returns.
+    holds every one of those objects until this returns. Each outcome listed is an item of
+    `budget`: with `explain`, many statements times many requests is a great many.
     """
     refs: dict[int, dict[str, Any]] = {}
     built: dict[int, dict[str, Any]] = {}
 
     def outcomes(items: Sequence[StatementOutcome]) -> list[dict[str, Any]]:
+        if budget is not None and items:
+            budget.charge(items=len(items), at="/explain")
         out = []
         for o in items:
             made = built.get(id(o))

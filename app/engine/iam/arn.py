@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from app.engine.budget import CostedCache, WorkBudget
 from app.engine.iam.containment import PRODUCT_STATE_CAP, decide_containment, render_witness
 from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.glob import as_pattern_tuple, glob_match
@@ -128,23 +129,43 @@ def arn_match(
     return compile_nfa(tokens).accepts(text)
 
 
-@lru_cache(maxsize=16384)
+_VERDICTS: CostedCache[tuple[str, tuple[str, ...], ArnMode, bool, int], Verdict] = CostedCache(
+    16384
+)
+
+
 def _verdict(
-    a: str, bs: tuple[str, ...], mode: ArnMode, variables: bool, state_cap: int = PRODUCT_STATE_CAP
+    a: str,
+    bs: tuple[str, ...],
+    mode: ArnMode,
+    variables: bool,
+    budget: WorkBudget | None,
+    state_cap: int = PRODUCT_STATE_CAP,
 ) -> Verdict:
-    return decide_containment(
-        arn_pattern_tokens(a, mode, variables=variables),
-        [arn_pattern_tokens(b, mode, variables=variables) for b in bs],
-        state_cap=state_cap,
-        instance_cap=2 * state_cap,
+    budget = budget or WorkBudget.unbounded()
+    return _VERDICTS.get(
+        (a, bs, mode, variables, state_cap),
+        lambda: decide_containment(
+            arn_pattern_tokens(a, mode, variables=variables),
+            [arn_pattern_tokens(b, mode, variables=variables) for b in bs],
+            state_cap=state_cap,
+            instance_cap=2 * state_cap,
+            budget=budget,
+        ),
+        budget,
     )
 
 
 def arn_contains(
-    a: str, b: str, mode: ArnMode = "segment", *, variables: bool = True
+    a: str,
+    b: str,
+    mode: ArnMode = "segment",
+    *,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
 ) -> bool | None:
     """Every ARN matched by pattern `a` is matched by `b`; None if undecided within limits."""
-    return _verdict(a, (b,), mode, variables).contained
+    return _verdict(a, (b,), mode, variables, budget).contained
 
 
 def arn_union_containment(
@@ -154,25 +175,38 @@ def arn_union_containment(
     *,
     variables: bool = True,
     state_cap: int = PRODUCT_STATE_CAP,
+    budget: WorkBudget | None = None,
 ) -> Verdict:
     """L(a) ⊆ L(b1) ∪ … ∪ L(bn), as a whole verdict, including what its search cost.
     `state_cap` bounds the search; a caller for whom "undecided" is cheap may lower it."""
-    return _verdict(a, as_pattern_tuple(bs), mode, variables, state_cap)
+    return _verdict(a, as_pattern_tuple(bs), mode, variables, budget, state_cap)
 
 
 def arn_union_contains(
-    a: str, bs: Iterable[str], mode: ArnMode = "segment", *, variables: bool = True
+    a: str,
+    bs: Iterable[str],
+    mode: ArnMode = "segment",
+    *,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
 ) -> bool | None:
-    contained: bool | None = arn_union_containment(a, bs, mode, variables=variables).contained
+    contained: bool | None = arn_union_containment(
+        a, bs, mode, variables=variables, budget=budget
+    ).contained
     return contained
 
 
 def arn_witness_not_contained(
-    a: str, bs: Iterable[str], mode: ArnMode = "segment", *, variables: bool = True
+    a: str,
+    bs: Iterable[str],
+    mode: ArnMode = "segment",
+    *,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
 ) -> str | None:
     """A string matched by `a` and no `b` (possibly not a well-formed ARN), or None."""
     bs = as_pattern_tuple(bs)
-    verdict = _verdict(a, bs, mode, variables)
+    verdict = _verdict(a, bs, mode, variables, budget)
     if verdict.contained is None:
         raise GlobLimitExceededError(f"containment of {a!r} undecided within limits")
     if verdict.witness is None:

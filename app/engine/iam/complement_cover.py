@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.arn import ArnMode, arn_pattern_tokens
 from app.engine.iam.nfa import Nfa, Symbol, compile_nfa
 from app.engine.iam.product import alphabet
 
 STATE_CAP = 10_000
+_CHARGE_EVERY = 256  # states visited between two charges to the budget
 
 _State = tuple[int, tuple[tuple[int, ...], ...], tuple[int, ...]]
 
@@ -34,6 +36,8 @@ def covered_with_complements(
     positive: Sequence[str],
     excluded: Sequence[Sequence[str]],
     mode: ArnMode = "segment",
+    *,
+    budget: WorkBudget,
 ) -> bool | None:
     """resource ⊆ ∪positive ∪ ⋃ⱼ ¬(∪excluded[j]); None when the search hit its cap."""
     a = arn_pattern_tokens(resource, mode)
@@ -70,7 +74,12 @@ def covered_with_complements(
         return False
     seen = {start}
     queue: deque[_State] = deque([start])
+    unit = (1 + len(nfa_ps) + sum(len(group) for group in nfa_es)) * len(symbols)
+    visited = 0
     while queue:
+        visited += 1
+        if visited % _CHARGE_EVERY == 0:
+            budget.charge(automaton=_CHARGE_EVERY * unit)
         sa, ses, sps = queue.popleft()
         for k, move in enumerate(moves_a):
             na = _advance(nfa_a, sa, move)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.instances import instances_verdict
 from app.engine.iam.nfa import OMEGA, Symbol, compile_nfa
 from app.engine.iam.product import Verdict, search_counterexample
@@ -62,22 +63,27 @@ def decide_containment(
     *,
     state_cap: int = PRODUCT_STATE_CAP,
     instance_cap: int = INSTANCE_CAP,
+    budget: WorkBudget | None = None,
 ) -> Verdict:
-    """Is L(a) ⊆ L(b1) ∪ … ∪ L(bn)? With a witness from L(a) when it is not."""
+    """Is L(a) ⊆ L(b1) ∪ … ∪ L(bn)? With a witness from L(a) when it is not.
+
+    The searches charge `budget` (when none is given, only the state caps bound them)."""
+    budget = budget or WorkBudget.unbounded()
     if any(_is_universal(b) for b in bs) or a in bs:
         return Verdict(True)
     bs = [b for b in bs if not _surely_disjoint(a, b)]
     if not bs:
         return Verdict(False, _shortest_member(a))
     if not has_wildcards(a):
+        budget.charge(automaton=len(bs))
         word = _shortest_member(a)
         if any(compile_nfa(b).accepts(word) for b in bs):
             return Verdict(True)
         return Verdict(False, word)
-    verdict = search_counterexample(a, bs, state_cap=state_cap)
+    verdict = search_counterexample(a, bs, state_cap=state_cap, budget=budget)
     if verdict.contained is not None:
         return verdict
-    fallback = instances_verdict(a, bs, instance_cap=instance_cap)
+    fallback = instances_verdict(a, bs, instance_cap=instance_cap, budget=budget)
     return replace(fallback, states=verdict.states)
 
 

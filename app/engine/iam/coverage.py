@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property, lru_cache
+from functools import cached_property
 
+from app.engine.budget import CostedCache, WorkBudget
 from app.engine.iam.arn import ArnMode, arn_intersects, arn_union_contains
 from app.engine.iam.complement_cover import covered_with_complements
 from app.engine.iam.condition_facts import Facts, decide
@@ -192,29 +193,38 @@ def _condition(stmt: PolicyStatement, facts: Facts) -> tuple[Tri, tuple[tuple[st
     return verdict.result, verdict.deciding
 
 
-def _covers(resource: str, statements: Sequence[PolicyStatement], mode: ArnMode) -> bool | None:
+def _covers(
+    resource: str, statements: Sequence[PolicyStatement], mode: ArnMode, budget: WorkBudget
+) -> bool | None:
     """resource ⊆ ∪ statements' resource sets. None when the glob engine gave up."""
-    return _covers_cached(resource, tuple(s.resource_set for s in statements), mode)
+    sets = tuple(s.resource_set for s in statements)
+    return _COVERS.get(
+        (resource, sets, mode), lambda: _covers_by(resource, sets, mode, budget), budget
+    )
 
 
 # Keyed by the resource sets' values, not by statement: entries are reused by the same policy
 # in later requests and hold no statement (or policy) alive.
-@lru_cache(maxsize=8192)
-def _covers_cached(resource: str, sets: tuple[ResourceSet, ...], mode: ArnMode) -> bool | None:
+_COVERS: CostedCache[tuple[str, tuple[ResourceSet, ...], ArnMode], bool | None] = CostedCache(8192)
+
+
+def _covers_by(
+    resource: str, sets: tuple[ResourceSet, ...], mode: ArnMode, budget: WorkBudget
+) -> bool | None:
     # The answer depends on the action only through which statements match it, so the many
     # actions of one wildcard requirement share it.
     positive = [p for s in sets if not s.negated for p in s.patterns]
     excluded = [s.patterns for s in sets if s.negated]
     if excluded:
-        return covered_with_complements(resource, positive, excluded, mode)
+        return covered_with_complements(resource, positive, excluded, mode, budget=budget)
     if not positive:
         return False
-    return arn_union_contains(resource, positive, mode)
+    return arn_union_contains(resource, positive, mode, budget=budget)
 
 
-def _touches(resource: str, stmt: PolicyStatement, mode: ArnMode) -> bool:
+def _touches(resource: str, stmt: PolicyStatement, mode: ArnMode, budget: WorkBudget) -> bool:
     if stmt.resources_negated:
-        return arn_union_contains(resource, stmt.resources, mode) is not True
+        return arn_union_contains(resource, stmt.resources, mode, budget=budget) is not True
     return any(arn_intersects(resource, p, mode) for p in stmt.resources)
 
 
@@ -230,7 +240,11 @@ def check_requirement(
     statements: Sequence[PolicyStatement],
     *,
     mode: ArnMode = "segment",
+    budget: WorkBudget | None = None,
 ) -> CoverageResult:
+    """How `statements` grant `action` on `resource`; the work is charged to `budget`, at the
+    pointer of the statements compared."""
+    budget = budget or WorkBudget.unbounded()
     if resource == "*":
         resource = LITERAL_STAR
     allow_sure: list[PolicyStatement] = []
@@ -246,9 +260,11 @@ def check_requirement(
         if result is Tri.FALSE:
             continue
         if stmt.effect == "Deny":
-            if not _touches(resource, stmt, mode):
-                continue
-            if result is Tri.TRUE and _covers(resource, [stmt], mode) is True:
+            with budget.located(stmt.pointer):
+                if not _touches(resource, stmt, mode, budget):
+                    continue
+                sure_deny = result is Tri.TRUE and _covers(resource, [stmt], mode, budget) is True
+            if sure_deny:
                 deny_sure.append(stmt)
             else:
                 deny_maybe.append(stmt)
@@ -260,7 +276,8 @@ def check_requirement(
             maybe_conditions.extend(deciding)
     if deny_sure:
         return CoverageResult(Coverage.DENIED, denying=tuple(deny_sure))
-    sure = _covers(resource, allow_sure, mode) if allow_sure else False
+    with budget.located(_place(allow_sure, budget)):
+        sure = _covers(resource, allow_sure, mode, budget) if allow_sure else False
     if sure:
         if deny_maybe:
             return CoverageResult(
@@ -271,7 +288,8 @@ def check_requirement(
             )
         return CoverageResult(Coverage.GRANTED, granting=tuple(allow_sure))
     candidates = allow_sure + allow_maybe
-    possible = _covers(resource, candidates, mode) if allow_maybe else sure
+    with budget.located(_place(candidates, budget)):
+        possible = _covers(resource, candidates, mode, budget) if allow_maybe else sure
     if possible is None or (possible and allow_maybe):
         # Granted under some conditions, or the containment search gave up: not definite.
         undecided = () if possible else (("resource containment", "undecided"),)
@@ -282,3 +300,8 @@ def check_requirement(
             conditions=tuple(maybe_conditions) + undecided,
         )
     return CoverageResult(Coverage.NOT_GRANTED, denying=tuple(deny_maybe))
+
+
+def _place(statements: Sequence[PolicyStatement], budget: WorkBudget) -> str:
+    """Where the work of comparing with `statements` is charged: the first of them."""
+    return statements[0].pointer if statements else budget.location

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.arn import ArnMode, arn_intersects
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.condition_facts import KeyFact, decide
@@ -92,15 +93,24 @@ def coverage_gaps(
     *,
     mode: ArnMode = "segment",
     by_action: StatementsByAction | None = None,
+    budget: WorkBudget | None = None,
 ) -> CoverageGaps:
-    """Which requirements `current` leaves missing or conditional (no excess analysis)."""
+    """Which requirements `current` leaves missing or conditional (no excess analysis); each
+    requirement checked is a step of `budget`."""
+    budget = budget or WorkBudget.unbounded()
     by_action = by_action or StatementsByAction(current)
     found: dict[str, list[RequirementOutcome]] = defaultdict(list)
     granted = 0
     for requirement in requirements:
         statements = by_action.matching(requirement.action)
+        budget.charge(steps=1 + len(statements))
         result = check_requirement(
-            requirement.action, requirement.resource, requirement.facts, statements, mode=mode
+            requirement.action,
+            requirement.resource,
+            requirement.facts,
+            statements,
+            mode=mode,
+            budget=budget,
         )
         if result.coverage is Coverage.GRANTED:
             granted += 1
@@ -179,9 +189,11 @@ def diff_policy(
     catalog: Catalog,
     *,
     mode: ArnMode = "segment",
+    budget: WorkBudget | None = None,
 ) -> DiffResult:
+    budget = budget or WorkBudget.unbounded()
     by_action = StatementsByAction(current)
-    gaps = coverage_gaps(current, requirements, mode=mode, by_action=by_action)
+    gaps = coverage_gaps(current, requirements, mode=mode, by_action=by_action, budget=budget)
     needed: dict[str, set[str]] = defaultdict(set)
     for requirement in requirements:
         needed[requirement.action].add(requirement.resource)
@@ -191,5 +203,7 @@ def diff_policy(
         granted=gaps.granted,
         unverifiable=gaps.unverifiable,
         optional=gaps.optional,
-        excess=compute_excess(current, needed, catalog, mode=mode, by_action=by_action),
+        excess=compute_excess(
+            current, needed, catalog, mode=mode, by_action=by_action, budget=budget
+        ),
     )

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.arn import ArnMode, arn_match
 from app.engine.iam.conditions import Tri, evaluate_block
 from app.engine.iam.coverage import PolicyStatement
@@ -157,19 +158,22 @@ class Evaluator:
         context: Mapping[str, Sequence[str] | str],
         *,
         unknown_keys: frozenset[str] = frozenset(),
+        budget: WorkBudget | None = None,
     ) -> RequestDecision:
         """`unknown_keys` (lower-case) are in the request with values nobody knows, unless
-        `context` gives them."""
+        `context` gives them. Each statement weighed is a step of `budget`."""
         ctx = _normalise(context)
         variables = {k: v[0] for k, v in ctx.items() if len(v) == 1}
         unknown = frozenset(k for k in unknown_keys if k not in ctx)
         outcomes: list[StatementOutcome] = []
+        weighed = 1 + len(self._statements)
         for i, (stmt, hit) in enumerate(
             zip(self._statements, self._action_hits(action), strict=True)
         ):
             if not hit:
                 outcomes.append(self._no_action[i])
                 continue
+            weighed += len(stmt.resources) + len(stmt.conditions)
             allowed_vars = self._variables_allowed[i]
             applies = _resource_applies(
                 stmt, resource, variables, self._mode, allowed_vars, unknown
@@ -181,6 +185,8 @@ class Evaluator:
             if applies is Tri.UNKNOWN and outcome.applies is not Tri.FALSE:
                 outcome = replace(outcome, applies=Tri.UNKNOWN, reason="resource")
             outcomes.append(outcome)
+        if budget is not None:
+            budget.charge(steps=weighed)
         return _decide(outcomes)
 
 

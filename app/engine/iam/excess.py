@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.arn import ArnMode, arn_union_contains
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import PolicyStatement, StatementsByAction
@@ -118,8 +119,11 @@ def compute_excess(
     *,
     mode: ArnMode = "segment",
     by_action: StatementsByAction | None = None,
+    budget: WorkBudget | None = None,
 ) -> ExcessResult:
-    """`required` maps each required action (any case) to the resource patterns it needs."""
+    """`required` maps each required action (any case) to the resource patterns it needs; each
+    granted pattern compared with them is a step of `budget`."""
+    budget = budget or WorkBudget.unbounded()
     by_action = by_action or StatementsByAction(statements)
     allows = [s for s in statements if s.effect == "Allow"]
     granted = 0
@@ -156,7 +160,13 @@ def compute_excess(
             {p for s in covering if not s.resources_negated for p in s.resources}
         )
         negated = any(s.resources_negated for s in covering)
-        wider = [p for p in granted_patterns if arn_union_contains(p, needed, mode) is not True]
+        budget.charge(steps=len(granted_patterns), at=covering[0].pointer if covering else None)
+        with budget.located(covering[0].pointer if covering else budget.location):
+            wider = [
+                p
+                for p in granted_patterns
+                if arn_union_contains(p, needed, mode, budget=budget) is not True
+            ]
         if wider or negated:
             broader.append(
                 BroaderResources(

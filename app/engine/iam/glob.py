@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.engine.iam.containment import decide_containment, render_witness
+from app.engine.budget import CostedCache, WorkBudget
+from app.engine.iam.containment import PRODUCT_STATE_CAP, decide_containment, render_witness
 from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.product import Verdict, tokens_intersect
 from app.engine.iam.tokens import Token, Wild, has_variables, tokenize_pattern
@@ -24,6 +25,7 @@ __all__ = [
     "glob_contains",
     "glob_intersects",
     "glob_match",
+    "glob_union_containment",
     "glob_union_contains",
     "glob_witness_not_contained",
     "tokenize_pattern",
@@ -116,29 +118,76 @@ def as_pattern_tuple(bs: Iterable[str]) -> tuple[str, ...]:
     return tuple(bs)
 
 
-@lru_cache(maxsize=16384)
-def _verdict(a: str, bs: tuple[str, ...], ignore_case: bool, variables: bool) -> Verdict:
-    return decide_containment(
-        _tokens(a, ignore_case, variables), [_tokens(b, ignore_case, variables) for b in bs]
+_VERDICTS: CostedCache[tuple[str, tuple[str, ...], bool, bool, int], Verdict] = CostedCache(16384)
+
+
+def _verdict(
+    a: str,
+    bs: tuple[str, ...],
+    ignore_case: bool,
+    variables: bool,
+    budget: WorkBudget | None,
+    state_cap: int = PRODUCT_STATE_CAP,
+) -> Verdict:
+    budget = budget or WorkBudget.unbounded()
+    return _VERDICTS.get(
+        (a, bs, ignore_case, variables, state_cap),
+        lambda: decide_containment(
+            _tokens(a, ignore_case, variables),
+            [_tokens(b, ignore_case, variables) for b in bs],
+            state_cap=state_cap,
+            instance_cap=2 * state_cap,
+            budget=budget,
+        ),
+        budget,
     )
 
 
 def glob_contains(
-    a: str, b: str, *, ignore_case: bool = False, variables: bool = True
+    a: str,
+    b: str,
+    *,
+    ignore_case: bool = False,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
 ) -> bool | None:
     """L(a) ⊆ L(b). None only when both exact procedures exceed their caps."""
-    return _verdict(a, (b,), ignore_case, variables).contained
+    return _verdict(a, (b,), ignore_case, variables, budget).contained
+
+
+def glob_union_containment(
+    a: str,
+    bs: Iterable[str],
+    *,
+    ignore_case: bool = False,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
+    state_cap: int = PRODUCT_STATE_CAP,
+) -> Verdict:
+    """L(a) ⊆ L(b1) ∪ … ∪ L(bn), as a whole verdict with what its search cost; `state_cap`
+    bounds the search, for callers to whom "undecided" is cheap."""
+    return _verdict(a, as_pattern_tuple(bs), ignore_case, variables, budget, state_cap)
 
 
 def glob_union_contains(
-    a: str, bs: Iterable[str], *, ignore_case: bool = False, variables: bool = True
+    a: str,
+    bs: Iterable[str],
+    *,
+    ignore_case: bool = False,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
 ) -> bool | None:
     """L(a) ⊆ L(b1) ∪ … ∪ L(bn); no single b may cover a on its own (`b/*` vs `b/`, `b/?*`)."""
-    return _verdict(a, as_pattern_tuple(bs), ignore_case, variables).contained
+    return _verdict(a, as_pattern_tuple(bs), ignore_case, variables, budget).contained
 
 
 def glob_witness_not_contained(
-    a: str, bs: Iterable[str], *, ignore_case: bool = False, variables: bool = True
+    a: str,
+    bs: Iterable[str],
+    *,
+    ignore_case: bool = False,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
 ) -> str | None:
     """A string matched by `a` and by none of `bs`, or None if there is none.
 
@@ -146,7 +195,7 @@ def glob_witness_not_contained(
     GlobLimitExceededError when containment itself is undecided.
     """
     bs = as_pattern_tuple(bs)
-    verdict = _verdict(a, bs, ignore_case, variables)
+    verdict = _verdict(a, bs, ignore_case, variables, budget)
     if verdict.contained is None:
         raise GlobLimitExceededError(f"containment of {a!r} undecided within limits")
     if verdict.witness is None:

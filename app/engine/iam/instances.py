@@ -12,6 +12,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.nfa import OMEGA, Symbol, compile_nfa
 from app.engine.iam.product import UNKNOWN, Verdict
 from app.engine.iam.tokens import Token, Wild
@@ -65,9 +66,19 @@ def _longest_any_run(tokens: tuple[Token, ...]) -> int:
     return best
 
 
+# Instances matched between two charges to the budget.
+_CHARGE_EVERY = 64
+
+
 def instances_verdict(
-    a: tuple[Token, ...], bs: Sequence[tuple[Token, ...]], *, instance_cap: int
+    a: tuple[Token, ...],
+    bs: Sequence[tuple[Token, ...]],
+    *,
+    instance_cap: int,
+    budget: WorkBudget | None = None,
 ) -> Verdict:
+    """Each instance is matched against every B: `budget` is charged one unit per pattern."""
+    budget = budget or WorkBudget.unbounded()
     if not applicable([a, *bs]):
         return UNKNOWN
     norm_a = normalise_runs(a)
@@ -77,7 +88,10 @@ def instances_verdict(
     star_count = sum(1 for t in norm_a if isinstance(t, Wild) and t.is_star)
     if (k_max + 1) ** star_count > instance_cap:
         return UNKNOWN
-    for lengths in itertools.product(range(k_max + 1), repeat=star_count):
+    unit = len(nfas) + 1
+    for n, lengths in enumerate(itertools.product(range(k_max + 1), repeat=star_count), 1):
+        if n % _CHARGE_EVERY == 0:
+            budget.charge(automaton=_CHARGE_EVERY * unit)
         instance = _instance(norm_a, lengths)
         if not any(nfa.accepts(instance) for nfa in nfas):
             return Verdict(False, instance)

@@ -11,10 +11,13 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.nfa import OMEGA, Symbol, compile_nfa
 from app.engine.iam.tokens import Token, Var, Wild
 
 _State = tuple[int, tuple[int, ...]]
+# States visited between two charges to the budget: often enough to stop within milliseconds.
+_CHARGE_EVERY = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +51,16 @@ def alphabet(a: Sequence[Token], bs: Sequence[Sequence[Token]]) -> tuple[Symbol,
 
 
 def search_counterexample(
-    a: tuple[Token, ...], bs: Sequence[tuple[Token, ...]], *, state_cap: int
+    a: tuple[Token, ...],
+    bs: Sequence[tuple[Token, ...]],
+    *,
+    state_cap: int,
+    budget: WorkBudget | None = None,
 ) -> Verdict:
-    """Breadth-first, so a returned witness is a shortest string in L(A) outside every L(B)."""
+    """Breadth-first, so a returned witness is a shortest string in L(A) outside every L(B).
+
+    Each state visited steps every automaton once per symbol: `budget` is charged that."""
+    budget = budget or WorkBudget.unbounded()
     nfa_a = compile_nfa(a)
     nfa_bs = [compile_nfa(b) for b in bs]
     symbols = alphabet(a, bs)
@@ -75,7 +85,13 @@ def search_counterexample(
         return Verdict(False, ())
     parents: dict[_State, tuple[_State, int] | None] = {start: None}
     queue: deque[_State] = deque([start])
+    unit = (1 + len(nfa_bs)) * len(symbols)
+    uncharged = 0
     while queue:
+        uncharged += 1
+        if uncharged == _CHARGE_EVERY:
+            budget.charge(automaton=uncharged * unit)
+            uncharged = 0
         state = queue.popleft()
         sa, sbs = state
         for k, (cons, absorb) in enumerate(moves_a):
@@ -93,10 +109,13 @@ def search_counterexample(
                 continue
             parents[nxt] = (state, k)
             if bad(nxt):
+                budget.charge(automaton=uncharged * unit)
                 return Verdict(False, _path(parents, nxt, symbols), len(parents))
             if len(parents) > state_cap:
+                budget.charge(automaton=uncharged * unit)
                 return Verdict(None, None, len(parents))
             queue.append(nxt)
+    budget.charge(automaton=uncharged * unit)
     return Verdict(True, None, len(parents))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.errors import PolicyParseError
@@ -152,17 +153,20 @@ def validate_policy(
     policy_type: Literal["managed", "inline"] = "managed",
     pointer: str = "",
     baselines: Mapping[str, Mapping[str, Any]] | None = None,
+    budget: WorkBudget | None = None,
 ) -> PolicyValidation:
     """Validate one document, a JSON text, or a list of documents (a role's policies).
 
     Managed policies are measured per document against 6,144 characters; inline policies
-    together against the role's 10,240.
+    together against the role's 10,240. The rules' pairwise checks are charged to `budget`.
     """
     try:
         parsed = parse_policy(source, base_pointer=pointer)
     except PolicyParseError as error:
         return _unreadable(error, policy_type)
-    ctx = build_context(parsed, decode(source), catalog, policy_type=policy_type, pointer=pointer)
+    ctx = build_context(
+        parsed, decode(source), catalog, policy_type=policy_type, pointer=pointer, budget=budget
+    )
     found: list[Finding] = []
     for _, rule in RULES:
         found.extend(rule(ctx))

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy, compute_policy
 from app.engine.findings import Finding
 from app.engine.iam.catalog import Catalog
@@ -69,6 +70,7 @@ def _eb_describe_events(
     outcomes: Sequence[Outcome],
     statements: Sequence[PolicyStatement],
     context: ComputeContext,
+    budget: WorkBudget,
 ) -> Iterable[Finding]:
     for pipeline in pipelines:
         for stage, action in pipeline.actions():
@@ -83,7 +85,7 @@ def _eb_describe_events(
             ]
             if not checked:
                 resource = _eb_fallback_resource(action, pipeline, context)
-                result = check_requirement(DESCRIBE_EVENTS, resource, {}, statements)
+                result = check_requirement(DESCRIBE_EVENTS, resource, {}, statements, budget=budget)
                 checked = [(resource, result.coverage)]
             missing = sorted(r for r, coverage in checked if coverage in _MISSING)
             if not missing:
@@ -226,6 +228,7 @@ def pipeline_checks(
     *,
     role_created: dt.date | None = None,
     context: ComputeContext | None = None,
+    budget: WorkBudget | None = None,
 ) -> list[Finding]:
     """Findings about `policy_statements` (a role's policies) given the pipelines using it.
 
@@ -235,12 +238,22 @@ def pipeline_checks(
     if not pipelines:
         return []
     context = context or ComputeContext()
+    budget = budget or WorkBudget.unbounded()
     computed = compute_policy(pipelines, profile_set, context=context)
-    outcomes = [
-        (req, check_requirement(req.action, req.resource, req.facts, policy_statements))
-        for req in requirements_from_computed(computed.statements, catalog)
+    outcomes = []
+    for req in requirements_from_computed(computed.statements, catalog):
+        budget.charge(steps=1 + len(policy_statements))
+        outcomes.append(
+            (
+                req,
+                check_requirement(
+                    req.action, req.resource, req.facts, policy_statements, budget=budget
+                ),
+            )
+        )
+    found: list[Finding] = [
+        *_eb_describe_events(pipelines, outcomes, policy_statements, context, budget)
     ]
-    found: list[Finding] = [*_eb_describe_events(pipelines, outcomes, policy_statements, context)]
     if role_created is not None:
         found.extend(_role_predates(outcomes, profile_set, role_created))
     found.extend(_pass_role_unscoped(policy_statements, computed.statements))

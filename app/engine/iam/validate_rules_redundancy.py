@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from app.engine.budget import WorkBudget, WorkLimitExceededError
 from app.engine.findings import Finding
 from app.engine.iam.arn import arn_intersects, arn_match, arn_union_containment
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.glob import glob_contains, glob_intersects, glob_match, glob_union_contains
+from app.engine.iam.glob import glob_intersects, glob_match, glob_union_containment
 from app.engine.iam.ir import Condition
+from app.engine.iam.product import Verdict
 from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_rules_grammar import split_action
 from app.engine.iam.validate_view import Entry, PolicyContext, StatementView
@@ -21,26 +23,70 @@ from app.engine.iam.validate_view import Entry, PolicyContext, StatementView
 _Contains = Callable[[str, str], bool | None]
 
 # Each rule may visit this many product-automaton states for one policy (about a tenth of a
-# second), and each search stops at a tenth of the usual state cap: the rules compare entries
-# and statements pairwise, and 6 KB of pathological patterns took seconds unbounded.
-# Redundancy is a suggestion, "undecided" only means "not reported", and what is left unchecked
-# is said in one finding. A cached answer is charged what it cost, so the outcome does not
-# depend on what the process has seen before.
+# second), and compare this many statement pairs; each search stops at a tenth of the usual
+# state cap: the rules compare entries and statements pairwise, and 6 KB of pathological
+# patterns took seconds unbounded. Redundancy is a suggestion, "undecided" only means "not
+# reported", and what is left unchecked is said in one finding. A cached answer is charged what
+# it cost, so the outcome does not depend on what the process has seen before. The request's
+# own budget is charged too, and when it runs out here, the check stops the same way.
 STATE_BUDGET = 20_000
+PAIR_BUDGET = 50_000
 REDUNDANCY_STATE_CAP = 1_000
 
 
 class _SearchBudget:
-    def __init__(self, states: int) -> None:
+    def __init__(self, states: int, work: WorkBudget, pairs: int = PAIR_BUDGET) -> None:
         self.left = states
+        self.pairs_left = pairs
+        self.work = work
         self.exhausted = False
+
+    def pair(self) -> bool:
+        """Whether one more pair may be compared (a step of the request's budget)."""
+        if self.exhausted:
+            return False
+        self.pairs_left -= 1
+        if self.pairs_left < 0:
+            self.exhausted = True
+            return False
+        try:
+            self.work.charge(steps=1)
+        except WorkLimitExceededError:
+            self.exhausted = True
+            return False
+        return True
 
     def contains(self, a: str, bs: tuple[str, ...], variables: bool) -> bool | None:
         """L(a) within the union of L(bs), or None once the budget is spent."""
-        if self.left <= 0:
+        return self._spend(
+            lambda: arn_union_containment(
+                a, bs, variables=variables, state_cap=REDUNDANCY_STATE_CAP, budget=self.work
+            )
+        )
+
+    def actions_contain(self, a: str, bs: tuple[str, ...]) -> bool | None:
+        """The actions `a` matches are within those of `bs` (case-insensitive), or None once
+        the budget is spent."""
+        return self._spend(
+            lambda: glob_union_containment(
+                a,
+                bs,
+                ignore_case=True,
+                variables=False,
+                state_cap=REDUNDANCY_STATE_CAP,
+                budget=self.work,
+            )
+        )
+
+    def _spend(self, search: Callable[[], Verdict]) -> bool | None:
+        if self.exhausted or self.left <= 0:
             self.exhausted = True
             return None
-        verdict = arn_union_containment(a, bs, variables=variables, state_cap=REDUNDANCY_STATE_CAP)
+        try:
+            verdict = search()
+        except WorkLimitExceededError:
+            self.exhausted = True
+            return None
         self.left -= verdict.states
         contained: bool | None = verdict.contained
         return contained
@@ -50,9 +96,11 @@ def _limited(ctx: PolicyContext, what: str) -> Finding:
     return finding(
         "REDUNDANCY_CHECK_LIMITED",
         f"redundancy between {what} was checked within a budget of {STATE_BUDGET:,} "
-        "pattern-automaton states, which ran out; the rest was not checked",
+        f"pattern-automaton states and {PAIR_BUDGET:,} comparisons (and the request's own "
+        "budget of work), which ran out; the rest was not checked",
         ctx.pointer,
         state_budget=STATE_BUDGET,
+        pair_budget=PAIR_BUDGET,
     )
 
 
@@ -74,7 +122,12 @@ def _literal_prefix(text: str) -> str:
 
 
 def _redundant_entries(
-    entries: Sequence[Entry], contains: _Contains, head_index: int, *, fold: bool = False
+    entries: Sequence[Entry],
+    contains: _Contains,
+    head_index: int,
+    budget: _SearchBudget,
+    *,
+    fold: bool = False,
 ) -> Iterator[tuple[Entry, Entry]]:
     # b can cover a only if b's literal prefix is a prefix of a's: index entries by their
     # literal prefix, so each entry meets only plausible coverers (linear, not quadratic).
@@ -96,6 +149,8 @@ def _redundant_entries(
             other = entries[k]
             if heads[j] is not None and heads[k] is not None and heads[j] != heads[k]:
                 continue
+            if not budget.pair():
+                return
             if contains(entry.value, other.value) is not True:
                 continue
             # Mutual cover (same pattern, or same up to case): report only the later entry.
@@ -109,13 +164,13 @@ def _wild(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def action_contains(a: str, b: str) -> bool | None:
+def action_contains(a: str, b: str, budget: _SearchBudget) -> bool | None:
     """Every action `a` matches is matched by `b` (literal fast paths before the automata)."""
     if not _wild(b):
         return a.lower() == b.lower()
     if not _wild(a):
         return glob_match(b, a, ignore_case=True, variables=False)
-    return glob_contains(a, b, ignore_case=True, variables=False)
+    return budget.actions_contain(a, (b,))
 
 
 def resource_contains(a: str, b: str, variables: bool, budget: _SearchBudget) -> bool | None:
@@ -129,17 +184,22 @@ def resource_contains(a: str, b: str, variables: bool, budget: _SearchBudget) ->
 
 
 def redundant_actions(ctx: PolicyContext) -> Iterator[Finding]:
-    contains = action_contains
+    budget = _SearchBudget(STATE_BUDGET, ctx.budget)
+
+    def contains(a: str, b: str) -> bool | None:
+        return action_contains(a, b, budget)
 
     for stmt in ctx.statements:
         valid = [e for e in stmt.actions if split_action(e.value).problem is None]
-        for entry, other in _redundant_entries(valid, contains, 0, fold=True):
+        for entry, other in _redundant_entries(valid, contains, 0, budget, fold=True):
             yield finding(
                 "REDUNDANT_ACTION",
                 f"`{entry.value}` is already covered by `{other.value}` in the same statement",
                 entry.pointer,
                 covered_by=other.pointer,
             )
+    if budget.exhausted:
+        yield _limited(ctx, "the actions of a statement")
 
 
 def _is_resource(text: str) -> bool:
@@ -147,7 +207,7 @@ def _is_resource(text: str) -> bool:
 
 
 def redundant_resources(ctx: PolicyContext) -> Iterator[Finding]:
-    budget = _SearchBudget(STATE_BUDGET)
+    budget = _SearchBudget(STATE_BUDGET, ctx.budget)
     for stmt in ctx.statements:
         variables = stmt.policy_variables
 
@@ -155,7 +215,7 @@ def redundant_resources(ctx: PolicyContext) -> Iterator[Finding]:
             return resource_contains(a, b, variables, budget)
 
         valid = [e for e in stmt.resources if _is_resource(e.value)]
-        for entry, other in _redundant_entries(valid, contains, 2):
+        for entry, other in _redundant_entries(valid, contains, 2, budget):
             yield finding(
                 "REDUNDANT_RESOURCE",
                 f"`{entry.value}` is already covered by `{other.value}` in the same statement",
@@ -170,17 +230,16 @@ def _condition_key(conditions: tuple[Condition, ...]) -> tuple[object, ...]:
     return tuple(sorted((c.operator_text, c.key, c.values) for c in conditions))
 
 
-def _actions_within(s: StatementView, t: StatementView, catalog: Catalog) -> bool:
+def _actions_within(
+    s: StatementView, t: StatementView, catalog: Catalog, budget: _SearchBudget
+) -> bool:
     a, b = s.ir.actions, t.ir.actions
     if not a.patterns or not b.patterns:
         return False
     if not a.negated and not b.negated:
         if catalog.union_mask(a.patterns) & ~catalog.union_mask(b.patterns):
             return False
-        return all(
-            glob_union_contains(p, b.patterns, ignore_case=True, variables=False) is True
-            for p in a.patterns
-        )
+        return all(budget.actions_contain(p, b.patterns) is True for p in a.patterns)
     if not a.negated:  # every action of s avoids t's exclusions
         return not any(
             glob_intersects(p, x, ignore_case=True, variables=False)
@@ -188,11 +247,10 @@ def _actions_within(s: StatementView, t: StatementView, catalog: Catalog) -> boo
             for x in b.patterns
         )
     if not b.negated:
-        return glob_union_contains("*", b.patterns, variables=False) is True
-    return all(
-        glob_union_contains(x, a.patterns, ignore_case=True, variables=False) is True
-        for x in b.patterns
-    )
+        # Only a pattern of stars matches the empty string, so only such a pattern among t's
+        # makes their union every action.
+        return any(p and set(p) == {"*"} for p in b.patterns)
+    return all(budget.actions_contain(x, a.patterns) is True for x in b.patterns)
 
 
 def _resources_within(s: StatementView, t: StatementView, budget: _SearchBudget) -> bool:
@@ -212,18 +270,22 @@ def _resources_within(s: StatementView, t: StatementView, budget: _SearchBudget)
 
 
 def _within(s: StatementView, t: StatementView, catalog: Catalog, budget: _SearchBudget) -> bool:
-    return _actions_within(s, t, catalog) and _resources_within(s, t, budget)
+    return _actions_within(s, t, catalog, budget) and _resources_within(s, t, budget)
 
 
 def redundant_statements(ctx: PolicyContext) -> Iterator[Finding]:
     statements = ctx.statements
     keys = [(s.effect, _condition_key(s.ir.conditions)) for s in statements]
-    budget = _SearchBudget(STATE_BUDGET)
+    budget = _SearchBudget(STATE_BUDGET, ctx.budget)
     for i, stmt in enumerate(statements):
         if stmt.effect not in ("Allow", "Deny"):
             continue
         for j, other in enumerate(statements):
-            if i == j or keys[i] != keys[j] or not _within(stmt, other, ctx.catalog, budget):
+            if i == j or keys[i] != keys[j]:
+                continue
+            if not budget.pair():
+                break
+            if not _within(stmt, other, ctx.catalog, budget):
                 continue
             if j > i and _within(other, stmt, ctx.catalog, budget):
                 continue  # equivalent: the later one is reported

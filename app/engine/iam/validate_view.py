@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.ir import ParsedPolicy, Statement
 from app.engine.iam.pointer import join_pointer
@@ -104,6 +105,7 @@ class PolicyContext:
     catalog: Catalog
     policy_type: PolicyType
     pointer: str
+    budget: WorkBudget = field(default_factory=WorkBudget, compare=False)
 
     @cached_property
     def statements(self) -> tuple[StatementView, ...]:
@@ -216,6 +218,7 @@ def build_context(
     *,
     policy_type: PolicyType,
     pointer: str,
+    budget: WorkBudget | None = None,
 ) -> PolicyContext:
     raws = raw_documents(data, pointer)
     documents: list[DocumentView] = []
@@ -234,4 +237,5 @@ def build_context(
         catalog=catalog,
         policy_type=policy_type,
         pointer=pointer,
+        budget=budget or WorkBudget.unbounded(),
     )

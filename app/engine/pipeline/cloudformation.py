@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from app.engine.budget import WorkBudget
 from app.engine.errors import PipelineParseError
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.pipeline.model import (
@@ -38,6 +39,8 @@ from app.engine.pipeline.template_values import (
     ParsedTemplate,
     RolePolicies,
     TemplateContext,
+    charge_join,
+    charge_value,
     configuration_strings,
     dedupe_findings,
     is_unknown,
@@ -54,7 +57,6 @@ __all__ = ["PIPELINE_RESOURCE_TYPE", "ParsedTemplate", "TemplateContext", "parse
 PIPELINE_RESOURCE_TYPE = "AWS::CodePipeline::Pipeline"
 
 _MAX_DEPTH = 80  # nesting of template values followed, references included
-_MAX_STEPS = 1_000_000  # template nodes visited while resolving, all pipelines together
 _MAX_BRANCH_CONDITIONS = 4  # undecidable conditions enumerated per stage or action (2**4 forms)
 # CloudFormation's own limit on a template (from S3) is 1 MB; cfn-lint's decoder reads some
 # 60,000 characters a second and cannot be interrupted, so a larger text only ties up a worker.
@@ -71,11 +73,14 @@ def parse_cloudformation(
     parameters: Mapping[str, str] | None = None,
     context: TemplateContext | None = None,
     pointer: str = "",
+    budget: WorkBudget | None = None,
 ) -> ParsedTemplate:
     """Every `AWS::CodePipeline::Pipeline` of a CloudFormation template, as pipeline models.
 
     Raises PipelineParseError when the text is not a readable template (the message gives the
-    line) or declares no pipeline.
+    line) or declares no pipeline. Resolving values is charged to `budget` (every node visited,
+    a memoised value each time it is used, and what each intrinsic produces); past it,
+    WorkLimitExceededError names the node.
     """
     template = _decode(text, pointer)
     resources = template.get("Resources")
@@ -93,7 +98,12 @@ def parse_cloudformation(
         raise PipelineParseError(f"no {PIPELINE_RESOURCE_TYPE} resource in the template", pointer)
     findings: list[Finding] = []
     resolver = _Resolver(
-        template, parameters or {}, context or TemplateContext(), pointer, findings
+        template,
+        parameters or {},
+        context or TemplateContext(),
+        pointer,
+        findings,
+        budget or WorkBudget(),
     )
     pipelines: list[Pipeline] = []
     role_policies: list[RolePolicies] = []
@@ -104,8 +114,6 @@ def parse_cloudformation(
     for logical_id in created or logical_ids:
         try:
             pipeline = resolver.pipeline(logical_id, assume_created=not created)
-        except _TooLargeError as exc:
-            raise PipelineParseError(str(exc), pointer) from None
         except RecursionError:
             raise PipelineParseError("the template nests too deeply to be read", pointer) from None
         except PipelineParseError as exc:
@@ -117,7 +125,7 @@ def parse_cloudformation(
         pipelines.append(pipeline)
         try:
             policies = resolver.role_policies(logical_id, pipeline.pointer)
-        except (_TooLargeError, RecursionError):
+        except RecursionError:
             policies = None  # the pipeline itself was read; its role's policies are not needed
         if policies is not None:
             role_policies.append(policies)
@@ -151,10 +159,6 @@ def _decode(text: str, pointer: str) -> Mapping[str, Any]:
     if not isinstance(template, Mapping):
         raise PipelineParseError("a CloudFormation template must be a mapping", pointer)
     return template
-
-
-class _TooLargeError(Exception):
-    pass
 
 
 class _NoValue:
@@ -520,9 +524,11 @@ class _Resolver:
         context: TemplateContext,
         base: str,
         findings: list[Finding],
+        budget: WorkBudget,
     ) -> None:
         self.base = base
         self.findings = findings
+        self.budget = budget
         self.context = context
         self.partition = context.effective_partition
         self.overrides = overrides
@@ -532,7 +538,6 @@ class _Resolver:
         self.resources = self._section(template, "Resources")
         self.assumed: dict[str, bool] = {}
         self.quiet = 0
-        self.steps = 0
         self._evaluating: set[str] = set()
         self._in_progress: set[tuple[str, str]] = set()
         self._memo: dict[tuple[Any, ...], Any] = {}
@@ -546,12 +551,8 @@ class _Resolver:
         if not self.quiet:
             self.findings.append(unresolved(at, message + "; `*` stands in for it", line, **detail))
 
-    def _tick(self, depth: int) -> None:
-        self.steps += 1
-        if self.steps > _MAX_STEPS:
-            raise _TooLargeError(
-                "the template is too large to resolve (its values expand too much)"
-            )
+    def _tick(self, depth: int, at: str | None = None) -> None:
+        self.budget.charge(steps=1, at=at)
         if depth > _MAX_DEPTH:
             raise RecursionError
 
@@ -576,11 +577,14 @@ class _Resolver:
 
     def resolve(self, node: Any, at: str, line: int | None, depth: int = 0) -> Any:
         """The value a template node stands for: plain data with UNKNOWN parts, or _NOVALUE."""
-        self._tick(depth)
+        self._tick(depth, at)
         line = _line(node, line)
         intrinsic = _intrinsic(node)
         if intrinsic is not None:
-            return self._evaluate(intrinsic[0], intrinsic[1], at, line, depth)
+            value = self._evaluate(intrinsic[0], intrinsic[1], at, line, depth)
+            # Memoised values too: a value used many times is produced many times over.
+            charge_value(self.budget, value, at)
+            return value
         if isinstance(node, Mapping):
             out: dict[str, Any] = {}
             for key, child in node.items():
@@ -874,6 +878,7 @@ class _Resolver:
                 piece = UNKNOWN
             parts.append(piece)
         parts.append(text[position:])
+        charge_join(self.budget, "", parts, at)
         return self._dynamic_references("".join(parts), at, line)
 
     def _if(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
@@ -916,6 +921,7 @@ class _Resolver:
                 self.note(at, line, "an item of `Fn::Join` is not a string")
                 text = UNKNOWN
             texts.append(text)
+        charge_join(self.budget, delimiter, texts, at)
         return delimiter.join(texts)
 
     def _select(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
@@ -943,6 +949,7 @@ class _Resolver:
         source = self.resolve(arg[1], pointer_join(at, "Fn::Split", 1), line, depth + 1)
         if not isinstance(delimiter, str) or not delimiter or not isinstance(source, str):
             return self._malformed("Fn::Split", at, line)
+        self.budget.charge(items=source.count(delimiter) + 1, at=at)
         pieces = source.split(delimiter)
         uncertain = next((i for i, p in enumerate(pieces) if UNKNOWN in p), len(pieces))
         return _SplitList(pieces, uncertain)
@@ -1014,7 +1021,7 @@ class _Resolver:
         return result
 
     def _truth(self, node: Any, at: str, line: int | None, depth: int) -> bool | None:
-        self._tick(depth)
+        self._tick(depth, at)
         if isinstance(node, bool):
             return node
         if isinstance(node, str) and node.lower() in ("true", "false"):

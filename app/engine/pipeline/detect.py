@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from app.engine.budget import WorkBudget
 from app.engine.errors import PipelineParseError
 from app.engine.pipeline.api_json import parse_pipeline_json
 from app.engine.pipeline.cloudformation import parse_cloudformation
@@ -27,6 +28,7 @@ def parse_pipeline_source(
     variables: Mapping[str, str] | None = None,
     context: TemplateContext | None = None,
     pointer: str = "",
+    budget: WorkBudget | None = None,
 ) -> ParsedTemplate:
     """Pipelines from a get-pipeline document, a CloudFormation template or Terraform text.
 
@@ -40,11 +42,15 @@ def parse_pipeline_source(
         return ParsedTemplate(pipelines=[pipeline], findings=findings)
     if kind == "cloudformation":
         text = source if isinstance(source, str) else json.dumps(source)
-        return parse_cloudformation(text, parameters=parameters, context=context, pointer=pointer)
+        return parse_cloudformation(
+            text, parameters=parameters, context=context, pointer=pointer, budget=budget
+        )
     if kind == "terraform":
         if not isinstance(source, str):
             raise PipelineParseError("a Terraform source must be HCL text", pointer)
-        return parse_terraform(source, variables=variables, context=context, pointer=pointer)
+        return parse_terraform(
+            source, variables=variables, context=context, pointer=pointer, budget=budget
+        )
     raise PipelineParseError(f"unknown format `{kind}`; expected one of {FORMATS}", pointer)
 
 

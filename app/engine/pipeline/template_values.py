@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.pipeline.model import Pipeline
 
@@ -259,3 +260,20 @@ def dedupe_findings(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(finding)
     return out
+
+
+def charge_value(budget: WorkBudget, value: Any, at: str) -> None:
+    """Charge a value a template evaluation produced (or reused) to `budget`: a string its
+    characters, a list or map its members (theirs were charged when they were produced)."""
+    if isinstance(value, str):
+        budget.charge(characters=len(value), at=at)
+    elif isinstance(value, list | dict):
+        budget.charge(items=len(value), at=at)
+
+
+def charge_join(budget: WorkBudget, separator: str, texts: list[str], at: str) -> None:
+    """Charge a join before it is made: one call could otherwise make a string far larger than
+    the budget (a long separator between many items)."""
+    budget.charge(
+        characters=len(separator) * max(len(texts) - 1, 0) + sum(len(t) for t in texts), at=at
+    )

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine.budget import WorkBudget, WorkCancelledError, WorkLimitExceededError
 from app.engine.errors import PipelineParseError
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.pipeline.model import (
@@ -33,6 +34,8 @@ from app.engine.pipeline.template_values import (
     URL_SUFFIXES,
     ParsedTemplate,
     TemplateContext,
+    charge_join,
+    charge_value,
     configuration_strings,
     dedupe_findings,
     is_unknown,
@@ -49,8 +52,11 @@ __all__ = ["PIPELINE_RESOURCE_TYPE", "ParsedTemplate", "parse_terraform"]
 PIPELINE_RESOURCE_TYPE = "aws_codepipeline"
 
 _MAX_DEPTH = 150  # syntax-tree levels followed in one evaluation, references included
-_MAX_STEPS = 1_000_000  # syntax-tree nodes evaluated, all pipelines together
 _MAX_ITEMS = 1_000  # elements a for expression or dynamic block expands to
+# What parsing one heredoc interpolation costs, in evaluation steps (measured: a parse takes
+# about as long as evaluating a few hundred nodes).
+_PARSE_STEPS = 200
+_TOKENS_PER_CHARGE = 64  # tokens parsed between two charges (a step each)
 # The HCL parser (python-hcl2, on lark) reads some 30,000 characters a second, and a parse cannot
 # be interrupted: past this size one request would hold a worker for minutes after its time limit.
 MAX_TERRAFORM_CHARS = 256 * 1024
@@ -62,13 +68,17 @@ def parse_terraform(
     variables: Mapping[str, str] | None = None,
     context: TemplateContext | None = None,
     pointer: str = "",
+    budget: WorkBudget | None = None,
 ) -> ParsedTemplate:
     """Every `aws_codepipeline` resource of a Terraform file, as pipeline models.
 
     Raises PipelineParseError when the text is not HCL that can be read (the message gives the
-    line) or declares no `aws_codepipeline` resource.
+    line) or declares no `aws_codepipeline` resource. Evaluating expressions is charged to
+    `budget` (every node evaluated, references each time they are followed, and what each
+    expression produces); past it, WorkLimitExceededError names the place.
     """
-    tree = _parse(text, pointer)
+    budget = budget or WorkBudget()
+    tree = _parse(text, pointer, budget)
     try:
         module = _Module.read(tree)
     except RecursionError:
@@ -81,14 +91,19 @@ def parse_terraform(
             f'no resource "{PIPELINE_RESOURCE_TYPE}" in the Terraform text', pointer
         )
     findings: list[Finding] = []
-    evaluator = _Evaluator(module, variables or {}, context or TemplateContext(), pointer, findings)
+    evaluator = _Evaluator(
+        module,
+        variables or {},
+        context or TemplateContext(),
+        pointer,
+        findings,
+        budget,
+    )
     pipelines: list[Pipeline] = []
     errors: list[PipelineParseError] = []
     for name in names:
         try:
             pipelines.append(evaluator.pipeline(name))
-        except _TooLargeError as exc:
-            raise PipelineParseError(str(exc), pointer) from None
         except RecursionError:
             raise PipelineParseError(
                 "the Terraform text nests too deeply to be read", pointer
@@ -103,8 +118,8 @@ def parse_terraform(
     return ParsedTemplate(pipelines=pipelines, findings=dedupe_findings(findings))
 
 
-def _parse(text: str, pointer: str) -> Any:
-    from hcl2.api import parses_to_tree  # noqa: PLC0415 - the grammar loads only when used
+def _parse(text: str, pointer: str, budget: WorkBudget) -> Any:
+    from hcl2.parser import parser  # noqa: PLC0415 - the grammar loads only when used
 
     if len(text) > MAX_TERRAFORM_CHARS:
         raise PipelineParseError(
@@ -113,7 +128,17 @@ def _parse(text: str, pointer: str) -> Any:
             pointer,
         )
     try:
-        return parses_to_tree(text)
+        # Token by token, as `parses_to_tree` would parse it (with the newline it appends), so
+        # that the parse, which takes seconds for a large text, stops when the budget says so.
+        interactive = parser().parse_interactive(text + "\n")
+        last: Any = None
+        for count, token in enumerate(interactive.iter_parse(), 1):
+            last = token
+            if count % _TOKENS_PER_CHARGE == 0:
+                budget.charge(steps=_TOKENS_PER_CHARGE, at=pointer)
+        return interactive.feed_eof(last)  # type: ignore[no-untyped-call]
+    except (WorkLimitExceededError, WorkCancelledError):
+        raise
     except RecursionError:
         raise PipelineParseError(
             "the Terraform text nests too deeply to be read", pointer
@@ -126,10 +151,6 @@ def _parse(text: str, pointer: str) -> Any:
         raise PipelineParseError(
             f"the Terraform text cannot be read: {where}{first}", pointer
         ) from None
-
-
-class _TooLargeError(Exception):
-    pass
 
 
 # -- the syntax tree ------------------------------------------------------------------------------
@@ -646,6 +667,26 @@ _KNOWN_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
 }
 
 
+def _result_size(name: str, args: list[Any]) -> tuple[int, int]:
+    """The characters and items a function call will make, for those that can make far more than
+    their arguments hold (one call must not make a string larger than the whole budget)."""
+    texts = [a for a in args if isinstance(a, str)]
+    if name == "replace" and len(args) == 3 and len(texts) == 3:
+        text, old, new = texts
+        hits = text.count(old) if old else len(text) + 1
+        return len(text) + hits * max(len(new) - len(old), 0), 0
+    if name == "join" and args and isinstance(args[0], str):
+        members = _flat(list(args[1:]))
+        pieces = sum(len(scalar_text(m) or UNKNOWN) for m in members)
+        return len(args[0]) * max(len(members) - 1, 0) + pieces, len(members)
+    if name == "split" and len(texts) == 2 and len(args) == 2:
+        separator, text = texts
+        return 0, (text.count(separator) + 1 if separator else len(text))
+    if name == "format":
+        return sum(len(scalar_text(a) or "") for a in args), 0
+    return 0, 0
+
+
 # -- the evaluator --------------------------------------------------------------------------------
 
 _Scope = Mapping[str, Any]
@@ -659,14 +700,15 @@ class _Evaluator:
         context: TemplateContext,
         base: str,
         findings: list[Finding],
+        budget: WorkBudget,
     ) -> None:
+        self.budget = budget
         self.module = module
         self.overrides = overrides
         self.context = context
         self.partition = context.effective_partition
         self.base = base
         self.findings = findings
-        self.steps = 0
         self._in_progress: set[str] = set()
 
     def note(self, at: str, line: int | None, message: str, **detail: Any) -> None:
@@ -684,12 +726,8 @@ class _Evaluator:
         self.note(at, line, "the Region (give it in the context) is not known")
         return UNKNOWN
 
-    def _tick(self, depth: int) -> None:
-        self.steps += 1
-        if self.steps > _MAX_STEPS:
-            raise _TooLargeError(
-                "the Terraform text is too large to evaluate (its values expand too much)"
-            )
+    def _tick(self, depth: int, at: str) -> None:
+        self.budget.charge(steps=1, at=at)
         if depth > _MAX_DEPTH:
             raise RecursionError
 
@@ -697,8 +735,13 @@ class _Evaluator:
 
     def value(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int = 0) -> Any:
         """What an expression evaluates to: plain data with UNKNOWN parts."""
-        self._tick(depth)
-        line = _line(node, line)
+        self._tick(depth, at)
+        result = self._value(node, scope, at, _line(node, line), depth)
+        # References too: a value followed many times is produced many times over.
+        charge_value(self.budget, result, at)
+        return result
+
+    def _value(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> Any:
         kind = _kind(node)
         parts = _parts(node) if kind else []
         if kind == "expr_term":
@@ -764,6 +807,7 @@ class _Evaluator:
             else:
                 self.note(at, line, "a template directive (`%{...}`) is not evaluated")
                 return UNKNOWN
+        charge_join(self.budget, "", out, at)
         return "".join(out)
 
     def _heredoc(
@@ -796,6 +840,7 @@ class _Evaluator:
         if "%{" in body:
             self.note(at, line, "a template directive (`%{...}`) is not evaluated")
             return UNKNOWN
+        charge_join(self.budget, "", out, at)
         return "".join(out)
 
     def _expression_text(
@@ -803,6 +848,8 @@ class _Evaluator:
     ) -> str:
         from hcl2.api import parses_to_tree  # noqa: PLC0415 - loaded with the parser
 
+        # Each interpolation of a heredoc is parsed on its own, at the parser's pace.
+        self.budget.charge(steps=_PARSE_STEPS + len(source), at=at)
         try:
             tree = parses_to_tree(f"x = {source}\n")
             expr = _parts(_parts(_parts(tree)[0])[0])[-1]
@@ -909,6 +956,8 @@ class _Evaluator:
         if function is None:
             self.note(at, line, f"function `{name}` is not evaluated", function=name)
             return UNKNOWN
+        characters, items = _result_size(name, args)
+        self.budget.charge(characters=characters, items=items, at=at)
         try:
             return function(*args)
         except Exception:  # wrong argument types or counts: what Terraform would reject
@@ -1080,7 +1129,7 @@ class _Evaluator:
         self, body: _Body, block_type: str, scope: _Scope, at: str, depth: int = 0
     ) -> Iterator[tuple[_Body, _Scope, int | None]]:
         """The `block_type` blocks of a body in order, dynamic ones expanded."""
-        self._tick(depth)
+        self._tick(depth, at)
         for block in body.blocks:
             if block.type == block_type:
                 yield block.body, scope, block.line
@@ -1124,7 +1173,7 @@ class _Evaluator:
 
     def body_value(self, body: _Body, scope: _Scope, at: str, depth: int = 0) -> dict[str, Any]:
         """A block body as data: attributes, and nested blocks as lists under their type."""
-        self._tick(depth)
+        self._tick(depth, at)
         out: dict[str, Any] = {}
         for name, attribute in body.attributes.items():
             out[name] = self.value(

@@ -1,0 +1,243 @@
+"""One request's allowance of work, shared by every loop whose size the request controls.
+
+A small request can ask for a great deal: template references that fan out, functions that
+multiply a string, comprehensions nested in comprehensions, wildcard patterns whose containment
+is exponential, pairwise checks over many statements. Each such loop charges what it does to the
+`WorkBudget` it was handed:
+
+- `steps`: template nodes evaluated (a memoised value counts each time it is used), statement
+  pairs compared, requirements checked, statements weighed for an evaluated request;
+- `characters` and `items`: what template evaluation produces (strings, list and map members)
+  and the explanations an evaluation lists;
+- `automaton`: pattern-automaton work (a product state costs one unit per automaton stepped, a
+  canonical instance one unit per pattern it is matched against).
+
+Past a limit the charge raises `WorkLimitExceededError`, located at the place that multiplied
+(the template node, the policy statement). The budget also carries the request's deadline and a
+cancel flag: once the deadline passes or someone calls `cancel` (the server does, when it has
+answered that the request took too long, or when it shuts down), the next charge raises
+`WorkCancelledError`, so no abandoned request keeps a processor busy.
+
+A budget belongs to one request; the checks read plain attributes, which another thread may set.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from app.engine.errors import EngineError
+
+# Limits of a budget made without any: what the service uses unless its settings say otherwise.
+DEFAULT_STEPS = 1_000_000
+DEFAULT_CHARACTERS = 8_000_000
+DEFAULT_ITEMS = 200_000
+DEFAULT_AUTOMATON = 10_000_000
+
+# The clock is read once per this many charges: a charge is made per template node or automaton
+# state, and a clock read each time would cost more than the check is worth.
+_CLOCK_EVERY = 64
+
+_WHAT = {
+    "steps": "steps of work (template values evaluated, policy statements compared, "
+    "requirements checked)",
+    "characters": "characters of values produced",
+    "items": "list items produced",
+    "automaton": "units of pattern-automaton work (wildcard containment)",
+}
+
+
+class WorkLimitExceededError(EngineError):
+    """The request asks for more work than its budget allows; `pointer` is where it multiplied."""
+
+    def __init__(self, message: str, pointer: str, *, limit: str, allowed: int) -> None:
+        super().__init__(message, pointer)
+        self.limit = limit
+        self.allowed = allowed
+
+
+class WorkCancelledError(EngineError):
+    """The request's deadline passed, or its work was called off, while it was being done."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkLimits:
+    steps: int = DEFAULT_STEPS
+    characters: int = DEFAULT_CHARACTERS
+    items: int = DEFAULT_ITEMS
+    automaton: int = DEFAULT_AUTOMATON
+
+
+_UNBOUNDED = WorkLimits(
+    steps=sys.maxsize, characters=sys.maxsize, items=sys.maxsize, automaton=sys.maxsize
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCost:
+    """What a piece of work charged, to charge again when its answer is reused."""
+
+    steps: int = 0
+    characters: int = 0
+    items: int = 0
+    automaton: int = 0
+
+    def __sub__(self, other: WorkCost) -> WorkCost:
+        return WorkCost(
+            self.steps - other.steps,
+            self.characters - other.characters,
+            self.items - other.items,
+            self.automaton - other.automaton,
+        )
+
+
+class WorkBudget:
+    """The work one request may still do, its deadline (a `time.monotonic()` value) and its
+    cancel flag."""
+
+    def __init__(self, limits: WorkLimits | None = None, *, deadline: float | None = None) -> None:
+        self.limits = limits or WorkLimits()
+        self.deadline = deadline
+        self.steps = 0
+        self.characters = 0
+        self.items = 0
+        self.automaton = 0
+        self.location = ""  # where the work under way comes from, for charges made without one
+        self._cancelled = False
+        self._until_clock = _CLOCK_EVERY
+
+    @classmethod
+    def unbounded(cls) -> WorkBudget:
+        """A budget without limits or deadline, for callers of the engine that bound nothing
+        (what stays bounded then is each containment search, by its state cap)."""
+        return cls(_UNBOUNDED)
+
+    # -- stopping ---------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the work: its next charge raises WorkCancelledError (from any thread)."""
+        self._cancelled = True
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def check(self) -> None:
+        """Raise WorkCancelledError when the work was called off or its deadline has passed."""
+        if self._cancelled:
+            raise WorkCancelledError("the work was stopped: its answer is no longer awaited")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self._cancelled = True
+            raise WorkCancelledError("the work was stopped: the request's time limit passed")
+
+    # -- charging ---------------------------------------------------------------------------------
+
+    def charge(
+        self,
+        *,
+        steps: int = 0,
+        characters: int = 0,
+        items: int = 0,
+        automaton: int = 0,
+        at: str | None = None,
+    ) -> None:
+        """Count work done (or about to be done); raise when a limit or the deadline is passed."""
+        if self._cancelled:
+            self.check()
+        self._until_clock -= 1
+        if self._until_clock <= 0:
+            self._until_clock = _CLOCK_EVERY
+            self.check()
+        limits = self.limits
+        if steps:
+            self.steps += steps
+            if self.steps > limits.steps:
+                self._exceeded("steps", limits.steps, at)
+        if characters:
+            self.characters += characters
+            if self.characters > limits.characters:
+                self._exceeded("characters", limits.characters, at)
+        if items:
+            self.items += items
+            if self.items > limits.items:
+                self._exceeded("items", limits.items, at)
+        if automaton:
+            self.automaton += automaton
+            if self.automaton > limits.automaton:
+                self._exceeded("automaton", limits.automaton, at)
+
+    def charge_cost(self, cost: WorkCost, at: str | None = None) -> None:
+        self.charge(
+            steps=cost.steps,
+            characters=cost.characters,
+            items=cost.items,
+            automaton=cost.automaton,
+            at=at,
+        )
+
+    @property
+    def spent(self) -> WorkCost:
+        return WorkCost(self.steps, self.characters, self.items, self.automaton)
+
+    @contextmanager
+    def located(self, pointer: str) -> Iterator[None]:
+        """Charges made within, without a place of their own, are located at `pointer`."""
+        saved, self.location = self.location, pointer
+        try:
+            yield
+        finally:
+            self.location = saved
+
+    def _exceeded(self, limit: str, allowed: int, at: str | None) -> None:
+        pointer = self.location if at is None else at
+        raise WorkLimitExceededError(
+            f"the request needs more than {allowed:,} {_WHAT[limit]}, the limit of one "
+            "request; the input at this place multiplies the work (references, functions or "
+            "wildcards that expand): simplify it or split the request",
+            pointer,
+            limit=limit,
+            allowed=allowed,
+        )
+
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+class CostedCache(Generic[_K, _V]):
+    """A bounded cache of answers that remembers what each one cost, and charges that cost to
+    the budget of whoever reuses it: a request is charged the same whatever the process has seen
+    before, so whether it fits its budget does not depend on other requests."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._entries: OrderedDict[_K, tuple[_V, WorkCost]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K, compute: Callable[[], _V], budget: WorkBudget) -> _V:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+        if found is not None:
+            value, cost = found
+            budget.charge_cost(cost)
+            return value
+        before = budget.spent
+        value = compute()  # raises, and caches nothing, when the budget runs out
+        cost = budget.spent - before
+        with self._lock:
+            self._entries[key] = (value, cost)
+            if len(self._entries) > self._maxsize:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
