@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.quotas import (
@@ -178,6 +179,7 @@ class _Accumulator:
     used: dict[ActionTypeKey, int] = field(default_factory=dict)
     pitfalls_reported: set[tuple[str, ActionTypeKey]] = field(default_factory=set)
     catalog: Catalog | None = None
+    budget: WorkBudget | None = None
 
 
 def compute_policy(
@@ -187,6 +189,7 @@ def compute_policy(
     context: ComputeContext | None = None,
     hints: Mapping[HintTarget, Mapping[str, Sequence[str]]] | None = None,
     catalog: Catalog | None = None,
+    budget: WorkBudget | None = None,
 ) -> ComputeResult:
     """The least-privilege service-role policy shared by `pipelines`.
 
@@ -195,7 +198,7 @@ def compute_policy(
     rather than `*`."""
     context = context or ComputeContext()
     hints = hints or {}
-    acc = _Accumulator(catalog=catalog)
+    acc = _Accumulator(catalog=catalog, budget=budget)
     for pipeline in pipelines:
         _render_pipeline(pipeline, profiles, context, hints, acc)
     statements = _merge(acc.service_role)
@@ -532,6 +535,10 @@ def _render_profile(
         resources, unverifiable = _render_resources(
             template, scope, profile, where, acc.findings, acc.catalog
         )
+        if acc.budget is not None:
+            # Pipelines x actions x statements x resources: what a body of bounded size
+            # multiplies into (a list hint with thousands of values, say).
+            acc.budget.charge(steps=1, items=len(resources), at=where)
         if not resources:
             continue
         condition = _render_condition(

@@ -171,7 +171,12 @@ def computed_policy(
         if finding.finding_type is FindingType.ERROR
     )
     result = compute_policy(
-        pipelines, loaded.profile_set, context=context, hints=hints.values, catalog=catalog
+        pipelines,
+        loaded.profile_set,
+        context=context,
+        hints=hints.values,
+        catalog=catalog,
+        budget=budget,
     )
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))

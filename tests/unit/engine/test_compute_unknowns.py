@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.engine.compute import ComputeContext, ComputeResult, compute_policy
+from app.engine.budget import WorkBudget, WorkLimitExceededError, WorkLimits
+from app.engine.compute import ComputeContext, ComputeResult, HintTarget, compute_policy
 from app.engine.pipeline.api_json import parse_pipeline_json
 from app.engine.pipeline.detect import parse_pipeline_source
 
@@ -209,3 +210,23 @@ def test_more_parts_than_a_role_may_attach_is_an_error(pipelines: int, too_many:
     codes = {f.code for f in result.findings}
     assert ("TOO_MANY_MANAGED_POLICIES" in codes) is too_many
     assert ("TOO_MANY_MANAGED_POLICIES" in codes) == (len(result.split_documents) > 10)
+
+
+@pytest.mark.parametrize("roles", [10, 1_000, 20_000])
+def test_what_compute_renders_is_charged_to_the_request_budget(roles: int) -> None:
+    deploy = {
+        "name": "Deploy",
+        "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "ECS", "version": "1"},
+        "configuration": {"ClusterName": "c", "ServiceName": "s"},
+        "inputArtifacts": [{"name": "src"}],
+    }
+    pipeline, _ = parse_pipeline_json(pipeline_document(actions=[deploy]), "/pipelines/0")
+    hints = {HintTarget("web", "Build", "Deploy"): {"pass_roles": [f"r{i}" for i in range(roles)]}}
+    budget = WorkBudget(WorkLimits(items=5_000))
+    if roles < 5_000:
+        compute_policy([pipeline], shipped_profiles(), hints=hints, budget=budget)
+        assert 0 < budget.items < 5_000
+    else:
+        with pytest.raises(WorkLimitExceededError) as raised:
+            compute_policy([pipeline], shipped_profiles(), hints=hints, budget=budget)
+        assert raised.value.pointer == "/pipelines/0/pipeline/stages/1/actions/0"
