@@ -177,7 +177,7 @@ class _Accumulator:
     action_roles: dict[str, list[_Grant]] = field(default_factory=lambda: defaultdict(list))
     findings: list[Finding] = field(default_factory=list)
     used: dict[ActionTypeKey, int] = field(default_factory=dict)
-    pitfalls_reported: set[tuple[str, ActionTypeKey]] = field(default_factory=set)
+    pitfalls_reported: set[tuple[str, ActionTypeKey, int]] = field(default_factory=set)
     catalog: Catalog | None = None
     budget: WorkBudget | None = None
 
@@ -576,22 +576,27 @@ def _render_profile(
             )
         )
     if member is not None:
-        marker = (pipeline.name, profile.key)
-        if marker not in acc.pitfalls_reported:
+        variables = action.environment_variables if action is not None else ()
+        for i, pitfall in enumerate(profile.pitfalls):
+            # Named once per pipeline, at the first member where it may apply.
+            marker = (pipeline.name, profile.key, i)
+            if marker in acc.pitfalls_reported:
+                continue
+            if trigger_holds(pitfall.when, member.configuration, variables, pipeline) is False:
+                continue
             acc.pitfalls_reported.add(marker)
-            for pitfall in profile.pitfalls:
-                acc.findings.append(
-                    Finding(
-                        code="PROVIDER_PITFALL",
-                        finding_type=FindingType.SUGGESTION,
-                        message=pitfall.text,
-                        path=member.pointer,
-                        detail={
-                            "action_type": profile.key.label,
-                            **({"source": pitfall.source.url} if pitfall.source else {}),
-                        },
-                    )
+            acc.findings.append(
+                Finding(
+                    code="PROVIDER_PITFALL",
+                    finding_type=FindingType.SUGGESTION,
+                    message=pitfall.text,
+                    path=member.pointer,
+                    detail={
+                        "action_type": profile.key.label,
+                        **({"source": pitfall.source.url} if pitfall.source else {}),
+                    },
                 )
+            )
 
 
 def _render_resources(

@@ -135,6 +135,9 @@ class ProfileCitation(StrictModel):
 class ProfilePitfall(StrictModel):
     text: Text
     source: SourceId | None = Field(default=None, description="an id of `sources`")
+    when: ProfileTrigger | None = Field(
+        default=None, description="the pitfall is named only where this trigger may hold"
+    )
 
 
 class ProfileHint(StrictModel):
@@ -257,6 +260,9 @@ class ProfileTrigger(StrictModel):
     def as_mapping(self) -> dict[str, Any]:
         """The trigger as the engine evaluates it (app.engine.triggers)."""
         return self.model_dump(by_alias=True, exclude_unset=True)
+
+
+ProfilePitfall.model_rebuild()
 
 
 class ProfileStatement(StrictModel):

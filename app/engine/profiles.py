@@ -75,6 +75,7 @@ class StatementTemplate:
 class Pitfall:
     text: str
     source: Citation | None
+    when: Mapping[str, Any] | None = None  # named only where this trigger may hold
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,11 @@ def compile_profile(document: ProfileDocument, revision: int, *, status: str = A
         statements=tuple(_compile_statement(s, sources) for s in document.statements),
         notes=tuple(document.notes),
         pitfalls=tuple(
-            Pitfall(text=p.text, source=sources[p.source] if p.source else None)
+            Pitfall(
+                text=p.text,
+                source=sources[p.source] if p.source else None,
+                when=p.when.as_mapping() if p.when else None,
+            )
             for p in document.pitfalls
         ),
         sources=sources,

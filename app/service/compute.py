@@ -13,6 +13,7 @@ from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.iam.catalog import Catalog
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
+from app.engine.pipeline.pointer_spelling import in_source_spelling
 from app.engine.pipeline.roles import ServiceRole, service_roles
 from app.engine.pipeline.structure import validate_pipeline
 from app.engine.pipeline.template_values import RolePolicies, TemplateContext
@@ -180,7 +181,13 @@ def computed_policy(
     )
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))
-    return ComputedPolicy(result, findings, service_roles(pipelines), tuple(role_policies))
+    result = replace(result, findings=tuple(in_source_spelling(result.findings, pipelines)))
+    return ComputedPolicy(
+        result,
+        in_source_spelling(findings, pipelines),
+        service_roles(pipelines),
+        tuple(role_policies),
+    )
 
 
 def compute(

@@ -11,6 +11,7 @@ from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
+from app.engine.pipeline.pointer_spelling import in_source_spelling
 from app.engine.pipeline.structure import validate_pipeline
 from app.service.compute import PipelineSource, parse_pipelines
 from app.service.profile_cache import LoadedProfileSet
@@ -96,6 +97,6 @@ def validate_pipelines(
                 used[profile.key] = profile.revision
     return PipelineValidation(
         pipelines=tuple(_report(p, loaded) for p in pipelines),
-        findings=tuple(sorted(findings, key=Finding.sort_key)),
+        findings=tuple(sorted(in_source_spelling(findings, pipelines), key=Finding.sort_key)),
         provenance=new_provenance(catalog, loaded.profile_set.revision, used.items()),
     )

@@ -1205,6 +1205,7 @@ class _Resolver:
             pipeline_type=_optional_text(value("PipelineType")),
             variables=variables,
             role_resource=role_resource,
+            source_format="cloudformation",
             extras=extras,
         )
 

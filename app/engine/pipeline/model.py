@@ -134,6 +134,9 @@ class Pipeline:
     # The template resource that declares the service role, when `role_arn` is that resource's
     # ARN (`!GetAtt Role.Arn`, `aws_iam_role.role.arn`): a policy can be attached to it there.
     role_resource: TemplateResource | None = None
+    # Where the pipeline was read from: "codepipeline-json", "cloudformation" or "terraform"
+    # (its pointers are in that document's spelling).
+    source_format: str = "codepipeline-json"
     # executionMode, triggers, version and other declared fields, under their API names.
     extras: Mapping[str, Any] = field(default_factory=dict)
 

@@ -59,6 +59,14 @@ _ROLE_ARN = re.compile(r"arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*", re.DOTALL)
 # A role ARN with parts a template does not determine (`*`): invalid only if no value of them
 # could make it a role ARN (the parser reported what is not known).
 _ROLE_ARN_SHAPE = re.compile(r"\*|arn:aws[\w*-]*:iam::[0-9*]*:role/.*|arn:\*.*", re.DOTALL)
+
+
+def _fits(pattern: re.Pattern[str], value: str) -> bool:
+    """Whether a name fits its pattern. A `*` is a part a template does not determine (its
+    parser reported it): it is taken as some allowed text, so only the known parts are judged."""
+    return pattern.fullmatch(value.replace("*", "000") if "*" in value else value) is not None
+
+
 _BUCKET = re.compile(r"[a-zA-Z0-9\-.]{3,63}")
 _REFERENCE = re.compile(r"#\{([^}]*)\}")
 
@@ -271,7 +279,7 @@ def _has_non_source_action(pipeline: Pipeline) -> Iterable[Finding]:
 
 
 def _pipeline_name(pipeline: Pipeline) -> Iterable[Finding]:
-    if not _NAME.fullmatch(pipeline.name):
+    if not _fits(_NAME, pipeline.name):
         yield _finding(
             "INVALID_PIPELINE_NAME",
             ERROR,
@@ -282,7 +290,7 @@ def _pipeline_name(pipeline: Pipeline) -> Iterable[Finding]:
 
 def _stage_names(pipeline: Pipeline) -> Iterable[Finding]:
     for stage in pipeline.stages:
-        if not _NAME.fullmatch(stage.name):
+        if not _fits(_NAME, stage.name):
             yield _finding(
                 "INVALID_STAGE_NAME",
                 ERROR,
@@ -293,7 +301,7 @@ def _stage_names(pipeline: Pipeline) -> Iterable[Finding]:
 
 def _action_names(pipeline: Pipeline) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        if not _NAME.fullmatch(action.name):
+        if not _fits(_NAME, action.name):
             yield _finding(
                 "INVALID_ACTION_NAME",
                 ERROR,
@@ -306,7 +314,7 @@ def _artifact_names(pipeline: Pipeline) -> Iterable[Finding]:
     # Output names only: a bad input name is either produced (reported there) or unresolved.
     for _stage, action in pipeline.actions():
         for i, name in enumerate(action.output_artifacts):
-            if not _ARTIFACT_NAME.fullmatch(name):
+            if not _fits(_ARTIFACT_NAME, name):
                 yield _finding(
                     "INVALID_ARTIFACT_NAME",
                     ERROR,
@@ -318,7 +326,7 @@ def _artifact_names(pipeline: Pipeline) -> Iterable[Finding]:
 
 def _namespace_names(pipeline: Pipeline) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        if action.namespace is not None and not _NAMESPACE.fullmatch(action.namespace):
+        if action.namespace is not None and not _fits(_NAMESPACE, action.namespace):
             yield _finding(
                 "INVALID_NAMESPACE",
                 ERROR,
@@ -338,7 +346,7 @@ def _variable_declarations(pipeline: Pipeline) -> Iterable[Finding]:
             path,
         )
     for name in pipeline.variables:
-        if not _VARIABLE_NAME.fullmatch(name):
+        if not _fits(_VARIABLE_NAME, name):
             yield _finding(
                 "INVALID_VARIABLE_NAME",
                 ERROR,
@@ -456,7 +464,8 @@ def _clone_ref_consumers(pipeline: Pipeline) -> Iterable[Finding]:
 
 def _action_category(pipeline: Pipeline) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        if action.type.category not in CATEGORIES:
+        # `*`: a category a template does not determine (its parser reported it).
+        if action.type.category not in CATEGORIES and "*" not in action.type.category:
             yield _finding(
                 "UNKNOWN_ACTION_CATEGORY",
                 ERROR,
@@ -480,14 +489,14 @@ def _action_owner(pipeline: Pipeline) -> Iterable[Finding]:
 def _action_type_strings(pipeline: Pipeline) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
         type_pointer = pointer_join(action.pointer, "actionTypeId")
-        if not _PROVIDER.fullmatch(action.type.provider):
+        if not _fits(_PROVIDER, action.type.provider):
             yield _finding(
                 "INVALID_ACTION_PROVIDER",
                 ERROR,
                 f"provider `{action.type.provider}` must be 1-35 characters of A-Z a-z 0-9 - _",
                 pointer_join(type_pointer, "provider"),
             )
-        if not _VERSION.fullmatch(action.type.version):
+        if not _fits(_VERSION, action.type.version):
             yield _finding(
                 "INVALID_ACTION_VERSION",
                 ERROR,
@@ -988,7 +997,7 @@ def _artifact_store_forms(pipeline: Pipeline) -> Iterable[Finding]:
 
 def _artifact_store_shape(pipeline: Pipeline) -> Iterable[Finding]:
     for store in pipeline.artifact_stores:
-        if not _BUCKET.fullmatch(store.location):
+        if not _fits(_BUCKET, store.location):
             yield _finding(
                 "INVALID_ARTIFACT_STORE_LOCATION",
                 ERROR,

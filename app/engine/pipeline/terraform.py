@@ -1262,6 +1262,7 @@ class _Evaluator:
             pipeline_type=_optional_text(text("pipeline_type")),
             variables=variables,
             role_resource=self._role_resource(body.attributes["role_arn"].expr),
+            source_format="terraform",
             extras=extras,
         )
 

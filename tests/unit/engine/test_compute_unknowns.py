@@ -230,3 +230,27 @@ def test_what_compute_renders_is_charged_to_the_request_budget(roles: int) -> No
         with pytest.raises(WorkLimitExceededError) as raised:
             compute_policy([pipeline], shipped_profiles(), hints=hints, budget=budget)
         assert raised.value.pointer == "/pipelines/0/pipeline/stages/1/actions/0"
+
+
+@pytest.mark.parametrize(
+    ("configuration", "named"),
+    [({"ProjectName": "b"}, False), ({"ProjectName": "b", "BatchEnabled": "true"}, True)],
+)
+def test_a_pitfall_is_named_only_where_it_may_apply(
+    configuration: dict[str, str], named: bool
+) -> None:
+    build = {
+        "name": "Build",
+        "actionTypeId": {
+            "category": "Build",
+            "owner": "AWS",
+            "provider": "CodeBuild",
+            "version": "1",
+        },
+        "configuration": configuration,
+        "inputArtifacts": [{"name": "src"}],
+    }
+    result = compute(pipeline_document(actions=[build]), region="eu-west-1")
+    pitfalls = [f.message for f in result.findings if f.code == "PROVIDER_PITFALL"]
+    assert any("BatchEnabled true" in m for m in pitfalls) is named
+    assert any("propagation delay" in m for m in pitfalls)  # the one without a trigger

@@ -1,0 +1,147 @@
+"""Findings about a template's pipeline point at places of the template, in its spelling, and a
+name the template does not determine is not called invalid."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.engine.findings import Finding, FindingType
+from app.engine.pipeline.detect import parse_pipeline_source
+from app.engine.pipeline.pointer_spelling import in_source_spelling
+from app.engine.pipeline.structure import validate_pipeline
+
+CFN = """
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+  P:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: ROLE
+      ArtifactStore: {Type: S3, Location: LOCATION}
+      Stages:
+        - Name: Source
+          Actions:
+            - Name: Src
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+              Configuration: {RepositoryName: repo, BranchName: main}
+              OutputArtifacts: [{Name: ARTIFACT}]
+        - Name: Build
+          Actions:
+            - Name: B
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: p}
+              InputArtifacts: [{Name: ARTIFACT}]
+"""
+TF = """
+resource "aws_codepipeline" "web" {
+  name     = "web"
+  role_arn = "ROLE"
+  artifact_store {
+    location = "LOCATION"
+    type     = "S3"
+  }
+  stage {
+    name = "Source"
+    action {
+      name             = "Src"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "CodeCommit"
+      version          = "1"
+      output_artifacts = ["ARTIFACT"]
+      configuration    = { RepositoryName = "repo", BranchName = "main" }
+    }
+  }
+  stage {
+    name = "Build"
+    action {
+      name            = "B"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["ARTIFACT"]
+      configuration   = { ProjectName = "p" }
+    }
+  }
+}
+"""
+GOOD = {"ROLE": "arn:aws:iam::111122223333:role/p", "LOCATION": "artifacts", "ARTIFACT": "src"}
+
+
+def findings(template: str, **changes: str) -> list[Finding]:
+    text = template
+    for placeholder, value in {**GOOD, **changes}.items():
+        text = text.replace(placeholder, value)
+    pipelines = parse_pipeline_source(text).pipelines
+    return in_source_spelling([f for p in pipelines for f in validate_pipeline(p)], pipelines)
+
+
+@pytest.mark.parametrize(
+    ("template", "change", "code", "path"),
+    [
+        (
+            CFN,
+            {"LOCATION": "x"},
+            "INVALID_ARTIFACT_STORE_LOCATION",
+            "/Resources/P/Properties/ArtifactStore/Location",
+        ),
+        (CFN, {"ROLE": "not-a-role"}, "INVALID_ROLE_ARN", "/Resources/P/Properties/RoleArn"),
+        (
+            CFN,
+            {"ARTIFACT": "a.b"},
+            "INVALID_ARTIFACT_NAME",
+            "/Resources/P/Properties/Stages/0/Actions/0/OutputArtifacts/0",
+        ),
+        (
+            TF,
+            {"LOCATION": "x"},
+            "INVALID_ARTIFACT_STORE_LOCATION",
+            "/resource/aws_codepipeline/web/artifact_store/0/location",
+        ),
+        (TF, {"ROLE": "not-a-role"}, "INVALID_ROLE_ARN", "/resource/aws_codepipeline/web/role_arn"),
+        (
+            TF,
+            {"ARTIFACT": "a.b"},
+            "INVALID_ARTIFACT_NAME",
+            "/resource/aws_codepipeline/web/stage/0/action/0/output_artifacts/0",
+        ),
+    ],
+)
+def test_a_finding_points_at_the_templates_own_place(
+    template: str, change: dict[str, str], code: str, path: str
+) -> None:
+    found = [f for f in findings(template, **change) if f.code == code]
+    assert found
+    assert path in {f.path for f in found}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"LOCATION": "!Ref Bucket"},
+        {"LOCATION": "!Sub '${AWS::StackName}-artifacts'"},
+        {"ROLE": "!ImportValue shared-role"},
+        {"ARTIFACT": "!Sub '${AWS::StackName}Out'"},
+    ],
+)
+def test_a_name_the_template_does_not_determine_is_not_invalid(change: dict[str, str]) -> None:
+    assert not [f for f in findings(CFN, **change) if f.finding_type.value == "ERROR"]
+
+
+def test_configuration_keys_keep_their_spelling() -> None:
+    pipelines = parse_pipeline_source(
+        CFN.replace("ROLE", GOOD["ROLE"])
+        .replace("LOCATION", "artifacts")
+        .replace("ARTIFACT", "src")
+    ).pipelines
+    action = pipelines[0].stages[1].actions[0]
+    probe = Finding(
+        code="X",
+        finding_type=FindingType.WARNING,
+        message="",
+        path=f"{action.pointer}/configuration/myKey/0",
+    )
+    (moved,) = in_source_spelling([probe], pipelines)
+    assert moved.path == f"{action.pointer}/Configuration/myKey/0"
