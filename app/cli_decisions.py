@@ -89,6 +89,12 @@ VarOption = typer.Option(
     [], "--var", help="Terraform variable NAME=VALUE; repeat for more (wins over files)"
 )
 VarFileOption = typer.Option([], "--var-file", help="Terraform .tfvars or .tfvars.json file")
+StackNameOption = typer.Option(
+    None,
+    "--stack-name",
+    help="the CloudFormation stack the templates are deployed as (AWS::StackName; generated "
+    "names start with it)",
+)
 
 
 def findings_at_or_above(findings: Sequence[dict[str, Any]], fail_on: FindingType) -> bool:
@@ -111,6 +117,7 @@ def _file_run(
     parameters: Sequence[Path],
     var: Sequence[str],
     var_file: Sequence[Path],
+    stack_name: str | None = None,
 ) -> FileRun:
     # Option files first: without them no answer is right, so they stop the command.
     hints_read = (hints, *read_hints(hints)) if hints else None
@@ -120,6 +127,7 @@ def _file_run(
         read_inputs(paths),
         parameters=given_parameters,
         variables=given_variables,
+        stack_name=stack_name,
         hints=hints_read,
     )
 
@@ -164,6 +172,7 @@ def register(cli: typer.Typer) -> None:
         parameters: list[Path] = ParametersOption,
         var: list[str] = VarOption,
         var_file: list[Path] = VarFileOption,
+        stack_name: str | None = StackNameOption,
         output: PolicyOutput = PolicyOutputOption,
         fail_on: FindingType = FailOnOption,
         server: str | None = ServerOption,
@@ -178,6 +187,7 @@ def register(cli: typer.Typer) -> None:
             parameters=parameters,
             var=var,
             var_file=var_file,
+            stack_name=stack_name,
         )
         context = _context_options(account, region)
         with backend(server, api_key, shipped_profiles=shipped_profiles) as client:
@@ -197,6 +207,8 @@ def register(cli: typer.Typer) -> None:
                 typer.echo(
                     f"  {s['sid']}: {', '.join(s['actions'])}\n      on {', '.join(s['resources'])}"
                 )
+                if s["condition"]:
+                    typer.echo(f"      when {json.dumps(s['condition'], separators=(',', ':'))}")
             print_findings(data["findings"], located)
         elif output == PolicyOutput.JSON:
             typer.echo(json.dumps(data, indent=2))
@@ -207,6 +219,12 @@ def register(cli: typer.Typer) -> None:
         paths: list[str] = typer.Argument(..., help="pipeline files, directories or globs"),
         current: list[Path] = typer.Option([], "--current", help="the role's policy document(s)"),
         baseline: str | None = typer.Option(None, "--baseline", help="or a named baseline"),
+        from_sources: bool = typer.Option(
+            False,
+            "--from-sources",
+            help="or the policies the CloudFormation templates in PATHS attach to their "
+            "pipelines' service role",
+        ),
         account: str | None = AccountOption,
         region: str | None = RegionOption,
         hints: Path | None = HintsOption,
@@ -214,6 +232,7 @@ def register(cli: typer.Typer) -> None:
         parameters: list[Path] = ParametersOption,
         var: list[str] = VarOption,
         var_file: list[Path] = VarFileOption,
+        stack_name: str | None = StackNameOption,
         output: PolicyOutput = PolicyOutputOption,
         fail_on: FindingType = FailOnOption,
         server: str | None = ServerOption,
@@ -224,8 +243,8 @@ def register(cli: typer.Typer) -> None:
 
         Exit 1 when the policy is insufficient or conditional, or has findings at or above
         --fail-on (`--fail-on WARNING` fails an `unverified` answer too)."""
-        if bool(current) == bool(baseline):
-            fail("give --current FILE (one or more) or --baseline NAME")
+        if sum((bool(current), bool(baseline), from_sources)) != 1:
+            fail("give --current FILE (one or more), --baseline NAME or --from-sources")
         documents = [read_text(p) for p in current]
         run = _file_run(
             paths,
@@ -234,12 +253,17 @@ def register(cli: typer.Typer) -> None:
             parameters=parameters,
             var=var,
             var_file=var_file,
+            stack_name=stack_name,
         )
         context = _context_options(account, region)
 
         def body() -> dict[str, Any]:
             return {
-                "current": {"baseline": baseline} if baseline else {"documents": documents},
+                "current": {"from_sources": True}
+                if from_sources
+                else {"baseline": baseline}
+                if baseline
+                else {"documents": documents},
                 "required": {"sources": run.sources(), "context": context, **run.hints_body()},
             }
 
@@ -273,6 +297,7 @@ def register(cli: typer.Typer) -> None:
         parameters: list[Path] = ParametersOption,
         var: list[str] = VarOption,
         var_file: list[Path] = VarFileOption,
+        stack_name: str | None = StackNameOption,
         output: ReportOutput = ReportOutputOption,
         fail_on: FindingType = FailOnOption,
         server: str | None = ServerOption,
@@ -287,6 +312,7 @@ def register(cli: typer.Typer) -> None:
             parameters=parameters,
             var=var,
             var_file=var_file,
+            stack_name=stack_name,
         )
         results: dict[str, Any] = {}
         located: dict[str, Locations] = {}
@@ -352,7 +378,8 @@ def register(cli: typer.Typer) -> None:
             deciding = ", ".join(
                 d["statement"]["sid"] or d["statement"]["path"] for d in result["deciding"]
             )
-            typer.echo(f"{result['decision']}" + (f" by {deciding}" if deciding else ""))
+            undecided = "" if result["definite"] else " (not definite: a condition is undecided)"
+            typer.echo(f"{result['decision']}{undecided}" + (f" by {deciding}" if deciding else ""))
             print_findings(result["findings"], locations)
         else:
             typer.echo(json.dumps(data, indent=2))

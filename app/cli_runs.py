@@ -27,6 +27,7 @@ class FileRun:
     files: list[InputFile]
     parameters: dict[str, str] | None = None
     variables: dict[str, str] | None = None
+    stack_name: str | None = None
     hints: tuple[Path, str, list[Any]] | None = None  # the file, its text, the hints
     left_out: list[dict[str, Any]] = field(default_factory=list)
 
@@ -50,6 +51,8 @@ class FileRun:
             extra["parameters"] = self.parameters
         if self.variables:
             extra["variables"] = self.variables
+        if self.stack_name:
+            extra["stack_name"] = self.stack_name
         return [{"body": f.text, **extra} for f in self.files]
 
     def hints_body(self) -> dict[str, Any]:

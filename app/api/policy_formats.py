@@ -85,11 +85,19 @@ def snippet_response(
     findings: Sequence[Finding],
     roles: Sequence[ServiceRole],
 ) -> PlainTextResponse:
-    """The policy as text; the renderer raises UndeployableError (a 422) on ERROR findings."""
-    text = _RENDERERS[snippet.format](documents, findings, roles)
+    """The policy as text; the renderer raises UndeployableError (a 422) on ERROR findings.
+    The policy is named after its pipeline, so the snippets of two pipelines do not clash."""
+    text = _RENDERERS[snippet.format](documents, findings, roles, name=policy_name(roles))
     return PlainTextResponse(
         text, media_type=snippet.media_type, headers=findings_headers(findings)
     )
+
+
+def policy_name(roles: Sequence[ServiceRole]) -> str:
+    pipelines = sorted({p for role in roles for p in role.pipelines})
+    if len(pipelines) == 1:
+        return f"{pipelines[0]}-service-role-policy"
+    return "pipelines-service-role-policy"
 
 
 _EXAMPLE_POLICY = {

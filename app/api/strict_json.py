@@ -242,8 +242,9 @@ def _nested_too_deeply(text: str) -> UnprocessableInputError:
 def _not_json(text: str, error: json.JSONDecodeError) -> UnprocessableInputError:
     pointer, _ = _open_at(text, error.pos)
     return UnprocessableInputError(
-        f"the body is not JSON: {error.msg[:1].lower()}{error.msg[1:]} at line {error.lineno}, "
-        f"column {error.colno}",
+        # Some of the decoder's messages end "starting at": the place follows them.
+        f"the body is not JSON: {error.msg[:1].lower()}{error.msg[1:].removesuffix(' at')} "
+        f"at line {error.lineno}, column {error.colno}",
         pointer=pointer,
         position=TextPosition(line=error.lineno, column=error.colno, offset=error.pos),
     )
@@ -314,6 +315,13 @@ async def reject_non_standard_json(request: Request, *, reads_body: bool) -> Non
             if content_type
             else "the body is sent without a Content-Type; send it as `application/json`",
             pointer="header:Content-Type",
+        )
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # The body would be compressed bytes, read as if they were JSON text.
+        raise UnsupportedMediaTypeError(
+            f"the body is sent with Content-Encoding `{encoding}`; send it uncompressed",
+            pointer="header:Content-Encoding",
         )
     try:
         data = strict_loads(body)

@@ -775,7 +775,13 @@ def _dropped_condition(
         finding_type=FindingType.WARNING,
         message=f"`{operator}` on {listed} would compare with `{what}`, which is not known; the "
         "test is left out of the statements that have it (it could never match), so they are "
-        "not limited by it" + (" — give `context.account` to restore it" if account else ""),
+        "not limited by it"
+        + (
+            " — give the account (`context.account`, or `--account` on the command line) to "
+            "restore it"
+            if account
+            else ""
+        ),
         path=path,
         detail={"operator": operator, "keys": list(keys), "first_statement": template.id},
     )

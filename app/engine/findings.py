@@ -23,6 +23,9 @@ SEVERITY_ORDER = {
 }
 
 
+MAX_MESSAGE_CHARS = 1_000
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -32,6 +35,12 @@ class Finding:
     detail: Mapping[str, Any] = field(default_factory=dict)
     # Line in the source text (CloudFormation or Terraform input), when known.
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        # Messages quote the values they are about; a 4 MB name must not make a 4 MB message.
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            cut = self.message[: MAX_MESSAGE_CHARS - 1] + "…"
+            object.__setattr__(self, "message", cut)
 
     def sort_key(self) -> tuple[int, str, str, str]:
         return (-SEVERITY_ORDER[self.finding_type], self.path, self.code, self.message)

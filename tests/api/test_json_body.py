@@ -6,6 +6,7 @@ route returned that model, and hold what the model built from the engine's own a
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any, TypeVar
 
@@ -445,3 +446,25 @@ def test_non_json_formats_are_unchanged(client: TestClient, reference: dict[str,
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/x-hcl")
     assert "aws_iam_policy" in response.text
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_a_compressed_body_is_a_415_naming_the_encoding(client: TestClient, encoding: str) -> None:
+    body = gzip.compress(b'{"pipelines": []}')
+    response = client.post(
+        "/v1/policies/compute",
+        content=body,
+        headers={"content-type": "application/json", "content-encoding": encoding},
+    )
+    assert response.status_code == 415, response.text
+    assert response.json()["errors"][0]["pointer"] == "header:Content-Encoding"
+
+
+def test_a_truncated_string_says_where_without_stammering(client: TestClient) -> None:
+    response = client.post(
+        "/v1/policies/compute",
+        content=b'{"pipelines": "abc',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert " at at " not in response.json()["errors"][0]["detail"]

@@ -329,3 +329,29 @@ def test_a_request_that_cannot_be_read_is_the_usual_problem(
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
     assert "findings" not in answer.json()
+
+
+@pytest.mark.parametrize("chosen", FORMATS)
+def test_two_pipelines_snippets_do_not_clash(client: TestClient, chosen: str) -> None:
+    """Each snippet's resources are named after its pipeline: two in one stack or Terraform
+    configuration do not collide."""
+    codebuild = {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}
+    names = []
+    for name in ("web", "api"):
+        document = pipeline(codebuild, name=name)
+        document["pipeline"]["stages"][1]["actions"][0]["configuration"] = {"ProjectName": name}
+        answer = client.post(f"/v1/policies/compute/{chosen}", json={"pipelines": [document]})
+        assert answer.status_code == 200, answer.text
+        if chosen == "cloudformation":
+            names.append(set(parse_cloudformation(answer.text)["Resources"]))
+        else:
+            names.append(
+                {
+                    f"{kind}.{label}"
+                    for kind in ("aws_iam_policy", "aws_iam_role_policy_attachment")
+                    for label in terraform_blocks(answer.text, kind)
+                }
+            )
+    assert names[0]
+    assert names[1]
+    assert not names[0] & names[1]

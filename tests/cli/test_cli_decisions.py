@@ -170,3 +170,66 @@ def test_fail_on_fails_at_or_above_the_level(
     assert result.exit_code == exit_code, result.output
     types = {f["finding_type"] for f in json.loads(result.stdout)["findings"]}
     assert types == {"WARNING", "SUGGESTION"}
+
+
+OWN_ROLE_TEMPLATE = """
+Resources:
+  Unnamed:
+    Type: AWS::CodeBuild::Project
+    Properties: {}
+  Artifacts:
+    Type: AWS::S3::Bucket
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: [codecommit:GetBranch]
+                Resource: "*"
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: !GetAtt Role.Arn
+      ArtifactStore: {Type: S3, Location: !Ref Artifacts}
+      Stages:
+        - Name: Source
+          Actions:
+            - Name: Src
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+              Configuration: {RepositoryName: repo, BranchName: main}
+              OutputArtifacts: [{Name: src}]
+        - Name: Build
+          Actions:
+            - Name: B
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: !Ref Unnamed}
+              InputArtifacts: [{Name: src}]
+"""
+
+
+def test_the_stack_name_reaches_the_sources(tmp_path: Path, invoke: Callable[..., Result]) -> None:
+    template = tmp_path / "pipeline.yaml"
+    template.write_text(OWN_ROLE_TEMPLATE)
+    named = invoke("compute", "-o", "json", "--stack-name", "web-prod", template)
+    assert named.exit_code == 0, named.output
+    resources = {r for s in json.loads(named.stdout)["statements"] for r in s["resources"]}
+    assert any(r.startswith("arn:aws:s3:::web-prod-artifacts-") for r in resources)
+
+
+def test_diff_against_the_policies_the_template_defines(
+    tmp_path: Path, invoke: Callable[..., Result]
+) -> None:
+    template = tmp_path / "pipeline.yaml"
+    template.write_text(OWN_ROLE_TEMPLATE)
+    result = invoke("diff", "--from-sources", "-o", "json", template)
+    assert result.exit_code == 1, result.output  # the template's policy lacks most of it
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "insufficient"
+    assert all(not f["path"].startswith("/current/documents") for f in data["findings"])
+    both = invoke("diff", "--from-sources", "--baseline", "legacy-2019", template)
+    assert both.exit_code == 2

@@ -174,7 +174,8 @@ def resource_mismatch(ctx: PolicyContext) -> Iterator[Finding]:
                 continue
             if any(_intersects(text, t, stmt.policy_variables) for t in templates):
                 continue
-            listed = [e.value for e, _ in per_entry][:_MAX_LISTED]
+            # Only the actions the catalogue has (an unknown one has its own finding).
+            listed = [e.value for e, ids in per_entry if ids][:_MAX_LISTED]
             yield finding(
                 "RESOURCE_MISMATCH",
                 f"`{text}` matches no resource type of "
