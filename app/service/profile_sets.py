@@ -9,7 +9,8 @@ that oldest revision stands in (the key is reported in `predates`). Either way, 
 `since` is after D are dropped: a permission that became necessary later was not needed then.
 
 As of a profile-set revision N, only revisions published by set revisions up to N are visible.
-Pins name exact revisions per action type and win over both.
+Pins name exact revisions per action type and win over both. A revision that extends another is
+resolved with the parent's revision in the same selection.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ it holds the lock, and the unique (action_type_id, revision) constraint backs th
 
 A document that extends another is checked resolved with the parent's current revision; a
 profile that others extend cannot start extending one, and a new revision of it must leave every
-profile extending it valid.
+profile extending it valid. The ETag of a profile that extends another names the parent's
+revision too, so If-Match names the representation read, resolved part included.
 """
 
 from __future__ import annotations
