@@ -102,8 +102,16 @@ def _is_source(action: Action) -> bool:
     return action.type.category == "Source"
 
 
+def _facts_of(action: Action, types: KnownTypes) -> TypeFacts | None:
+    """What the profile set says of the action's type (never a rule type's facts, nor those of
+    a part of every pipeline, for an action whose category is not an action category)."""
+    if action.type.category not in CATEGORIES:
+        return None
+    return types.facts(action.type)
+
+
 def _runs_commands(action: Action, types: KnownTypes) -> bool:
-    facts = types.facts(action.type)
+    facts = _facts_of(action, types)
     return facts is not None and facts.runs_commands
 
 
@@ -564,7 +572,7 @@ def _count_phrase(low: int, high: int) -> str:
 
 def _artifact_counts(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        inputs, outputs = _artifact_range(action, types.facts(action.type))
+        inputs, outputs = _artifact_range(action, _facts_of(action, types))
         label = f"`{action.type.category}/{action.type.owner}/{action.type.provider}`"
         for code, field, bounds, names in (
             ("INPUT_ARTIFACT_COUNT", "inputArtifacts", inputs, action.input_artifacts),
@@ -590,7 +598,7 @@ def _artifact_counts(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]
 
 def _required_configuration(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        facts = types.facts(action.type)
+        facts = _facts_of(action, types)
         if facts is None:
             continue
         config = action.configuration
@@ -612,7 +620,7 @@ def _required_configuration(pipeline: Pipeline, types: KnownTypes) -> Iterable[F
 
 def _conditional_configuration(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        facts = types.facts(action.type)
+        facts = _facts_of(action, types)
         if facts is None:
             continue
         config = action.configuration
@@ -633,7 +641,7 @@ def _conditional_configuration(pipeline: Pipeline, types: KnownTypes) -> Iterabl
 
 def _configuration_dependencies(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        facts = types.facts(action.type)
+        facts = _facts_of(action, types)
         if facts is None:
             continue
         config = action.configuration
@@ -664,7 +672,7 @@ def _configuration_dependencies(pipeline: Pipeline, types: KnownTypes) -> Iterab
 
 def _configuration_values(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        facts = types.facts(action.type)
+        facts = _facts_of(action, types)
         if facts is None:
             continue
         for key, allowed in facts.allowed_values.items():
@@ -683,7 +691,7 @@ def _configuration_values(pipeline: Pipeline, types: KnownTypes) -> Iterable[Fin
 
 def _unknown_configuration_keys(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        facts = types.facts(action.type)
+        facts = _facts_of(action, types)
         if facts is None or not facts.keys_documented:
             continue
         for key in action.configuration:
@@ -700,7 +708,7 @@ def _unknown_configuration_keys(pipeline: Pipeline, types: KnownTypes) -> Iterab
 
 def _configuration_artifact_references(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        facts = types.facts(action.type)
+        facts = _facts_of(action, types)
         if facts is None:
             continue
         config = action.configuration
@@ -885,7 +893,7 @@ def _v2_action_types(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]
     if kind is None:
         return
     for _stage, action in pipeline.actions():
-        facts = types.facts(action.type)
+        facts = _facts_of(action, types)
         if facts is not None and facts.v2_only:
             yield _finding(
                 "V2_ONLY_ACTION_TYPE",

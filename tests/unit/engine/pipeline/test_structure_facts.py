@@ -248,3 +248,10 @@ def test_the_known_rule_providers_are_those_of_the_profile_set() -> None:
     assert "`VariableCheck`" in unknown.message.split(" is not one of ")[0]
     assert "`VariableCheck`" not in unknown.message.split(" is not one of ")[1]
     assert validate_pipeline(pipeline, shipped_profiles()) == []
+
+
+def test_an_action_is_never_checked_against_a_rule_types_facts() -> None:
+    action = {**_build({}), "actionTypeId": _type("Rule", "CodeBuild")}
+    codes = _codes(validate_pipeline(_pipeline(action), shipped_profiles()))
+    assert ("UNKNOWN_ACTION_CATEGORY", "category") in codes
+    assert not [c for c in codes if c[0] == "MISSING_CONFIGURATION_KEY"]
