@@ -225,3 +225,14 @@ def test_a_written_child_keeps_only_what_it_wrote(env: Env) -> None:
 
 def _list(value: Any) -> list[str]:
     return value if isinstance(value, list) else [value]
+
+
+def test_a_diff_names_a_changed_structure(env: Env) -> None:
+    document = custom_profile("Differ8")
+    assert _create(env, document).status_code == 201
+    path = _path(_key("Differ8"))
+    structure = {"source": "wiki", "configuration": {"FunctionName": {"required": True}}}
+    etag = env.client.get(path).headers["etag"]
+    assert _put(env, {**document, "structure": structure}, etag).status_code == 200
+    fields = env.client.get(f"{path}/revisions/1/diff/2").json()["fields"]
+    assert fields == {"structure": {"before": None, "after": structure}}

@@ -179,7 +179,8 @@ class ProfileDiffOut(Schema):
     from_revision: int
     to_revision: int
     fields: dict[str, ChangeOut] = Field(
-        description="title, effective_date, supported_since, status"
+        description="title, effective_date, supported_since, status, and the document's "
+        "extends and structure (each whole)"
     )
     statements: StatementsDiffOut = Field(description="by statement id")
     notes: ListDiffOut
