@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from app.engine.profiles import ProfileSet, parse_profile
-from app.service.profile_files import profile_files
+from app.engine.profiles import ProfileSet
+from app.service.profile_files import compiled_files, profile_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -54,8 +54,8 @@ def legacy_policy() -> dict[str, Any]:
 @cache
 def shipped_profile_set() -> Any:
     """The shipped profiles compiled once, as tests/unit/engine/profile_fixtures.py does."""
-    profiles = [parse_profile(f.document, revision=1, pointer=f.path.name) for f in profile_files()]
-    return ProfileSet(revision=1, profiles={p.key: p for p in profiles})
+    _files, compiled = compiled_files(profile_files(), revision=1)
+    return ProfileSet(revision=1, profiles=compiled.profiles)
 
 
 # -- statistics ----------------------------------------------------------------------------------

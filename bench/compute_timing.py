@@ -21,8 +21,8 @@ import httpx
 
 from app.engine.compute import compute_policy
 from app.engine.pipeline.api_json import parse_pipeline_json
-from app.engine.profiles import ProfileSet, parse_profile
-from app.service.profile_files import profile_files
+from app.engine.profiles import ProfileSet
+from app.service.profile_files import compiled_files, profile_files
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "examples" / "reference-pipeline.json"
@@ -34,8 +34,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def in_process(document: dict[str, object], runs: int) -> list[float]:
-    profiles = [parse_profile(f.document, revision=1) for f in profile_files()]
-    profile_set = ProfileSet(1, {p.key: p for p in profiles})
+    _files, compiled = compiled_files(profile_files(), revision=1)
+    profile_set = ProfileSet(1, compiled.profiles)
     timings = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -3,12 +3,12 @@ set, and valid by CodePipeline's structure rules (so what compute answers for th
 is to check).
 
 For each shipped profile of an action or stage-condition rule type, one pipeline per value of
-each configuration key the profile or the provider's structure rules restrict to a set of values
-(so every `when` branch is rendered), all other documented keys and every key the profile reads
-set to a plausible value. The artifact store has a customer managed KMS key, so the ArtifactStore
-profile renders in full. An action takes the fewest input and output artifacts its provider
-allows (at least one input where it takes any); a rule sits in an `onSuccess` condition of the
-stage after the source.
+each configuration key the profile's statements or its `structure` restrict to a set of values
+(so every `when` branch is rendered), all other keys its `structure` documents and every key the
+profile reads set to a plausible value. The artifact store has a customer managed KMS key, so the
+ArtifactStore profile renders in full. An action takes the fewest input and output artifacts its
+provider allows (at least one input where it takes any); a rule sits in an `onSuccess` condition
+of the stage after the source.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.pipeline.model import RULE_CATEGORY, ActionTypeKey
-from app.engine.pipeline.provider_rules import PROVIDER_RULES
-from app.engine.pipeline.rule_providers import RULE_PROVIDERS
+from app.engine.pipeline.model import RULE_CATEGORY
 from app.engine.profiles import Profile, StatementTemplate
 
 ACCOUNT = "111122223333"
@@ -113,22 +111,22 @@ def _trigger_values(when: Any) -> Iterator[tuple[str, str]]:
 
 
 def _configurations(profile: Profile) -> list[dict[str, str]]:
-    key = profile.key
-    rule = PROVIDER_RULES.get((key.category, key.owner, key.provider))
-    rule_type = RULE_PROVIDERS.get(key.provider) if key.category == RULE_CATEGORY else None
-    keys = set(rule.known_keys if rule else ()) | set(rule_type.required if rule_type else ())
+    facts = profile.structure
+    # An action sets every documented key; a rule only those it requires (and those read).
+    if facts is None:
+        keys: set[str] = set()
+    elif profile.key.category == RULE_CATEGORY:
+        keys = set(facts.required)
+    else:
+        keys = set(facts.keys)
     choices: dict[str, list[str]] = {}
     for template in profile.statements:
         keys.update(_config_keys(template))
         for config, value in _trigger_values(template.when):
             choices.setdefault(config, []).append(value)
-    allowed = {
-        **(rule.allowed_values if rule else {}),
-        **(rule_type.allowed_values if rule_type else {}),
-    }
-    for config, values in allowed.items():
+    for config, values in (facts.allowed_values if facts else {}).items():
         choices.setdefault(config, []).extend(sorted(values))
-    artifact_keys = set(rule.artifact_keys if rule else ())
+    artifact_keys = {e.name for e in (facts.artifact_keys if facts else ()) if e.artifact == "name"}
     base = {
         k: "src" if k in artifact_keys else _VALUES.get(k, f"my-{k.lower()}") for k in sorted(keys)
     }
@@ -146,16 +144,12 @@ def _artifacts(low: int, high: int, *, prefix: str) -> list[dict[str, str]]:
     return [{"name": prefix if i == 0 else f"{prefix}{i}"} for i in range(count)]
 
 
-def _action(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]:
-    rule = PROVIDER_RULES.get((key.category, key.owner, key.provider))
-    inputs = (0, 0) if key.category == "Source" else rule.inputs if rule else (1, 1)
-    outputs = (
-        (1, 1)
-        if key.category == "Source"
-        else (rule.outputs[0], rule.outputs[0])
-        if rule
-        else (0, 0)
-    )
+def _action(profile: Profile, configuration: dict[str, str]) -> dict[str, Any]:
+    key, facts = profile.key, profile.structure
+    ins = facts.inputs if facts else None
+    outs = facts.outputs if facts else None
+    inputs = (0, 0) if key.category == "Source" else (ins.low, ins.high) if ins else (1, 1)
+    outputs = (1, 1) if key.category == "Source" else (outs.low, outs.low) if outs else (0, 0)
     action: dict[str, Any] = {
         "name": "UnderTest",
         "actionTypeId": {
@@ -168,8 +162,9 @@ def _action(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]
         "inputArtifacts": _artifacts(*inputs, prefix="src") if inputs[1] else [],
         "outputArtifacts": _artifacts(*outputs, prefix="out") if outputs[1] else [],
     }
-    if key.category == "Compute":
+    if facts is not None and facts.runs_commands:
         action["commands"] = ["make test"]
+    if key.category == "Compute":
         action["environmentVariables"] = [
             {"name": "TOKEN", "value": "release/token", "type": "SECRETS_MANAGER"},
             {"name": "STAGE", "value": "prod", "type": "PLAINTEXT"},
@@ -177,8 +172,8 @@ def _action(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]
     return action
 
 
-def _rule(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]:
-    provider = RULE_PROVIDERS.get(key.provider)
+def _rule(profile: Profile, configuration: dict[str, str]) -> dict[str, Any]:
+    key, facts = profile.key, profile.structure
     rule: dict[str, Any] = {
         "name": "UnderTest",
         "ruleTypeId": {
@@ -189,9 +184,9 @@ def _rule(key: ActionTypeKey, configuration: dict[str, str]) -> dict[str, Any]:
         },
         "configuration": configuration,
     }
-    if provider is not None and provider.takes_input_artifacts:
+    if facts is not None and facts.reads_input_artifacts:
         rule["inputArtifacts"] = [{"name": "src"}]
-    if provider is not None and provider.runs_commands:
+    if facts is not None and facts.runs_commands:
         rule["commands"] = ["make test"]
     return rule
 
@@ -288,7 +283,7 @@ def generated_pipelines(profile: Profile) -> Iterator[Generated]:
     )
     make = _rule if profile.key.category == RULE_CATEGORY else _action
     for i, configuration in enumerate(_configurations(profile)):
-        action = make(profile.key, configuration)
+        action = make(profile, configuration)
         label = f"{profile.key.label}#{i}"
         yield Generated(label, _pipeline(action, role_arn=None), [])
         if hints:
@@ -296,5 +291,5 @@ def generated_pipelines(profile: Profile) -> Iterator[Generated]:
     if profile.key.owner != "AWS":
         return  # CodePipeline accepts a roleArn on AWS-owned actions only
     action_role = f"arn:aws:iam::{ACCOUNT}:role/deploy-target"
-    first = make(profile.key, _configurations(profile)[0])
+    first = make(profile, _configurations(profile)[0])
     yield Generated(f"{profile.key.label}+role", _pipeline(first, role_arn=action_role), [])

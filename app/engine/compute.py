@@ -494,6 +494,9 @@ def _render_profile(
 ) -> None:
     pipeline, stage, action, member = site.pipeline, site.stage, site.action, site.member
     acc.used[profile.key] = profile.revision
+    if profile.extends is not None:  # its statements may be the parent revision's
+        parent, parent_revision = profile.extends
+        acc.used[parent] = parent_revision
     where = site.pointer
     if profile.status == DEPRECATED:
         acc.findings.append(

@@ -29,6 +29,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.engine.errors import ProfileDefinitionError
 from app.engine.iam.conditions import OPERATOR_NAMES, parse_operator, suggest_operator
+from app.engine.pipeline.model import ActionTypeKey
 from app.engine.placeholders import parse_template
 from app.engine.strict_model import StrictModel, did_you_mean, located_problems
 
@@ -47,6 +48,19 @@ Category = Literal[
 ]
 Owner = Literal["AWS", "ThirdParty", "Custom"]
 Behaviour = Literal["CREATE", "FAST", "LATE", "HANG", "DEGRADED", "TRANSIENT"]
+ArtifactReference = Literal["name", "path"]
+PrerequisiteFinding = Literal["ERROR", "WARNING"]
+# The facts of a `structure` section that `cited` may give a source of their own.
+StructureFact = Literal[
+    "doc_page",
+    "v2_only",
+    "alternatives",
+    "keys_documented",
+    "owner_aliases",
+    "reads_input_artifacts",
+    "runs_commands",
+    "can_skip",
+]
 Evidence = Literal["V", "P", "D", "I"]
 VariableType = Literal["PLAINTEXT", "SECRETS_MANAGER"]
 TITLE_MAX = 200
@@ -106,6 +120,11 @@ StatementId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]+$")]
 # An IAM action (`service:Action`), or a pattern; patterns need a stated reason (profile_grants).
 ActionName = Annotated[str, StringConstraints(pattern=r"^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$")]
 TemplateText = Annotated[str, StringConstraints(min_length=1), AfterValidator(_template)]
+# A configuration key of an action or rule (the API allows 1-50 characters).
+ConfigKey = Annotated[str, StringConstraints(pattern=r"^\S{1,50}$")]
+# A page of the CodePipeline User Guide, named as in its URL (`action-reference-CodeBuild`).
+DocPage = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,100}$")]
+ArtifactCount = Annotated[int, Field(ge=0, le=10)]
 Operator = Annotated[
     str,
     AfterValidator(_operator),
@@ -124,6 +143,10 @@ class ProfileActionType(StrictModel):
     owner: Owner
     provider: Name
     version: VersionName
+
+    @property
+    def key(self) -> ActionTypeKey:
+        return ActionTypeKey(self.category, self.owner, self.provider, self.version)
 
 
 class ProfileCitation(StrictModel):
@@ -334,26 +357,267 @@ class ProfileStatement(StrictModel):
                     yield ("condition", operator, key), value
 
 
+class ProfileSituation(StrictModel):
+    """When a key becomes required: `{config: K, in: [V, ...]}` (the key holds one of the
+    values, compared without case) or `{inputs_above: N}` (more than N input artifacts)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["config", "in"]}, {"required": ["inputs_above"]}]
+        }
+    )
+
+    config: ConfigKey | None = Field(default=None)
+    in_: list[Text] | None = Field(default=None, alias="in", min_length=1)
+    inputs_above: Annotated[int, Field(ge=0)] | None = Field(default=None)
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> ProfileSituation:
+        by_key = self.config is not None or self.in_ is not None
+        incomplete = by_key and (self.config is None or self.in_ is None)
+        if by_key == (self.inputs_above is not None) or incomplete:
+            raise PydanticCustomError(
+                "situation", "a situation is `{config, in}` or `{inputs_above}`"
+            )
+        return self
+
+
+class ProfileRaisedMinimum(StrictModel):
+    """While the key holds one of the values, the action takes at least `min` artifacts."""
+
+    config: ConfigKey
+    in_: list[Text] = Field(alias="in", min_length=1)
+    min: ArtifactCount
+
+
+class ProfileArtifactCount(StrictModel):
+    """How many input (or output) artifacts an action of the type takes."""
+
+    min: ArtifactCount
+    max: ArtifactCount
+    min_when: list[ProfileRaisedMinimum] = Field(default_factory=list)
+    source: SourceId | None = Field(
+        default=None, description="an id of `sources`, when not the section's"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProfileArtifactCount:
+        if self.min > self.max:
+            raise _located(type(self), [(("min",), "`min` is above `max`", self.min)])
+        return self
+
+
+class ProfilePrerequisite(StrictModel):
+    """The key this one only makes sense with (holding one of `values`, when given)."""
+
+    key: ConfigKey
+    values: list[Text] | None = Field(default=None, min_length=1)
+    finding_type: PrerequisiteFinding = Field(
+        default="WARNING", description="ERROR when CodePipeline refuses the key without it"
+    )
+
+
+class ProfileConfigurationKey(StrictModel):
+    """One configuration key of the type, as its documentation gives it (`{}`: optional)."""
+
+    required: bool = False
+    required_when: ProfileSituation | None = Field(default=None)
+    newly_required: bool = Field(
+        default=False,
+        description="rule types: required by a newer copy of the documentation only (a WARNING "
+        "when absent)",
+    )
+    values: list[Text] | None = Field(
+        default=None,
+        min_length=1,
+        description="the values allowed, compared without case",
+    )
+    needs: ProfilePrerequisite | None = Field(default=None)
+    artifact: ArtifactReference | None = Field(
+        default=None,
+        description="`name`: the value names one of the action's input artifacts; `path`: it is "
+        "`ArtifactName::path/in/artifact`",
+    )
+    source: SourceId | None = Field(
+        default=None, description="an id of `sources`, when not the section's"
+    )
+
+    @model_validator(mode="after")
+    def _one_requirement(self) -> ProfileConfigurationKey:
+        given = [
+            name
+            for name, on in (
+                ("required", self.required),
+                ("required_when", self.required_when is not None),
+                ("newly_required", self.newly_required),
+            )
+            if on
+        ]
+        if len(given) > 1:
+            raise _located(
+                type(self),
+                [((given[1],), f"`{given[1]}` and `{given[0]}` exclude each other", None)],
+            )
+        return self
+
+
+# Facts of action types only, and of rule types only (a rule's artifacts are not counted).
+_ACTION_FACTS: Final = ("input_artifacts", "output_artifacts", "v2_only", "alternatives")
+_RULE_FACTS: Final = ("reads_input_artifacts", "can_skip")
+
+
+class ProfileStructure(StrictModel):
+    """What a pipeline definition must hold for an action (or rule) of the type: the facts the
+    structure validator checks. Every fact is cited: by its own `source` (a configuration key,
+    an artifact count), by `cited`, else by the section's `source`."""
+
+    source: SourceId = Field(description="an id of `sources`: cites every fact citing no other")
+    cited: dict[StructureFact, SourceId] = Field(
+        default_factory=dict, description="the source of a fact of this section, by its name"
+    )
+    doc_page: DocPage | None = Field(
+        default=None,
+        description="the User Guide page of the type, as in its URL (named in findings)",
+    )
+    v2_only: bool = Field(default=False, description="the action type needs a V2 pipeline")
+    input_artifacts: ProfileArtifactCount | None = Field(default=None)
+    output_artifacts: ProfileArtifactCount | None = Field(default=None)
+    configuration: dict[ConfigKey, ProfileConfigurationKey] = Field(
+        default_factory=dict, description="every configuration key the documentation lists"
+    )
+    alternatives: list[Annotated[list[ConfigKey], Field(min_length=1)]] = Field(
+        default_factory=list, description="groups of keys, one of which must be fully present"
+    )
+    keys_documented: bool = Field(
+        default=True,
+        description="false when the documentation does not list the keys: other keys are then "
+        "not reported as unknown",
+    )
+    owner_aliases: list[Owner] = Field(
+        default_factory=list,
+        description="owners other documentation gives the type: an action written with one is "
+        "checked as this type",
+    )
+    reads_input_artifacts: bool = Field(
+        default=False, description="rule types: the rule reads input artifacts"
+    )
+    runs_commands: bool = Field(
+        default=False, description="the action or rule runs its top-level `commands` list"
+    )
+    can_skip: bool = Field(
+        default=False,
+        description="rule types: allowed in a `beforeEntry` condition whose result is SKIP",
+    )
+
+    @model_validator(mode="after")
+    def _keys_declared(self) -> ProfileStructure:
+        declared = self.configuration
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+
+        def check(where: tuple[str | int, ...], key: str) -> None:
+            if key not in declared:
+                meant = did_you_mean(key, declared)
+                hint = f"; did you mean `{meant}`?" if meant else ""
+                problems.append((where, f"`{key}` is not a key of `configuration`{hint}", key))
+
+        for name, entry in declared.items():
+            situation = entry.required_when
+            if situation is not None and situation.config is not None:
+                check(("configuration", name, "required_when", "config"), situation.config)
+            if entry.needs is not None:
+                check(("configuration", name, "needs", "key"), entry.needs.key)
+        for side in ("input_artifacts", "output_artifacts"):
+            count = getattr(self, side)
+            for i, raised in enumerate(count.min_when if count else ()):
+                check((side, "min_when", i, "config"), raised.config)
+        for i, group in enumerate(self.alternatives):
+            for j, key in enumerate(group):
+                check(("alternatives", i, j), key)
+        if problems:
+            raise _located(type(self), problems)
+        return self
+
+    def source_ids(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """(location, source id) of every citation of the section."""
+        yield ("source",), self.source
+        for fact, source in self.cited.items():
+            yield ("cited", fact), source
+        for side in ("input_artifacts", "output_artifacts"):
+            count = getattr(self, side)
+            if count is not None and count.source is not None:
+                yield (side, "source"), count.source
+        for name, entry in self.configuration.items():
+            if entry.source is not None:
+                yield ("configuration", name, "source"), entry.source
+
+    def kind_problems(self, category: str) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """The facts given that do not apply to an action (or rule) type of this category."""
+        rule = category == "Rule"
+        for fact in _ACTION_FACTS if rule else _RULE_FACTS:
+            if fact in self.model_fields_set:
+                what = "action types" if rule else "rule types (category `Rule`)"
+                yield (fact,), f"`{fact}` is a fact of {what}"
+        if not rule:
+            for name, entry in self.configuration.items():
+                if entry.newly_required:
+                    yield (
+                        ("configuration", name, "newly_required"),
+                        "`newly_required` is a fact of rule types (category `Rule`)",
+                    )
+
+
 class ProfileDocument(StrictModel):
     """A permission profile: how the service role's permissions for one action type follow
-    from the action's configuration, and where each statement comes from."""
+    from the action's configuration, what a pipeline definition must hold for an action of the
+    type, and where each of them comes from.
+
+    A document with `extends` takes every part it does not write from the profile of another
+    action type (app.engine.profile_extends resolves it); without `extends` it is complete.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [{"required": ["extends"]}, {"required": ["sources", "statements"]}]
+        }
+    )
 
     action_type: ProfileActionType
+    extends: ProfileActionType | None = Field(
+        default=None,
+        description="the action type whose profile this one takes `sources` (merged by id), "
+        "`notes`, `pitfalls`, `statements` and `structure` from, where it does not write them; "
+        "that profile must not extend another",
+    )
     title: Annotated[Text, StringConstraints(max_length=TITLE_MAX)]
     supported_since: IsoDate | None = Field(
         description="when CodePipeline added the action type; null only when no source dates it"
     )
     effective_date: IsoDate = Field(description="the date of the documentation it follows")
     sources: dict[SourceId, ProfileCitation] = Field(
-        min_length=1, description="every citation of the profile, by id"
+        default_factory=dict,
+        min_length=1,
+        description="every citation of the profile, by id (required without `extends`)",
     )
     notes: list[Text] = Field(default_factory=list)
     pitfalls: list[ProfilePitfall] = Field(default_factory=list)
-    statements: list[ProfileStatement]
+    statements: list[ProfileStatement] = Field(
+        default_factory=list, description="required without `extends`"
+    )
+    structure: ProfileStructure | None = Field(
+        default=None,
+        description="what a pipeline definition must hold for an action (or rule) of the type; "
+        "without it, only the checks of a type without a profile apply",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfileDocument:
-        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        if self.extends is not None:
+            return self._extension_consistent()
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = [
+            ((name,), "Field required", None)
+            for name in ("sources", "statements")
+            if name not in self.model_fields_set
+        ]
         seen: set[str] = set()
         for i, statement in enumerate(self.statements):
             if statement.id in seen:
@@ -365,8 +629,23 @@ class ProfileDocument(StrictModel):
         for i, pitfall in enumerate(self.pitfalls):
             if pitfall.source is not None:
                 problems.extend(self._unknown_source(("pitfalls", i, "source"), pitfall.source))
+        if self.structure is not None:
+            for where, source in self.structure.source_ids():
+                problems.extend(self._unknown_source(("structure", *where), source))
+            problems.extend(
+                (("structure", *where), message, None)
+                for where, message in self.structure.kind_problems(self.action_type.category)
+            )
         if problems:
             raise _located(type(self), problems)
+        return self
+
+    def _extension_consistent(self) -> ProfileDocument:
+        """What an extending document can be checked for alone (the rest is checked once it is
+        resolved with its parent)."""
+        assert self.extends is not None
+        if self.extends == self.action_type:
+            raise _located(type(self), [(("extends",), "a profile cannot extend itself", None)])
         return self
 
     def _unknown_source(

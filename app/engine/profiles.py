@@ -1,8 +1,9 @@
 """Permission profiles: statement templates with placeholders, triggers, hints and citations.
 
 A profile document (one YAML file of app/data/profiles, or a revision stored in the database) is
-checked against the schema (app.engine.profile_schema) and compiled here once; compute then
-renders it for every action of its type.
+checked against the schema (app.engine.profile_schema), resolved with its parent's when it
+extends another (app.engine.profile_extends), and compiled here once; compute then renders it for
+every action of its type, and the structure validator reads its `structure` facts.
 """
 
 from __future__ import annotations
@@ -10,11 +11,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
+from app.engine.errors import ProfileDefinitionError
 from app.engine.pipeline.model import ActionTypeKey
+from app.engine.pipeline.type_facts import (
+    ArtifactCount,
+    ConfigurationKey,
+    KnownTypes,
+    Prerequisite,
+    Situation,
+    TypeFacts,
+)
 from app.engine.placeholders import Template, parse_template
-from app.engine.profile_schema import ProfileDocument, ProfileStatement, validate_document
+from app.engine.profile_extends import extended_key, resolve_document
+from app.engine.profile_schema import (
+    ProfileArtifactCount,
+    ProfileConfigurationKey,
+    ProfileDocument,
+    ProfileSituation,
+    ProfileStatement,
+    ProfileStructure,
+)
 
 ACTIVE = "active"
 DEPRECATED = "deprecated"
@@ -91,6 +111,10 @@ class Profile:
     sources: Mapping[str, Citation]
     # Of the stored revision (`active` or `deprecated`); not part of the document.
     status: str = ACTIVE
+    # What a pipeline definition must hold for an action of the type (None: not stated).
+    structure: TypeFacts | None = None
+    # The parent's action type and the revision of it the document was resolved with.
+    extends: tuple[ActionTypeKey, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,16 +127,67 @@ class ProfileSet:
     def get(self, key: ActionTypeKey) -> Profile | None:
         return self.profiles.get(key)
 
+    @cached_property
+    def known_types(self) -> KnownTypes:
+        """The action and rule types of the set, with their structure facts."""
+        return KnownTypes((key, p.structure) for key, p in self.profiles.items())
 
-def parse_profile(
-    doc: Mapping[str, Any], revision: int, pointer: str = "", *, status: str = ACTIVE
+
+@dataclass(frozen=True)
+class WrittenProfile:
+    """A profile document as written (a file, a stored revision), to compile with its set."""
+
+    document: Mapping[str, Any]
+    revision: int
+    status: str = ACTIVE
+    pointer: str = ""  # where its problems are located (a file name)
+
+
+@dataclass(frozen=True)
+class CompiledProfiles:
+    profiles: dict[ActionTypeKey, Profile]
+    # The documents compiled, resolved (complete, as compiled).
+    documents: dict[ActionTypeKey, ProfileDocument]
+    # The documents that could not be compiled, and why.
+    problems: dict[ActionTypeKey, ProfileDefinitionError]
+
+
+def compile_profiles(written: Mapping[ActionTypeKey, WrittenProfile]) -> CompiledProfiles:
+    """Every document of a set compiled, each that extends another resolved with the parent's
+    document in the same set (app.engine.profile_extends)."""
+    profiles: dict[ActionTypeKey, Profile] = {}
+    documents: dict[ActionTypeKey, ProfileDocument] = {}
+    problems: dict[ActionTypeKey, ProfileDefinitionError] = {}
+    for key, item in written.items():
+        parent_key = extended_key(item.document)
+        parent = written.get(parent_key) if parent_key is not None else None
+        try:
+            document = resolve_document(
+                item.document,
+                parent.document if parent is not None else None,
+                item.pointer,
+                known=written,
+            )
+        except ProfileDefinitionError as error:
+            problems[key] = error
+            continue
+        extends = (parent_key, parent.revision) if parent_key and parent else None
+        documents[key] = document
+        profiles[key] = compile_profile(
+            document, item.revision, status=item.status, extends=extends
+        )
+    return CompiledProfiles(profiles, documents, problems)
+
+
+def compile_profile(
+    document: ProfileDocument,
+    revision: int,
+    *,
+    status: str = ACTIVE,
+    extends: tuple[ActionTypeKey, int] | None = None,
 ) -> Profile:
-    """Check a profile document against the schema (ProfileDefinitionError naming every problem,
-    each at its pointer under `pointer`) and compile its templates."""
-    return compile_profile(validate_document(doc, pointer), revision, status=status)
-
-
-def compile_profile(document: ProfileDocument, revision: int, *, status: str = ACTIVE) -> Profile:
+    """A complete (or resolved) document, compiled."""
+    assert document.extends is None, "resolve the document with its parent first"
     sources = {
         source_id: Citation(
             id=source_id,
@@ -141,6 +216,8 @@ def compile_profile(document: ProfileDocument, revision: int, *, status: str = A
         ),
         sources=sources,
         status=status,
+        structure=_compile_structure(document.structure) if document.structure else None,
+        extends=extends,
     )
 
 
@@ -182,6 +259,58 @@ def _compile_statement(
         optional=statement.optional,
         alternative=statement.alternative,
         assumes=statement.assumes,
+    )
+
+
+def _situation(situation: ProfileSituation) -> Situation:
+    if situation.config is not None:
+        return Situation(key=situation.config, values=frozenset(situation.in_ or ()))
+    return Situation(inputs_above=situation.inputs_above)
+
+
+def _count(count: ProfileArtifactCount | None) -> ArtifactCount | None:
+    if count is None:
+        return None
+    raised = tuple(
+        (Situation(key=r.config, values=frozenset(r.in_)), r.min) for r in count.min_when
+    )
+    return ArtifactCount(count.min, count.max, raised)
+
+
+def _configuration_key(name: str, entry: ProfileConfigurationKey) -> ConfigurationKey:
+    needs = entry.needs
+    return ConfigurationKey(
+        name=name,
+        required=entry.required,
+        required_when=_situation(entry.required_when) if entry.required_when else None,
+        newly_required=entry.newly_required,
+        values=frozenset(entry.values) if entry.values is not None else None,
+        needs=Prerequisite(
+            key=needs.key,
+            values=frozenset(needs.values or ()),
+            error=needs.finding_type == "ERROR",
+        )
+        if needs
+        else None,
+        artifact=entry.artifact,
+    )
+
+
+def _compile_structure(structure: ProfileStructure) -> TypeFacts:
+    return TypeFacts(
+        doc_page=structure.doc_page or "",
+        v2_only=structure.v2_only,
+        inputs=_count(structure.input_artifacts),
+        outputs=_count(structure.output_artifacts),
+        keys=MappingProxyType(
+            {n: _configuration_key(n, e) for n, e in structure.configuration.items()}
+        ),
+        alternatives=tuple(tuple(group) for group in structure.alternatives),
+        keys_documented=structure.keys_documented,
+        reads_input_artifacts=structure.reads_input_artifacts,
+        runs_commands=structure.runs_commands,
+        can_skip=structure.can_skip,
+        owner_aliases=frozenset(structure.owner_aliases),
     )
 
 

@@ -168,7 +168,7 @@ def computed_policy(
     findings.extend(
         finding
         for pipeline in pipelines
-        for finding in validate_pipeline(pipeline)
+        for finding in validate_pipeline(pipeline, loaded.profile_set)
         if finding.finding_type is FindingType.ERROR
     )
     result = compute_policy(

@@ -79,7 +79,7 @@ def validate_pipelines(
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     used: dict[ActionTypeKey, int] = {}
     for pipeline in pipelines:
-        findings.extend(validate_pipeline(pipeline))
+        findings.extend(validate_pipeline(pipeline, loaded.profile_set))
         for key, pointer, what in _members(pipeline):
             profile = loaded.profile_set.get(key)
             if profile is None:

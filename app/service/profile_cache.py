@@ -11,13 +11,13 @@ import asyncio
 import datetime as dt
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.engine.errors import ProfileDefinitionError
 from app.engine.pipeline.model import ActionTypeKey
-from app.engine.profiles import Profile, ProfileSet, parse_profile
+from app.engine.profiles import Profile, ProfileSet, WrittenProfile, compile_profiles
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
 log = logging.getLogger(__name__)
@@ -34,33 +34,36 @@ class LoadedProfileSet:
     undated: frozenset[ActionTypeKey] = field(default_factory=frozenset)
 
 
-def compile_revision(row: StoredRevision) -> Profile | None:
-    """A stored revision, compiled. One that does not pass the schema (published before the
-    schema refused unknown keys) is left out, loudly: its action type then has no profile, which
-    compute reports, rather than a profile read without the keys it does not know."""
-    try:
-        return parse_profile(row.document, revision=row.revision, status=row.status)
-    except ProfileDefinitionError as error:
+def compile_revisions(rows: Iterable[StoredRevision]) -> dict[ActionTypeKey, Profile]:
+    """The stored revisions of one profile set, compiled; one that extends another is resolved
+    with the parent's revision among them. One that does not pass the schema (published before
+    the schema refused unknown keys, or extending a profile the set does not have) is left out,
+    loudly: its action type then has no profile, which compute reports, rather than a profile
+    read without the keys it does not know."""
+    by_key = {row.key: row for row in rows}
+    compiled = compile_profiles(
+        {
+            key: WrittenProfile(row.document, row.revision, status=row.status)
+            for key, row in by_key.items()
+        }
+    )
+    for key, error in compiled.problems.items():
         log.error(
             "revision %s of %s does not follow the profile schema and is not used: %s at %s; "
             "publish a corrected revision",
-            row.revision,
-            row.key.label,
+            by_key[key].revision,
+            key.label,
             error.message,
             error.pointer,
         )
-        return None
+    return compiled.profiles
 
 
 def load_profile_set(session: Session, set_revision: int | None = None) -> LoadedProfileSet:
     repo = ProfileRepository(session)
     revision = set_revision if set_revision is not None else repo.current_set_revision()
     stored = repo.latest_revisions(revision)
-    profiles = {}
-    for row in stored:
-        profile = compile_revision(row)
-        if profile is not None:
-            profiles[profile.key] = profile
+    profiles = compile_revisions(stored)
     return LoadedProfileSet(ProfileSet(revision=revision, profiles=profiles), tuple(stored))
 
 

@@ -8,11 +8,13 @@ stated reason (app.engine.profile_grants) against who publishes: a reasoned one 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from app.engine.errors import ProfileDefinitionError
 from app.engine.findings import pointer_join
 from app.engine.iam.catalog import Catalog
+from app.engine.profile_extends import extended_key, place_in_written, pointer_parts
 from app.engine.profile_grants import grant_issues
 from app.engine.profile_schema import ProfileDocument
 from app.service.errors import InvalidInputError
@@ -24,29 +26,36 @@ def check_grants(
     *,
     reasoned_grants_allowed: bool,
     pointer: str = "",
+    written: Mapping[str, Any] | None = None,
 ) -> None:
     """ProfileDefinitionError naming every action the catalogue does not know and every grant
-    that needs a reason and has none, or has one its publisher may not grant."""
+    that needs a reason and has none, or has one its publisher may not grant. A document resolved
+    from one that extends another (`written`) is checked whole, inherited statements too (a
+    publisher cannot take grants it may not publish from another profile); a problem in a part
+    taken from the parent is located at `/extends`."""
+    parent = extended_key(written) if written is not None else None
     problems: list[tuple[str, str]] = []
-    for issue in grant_issues(document, catalog, pointer):
+    for issue in grant_issues(document, catalog):
         if not issue.needs_reason:
-            problems.append((issue.pointer, issue.message))
+            message = issue.message
         elif not issue.reasoned:
-            problems.append(
-                (
-                    issue.pointer,
-                    f"{issue.message}; a statement that needs this states why in `risk_reason` "
-                    "(and is published with an `admin` key)",
-                )
+            message = (
+                f"{issue.message}; a statement that needs this states why in `risk_reason` "
+                "(and is published with an `admin` key)"
             )
         elif not reasoned_grants_allowed:
-            problems.append(
-                (
-                    issue.pointer,
-                    f"{issue.message}; the statement states its `risk_reason`, but publishing "
-                    "it needs an `admin` key",
-                )
+            message = (
+                f"{issue.message}; the statement states its `risk_reason`, but publishing it "
+                "needs an `admin` key"
             )
+        else:
+            continue
+        if written is not None and parent is not None:
+            problems.append(
+                place_in_written(written, pointer_parts(issue.pointer), message, pointer, parent)
+            )
+        else:
+            problems.append((pointer + issue.pointer, message))
     if problems:
         raise ProfileDefinitionError.of(problems)
 

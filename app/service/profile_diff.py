@@ -1,4 +1,5 @@
-"""What changed between two revisions of a profile: statements by id, notes, sources, fields."""
+"""What changed between two revisions of a profile, as written: statements by id, notes, sources,
+fields (the `structure` and `extends` of the documents among them, whole)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from app.store.profile_repository import StoredRevision
 
 _FIELDS = ("title", "effective_date", "supported_since", "status")
+_DOCUMENT_FIELDS = ("extends", "structure")
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,12 @@ def diff_revisions(old: StoredRevision, new: StoredRevision) -> ProfileDiff:
         from_revision=old.revision,
         to_revision=new.revision,
         fields={
-            f: Change(str(x) if x is not None else None, str(y) if y is not None else None)
-            for f in _FIELDS
-            if (x := getattr(old, f)) != (y := getattr(new, f))
+            **{
+                f: Change(str(x) if x is not None else None, str(y) if y is not None else None)
+                for f in _FIELDS
+                if (x := getattr(old, f)) != (y := getattr(new, f))
+            },
+            **{f: Change(x, y) for f in _DOCUMENT_FIELDS if (x := a.get(f)) != (y := b.get(f))},
         },
         statements_added=[after[s] for s in sorted(after.keys() - before.keys())],
         statements_removed=[before[s] for s in sorted(before.keys() - after.keys())],

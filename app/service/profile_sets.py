@@ -9,7 +9,8 @@ that oldest revision stands in (the key is reported in `predates`). Either way, 
 `since` is after D are dropped: a permission that became necessary later was not needed then.
 
 As of a profile-set revision N, only revisions published by set revisions up to N are visible.
-Pins name exact revisions per action type and win over both.
+Pins name exact revisions per action type and win over both. A revision that extends another is
+resolved with the parent's revision in the same selection.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profiles import Profile, ProfileSet
 from app.service.errors import MissingError, UnknownPinError
-from app.service.profile_cache import LoadedProfileSet, ProfileCache, compile_revision
+from app.service.profile_cache import LoadedProfileSet, ProfileCache, compile_revisions
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
 
@@ -124,11 +125,10 @@ def resolve_profile_set(
     that does not exist (callers add the JSON pointer of the pin).
     """
     selection = select_revisions(session, as_of=as_of, set_revision=set_revision, pins=pins)
-    profiles: dict[ActionTypeKey, Profile] = {}
-    for row in selection.revisions:
-        profile = compile_revision(row)
-        if profile is not None:
-            profiles[profile.key] = profile_as_of(profile, as_of) if as_of else profile
+    profiles = {
+        key: profile_as_of(profile, as_of) if as_of else profile
+        for key, profile in compile_revisions(selection.revisions).items()
+    }
     return LoadedProfileSet(
         ProfileSet(revision=selection.set_revision, profiles=profiles),
         selection.revisions,

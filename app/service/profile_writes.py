@@ -5,6 +5,11 @@ event, all in the caller's transaction (services never commit). A published revi
 changed; publishing and deprecating name the revision they replace by its ETag, so of two
 concurrent writers from the same revision exactly one wins: the other sees a newer revision once
 it holds the lock, and the unique (action_type_id, revision) constraint backs that up.
+
+A document that extends another is checked resolved with the parent's current revision; a
+profile that others extend cannot start extending one, and a new revision of it must leave every
+profile extending it valid. The ETag of a profile that extends another names the parent's
+revision too, so If-Match names the representation read, resolved part included.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.engine.errors import ProfileDefinitionError
 from app.engine.iam.catalog import Catalog
 from app.engine.pipeline.model import ActionTypeKey
+from app.engine.profile_extends import extended_key, resolve_document
 from app.engine.profile_schema import ProfileDocument, stored_form
 from app.engine.profiles import ACTIVE, DEPRECATED, Profile, compile_profile
 from app.service.audit import Actor, record
 from app.service.errors import ExistsError, InvalidInputError, MissingError, StaleRevisionError
 from app.service.profile_checks import check_grants, check_storable
 from app.service.profile_files import content_sha256
+from app.service.profile_reads import served_current
 from app.store.errors import StoreConflictError
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
@@ -68,15 +76,69 @@ class _Content:
         return cls(row.document, row.title, row.effective_date, row.supported_since)
 
 
+def _children(repo: ProfileRepository, key: ActionTypeKey) -> list[StoredRevision]:
+    """The current revisions of the profiles that extend `key`."""
+    return [row for row in repo.latest_revisions() if extended_key(row.document) == key]
+
+
+def _resolved(
+    repo: ProfileRepository, document: ProfileDocument, stored: dict[str, Any]
+) -> ProfileDocument:
+    """The document resolved with its parent's current revision (itself when it extends none);
+    ProfileDefinitionError at `/extends` for a parent without a profile, one that extends
+    another, or a profile others extend that would extend one."""
+    key = document.action_type.key
+    if document.extends is None:
+        return document
+    children = _children(repo, key)
+    if children:
+        names = ", ".join(f"`{row.key.label}`" for row in children)
+        raise ProfileDefinitionError.of(
+            [("/extends", f"{names} extend(s) this profile, so it cannot extend another")]
+        )
+    parent = repo.latest(document.extends.key)
+    known = [row.key for row in repo.latest_revisions()] if parent is None else ()
+    return resolve_document(stored, parent.document if parent else None, known=known)
+
+
+def _check_children(repo: ProfileRepository, key: ActionTypeKey, stored: dict[str, Any]) -> None:
+    """Every profile extending `key` must stay valid resolved with its new revision."""
+    problems: list[tuple[str, str]] = []
+    for child in _children(repo, key):
+        try:
+            resolve_document(child.document, stored)
+        except ProfileDefinitionError as error:
+            problems.extend(
+                (
+                    "/",
+                    f"`{child.key.label}` extends this profile, and would not follow the schema "
+                    f"with this revision: {message} (at `{pointer}` of `{child.key.label}`)",
+                )
+                for pointer, message in error.problems
+            )
+    if problems:
+        raise ProfileDefinitionError.of(problems)
+
+
 def _checked(
-    document: ProfileDocument, catalog: Catalog, publisher: Publisher
+    session: Session, document: ProfileDocument, catalog: Catalog, publisher: Publisher
 ) -> tuple[_Content, Profile]:
-    """The document as it is stored, and compiled; InvalidInputError or ProfileDefinitionError
-    when it cannot be published (the schema was checked where it was read)."""
+    """The document as it is stored, and compiled (resolved with its parent's current revision
+    when it extends another); InvalidInputError or ProfileDefinitionError when it cannot be
+    published (the schema was checked where it was read)."""
+    repo = ProfileRepository(session)
     stored = stored_form(document)
     check_storable(stored)
-    check_grants(document, catalog, reasoned_grants_allowed=publisher.reasoned_grants_allowed)
-    profile = compile_profile(document, revision=0)
+    resolved = _resolved(repo, document, stored)
+    check_grants(
+        resolved,
+        catalog,
+        reasoned_grants_allowed=publisher.reasoned_grants_allowed,
+        written=stored,
+    )
+    if document.extends is None:
+        _check_children(repo, document.action_type.key, stored)
+    profile = compile_profile(resolved, revision=0)
     content = _Content(stored, profile.title, profile.effective_date, profile.supported_since)
     return content, profile
 
@@ -85,7 +147,7 @@ def create_profile(
     session: Session, document: ProfileDocument, *, catalog: Catalog, publisher: Publisher
 ) -> StoredRevision:
     """Revision 1 of a profile for an action type that has none."""
-    content, profile = _checked(document, catalog, publisher)
+    content, profile = _checked(session, document, catalog, publisher)
     actor = publisher.actor
     key = profile.key
     repo = ProfileRepository(session)
@@ -118,8 +180,14 @@ def create_profile(
     return stored
 
 
-def _matches(if_match: Iterable[str], row: StoredRevision) -> bool:
-    return revision_etag(row) in set(if_match)
+def current_etag(repo: ProfileRepository, row: StoredRevision) -> str:
+    """The ETag of a profile's current revision as it is served (with the parent's revision it
+    is resolved with, when it extends another): what If-Match must name."""
+    return revision_etag(row, *served_current(repo, row).etag_variant)
+
+
+def _matches(if_match: Iterable[str], etag: str) -> bool:
+    return etag in set(if_match)
 
 
 def _current(
@@ -128,15 +196,18 @@ def _current(
     current = repo.latest(key)
     if current is None:
         raise MissingError(f"no profile for action type `{key.label}`; create it with POST")
-    _require_match(current, if_match)
+    _require_match(repo, current, if_match)
     return current
 
 
-def _require_match(current: StoredRevision, if_match: Sequence[str]) -> None:
-    if not _matches(if_match, current):
+def _require_match(
+    repo: ProfileRepository, current: StoredRevision, if_match: Sequence[str]
+) -> None:
+    etag = current_etag(repo, current)
+    if not _matches(if_match, etag):
         raise StaleRevisionError(
             f"If-Match does not name the current revision {current.revision} of "
-            f"`{current.key.label}` (its ETag is {revision_etag(current)}); read it again",
+            f"`{current.key.label}` (its ETag is {etag}); read it again",
             pointer="header:If-Match",
         )
 
@@ -158,7 +229,7 @@ def _supersede(
     # Holding the writers' lock now: what is current may have moved since the first look.
     latest = repo.latest_for_update(key)
     assert latest is not None
-    _require_match(latest, if_match)
+    _require_match(repo, latest, if_match)
     sha = content_sha256(content.document)
     try:
         stored = repo.publish(
@@ -201,7 +272,7 @@ def publish_revision(
 ) -> WriteResult:
     """A new revision with this document. Publishing the current document again (to an active
     profile) changes nothing and answers with the current revision."""
-    content, profile = _checked(document, catalog, publisher)
+    content, profile = _checked(session, document, catalog, publisher)
     if profile.key != key:
         raise InvalidInputError(
             f"`action_type` is {profile.key.label}, the path names {key.label}",

@@ -1,6 +1,7 @@
 """Load the shipped profiles and baselines into the database, idempotently.
 
-Every file is checked against the profile schema. A profile file whose canonical content differs
+Every file is checked against the profile schema, a file that extends another resolved with
+that file (app.engine.profile_extends). A profile file whose canonical content differs
 from its newest stored revision is also checked against the IAM catalogue in use (every action
 known, every grant that needs a reason stating it) and becomes a new revision; all revisions
 published by one seed run share one profile-set revision. A profile whose newest revision was
@@ -17,12 +18,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.engine.iam.catalog import Catalog
-from app.engine.profile_schema import validate_document
-from app.engine.profiles import compile_profile
 from app.service.audit import Actor, record
 from app.service.catalog_revisions import catalog_in_use
 from app.service.profile_checks import check_grants
-from app.service.profile_files import DataFile, baseline_files, profile_files
+from app.service.profile_files import DataFile, baseline_files, compiled_files, profile_files
 from app.store.baseline_repository import BaselineRepository, StoredBaseline
 from app.store.profile_repository import ProfileRepository
 
@@ -46,9 +45,13 @@ def seed(session: Session) -> SeedReport:
     actor = Actor.command(SEED_ACTOR)
     set_revision: int | None = None
     catalog: Catalog | None = None
-    for data in profile_files():
-        document = validate_document(data.document, pointer=data.path.name)
-        profile = compile_profile(document, revision=0)
+    # Every file is checked with the files it extends (or is extended by), before any is stored.
+    files, compiled = compiled_files(profile_files())
+    if compiled.problems:
+        raise next(iter(compiled.problems.values()))
+    for key, data in files.items():
+        document = compiled.documents[key]
+        profile = compiled.profiles[key]
         latest = repo.latest(profile.key)
         if latest is not None and latest.content_sha256 == data.sha256:
             report.profiles_unchanged += 1
@@ -62,7 +65,13 @@ def seed(session: Session) -> SeedReport:
             continue
         catalog = catalog or catalog_in_use(session)
         # The seed is the operator's command: reasoned grants stand as with an `admin` key.
-        check_grants(document, catalog, reasoned_grants_allowed=True, pointer=data.path.name)
+        check_grants(
+            document,
+            catalog,
+            reasoned_grants_allowed=True,
+            pointer=data.path.name,
+            written=data.document,
+        )
         if set_revision is None:
             set_revision = repo.new_set_revision("seed from app/data/profiles")
         stored = repo.publish(

@@ -147,14 +147,22 @@ class ProfileRepository:
         return [_stored(rev, at) for rev, at in self._session.execute(query).all()]
 
     def latest(
-        self, key: ActionTypeKey, *, published_by: str | None = None
+        self,
+        key: ActionTypeKey,
+        *,
+        published_by: str | None = None,
+        set_revision: int | None = None,
     ) -> StoredRevision | None:
+        """The newest revision of a profile (published by `published_by`, or by a profile-set
+        revision up to `set_revision`, when given)."""
         action_type = self._action_type(key)
         if action_type is None:
             return None
         query = select(ProfileRevision).where(ProfileRevision.action_type_id == action_type.id)
         if published_by is not None:
             query = query.where(ProfileRevision.published_by == published_by)
+        if set_revision is not None:
+            query = query.where(ProfileRevision.set_revision <= set_revision)
         row = self._session.scalar(query.order_by(ProfileRevision.revision.desc()).limit(1))
         return _stored(row, action_type) if row else None
 

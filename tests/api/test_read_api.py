@@ -84,7 +84,14 @@ def test_profiles_as_of_a_date(client: TestClient) -> None:
             {"Build/AWS/CodeBuild/1", "Test/AWS/CodeBuild/1", "Rule/AWS/CodeBuild/1"},
         ),
         ({"provider": "CODEBUILD", "category": "test"}, {"Test/AWS/CodeBuild/1"}),
-        ({"owner": "thirdparty"}, {"Source/ThirdParty/GitHub/1"}),
+        (
+            {"owner": "thirdparty"},
+            {
+                "Source/ThirdParty/GitHub/1",
+                "Deploy/ThirdParty/AlexaSkillsKit/1",
+                "Invoke/ThirdParty/Snyk/1",
+            },
+        ),
         (
             {"category": "pipeline", "status": "ACTIVE"},
             {"Pipeline/AWS/ActionRole/1", "Pipeline/AWS/ArtifactStore/1"},
@@ -112,9 +119,11 @@ def test_as_of_lists_only_action_types_supported_then(client: TestClient) -> Non
     assert "Deploy/AWS/Lambda/1" not in labels  # documented from 2025-05-16
     assert "Invoke/AWS/Lambda/1" in labels  # from 2016-01-27
     assert "Approval/AWS/Manual/1" in labels  # from 2016-07-06
-    assert listing["undated"] == []  # every shipped profile is dated
+    # Every shipped profile is dated but Snyk's, which no source dates.
+    assert listing["undated"] == ["Invoke/ThirdParty/Snyk/1"]
     everything = client.get("/v1/profiles", params={"limit": 200}).json()["items"]
-    assert all(p["supported_since"] for p in everything)
+    undated = {_label(p) for p in everything if not p["supported_since"]}
+    assert undated == {"Invoke/ThirdParty/Snyk/1"}
 
 
 def test_the_profile_json_schema_is_served_for_editors(client: TestClient) -> None:

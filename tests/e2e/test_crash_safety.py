@@ -28,7 +28,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.engine.profiles import parse_profile
+from app.engine.profile_schema import validate_document
 from app.service.profile_files import content_sha256
 from app.store.database import make_engine, make_session_factory
 from app.store.models import ActionType, AuditEvent, ProfileRevision, ProfileSetRevision
@@ -109,7 +109,7 @@ def _check_database(url: str) -> tuple[int, int]:
                     f"{action_type.category}/{action_type.owner}/"
                     f"{action_type.provider}/{action_type.version}"
                 )
-                parse_profile(row.document, row.revision)  # raises on a torn document
+                validate_document(row.document)  # raises on a torn document
                 assert row.content_sha256 == content_sha256(row.document), (label, row.revision)
                 assert row.set_revision in set_ids, (label, row.revision, row.set_revision)
                 by_type.setdefault(label, []).append(row.revision)

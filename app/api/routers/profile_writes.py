@@ -17,7 +17,9 @@ from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profile_schema import ProfileDocument
 from app.service import profile_writes
 from app.service.api_keys import Principal, Scope, scope_allows
-from app.service.profile_writes import Publisher, revision_etag
+from app.service.profile_reads import served_current
+from app.service.profile_writes import Publisher, current_etag
+from app.store.profile_repository import ProfileRepository, StoredRevision
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=CheckedRoute)
 
@@ -64,6 +66,25 @@ def _publisher(writer: Principal) -> Publisher:
     return Publisher(writer.actor, reasoned_grants_allowed=scope_allows(writer.scope, Scope.ADMIN))
 
 
+def _written(
+    request: Request,
+    session: UnitOfWorkDep,
+    row: StoredRevision,
+    headers: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    """The revision written, as GET serves the current one, with the ETag If-Match names."""
+    repo = ProfileRepository(session)
+    return json_response(
+        request,
+        ProfileRevisionOut.full(served_current(repo, row)),
+        status_code=status_code,
+        cache_control=NO_STORE,
+        etag=current_etag(repo, row),
+        headers=headers,
+    )
+
+
 def _location(key: ActionTypeKey, revision: int | None = None) -> str:
     base = f"/v1/profiles/{key.category}/{key.owner}/{key.provider}/{key.version}"
     return base if revision is None else f"{base}/revisions/{revision}"
@@ -88,14 +109,7 @@ def create_profile(
     row = profile_writes.create_profile(
         session, document, catalog=services.catalog, publisher=_publisher(writer)
     )
-    return json_response(
-        request,
-        ProfileRevisionOut.full(row),
-        status_code=201,
-        cache_control=NO_STORE,
-        etag=revision_etag(row),
-        headers={"Location": _location(row.key)},
-    )
+    return _written(request, session, row, {"Location": _location(row.key)}, status_code=201)
 
 
 @router.put(
@@ -130,13 +144,7 @@ def publish_revision(
         publisher=_publisher(writer),
     )
     row = result.revision
-    return json_response(
-        request,
-        ProfileRevisionOut.full(row),
-        cache_control=NO_STORE,
-        etag=revision_etag(row),
-        headers={"Content-Location": _location(key, row.revision)},
-    )
+    return _written(request, session, row, {"Content-Location": _location(key, row.revision)})
 
 
 @router.post(
@@ -164,10 +172,4 @@ def deprecate_profile(
     row = profile_writes.deprecate_profile(
         session, key, if_match=tags, actor=writer.actor, reason=body.reason if body else None
     )
-    return json_response(
-        request,
-        ProfileRevisionOut.full(row),
-        cache_control=NO_STORE,
-        etag=revision_etag(row),
-        headers={"Content-Location": _location(key, row.revision)},
-    )
+    return _written(request, session, row, {"Content-Location": _location(key, row.revision)})

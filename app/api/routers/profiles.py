@@ -28,6 +28,12 @@ from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profile_schema import ProfileDocument
 from app.engine.profiles import ACTIVE, DEPRECATED
 from app.service.profile_diff import diff_revisions
+from app.service.profile_reads import (
+    ServedRevision,
+    served_as_published,
+    served_current,
+    served_in_selection,
+)
 from app.service.profile_sets import select_revisions
 from app.service.profile_writes import revision_etag
 from app.store.profile_repository import ProfileRepository, StoredRevision
@@ -150,12 +156,13 @@ def list_profiles(
         and (after is None or _key_tuple(r.key) > after)
     ]
     page = rows[:limit]
+    served = {item.row.key: item for item in served_in_selection(selection.revisions)}
     body = ProfileListOut(
         profile_set_revision=selection.set_revision,
         as_of=as_of,
         predates=sorted(k.label for k in selection.predates if any(r.key == k for r in page)),
         undated=sorted(k.label for k in selection.undated if any(r.key == k for r in page)),
-        items=[ProfileSummaryOut.of(r, as_of) for r in page],
+        items=[ProfileSummaryOut.of(served[r.key], as_of) for r in page],
         next_cursor=encode_cursor(_key_tuple(page[-1].key)) if len(rows) > limit else None,
     )
     # Pinned to a set revision, the answer never changes; otherwise it moves with every write.
@@ -185,21 +192,25 @@ def get_profile(
     set_revision: SetRevision = None,
 ) -> Response:
     """The newest revision of one profile (or the one in force as of a date or a profile-set
-    revision), with its statements and citations. Its ETag is what PUT's If-Match names."""
+    revision), with its statements and citations, and resolved with the profile it extends when
+    it extends another. Its ETag is what PUT's If-Match names."""
     key = ActionTypeKey(category, owner, provider, version)
-    row: StoredRevision | None
+    item: ServedRevision | None
     if as_of is None and set_revision is None:
-        row = ProfileRepository(session).latest(key)
+        repo = ProfileRepository(session)
+        row = repo.latest(key)
+        item = served_current(repo, row) if row else None
     else:
         selection = select_revisions(session, as_of=as_of, set_revision=set_revision)
-        row = next((r for r in selection.revisions if r.key == key), None)
-    if row is None:
+        item = next((i for i in served_in_selection(selection.revisions) if i.row.key == key), None)
+    if item is None:
         when = f" as of {as_of} (unknown, or not supported yet)" if as_of else ""
         raise NotFoundError(f"no profile for action type `{key.label}`{when}")
-    etag = revision_etag(row, as_of.isoformat()) if as_of else revision_etag(row)
+    dated = (as_of.isoformat(),) if as_of else ()
+    etag = revision_etag(item.row, *dated, *item.etag_variant)
     cache = immutable(services) if set_revision is not None else NO_CACHE
     return json_response(
-        request, ProfileRevisionOut.full(row, as_of), cache_control=cache, etag=etag
+        request, ProfileRevisionOut.full(item, as_of), cache_control=cache, etag=etag
     )
 
 
@@ -230,7 +241,7 @@ def list_revisions(
         raise _not_found(key)
     page = rows[:limit]
     body = RevisionListOut(
-        items=[ProfileSummaryOut.of(r) for r in page],
+        items=[ProfileSummaryOut.of(item) for item in served_as_published(repo, page)],
         next_cursor=encode_cursor(page[-1].revision) if len(rows) > limit else None,
     )
     return json_response(request, body, cache_control=NO_CACHE)
@@ -259,13 +270,15 @@ def get_revision(
     session: SessionDep,
     services: ServicesDep,
 ) -> Response:
-    """One revision of one profile. Published revisions never change."""
+    """One revision of one profile. Published revisions never change; one that extends another
+    is resolved with that profile's revision current when it was published."""
     row = _revision(session, ActionTypeKey(category, owner, provider, version), revision)
+    [item] = served_as_published(ProfileRepository(session), [row])
     return json_response(
         request,
-        ProfileRevisionOut.full(row),
+        ProfileRevisionOut.full(item),
         cache_control=immutable(services),
-        etag=revision_etag(row),
+        etag=revision_etag(row, *item.etag_variant),
     )
 
 
@@ -286,8 +299,9 @@ def diff_two_revisions(
     session: SessionDep,
     services: ServicesDep,
 ) -> Response:
-    """What changed from one revision to another: statements added, removed and changed (by
-    statement id, with the actions each gained or lost), notes, pitfalls, sources, fields."""
+    """What changed from one revision to another, in the documents as written: statements added,
+    removed and changed (by statement id, with the actions each gained or lost), notes, pitfalls,
+    sources, fields."""
     key = ActionTypeKey(category, owner, provider, version)
     old, new = _revision(session, key, revision), _revision(session, key, other)
     basis = f"{revision_etag(old)}{revision_etag(new)}".encode()

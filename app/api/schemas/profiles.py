@@ -8,7 +8,9 @@ from typing import Any
 from pydantic import Field
 
 from app.api.schemas.common import NextCursor, Schema
+from app.engine.pipeline.model import ActionTypeKey
 from app.service.profile_diff import Change, ProfileDiff
+from app.service.profile_reads import ServedRevision
 from app.service.profile_sets import document_as_of, in_force
 from app.store.baseline_repository import StoredBaseline
 from app.store.profile_repository import StoredRevision
@@ -20,6 +22,12 @@ class ActionTypeOut(Schema):
     provider: str
     version: str
 
+    @classmethod
+    def of(cls, key: ActionTypeKey) -> ActionTypeOut:
+        return cls(
+            category=key.category, owner=key.owner, provider=key.provider, version=key.version
+        )
+
 
 class ProfileSummaryOut(Schema):
     action_type: ActionTypeOut
@@ -29,14 +37,15 @@ class ProfileSummaryOut(Schema):
     effective_date: dt.date
     supported_since: dt.date | None
     status: str
-    statements: int
+    statements: int = Field(description="of the resolved document, when it extends another")
     inferred_statements: int
     href: str
 
     @classmethod
-    def of(cls, row: StoredRevision, as_of: dt.date | None = None) -> ProfileSummaryOut:
+    def of(cls, item: ServedRevision, as_of: dt.date | None = None) -> ProfileSummaryOut:
+        row = item.row
         statements = [
-            s for s in row.document.get("statements") or [] if in_force(s.get("since"), as_of)
+            s for s in item.document.get("statements") or [] if in_force(s.get("since"), as_of)
         ]
         k = row.key
         return cls(
@@ -55,6 +64,11 @@ class ProfileSummaryOut(Schema):
         )
 
 
+class ExtendedRevisionOut(Schema):
+    action_type: ActionTypeOut
+    revision: int
+
+
 class ProfileRevisionOut(ProfileSummaryOut):
     published_at: dt.datetime
     published_by: str
@@ -63,12 +77,23 @@ class ProfileRevisionOut(ProfileSummaryOut):
         default=None, description="statements that became necessary after this date are left out"
     )
     document: dict[str, Any] = Field(
-        description="the profile: sources, statements, notes, pitfalls"
+        description="the profile as written (what PUT takes back): sources, statements, notes, "
+        "pitfalls, structure, and `extends` when it builds on another profile"
+    )
+    extends: ExtendedRevisionOut | None = Field(
+        description="the revision of the profile `document` extends that it is resolved with: "
+        "the current one for the current revision, the one in the same selection as of a date "
+        "or a profile-set revision, the one current when it was published for `/revisions/{n}`"
+    )
+    resolved: dict[str, Any] | None = Field(
+        description="`document` with what it takes from the profile it extends (what compute "
+        "uses); null when it extends none, or does not resolve with that revision"
     )
 
     @classmethod
-    def full(cls, row: StoredRevision, as_of: dt.date | None = None) -> ProfileRevisionOut:
-        summary = ProfileSummaryOut.of(row, as_of)
+    def full(cls, item: ServedRevision, as_of: dt.date | None = None) -> ProfileRevisionOut:
+        row, parent = item.row, item.parent
+        summary = ProfileSummaryOut.of(item, as_of)
         return cls(
             **summary.model_dump(),
             published_at=row.published_at,
@@ -76,6 +101,12 @@ class ProfileRevisionOut(ProfileSummaryOut):
             content_sha256=row.content_sha256,
             as_of=as_of,
             document=document_as_of(row.document, as_of),
+            extends=ExtendedRevisionOut(
+                action_type=ActionTypeOut.of(parent.key), revision=parent.revision
+            )
+            if parent
+            else None,
+            resolved=document_as_of(item.resolved, as_of) if item.resolved is not None else None,
         )
 
 
@@ -148,7 +179,8 @@ class ProfileDiffOut(Schema):
     from_revision: int
     to_revision: int
     fields: dict[str, ChangeOut] = Field(
-        description="title, effective_date, supported_since, status"
+        description="title, effective_date, supported_since, status, and the document's "
+        "extends and structure (each whole)"
     )
     statements: StatementsDiffOut = Field(description="by statement id")
     notes: ListDiffOut

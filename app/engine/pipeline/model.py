@@ -49,6 +49,8 @@ class Action:
 
 
 RULE_CATEGORY = "Rule"
+# Every stage-condition rule type is owned by AWS (the API's RuleTypeId).
+RULE_OWNER = "AWS"
 # The members of a stage that hold conditions, under their API names.
 CONDITION_KINDS = ("beforeEntry", "onSuccess", "onFailure")
 

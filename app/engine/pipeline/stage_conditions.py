@@ -16,6 +16,7 @@ from app.engine.errors import PipelineParseError
 from app.engine.findings import Finding, pointer_join
 from app.engine.pipeline.model import (
     CONDITION_KINDS,
+    RULE_OWNER,
     ActionTypeKey,
     Condition,
     Rule,
@@ -33,7 +34,7 @@ from app.engine.pipeline.unknown_fields import (
 ConfigurationReader = Callable[[Any, str, list[Finding]], dict[str, str]]
 
 # Rule types have one owner and one version; the API lets a declaration leave both out.
-DEFAULT_RULE_OWNER = "AWS"
+DEFAULT_RULE_OWNER = RULE_OWNER
 DEFAULT_RULE_VERSION = "1"
 
 

@@ -1,8 +1,12 @@
 """Structure validation of a pipeline: the rules CodePipeline applies, as a table of small rules.
 
-Each rule is a pure function `(pipeline) -> Iterable[Finding]` doing one job; `RULES` lists
-them (with the stage-condition checks of `structure_conditions`) and `validate_pipeline` runs
-them all. Codes are stable; ERROR means CodePipeline would
+Each rule is a pure function doing one job: `(pipeline) -> Iterable[Finding]` for the rules that
+hold for every pipeline (`RULES`), `(pipeline, types) -> Iterable[Finding]` for those that read
+what the profile set says of each action type (`TYPE_RULES`: artifact counts, configuration
+keys, V2-only; app.engine.pipeline.type_facts). `validate_pipeline` runs them all, with the
+stage-condition checks of `structure_conditions`. An action type without a profile (or whose
+profile states no `structure`) gets the checks that hold for every action. Codes are stable;
+ERROR means CodePipeline would
 reject the definition (or the action cannot run), WARNING a likely mistake, SUGGESTION advice.
 Pointers are built from the model objects' `pointer` fields. Artifact and environment-variable
 indexes are positions in the model's tuples, which match the JSON unless the parser skipped a
@@ -18,17 +22,16 @@ from typing import Any
 
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.pipeline.model import Action, Pipeline, Stage
-from app.engine.pipeline.provider_rules import (
-    CATEGORIES,
-    CUSTOM_ARTIFACT_RANGE,
-    OWNERS,
-    ProviderRule,
-    provider_rule,
-    value_in,
+from app.engine.pipeline.structure_conditions import (
+    CONDITION_CHECKS,
+    RULE_TYPE_CHECKS,
+    documented_versions,
 )
-from app.engine.pipeline.structure_conditions import CONDITION_CHECKS
+from app.engine.pipeline.type_facts import KnownTypes, TypeFacts, value_in
+from app.engine.profiles import ProfileSet
 
 Rule = Callable[[Pipeline], Iterable[Finding]]
+TypeRule = Callable[[Pipeline, KnownTypes], Iterable[Finding]]
 
 ERROR = FindingType.ERROR
 WARNING = FindingType.WARNING
@@ -47,6 +50,11 @@ MAX_TRIGGERS = 50
 MAX_TRIGGER_FILTERS = 3
 MAX_ENVIRONMENT_VARIABLES, MAX_ENVIRONMENT_VALUE = 10, 2000
 MAX_ROLE_ARN = 1024
+# The API's action categories and owners.
+CATEGORIES = frozenset({"Source", "Build", "Deploy", "Test", "Invoke", "Approval", "Compute"})
+OWNERS = frozenset({"AWS", "ThirdParty", "Custom"})
+# Custom action types may declare 0-5 input and output artifacts (ArtifactDetails).
+CUSTOM_ARTIFACT_RANGE = (0, 5)
 
 _NAME = re.compile(r"[A-Za-z0-9.@\-_]{1,100}")
 _ARTIFACT_NAME = re.compile(r"[A-Za-z0-9_\-]{1,100}")
@@ -82,9 +90,12 @@ CLONE_REF_PROVIDERS = frozenset({"CodeCommit", CONNECTION})
 POLLING_PROVIDERS = frozenset({("AWS", "S3"), ("AWS", "CodeCommit"), ("ThirdParty", "GitHub")})
 
 
-def validate_pipeline(pipeline: Pipeline) -> list[Finding]:
-    """Every structure finding of one pipeline, most severe first."""
+def validate_pipeline(pipeline: Pipeline, profiles: ProfileSet) -> list[Finding]:
+    """Every structure finding of one pipeline, most severe first, its action and rule types
+    checked against what the profile set says of them."""
+    types = profiles.known_types
     findings = [finding for rule in RULES for finding in rule(pipeline)]
+    findings += [finding for rule in TYPE_RULES for finding in rule(pipeline, types)]
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -99,8 +110,17 @@ def _is_source(action: Action) -> bool:
     return action.type.category == "Source"
 
 
-def _rule_of(action: Action) -> ProviderRule | None:
-    return provider_rule(action.type.category, action.type.owner, action.type.provider)
+def _facts_of(action: Action, types: KnownTypes) -> TypeFacts | None:
+    """What the profile set says of the action's type (never a rule type's facts, nor those of
+    a part of every pipeline, for an action whose category is not an action category)."""
+    if action.type.category not in CATEGORIES:
+        return None
+    return types.facts(action.type)
+
+
+def _runs_commands(action: Action, types: KnownTypes) -> bool:
+    facts = _facts_of(action, types)
+    return facts is not None and facts.runs_commands
 
 
 def _is_codebuild(action: Action) -> bool:
@@ -505,13 +525,14 @@ def _action_type_strings(pipeline: Pipeline) -> Iterable[Finding]:
             )
 
 
-def _unknown_aws_action_type(pipeline: Pipeline) -> Iterable[Finding]:
+def _unknown_aws_action_type(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
         kind = action.type
         if kind.owner != "AWS" or kind.category not in CATEGORIES:
             continue
         type_pointer = pointer_join(action.pointer, "actionTypeId")
-        if _rule_of(action) is None:
+        versions = types.versions(kind.category, kind.owner, kind.provider)
+        if not versions:
             yield _finding(
                 "UNKNOWN_AWS_ACTION_TYPE",
                 WARNING,
@@ -519,12 +540,12 @@ def _unknown_aws_action_type(pipeline: Pipeline) -> Iterable[Finding]:
                 "known CodePipeline action type",
                 pointer_join(type_pointer, "provider"),
             )
-        elif kind.version != "1":
+        elif kind.version not in versions:
             yield _finding(
                 "UNKNOWN_AWS_ACTION_VERSION",
                 WARNING,
                 f"the AWS action `{kind.provider}` has version `{kind.version}`, "
-                "but only version `1` is documented",
+                f"but only {documented_versions(versions)} documented",
                 pointer_join(type_pointer, "version"),
             )
 
@@ -541,14 +562,11 @@ def _connection_third_party_owner(pipeline: Pipeline) -> Iterable[Finding]:
 
 
 def _artifact_range(
-    action: Action, rule: ProviderRule | None
+    action: Action, facts: TypeFacts | None
 ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    if rule is not None:
-        low = rule.inputs[0]
-        for condition in rule.conditions:
-            if condition.min_inputs and _condition_holds(action, condition.key, condition.values):
-                low = max(low, condition.min_inputs)
-        return (low, rule.inputs[1]), rule.outputs
+    if facts is not None and facts.inputs is not None and facts.outputs is not None:
+        config = action.configuration
+        return facts.inputs.bounds(config), facts.outputs.bounds(config)
     if action.type.owner == "Custom":
         high_in = 0 if _is_source(action) else CUSTOM_ARTIFACT_RANGE[1]
         return (0, high_in), CUSTOM_ARTIFACT_RANGE
@@ -561,9 +579,9 @@ def _count_phrase(low: int, high: int) -> str:
     return f"exactly {low}" if low == high else f"{low} to {high}"
 
 
-def _artifact_counts(pipeline: Pipeline) -> Iterable[Finding]:
+def _artifact_counts(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        inputs, outputs = _artifact_range(action, _rule_of(action))
+        inputs, outputs = _artifact_range(action, _facts_of(action, types))
         label = f"`{action.type.category}/{action.type.owner}/{action.type.provider}`"
         for code, field, bounds, names in (
             ("INPUT_ARTIFACT_COUNT", "inputArtifacts", inputs, action.input_artifacts),
@@ -587,22 +605,16 @@ def _artifact_counts(pipeline: Pipeline) -> Iterable[Finding]:
 # --- configuration -------------------------------------------------------------------------
 
 
-def _condition_holds(action: Action, key: str | None, values: frozenset[str]) -> bool:
-    if key is None:
-        return False
-    value = action.configuration.get(key)
-    return value is not None and value_in(value, values)
-
-
-def _required_configuration(pipeline: Pipeline) -> Iterable[Finding]:
+def _required_configuration(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        rule = _rule_of(action)
-        if rule is None:
+        facts = _facts_of(action, types)
+        if facts is None:
             continue
         config = action.configuration
-        missing = [k for k in rule.required if k not in config]
-        if rule.alternatives and not any(all(k in config for k in g) for g in rule.alternatives):
-            closest = min(rule.alternatives, key=lambda g: sum(k not in config for k in g))
+        missing = [k for k in facts.required if k not in config]
+        groups = facts.alternatives
+        if groups and not any(all(k in config for k in g) for g in groups):
+            closest = min(groups, key=lambda g: sum(k not in config for k in g))
             missing += [k for k in closest if k not in config]
         for key in missing:
             yield _finding(
@@ -615,68 +627,64 @@ def _required_configuration(pipeline: Pipeline) -> Iterable[Finding]:
             )
 
 
-def _conditional_configuration(pipeline: Pipeline) -> Iterable[Finding]:
+def _conditional_configuration(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        rule = _rule_of(action)
-        if rule is None:
-            continue
-        for condition in rule.conditions:
-            if condition.key is not None:
-                holds = _condition_holds(action, condition.key, condition.values)
-            else:
-                limit = condition.more_inputs_than or 0
-                holds = len(action.input_artifacts) > limit
-            if not holds:
-                continue
-            for key in condition.required:
-                if key not in action.configuration:
-                    yield _finding(
-                        "MISSING_CONDITIONAL_CONFIGURATION_KEY",
-                        ERROR,
-                        f"action `{action.name}` requires configuration key `{key}` when "
-                        f"{condition.describe()}",
-                        _config_pointer(action, key),
-                        key=key,
-                    )
-
-
-def _configuration_dependencies(pipeline: Pipeline) -> Iterable[Finding]:
-    for _stage, action in pipeline.actions():
-        rule = _rule_of(action)
-        if rule is None:
+        facts = _facts_of(action, types)
+        if facts is None:
             continue
         config = action.configuration
-        for dep in rule.dependencies:
-            if dep.key not in config:
+        for entry in facts.conditional:
+            situation = entry.required_when
+            assert situation is not None
+            if entry.name in config or not situation.holds(config, len(action.input_artifacts)):
                 continue
-            needed = config.get(dep.needs)
+            yield _finding(
+                "MISSING_CONDITIONAL_CONFIGURATION_KEY",
+                ERROR,
+                f"action `{action.name}` requires configuration key `{entry.name}` when "
+                f"{situation.describe()}",
+                _config_pointer(action, entry.name),
+                key=entry.name,
+            )
+
+
+def _configuration_dependencies(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
+    for _stage, action in pipeline.actions():
+        facts = _facts_of(action, types)
+        if facts is None:
+            continue
+        config = action.configuration
+        for entry in facts.prerequisites:
+            dep = entry.needs
+            assert dep is not None
+            if entry.name not in config:
+                continue
+            needed = config.get(dep.key)
             satisfied = needed is not None and (
-                not dep.needs_values
-                or value_in(needed, dep.needs_values)
-                or _has_runtime_value(needed)
+                not dep.values or value_in(needed, dep.values) or _has_runtime_value(needed)
             )
             if satisfied:
                 continue
-            shown = f"`{dep.needs}`"
-            if dep.needs_values:
-                shown += " set to `" + "/".join(sorted(dep.needs_values)) + "`"
+            shown = f"`{dep.key}`"
+            if dep.values:
+                shown += " set to `" + "/".join(sorted(dep.values)) + "`"
             yield _finding(
                 "CONFIGURATION_KEY_WITHOUT_PREREQUISITE",
                 ERROR if dep.error else WARNING,
-                f"configuration key `{dep.key}` of action `{action.name}` only applies with "
+                f"configuration key `{entry.name}` of action `{action.name}` only applies with "
                 f"{shown}",
-                _config_pointer(action, dep.key),
-                key=dep.key,
-                needs=dep.needs,
+                _config_pointer(action, entry.name),
+                key=entry.name,
+                needs=dep.key,
             )
 
 
-def _configuration_values(pipeline: Pipeline) -> Iterable[Finding]:
+def _configuration_values(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        rule = _rule_of(action)
-        if rule is None:
+        facts = _facts_of(action, types)
+        if facts is None:
             continue
-        for key, allowed in rule.allowed_values.items():
+        for key, allowed in facts.allowed_values.items():
             value = action.configuration.get(key)
             if value is None or _has_runtime_value(value) or value_in(value, allowed):
                 continue
@@ -690,14 +698,13 @@ def _configuration_values(pipeline: Pipeline) -> Iterable[Finding]:
             )
 
 
-def _unknown_configuration_keys(pipeline: Pipeline) -> Iterable[Finding]:
+def _unknown_configuration_keys(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        rule = _rule_of(action)
-        if rule is None or not rule.keys_documented:
+        facts = _facts_of(action, types)
+        if facts is None or not facts.keys_documented:
             continue
-        known = rule.known_keys
         for key in action.configuration:
-            if key not in known:
+            if key not in facts.keys:
                 yield _finding(
                     "UNKNOWN_CONFIGURATION_KEY",
                     WARNING,
@@ -708,18 +715,19 @@ def _unknown_configuration_keys(pipeline: Pipeline) -> Iterable[Finding]:
                 )
 
 
-def _configuration_artifact_references(pipeline: Pipeline) -> Iterable[Finding]:
+def _configuration_artifact_references(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
-        rule = _rule_of(action)
-        if rule is None:
+        facts = _facts_of(action, types)
+        if facts is None:
             continue
         config = action.configuration
-        for key in (*rule.artifact_keys, *rule.artifact_path_keys):
+        for entry in facts.artifact_keys:
+            key = entry.name
             value = config.get(key)
             if value is None or _has_runtime_value(value):
                 continue
             artifact = value
-            if key in rule.artifact_path_keys:
+            if entry.artifact == "path":
                 artifact, sep, path = value.partition("::")
                 if not sep or not artifact or not path:
                     yield _finding(
@@ -889,13 +897,13 @@ def _v2_stage_conditions(pipeline: Pipeline) -> Iterable[Finding]:
                 )
 
 
-def _v2_action_types(pipeline: Pipeline) -> Iterable[Finding]:
+def _v2_action_types(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     kind = _v1_kind(pipeline)
     if kind is None:
         return
     for _stage, action in pipeline.actions():
-        rule = _rule_of(action)
-        if rule is not None and rule.v2_only:
+        facts = _facts_of(action, types)
+        if facts is not None and facts.v2_only:
             yield _finding(
                 "V2_ONLY_ACTION_TYPE",
                 kind,
@@ -1172,27 +1180,20 @@ def _timeouts(pipeline: Pipeline) -> Iterable[Finding]:
             )
 
 
-def _is_commands(action: Action) -> bool:
-    return (action.type.category, action.type.owner, action.type.provider) == (
-        "Compute",
-        "AWS",
-        "Commands",
-    )
-
-
-def _commands_present(pipeline: Pipeline) -> Iterable[Finding]:
+def _commands_present(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
         commands = action.extras.get("commands")
         path = pointer_join(action.pointer, "commands")
-        if _is_commands(action) and not commands:
+        runs = _runs_commands(action, types)
+        if runs and not commands:
             yield _finding(
                 "COMMANDS_MISSING",
                 ERROR,
-                f"the Commands action `{action.name}` needs a `commands` list of 1-{MAX_COMMANDS} "
-                "strings",
+                f"the {action.type.provider} action `{action.name}` needs a `commands` list of "
+                f"1-{MAX_COMMANDS} strings",
                 path,
             )
-        elif not _is_commands(action) and commands is not None:
+        elif not runs and commands is not None:
             yield _finding(
                 "COMMANDS_NOT_ALLOWED",
                 ERROR,
@@ -1201,10 +1202,10 @@ def _commands_present(pipeline: Pipeline) -> Iterable[Finding]:
             )
 
 
-def _commands_shape(pipeline: Pipeline) -> Iterable[Finding]:
+def _commands_shape(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, action in pipeline.actions():
         commands = action.extras.get("commands")
-        if not _is_commands(action) or not commands:
+        if not _runs_commands(action, types) or not commands:
             continue
         path = pointer_join(action.pointer, "commands")
         if not isinstance(commands, list):
@@ -1411,15 +1412,7 @@ RULES: tuple[Rule, ...] = (
     _action_category,
     _action_owner,
     _action_type_strings,
-    _unknown_aws_action_type,
     _connection_third_party_owner,
-    _artifact_counts,
-    _required_configuration,
-    _conditional_configuration,
-    _configuration_dependencies,
-    _configuration_values,
-    _unknown_configuration_keys,
-    _configuration_artifact_references,
     _configuration_sizes,
     _environment_variables,
     _role_arns,
@@ -1429,7 +1422,6 @@ RULES: tuple[Rule, ...] = (
     _v2_triggers,
     _v2_execution_mode,
     _v2_stage_conditions,
-    _v2_action_types,
     _parallel_rollback,
     _region_not_allowed,
     _cross_region_needs_artifact_stores,
@@ -1442,8 +1434,6 @@ RULES: tuple[Rule, ...] = (
     _variable_references,
     _pipeline_variables_in_source,
     _timeouts,
-    _commands_present,
-    _commands_shape,
     _output_variables,
     _trigger_shape,
     _trigger_provider,
@@ -1452,4 +1442,19 @@ RULES: tuple[Rule, ...] = (
     _polling_sources,
     _github_v1_source,
     *CONDITION_CHECKS,
+)
+
+TYPE_RULES: tuple[TypeRule, ...] = (
+    _unknown_aws_action_type,
+    _artifact_counts,
+    _required_configuration,
+    _conditional_configuration,
+    _configuration_dependencies,
+    _configuration_values,
+    _unknown_configuration_keys,
+    _configuration_artifact_references,
+    _v2_action_types,
+    _commands_present,
+    _commands_shape,
+    *RULE_TYPE_CHECKS,
 )

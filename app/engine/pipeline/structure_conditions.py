@@ -1,7 +1,10 @@
 """Structure rules of stage conditions and their rules (rules reference §1-§3, §9).
 
-Each check is a pure `(pipeline) -> Iterable[Finding]`, like those of `structure`, which runs them
-with its own. ERROR means CodePipeline rejects the definition or the rule cannot run as meant;
+Each check is a pure `(pipeline) -> Iterable[Finding]` (`CONDITION_CHECKS`), or
+`(pipeline, types) -> Iterable[Finding]` when it reads what the rule types' profiles say
+(`RULE_TYPE_CHECKS`: known providers, required configuration, SKIP, commands, input artifacts),
+like those of `structure`, which runs them with its own. ERROR means CodePipeline rejects the
+definition or the rule cannot run as meant;
 WARNING marks what the guide forbids though the API accepts it, and what is only inferred. That
 conditions need a V2 pipeline, and that rule roles are role ARNs, `structure` checks with the same
 checks for the rest of the pipeline.
@@ -10,22 +13,23 @@ checks for the rest of the pipeline.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from app.engine.findings import Finding, FindingType, pointer_join
 from app.engine.pipeline.model import (
     RULE_CATEGORY,
+    RULE_OWNER,
     Condition,
     Pipeline,
     Rule,
     Stage,
     StageConditions,
 )
-from app.engine.pipeline.provider_rules import value_in
-from app.engine.pipeline.rule_providers import RULE_OWNER, RULE_PROVIDERS, RULE_VERSION
+from app.engine.pipeline.type_facts import KnownTypes, TypeFacts, value_in
 
 Check = Callable[[Pipeline], Iterable[Finding]]
+TypeCheck = Callable[[Pipeline, KnownTypes], Iterable[Finding]]
 
 ERROR = FindingType.ERROR
 WARNING = FindingType.WARNING
@@ -70,6 +74,13 @@ def _conditions(pipeline: Pipeline) -> Iterator[tuple[Stage, StageConditions, Co
 
 def _one_of(values: Iterable[str]) -> str:
     return ", ".join(f"`{v}`" for v in values)
+
+
+def documented_versions(versions: Sequence[str]) -> str:
+    """The versions a type's profiles document, as a message says them."""
+    if len(versions) == 1:
+        return f"version `{versions[0]}` is"
+    return f"versions {_one_of(versions)} are"
 
 
 # --- containers and results ----------------------------------------------------------------
@@ -157,13 +168,13 @@ def _failure_results(pipeline: Pipeline) -> Iterable[Finding]:
             )
 
 
-def _skip_rules(pipeline: Pipeline) -> Iterable[Finding]:
-    allowed = sorted(p for p, facts in RULE_PROVIDERS.items() if facts.can_skip)
+def _skip_rules(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
+    allowed = types.skipping_rule_providers()
     for stage, block, condition in _conditions(pipeline):
         if block.kind != "beforeEntry" or condition.result != SKIP:
             continue
         for rule in condition.rules:
-            facts = RULE_PROVIDERS.get(rule.type.provider)
+            facts = types.rule_facts(rule.type.provider, rule.type.version)
             if facts is not None and not facts.can_skip:
                 yield _finding(
                     "SKIP_RULE_NOT_ALLOWED",
@@ -228,8 +239,8 @@ def _rollback_on_source_stage(pipeline: Pipeline) -> Iterable[Finding]:
 # --- rules ---------------------------------------------------------------------------------
 
 
-def _rule_types(pipeline: Pipeline) -> Iterable[Finding]:
-    known = sorted(RULE_PROVIDERS)
+def _rule_types(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
+    known = types.rule_providers()
     for _stage, rule in pipeline.rules():
         kind = rule.type
         at = pointer_join(rule.pointer, "ruleTypeId")
@@ -248,7 +259,8 @@ def _rule_types(pipeline: Pipeline) -> Iterable[Finding]:
                 f"the owner of rule `{rule.name}` must be `{RULE_OWNER}`, not `{kind.owner}`",
                 pointer_join(at, "owner"),
             )
-        if kind.provider not in RULE_PROVIDERS:
+        versions = types.versions(RULE_CATEGORY, RULE_OWNER, kind.provider)
+        if not versions:
             yield _finding(
                 "UNKNOWN_RULE_PROVIDER",
                 ERROR,
@@ -256,12 +268,12 @@ def _rule_types(pipeline: Pipeline) -> Iterable[Finding]:
                 f"{_one_of(known)}; its permissions and checks are unknown",
                 pointer_join(at, "provider"),
             )
-        elif kind.version != RULE_VERSION:
+        elif kind.version not in versions:
             yield _finding(
                 "UNKNOWN_RULE_VERSION",
                 WARNING,
-                f"rule `{rule.name}` has version `{kind.version}`, but only version "
-                f"`{RULE_VERSION}` is documented",
+                f"rule `{rule.name}` has version `{kind.version}`, but only "
+                f"{documented_versions(versions)} documented",
                 pointer_join(at, "version"),
             )
 
@@ -288,15 +300,19 @@ def _rule_names(pipeline: Pipeline) -> Iterable[Finding]:
         seen.add(rule.name)
 
 
-def _rule_configuration(pipeline: Pipeline) -> Iterable[Finding]:
+def _rule_configuration(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, rule in pipeline.rules():
-        facts = RULE_PROVIDERS.get(rule.type.provider)
+        facts = types.rule_facts(rule.type.provider, rule.type.version)
         if facts is None:
             continue
         config = rule.configuration
+        inputs = len(rule.input_artifacts)
         required = list(facts.required)
-        if len(rule.input_artifacts) > 1:
-            required += facts.required_above_one_input
+        required += [
+            entry.name
+            for entry in facts.conditional
+            if entry.required_when is not None and entry.required_when.holds(config, inputs)
+        ]
         for key in required:
             if not config.get(key):
                 yield _finding(
@@ -351,9 +367,9 @@ def _rule_configuration_sizes(pipeline: Pipeline) -> Iterable[Finding]:
                 )
 
 
-def _rule_commands(pipeline: Pipeline) -> Iterable[Finding]:
+def _rule_commands(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     for _stage, rule in pipeline.rules():
-        facts = RULE_PROVIDERS.get(rule.type.provider)
+        facts = types.rule_facts(rule.type.provider, rule.type.version)
         path = pointer_join(rule.pointer, "commands")
         if facts is not None and facts.runs_commands and not rule.commands:
             yield _finding(
@@ -389,7 +405,7 @@ def _rule_commands(pipeline: Pipeline) -> Iterable[Finding]:
                 )
 
 
-def _rule_input_artifacts(pipeline: Pipeline) -> Iterable[Finding]:
+def _rule_input_artifacts(pipeline: Pipeline, types: KnownTypes) -> Iterable[Finding]:
     produced_by_stage = [
         {name for action in stage.actions for name in action.output_artifacts}
         for stage in pipeline.stages
@@ -400,15 +416,19 @@ def _rule_input_artifacts(pipeline: Pipeline) -> Iterable[Finding]:
         available = set().union(*produced_by_stage[:last])
         for condition in block.conditions:
             for rule in condition.rules:
-                yield from _inputs_of(rule, stage, block, available)
+                facts = types.rule_facts(rule.type.provider, rule.type.version)
+                yield from _inputs_of(rule, stage, block, available, facts)
 
 
 def _inputs_of(
-    rule: Rule, stage: Stage, block: StageConditions, available: set[str]
+    rule: Rule,
+    stage: Stage,
+    block: StageConditions,
+    available: set[str],
+    facts: TypeFacts | None,
 ) -> Iterable[Finding]:
-    facts = RULE_PROVIDERS.get(rule.type.provider)
     path = pointer_join(rule.pointer, "inputArtifacts")
-    if facts is not None and not facts.takes_input_artifacts and rule.input_artifacts:
+    if facts is not None and not facts.reads_input_artifacts and rule.input_artifacts:
         yield _finding(
             "RULE_INPUT_ARTIFACTS_NOT_USED",
             WARNING,
@@ -456,14 +476,17 @@ CONDITION_CHECKS: tuple[Check, ...] = (
     _rule_counts,
     _condition_results,
     _failure_results,
-    _skip_rules,
     _retry,
     _rollback_on_source_stage,
-    _rule_types,
     _rule_names,
-    _rule_configuration,
     _rule_configuration_sizes,
+    _rule_limits,
+)
+
+RULE_TYPE_CHECKS: tuple[TypeCheck, ...] = (
+    _skip_rules,
+    _rule_types,
+    _rule_configuration,
     _rule_commands,
     _rule_input_artifacts,
-    _rule_limits,
 )

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from functools import cache
 
-from app.engine.profiles import ProfileSet, parse_profile
-from app.service.profile_files import profile_files
+from app.engine.profiles import CompiledProfiles, ProfileSet
+from app.service.profile_files import compiled_files, profile_files
+
+
+@cache
+def shipped_compiled() -> CompiledProfiles:
+    """The shipped files compiled as the seed compiles them (each that extends another resolved
+    with it)."""
+    _files, compiled = compiled_files(profile_files(), revision=1)
+    assert not compiled.problems, compiled.problems
+    return compiled
 
 
 @cache
 def shipped_profiles() -> ProfileSet:
-    profiles = [parse_profile(f.document, revision=1, pointer=f.path.name) for f in profile_files()]
-    return ProfileSet(revision=1, profiles={p.key: p for p in profiles})
+    return ProfileSet(revision=1, profiles=shipped_compiled().profiles)

@@ -10,6 +10,8 @@ from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.pointer_spelling import in_source_spelling
 from app.engine.pipeline.structure import validate_pipeline
 
+from ..profile_fixtures import shipped_profiles
+
 CFN = """
 Resources:
   Bucket:
@@ -75,7 +77,9 @@ def findings(template: str, **changes: str) -> list[Finding]:
     for placeholder, value in {**GOOD, **changes}.items():
         text = text.replace(placeholder, value)
     pipelines = parse_pipeline_source(text).pipelines
-    return in_source_spelling([f for p in pipelines for f in validate_pipeline(p)], pipelines)
+    return in_source_spelling(
+        [f for p in pipelines for f in validate_pipeline(p, shipped_profiles())], pipelines
+    )
 
 
 @pytest.mark.parametrize(

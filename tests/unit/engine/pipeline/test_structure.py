@@ -13,7 +13,8 @@ import pytest
 
 from app.engine.findings import FindingType
 from app.engine.pipeline.api_json import parse_pipeline_json
-from app.engine.pipeline.structure import RULES, validate_pipeline
+from app.engine.pipeline.structure import RULES, TYPE_RULES, validate_pipeline
+from tests.unit.engine.profile_fixtures import shipped_profiles
 
 CORPUS = Path(__file__).resolve().parents[5] / "shared" / "corpus"
 ROLE = "arn:aws:iam::111122223333:role/pipeline"
@@ -947,7 +948,7 @@ def _assert_well_formed(findings: list[Any]) -> None:
 def _findings(doc: dict[str, Any]) -> list[Any]:
     pipeline, parse_findings = parse_pipeline_json(doc)
     assert parse_findings == []
-    return validate_pipeline(pipeline)
+    return validate_pipeline(pipeline, shipped_profiles())
 
 
 @pytest.mark.parametrize("base", [_valid, _v1], ids=["v2", "v1"])
@@ -978,6 +979,7 @@ def test_each_rule(
 def test_cases_cover_many_rules() -> None:
     assert len(CASES) >= 30
     assert len(RULES) == len(set(RULES))
+    assert len(TYPE_RULES) == len(set(TYPE_RULES))
 
 
 def test_v2_features_on_a_pipeline_without_type_are_warnings() -> None:
@@ -1024,6 +1026,6 @@ CORPUS_FILES = _corpus_files()
 def test_corpus_pipelines_validate(name: str) -> None:
     document = json.loads((CORPUS / name).read_text(encoding="utf-8"))
     pipeline, _ = parse_pipeline_json(document)
-    findings = validate_pipeline(pipeline)
+    findings = validate_pipeline(pipeline, shipped_profiles())
     assert isinstance(findings, list)
     _assert_well_formed(findings)

@@ -15,6 +15,7 @@ from app.engine.pipeline.cloudformation import parse_cloudformation
 from app.engine.pipeline.model import Pipeline
 from app.engine.pipeline.structure import validate_pipeline
 from app.engine.pipeline.terraform import parse_terraform
+from tests.unit.engine.profile_fixtures import shipped_profiles
 
 from ....rule_examples import WEB_APP, WEB_APP_CLOUDFORMATION, WEB_APP_TERRAFORM
 
@@ -442,7 +443,7 @@ CASES: list[tuple[str, Mutation, str, str, set[str]]] = [
 def _findings(doc: dict[str, Any]) -> list[Any]:
     pipeline, parse_findings = parse_pipeline_json(doc)
     assert parse_findings == []
-    return validate_pipeline(pipeline)
+    return validate_pipeline(pipeline, shipped_profiles())
 
 
 @pytest.mark.parametrize(
@@ -454,7 +455,7 @@ def _findings(doc: dict[str, Any]) -> list[Any]:
     ],
 )
 def test_the_worked_example_is_clean(pipeline: Callable[[], Pipeline]) -> None:
-    assert validate_pipeline(pipeline()) == []
+    assert validate_pipeline(pipeline(), shipped_profiles()) == []
 
 
 @pytest.mark.parametrize(
@@ -485,7 +486,7 @@ def test_success_rules_read_the_stages_own_artifacts() -> None:
 
 def test_terraform_findings_are_located_in_the_blocks() -> None:
     text = WEB_APP_TERRAFORM.replace('result = "SKIP"', 'result = "ROLLBACK"')
-    findings = validate_pipeline(parse_terraform(text).pipelines[0])
+    findings = validate_pipeline(parse_terraform(text).pipelines[0], shipped_profiles())
     assert [(f.code, f.path) for f in findings] == [
         (
             "CONDITION_RESULT_NOT_ALLOWED",
