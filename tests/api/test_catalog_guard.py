@@ -75,7 +75,9 @@ def _profile_actions(env: Env) -> dict[str, set[str]]:
     for item in env.client.get("/v1/profiles", params={"limit": 200}).json()["items"]:
         key = item["action_type"]
         label = "/".join(key[k] for k in ("category", "owner", "provider", "version"))
-        document = env.client.get(f"/v1/profiles/{label}").json()["document"]
+        # The profile as it applies: a profile that extends another is served resolved too.
+        body = env.client.get(f"/v1/profiles/{label}").json()
+        document = body["resolved"] or body["document"]
         found[label] = {a.lower() for s in document["statements"] for a in s["actions"]}
     return found
 
