@@ -11,7 +11,7 @@ LOCK_VENV := .venv-lock
 UV := $(LOCK_VENV)/bin/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command 'make lock'
 
-.PHONY: run test lint format install clean bench audit lock
+.PHONY: run test test-fast lint format install clean bench audit lock
 
 # Exact versions, each checked against the hashes in the lock; then the project itself, without
 # its dependencies, which the lock has given. `pip check` fails when pyproject.toml asks for
@@ -40,9 +40,20 @@ run: $(STAMP)
 	$(BIN)/pipeline-policy seed
 	$(BIN)/pipeline-policy serve --no-prepare --port $(PORT)
 
-## The test suite, on SQLite and (when reachable, or required by TEST_REQUIRE_POSTGRES=1) PostgreSQL.
+# pytest keeps the test modules it rewrites, and Python the modules it compiles, in __pycache__:
+# with PYTHONDONTWRITEBYTECODE set, each test worker and each server process a test starts would
+# compile them all again.
+test test-fast: export PYTHONDONTWRITEBYTECODE =
+
+## The whole test suite, on SQLite and (when reachable, or required by TEST_REQUIRE_POSTGRES=1)
+## PostgreSQL, in one worker per core (each test module stays on one worker).
 test: $(STAMP)
-	$(BIN)/pytest -q
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -q -n auto --dist loadscope
+
+## The fast tier, under a minute: engine, API, database and corpus tests on SQLite, and the
+## property tests with a tenth of their examples; no server processes, no PostgreSQL.
+test-fast: $(STAMP)
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -q -n auto --dist loadscope -m "not slow and not postgres"
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations bench

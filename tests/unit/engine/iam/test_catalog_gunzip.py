@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.engine.iam.catalog import Catalog, SnapshotTooLargeError, gunzip
+from tests.hypothesis_profiles import examples
 
 from ....catalogs import zeros_gzip
 from ....documents import snapshot
@@ -19,7 +20,7 @@ from ....documents import snapshot
 MIB = 1 << 20
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.lists(st.binary(max_size=3 * MIB // 2), min_size=1, max_size=3))
 def test_property_gunzip_agrees_with_gzip(members: list[bytes]) -> None:
     data = b"".join(gzip.compress(m, compresslevel=1) for m in members)
