@@ -10,19 +10,17 @@ ARG PIP_TRUSTED_HOST=""
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY app ./app
-COPY alembic.ini ./
-COPY migrations ./migrations
-# No dev extras; pip and setuptools leave the venv once it is built. app/cli.py finds alembic.ini
-# and migrations/ beside the `app` package (ROOT = the package's parent directory): once installed,
-# that is site-packages, so they are copied there.
+# The locked runtime dependencies, each checked against its hash, in a layer of their own (built
+# again only when the lock changes); then the project without dependencies. No dev extras.
+COPY requirements.txt ./
 RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install . \
-    && root="$(/opt/venv/bin/python -I -c 'import app, pathlib; print(pathlib.Path(app.__file__).resolve().parent.parent)')" \
-    && cp alembic.ini "$root/alembic.ini" \
-    && cp -R migrations "$root/migrations" \
-    && /opt/venv/bin/python -m compileall -q "$root/migrations" \
+    && /opt/venv/bin/pip install --require-hashes -r requirements.txt
+# app/migrations links to migrations/: the package carries the Alembic revisions, so the image
+# migrates from site-packages. pip and setuptools leave the venv once it is built.
+COPY pyproject.toml README.md ./
+COPY migrations ./migrations
+COPY app ./app
+RUN /opt/venv/bin/pip install --no-deps . \
     && /opt/venv/bin/python -m pip uninstall -q -y pip setuptools
 
 FROM ${BASE_IMAGE} AS runtime

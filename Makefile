@@ -5,16 +5,34 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PORT
+# The lock files are written by uv (this version, in a venv of its own); installs need only pip.
+UV_VERSION := 0.13.9
+LOCK_VENV := .venv-lock
+UV := $(LOCK_VENV)/bin/uv
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command 'make lock'
 
-.PHONY: run test lint format install clean bench audit
+.PHONY: run test test-fast lint format install clean bench audit lock
 
-$(STAMP): pyproject.toml
+# Exact versions, each checked against the hashes in the lock; then the project itself, without
+# its dependencies, which the lock has given. `pip check` fails when pyproject.toml asks for
+# something the lock does not hold (run `make lock`).
+$(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Solve requirements-dev.txt (runtime and dev extras) and requirements.txt (runtime, at the same
+## versions) from pyproject.toml, keeping each pinned version that still fits; UPGRADE=1 takes the
+## newest releases instead. Then `make install` installs what changed.
+lock:
+	test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) pip compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) --extra dev -o requirements-dev.txt pyproject.toml
+	$(UV) pip compile $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) -c requirements-dev.txt -o requirements.txt pyproject.toml
 
 ## Serve on PORT (default 8000) with an embedded SQLite database, migrated and seeded.
 run: $(STAMP)
@@ -22,9 +40,20 @@ run: $(STAMP)
 	$(BIN)/pipeline-policy seed
 	$(BIN)/pipeline-policy serve --no-prepare --port $(PORT)
 
-## The test suite, on SQLite and (when reachable, or required by TEST_REQUIRE_POSTGRES=1) PostgreSQL.
+# pytest keeps the test modules it rewrites, and Python the modules it compiles, in __pycache__:
+# with PYTHONDONTWRITEBYTECODE set, each test worker and each server process a test starts would
+# compile them all again.
+test test-fast: export PYTHONDONTWRITEBYTECODE =
+
+## The whole test suite, on SQLite and (when reachable, or required by TEST_REQUIRE_POSTGRES=1)
+## PostgreSQL, in one worker per core (each test module stays on one worker).
 test: $(STAMP)
-	$(BIN)/pytest -q
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -q -n auto --dist loadscope
+
+## The fast tier, under a minute: engine, API, database and corpus tests on SQLite, and the
+## property tests with a tenth of their examples; no server processes, no PostgreSQL.
+test-fast: $(STAMP)
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -q -n auto --dist loadscope -m "not slow and not postgres"
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations bench
@@ -43,4 +72,4 @@ format: $(STAMP)
 	$(BIN)/ruff format app tests migrations bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -185,6 +185,12 @@ def audit() -> int:
         f"({HELD.name}); {len(unexpected)} others not audited; "
         f"{len(report.vulnerable)} known vulnerabilities"
     )
+    if unexpected:
+        say(
+            "audit: a pinned version behind its latest release cannot be audited here: move the "
+            "lock on (`make lock UPGRADE=1`, then `make install`), or hold the distribution in "
+            f"{HELD.name} with the reason"
+        )
     if report.vulnerable:
         return 1
     return 2 if unexpected else 0

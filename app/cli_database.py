@@ -16,7 +16,10 @@ from app.store.profile_repository import ProfileRepository
 if TYPE_CHECKING:
     from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
+# The Alembic revisions ship inside the package (app/migrations is the repository's migrations/
+# folder, packaged as data), so an installed copy migrates without the source tree; alembic.ini
+# serves developers running `alembic` from the repository.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 WHAT_TO_RUN = (
     "run `pipeline-policy db upgrade` and `pipeline-policy seed` (the command reads "
@@ -28,8 +31,8 @@ def alembic_config(url: str | None = None) -> Config:
     """Alembic's configuration for the database at `url` (default: DATABASE_URL)."""
     from alembic.config import Config  # noqa: PLC0415 - alembic costs 0.3 s at start-up
 
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url or get_settings().sqlalchemy_url)
     return config
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from app.service.audit import Actor
 from app.service.seed import seed
 from app.settings import Settings, get_settings
 from app.store.database import make_engine, make_session_factory, unit_of_work
+from tests import hypothesis_profiles  # noqa: F401 - loads the profile HYPOTHESIS_PROFILE names
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 POSTGRES_URL = os.environ.get(
@@ -32,6 +35,37 @@ REQUIRE_POSTGRES = os.environ.get("TEST_REQUIRE_POSTGRES") == "1"
 # Every app the tests build (and every CLI run and server process they start, which inherit the
 # environment) checks each decision response against its response model: see app/api/json_body.py.
 os.environ["VALIDATE_RESPONSES"] = "true"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _give_each_test_its_own_id(items)
+    _mark_postgres(items)
+
+
+def _give_each_test_its_own_id(items: list[pytest.Item]) -> None:
+    """pytest-xdist hands tests out by node id, so of tests sharing an id only one would run.
+    Schemathesis' tests (one per operation) all carry their function's id under pytest 9.2; each
+    gets back the operation its name holds. Any id still shared stops the run."""
+    shared = Counter(item.nodeid for item in items)
+    for item in items:
+        if shared[item.nodeid] > 1 and item.name.endswith("]") and "[" in item.name:
+            operation = item.name[item.name.index("[") + 1 : -1]
+            item._id = dataclasses.replace(item._id, params=operation)
+    still = [nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1]
+    if still:
+        raise pytest.UsageError(f"tests share a node id, and would not all run: {still[:5]}")
+
+
+def _mark_postgres(items: list[pytest.Item]) -> None:
+    """Every test on a PostgreSQL database is marked `postgres` (`make test-fast` leaves them out):
+    those given the `postgresql` kind of a database fixture or parameter, and those given
+    `module_postgres_url`."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kinds = callspec.params.values() if callspec is not None else ()
+        on_postgres = any(isinstance(kind, str) and kind == "postgresql" for kind in kinds)
+        if on_postgres or "module_postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 def _postgres_reachable() -> bool:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,6 +19,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_SECONDS = 60.0
+# One lock file per port handed out; see free_ports.
+PORT_LOCKS = Path(tempfile.gettempdir()) / "pipeline-policy-test-ports"
+_held_port_locks: list[int] = []
 
 
 def command(*args: str) -> list[str]:
@@ -67,12 +72,34 @@ def free_port() -> int:
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports nobody listens on, all distinct (the sockets stay open until all are picked)."""
+    """Ports nobody listens on, all distinct, and kept for this process until it exits.
+
+    The system picks each (a bind to port 0) and the port is free again once the socket closes,
+    before the server binds it: meanwhile another test worker, or another test run on the
+    machine, could be given the same port, and one server would answer the other's readiness
+    poll. So each port is also locked (flock on a file named after it) for the rest of this
+    process's life; a port some other process holds is passed over."""
+    PORT_LOCKS.mkdir(exist_ok=True)
+    ports: list[int] = []
     with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for s in sockets:
+        while len(ports) < count:
+            s = stack.enter_context(socket.socket())  # kept open: the system picks another
             s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
+            port = int(s.getsockname()[1])
+            if _lock_port(port):
+                ports.append(port)
+    return ports
+
+
+def _lock_port(port: int) -> bool:
+    fd = os.open(PORT_LOCKS / f"{port}.lock", os.O_CREAT | os.O_RDONLY, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    _held_port_locks.append(fd)  # released when the process exits
+    return True
 
 
 class Server:

@@ -14,6 +14,9 @@ from app.engine.findings import FindingType
 
 from .sources import CLOUDFORMATION
 
+# Each case runs a command in process, the app started anew: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 
 

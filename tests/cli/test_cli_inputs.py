@@ -13,6 +13,9 @@ from typer.testing import Result
 
 from .sources import CLOUDFORMATION, TERRAFORM
 
+# Each case runs a command in process, the app started anew: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 PROJECT_ARN = "arn:aws:codebuild:*:111122223333:project/my-build"
 UNRESOLVED = "UNRESOLVED_TEMPLATE_VALUE"
 

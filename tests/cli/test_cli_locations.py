@@ -12,6 +12,9 @@ from typer.testing import Result
 
 from .sources import CLOUDFORMATION, TERRAFORM, line_of
 
+# Each case runs a command in process, the app started anew: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def _seeded_database(seeded_sqlite_url: str, use_database: Callable[[str], None]) -> None:

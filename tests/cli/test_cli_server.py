@@ -14,6 +14,8 @@ from typer.testing import Result
 from ..servers import Server, running_server
 from .sources import CLOUDFORMATION
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def server(seeded_sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

@@ -36,6 +36,8 @@ from app.store.models import ActionType, AuditEvent, ProfileRevision, ProfileSet
 from ..documents import with_note
 from ..servers import Server, cli_key, prepare_database
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "3"))
 SEED = int(os.environ.get("CRASH_SEED", str(random.SystemRandom().randrange(2**32))))
 PROFILE = "/v1/profiles/Source/AWS/CodeCommit/1"

@@ -21,6 +21,8 @@ import pytest
 
 from ..servers import prepare_database, running_server
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 BIN = Path(sys.executable).parent
 PACKAGE = "pp_generated_client"
 VALIDATE_PATH = "/v1/policies/validate"

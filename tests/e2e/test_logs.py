@@ -8,9 +8,12 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from ..documents import pipeline
 from ..servers import cli_key, prepare_database, running_server
+
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
 
 
 def test_info_logs_name_requests_but_not_keys_or_bodies(tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ from ..conftest import migrate_and_seed
 from ..documents import pipeline, used_revisions, with_note
 from ..servers import free_ports, running_server
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 REFRESH_SECONDS = 1.0  # the default PROFILE_REFRESH_SECONDS, said out loud
 CODECOMMIT = "/v1/profiles/Source/AWS/CodeCommit/1"
 LABEL = "Source/AWS/CodeCommit/1"

@@ -33,6 +33,8 @@ from app.settings import Settings
 
 from ..servers import cli_key, prepare_database, running_server
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 LONG = EXAMPLES > 100
 # A request that hangs fails the case instead of the run.

@@ -17,7 +17,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
 from ..servers import ROOT, prepare_database, running_server
+
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "15"))
 WARMUP_SECONDS = float(os.environ.get("SOAK_WARMUP_SECONDS", "5"))

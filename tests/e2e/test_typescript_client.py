@@ -24,6 +24,8 @@ import pytest
 
 from ..servers import prepare_database, running_server
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 HARNESS = Path(__file__).parent / "ts_client"
 HARNESS_FILES = ("package.json", "package-lock.json", "tsconfig.json", "scenario.ts", "typing.ts")
 STEP_TIMEOUT = 300  # seconds, for each command

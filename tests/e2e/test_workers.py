@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ..conftest import migrate_and_seed
 from ..documents import snapshot
 from ..servers import run_cli, running_server
+
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
 
 REQUESTS = 400
 

@@ -35,6 +35,8 @@ from ..amplifiers import (
 )
 from ..servers import Server, prepare_database, running_server
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 ANSWER_SECONDS = 15.0  # a case's answer, the budget's refusal included
 LIVENESS_SECONDS = 1.0  # /healthz and an ordinary compute while a case runs
 MAX_BODY_BYTES = 32 * 1024 * 1024  # MAX_RESPONSE_BYTES' default

@@ -26,6 +26,8 @@ import pytest
 
 from ..servers import cli_key, prepare_database, running_server
 
+pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
+
 MAX_REQUEST_BYTES = 3 * 1024 * 1024
 SERVER_TIME_LIMIT_SECONDS = 20
 TIMEOUT_SECONDS = 30.0

@@ -23,6 +23,7 @@ from app.engine.findings import FindingType
 from app.engine.pipeline.api_json import parse_pipeline_json
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.triggers import trigger_holds
+from tests.hypothesis_profiles import examples
 
 from ...rule_examples import ACCOUNT, CONNECTION, DECIDER, REGION, RULE_ROLE, WEB_APP
 from .profile_fixtures import shipped_profiles
@@ -372,7 +373,7 @@ def pipelines_with_rules(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(document=pipelines_with_rules())
 def test_every_rule_contributes_its_statements_and_every_reason_names_a_rule(
     document: dict[str, Any],

@@ -21,8 +21,9 @@ from app.engine.iam.arn import (
     arn_witness_not_contained,
     parse_arn,
 )
+from tests.hypothesis_profiles import examples
 
-PROPERTY = settings(max_examples=120, deadline=None)
+PROPERTY = settings(max_examples=examples(120), deadline=None)
 
 # --- parsing --------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from app.engine.iam.catalog import (
     compile_action_glob,
     encode_snapshot,
 )
+from tests.hypothesis_profiles import examples
 
 
 @cache
@@ -349,7 +350,7 @@ def patterns_from_real_names(draw: st.DrawFn) -> str:
     return "".join(out)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(patterns_from_real_names())
 def test_property_expand_matches_dp_real(pattern: str) -> None:
     cat = _real_catalog()
@@ -523,16 +524,19 @@ def test_encode_rejects_bad_input(spec: ServiceSpec) -> None:
         encode_snapshot([spec], source="s", source_version="v", date="2024-01-01")
 
 
+# mtime=0: the ids (the bytes) must not change with the second each test worker collects in.
 @pytest.mark.parametrize(
     "data",
     [
         b"",
         b"not gzip",
-        gzip.compress(b"not json"),
-        gzip.compress(b"[]"),
-        gzip.compress(b'{"f": "other/1"}'),
-        gzip.compress(b'{"f": "iam-catalog/1", "m": {}, "lv": [], "s": {}}'),
-        gzip.compress(b'{"f": "iam-catalog/1", "m": {}, "lv": ["Read"], "s": {"x": {"a": ["A"]}}}'),
+        gzip.compress(b"not json", mtime=0),
+        gzip.compress(b"[]", mtime=0),
+        gzip.compress(b'{"f": "other/1"}', mtime=0),
+        gzip.compress(b'{"f": "iam-catalog/1", "m": {}, "lv": [], "s": {}}', mtime=0),
+        gzip.compress(
+            b'{"f": "iam-catalog/1", "m": {}, "lv": ["Read"], "s": {"x": {"a": ["A"]}}}', mtime=0
+        ),
     ],
 )
 def test_from_snapshot_rejects_garbage(data: bytes) -> None:
@@ -553,7 +557,7 @@ def _breakdown_by_hand(
     return {s: (dict(sorted(c.items())), tuple(f)) for s, (c, f) in out.items()}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.sets(st.integers(min_value=0, max_value=22_000), max_size=200))
 def test_property_breakdown_and_mask_ids_agree_with_a_walk_over_the_ids(ids: set[int]) -> None:
     cat = _real_catalog()

@@ -25,6 +25,7 @@ from app.engine.iam.conditions import (
     parse_operator,
     suggest_operator,
 )
+from tests.hypothesis_profiles import examples
 
 T, F, U = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
 ABSENT = None
@@ -595,7 +596,7 @@ def _case(draw: st.DrawFn, operators: Sequence[str]) -> tuple[str, list[str], st
     return name, policy, request
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(pair=st.sampled_from(NEGATION_PAIRS), data=st.data())
 def test_negated_is_not_positive_on_present_single_values(
     pair: tuple[str, str], data: st.DataObject
@@ -614,7 +615,7 @@ def test_negated_is_not_positive_on_present_single_values(
 _NON_NULL = [base for base in BASE_OPERATORS if base != "Null"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(case=_case(_NON_NULL), qualifier=st.sampled_from(["", "ForAllValues:", "ForAnyValue:"]))
 def test_if_exists_equals_base_when_present(
     case: tuple[str, list[str], str], qualifier: str
@@ -627,7 +628,7 @@ def test_if_exists_equals_base_when_present(
     assert with_if is base
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(case=_case(list(BASE_OPERATORS)), absent=st.booleans())
 def test_for_all_values_singleton_equals_base(
     case: tuple[str, list[str], str], absent: bool
@@ -645,7 +646,7 @@ def test_for_all_values_singleton_equals_base(
     assert for_any is base
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(pattern=st.text(alphabet="ab*?", max_size=6), text=st.text(alphabet="ab", max_size=6))
 def test_string_like_agrees_with_a_reference_matcher(pattern: str, text: str) -> None:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)

@@ -12,6 +12,7 @@ from app.engine.iam.condition_facts import facts_from_condition
 from app.engine.iam.coverage import Coverage, StatementsByAction, check_requirement
 from app.engine.iam.glob import glob_match
 from app.engine.iam.policy_view import read_policies
+from tests.hypothesis_profiles import examples
 
 ACTIONS = ["s3:GetObject", "s3:PutObject", "S3:ListBucket", "ec2:RunInstances", "iam:PassRole",
            "codebuild:StartBuild", "sts:AssumeRole", "s3express:CreateSession"]  # fmt: skip
@@ -51,7 +52,7 @@ def test_action_index(actions: list[str], asked: str, hit: bool) -> None:
     assert negated.matches_action(asked) is not hit
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(
         st.tuples(st.booleans(), st.lists(st.sampled_from(PATTERNS), min_size=1, max_size=4)),

@@ -19,6 +19,7 @@ from app.engine.iam.validate import validate_policy
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.catalog_import import default_catalog
+from tests.hypothesis_profiles import examples
 
 from ..profile_fixtures import shipped_profiles
 
@@ -94,7 +95,7 @@ allow_only = st.lists(
 )
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(policy=allow_only)
 def test_diff_of_a_policy_with_itself_misses_nothing(policy: list[dict[str, Any]]) -> None:
     result = diff_policy(_statements(policy), _requirements(policy), CATALOG)
@@ -103,7 +104,7 @@ def test_diff_of_a_policy_with_itself_misses_nothing(policy: list[dict[str, Any]
     assert result.excess.total_actions == 0
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(current=policies, required=allow_only, extra=statements("Allow"))
 def test_adding_an_allow_never_adds_to_missing(
     current: list[dict[str, Any]], required: list[dict[str, Any]], extra: dict[str, Any]
@@ -112,7 +113,7 @@ def test_adding_an_allow_never_adds_to_missing(
     assert _missing([*current, extra], needs) <= _missing(current, needs)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(current=policies, required=allow_only, extra=statements("Deny"))
 def test_adding_a_deny_never_shrinks_missing(
     current: list[dict[str, Any]], required: list[dict[str, Any]], extra: dict[str, Any]

@@ -12,6 +12,7 @@ from app.engine.iam.condition_facts import KeyFact
 from app.engine.iam.coverage import Coverage, check_requirement
 from app.engine.iam.evaluate import evaluate_request
 from app.engine.iam.policy_view import read_policies
+from tests.hypothesis_profiles import examples
 
 BUCKET_OBJ = "arn:aws:s3:::b/x"
 
@@ -366,7 +367,7 @@ def statements(draw: st.DrawFn) -> dict[str, Any]:
     return stmt
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=examples(250), deadline=None)
 @given(
     policy=st.lists(statements(), min_size=1, max_size=4),
     requests=st.lists(

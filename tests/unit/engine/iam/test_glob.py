@@ -23,8 +23,9 @@ from app.engine.iam.glob import (
 from app.engine.iam.instances import instances_verdict
 from app.engine.iam.product import search_counterexample
 from app.engine.iam.tokens import Var, Wild
+from tests.hypothesis_profiles import examples
 
-PROPERTY = settings(max_examples=150, deadline=None)
+PROPERTY = settings(max_examples=examples(150), deadline=None)
 
 # Two literals in patterns plus a third letter only strings use (the "any other character").
 # Brute force over strings up to length 6 is exact for patterns of length <= 4: checked

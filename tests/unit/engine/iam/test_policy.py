@@ -20,8 +20,9 @@ from app.engine.iam.policy import (
     policy_size,
     to_json_dict,
 )
+from tests.hypothesis_profiles import examples
 
-PROPERTY = settings(max_examples=100, deadline=None)
+PROPERTY = settings(max_examples=examples(100), deadline=None)
 
 
 def _codes(source: Any) -> list[tuple[IssueCode, str]]:

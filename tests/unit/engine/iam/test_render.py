@@ -19,6 +19,7 @@ from app.engine.iam.render import (
 )
 from app.engine.pipeline.model import TemplateResource
 from app.engine.pipeline.roles import ServiceRole
+from tests.hypothesis_profiles import examples
 
 from ....snippets import (
     header_comments,
@@ -125,7 +126,7 @@ def test_no_snippet_past_an_error(render: Any) -> None:
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=60)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     messages=st.lists(_TEXT, max_size=4),
     path=_TEXT,

@@ -16,6 +16,7 @@ from app.engine.iam.catalog import Catalog
 from app.engine.iam.validate import CODES, PolicyValidation, validate_policy
 from app.service.catalog_import import default_catalog
 from app.service.profile_files import baseline_files
+from tests.hypothesis_profiles import examples
 
 E = FindingType.ERROR
 S = FindingType.SECURITY_WARNING
@@ -873,7 +874,7 @@ _statement = st.dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     statements=st.lists(_statement, max_size=3),
     version=st.sampled_from([V12, "2008-10-17", None, 7]),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.source_lines import SourceLines, pointer_tokens
+from tests.hypothesis_profiles import examples
 
 TEMPLATE = """\
 Parameters:
@@ -236,7 +237,7 @@ def _key_paths(tree: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(tree=st.dictionaries(KEYS, TREES, min_size=1, max_size=4))
 def test_every_key_is_found_on_its_own_line_in_json_and_yaml(tree: dict[str, Any]) -> None:
     for text in (json.dumps(tree, indent=2), yaml.safe_dump(tree, default_flow_style=False)):
