@@ -9,7 +9,11 @@ distribution installed at its latest release is audited exactly; one installed a
 release cannot be audited from that address and is listed as not audited, by name.
 
 Distributions held below their latest release on purpose are listed, with the reason, in
-.ci/audit-held.txt; any other distribution that could not be audited fails the audit.
+.ci/audit-held.txt. A distribution installed at the version the lock file (requirements-dev.txt)
+pins, when a newer release has come out since the lock was written, is reported by name as "not
+audited: locked", with the advice to move the lock on; it does not fail the audit, since the
+installed set is the locked one and a release upstream would otherwise fail every build. Any
+other distribution that could not be audited fails the audit.
 
 Exit status: 0 every distribution audited (or held, as listed) and no known vulnerability;
 1 vulnerabilities found; 2 the audit is incomplete or could not run.
@@ -30,6 +34,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 HELD = Path(__file__).with_name("audit-held.txt")
+LOCK = Path(__file__).resolve().parents[1] / "requirements-dev.txt"
 PROJECT = "pipeline-policy"  # the project itself is not on PyPI
 PYPI = "https://pypi.org/pypi"
 
@@ -142,6 +147,18 @@ def held() -> dict[str, str]:
     return out
 
 
+def locked() -> dict[str, str]:
+    """Normalised name -> the version the lock file pins (none without a lock file)."""
+    if not LOCK.is_file():
+        return {}
+    out: dict[str, str] = {}
+    for line in LOCK.read_text().splitlines():
+        name, sep, version = line.partition("==")
+        if sep and not line.startswith((" ", "#")):
+            out[_normalise(name.strip())] = version.split()[0].strip(" \\")
+    return out
+
+
 def _normalise(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
@@ -167,28 +184,36 @@ def audit() -> int:
     for line in report.vulnerable:
         say(f"audit: VULNERABLE {line}")
     allowed = held()
+    pins = locked()
+    installed_versions = {_normalise(n): v for n, v in installed()}
     unexpected = []
+    behind_lock = []
     for line in report.not_audited:
-        reason = allowed.get(_normalise(line.split(" ", 1)[0]))
-        if reason is None:
+        name = _normalise(line.split(" ", 1)[0])
+        reason = allowed.get(name)
+        if reason is not None:
+            say(f"audit: not audited, held on purpose ({reason}): {line}")
+        elif name in pins and pins[name] == installed_versions.get(name):
+            behind_lock.append(line)
+            say(f"audit: not audited, locked below a newer release: {line}")
+        else:
             unexpected.append(line)
             say(f"audit: NOT AUDITED: {line}")
-        else:
-            say(f"audit: not audited, held on purpose ({reason}): {line}")
     if not report.audited:
         say("audit: NOT DONE: no distribution could be audited")
         return 2
     total = len(report.audited) + len(report.not_audited)
     say(
         f"audit: {len(report.audited)} of {total} distributions audited with {how}; "
-        f"{len(report.not_audited) - len(unexpected)} held below their latest release on purpose "
-        f"({HELD.name}); {len(unexpected)} others not audited; "
+        f"{len(report.not_audited) - len(unexpected) - len(behind_lock)} held below their latest "
+        f"release on purpose ({HELD.name}); {len(behind_lock)} locked below a newer release; "
+        f"{len(unexpected)} others not audited; "
         f"{len(report.vulnerable)} known vulnerabilities"
     )
-    if unexpected:
+    if unexpected or behind_lock:
         say(
-            "audit: a pinned version behind its latest release cannot be audited here: move the "
-            "lock on (`make lock UPGRADE=1`, then `make install`), or hold the distribution in "
+            "audit: a version behind its latest release cannot be audited here: move the lock on "
+            "(`make lock UPGRADE=1`, then `make install`), or hold the distribution in "
             f"{HELD.name} with the reason"
         )
     if report.vulnerable:
