@@ -19,6 +19,9 @@ LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet --cust
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	# The setuptools a new venv comes with (65.5 on Python 3.11, with known vulnerabilities) is
+	# in no lock and nothing here needs it installed: builds bring their own, isolated.
+	$(BIN)/python -m pip uninstall --quiet --yes setuptools 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m pip check
 	touch $(STAMP)
