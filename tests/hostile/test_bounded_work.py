@@ -37,7 +37,10 @@ from ..servers import Server, prepare_database, running_server
 
 pytestmark = pytest.mark.slow  # real server processes: left out of `make test-fast`
 
-ANSWER_SECONDS = 15.0  # a case's answer, the budget's refusal included
+# A case's answer, the budget's refusal included, in the server's CPU seconds: the bound is on
+# the work a request may cause; wall-clock time on a shared machine measures its other load too.
+ANSWER_CPU_SECONDS = 15.0
+ANSWER_SECONDS = 60.0  # and never a hang, however loaded the machine
 LIVENESS_SECONDS = 1.0  # /healthz and an ordinary compute while a case runs
 MAX_BODY_BYTES = 32 * 1024 * 1024  # MAX_RESPONSE_BYTES' default
 MAX_RSS_GROWTH_MIB = 600  # peak resident memory above the server's after start-up
@@ -258,19 +261,22 @@ def test_a_family_of_growing_size_is_answered_within_its_bounds(
     family: Family, size: int, refused: bool, server: Measured
 ) -> None:
     body = family.body(size)
-    with Liveness(server.base) as liveness, httpx.Client(timeout=60) as client:
+    with Liveness(server.base) as liveness, httpx.Client(timeout=ANSWER_SECONDS) as client:
+        cpu_before = cpu_seconds(server.server)
         started = time.perf_counter()
         response = client.post(server.base + family.path, json=body)
         took = time.perf_counter() - started
+        cpu = cpu_seconds(server.server) - cpu_before
     peak = peak_rss_mib(server.server)
     print(  # noqa: T201 - the measurements of the report
-        f"\n{family.name} size={size}: {response.status_code} in {took:.2f} s, "
+        f"\n{family.name} size={size}: {response.status_code} in {took:.2f} s "
+        f"({cpu:.2f} s of server CPU), "
         f"{len(response.content):,} bytes, peak RSS {peak:.0f} MiB, /healthz worst "
         f"{liveness.worst_health * 1000:.0f} ms, compute worst "
         f"{liveness.worst_compute * 1000:.0f} ms"
     )
     assert response.status_code == (422 if refused else 200), response.text[:500]
-    assert took < ANSWER_SECONDS
+    assert cpu < ANSWER_CPU_SECONDS
     assert len(response.content) < MAX_BODY_BYTES
     assert peak - server.baseline_rss_mib < MAX_RSS_GROWTH_MIB
     assert not liveness.failures
