@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.corpus.golden_files import GOLDEN, check_golden
+from tests.corpus.golden_files import GOLDEN, UPDATING, check_golden
 from tests.invariants.pipelines import Case, corpus_cases
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
@@ -130,3 +130,15 @@ Resources:
     assert "arn:aws:s3:::team-artifacts/*" in resources
     assert "arn:aws:codebuild:eu-west-1:111122223333:project/team-build" in resources
     assert not any(r == "*" or r.endswith(":project/*") for r in resources)
+
+
+@pytest.mark.skipif(not CASES, reason="../shared/corpus is absent")
+def test_every_golden_answer_is_of_a_corpus_definition() -> None:
+    """A golden answer whose definition left the corpus is removed (by `make golden`), not kept."""
+    kept = set((GOLDEN / "compute").glob("*.json"))
+    orphans = kept - {_golden_path(case) for case in CASES}
+    if UPDATING:
+        for path in orphans:
+            path.unlink()
+        return
+    assert not orphans, sorted(p.name for p in orphans)
