@@ -11,7 +11,7 @@ LOCK_VENV := .venv-lock
 UV := $(LOCK_VENV)/bin/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command 'make lock'
 
-.PHONY: run test test-fast lint format install clean bench audit lock
+.PHONY: run test test-fast golden lint format install clean bench audit lock
 
 # Exact versions, each checked against the hashes in the lock; then the project itself, without
 # its dependencies, which the lock has given. `pip check` fails when pyproject.toml asks for
@@ -57,6 +57,11 @@ test: $(STAMP)
 ## property tests with a tenth of their examples; no server processes, no PostgreSQL.
 test-fast: $(STAMP)
 	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -q -n auto --dist loadscope -m "not slow and not postgres"
+
+## Rewrite the corpus's golden answers (tests/corpus/golden/) from what the service answers now;
+## review the change with `git diff tests/corpus/golden` before committing it.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q -p no:randomly -m "not postgres" tests/corpus
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations bench

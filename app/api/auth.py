@@ -20,7 +20,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import Services, ServicesDep, get_services
-from app.api.problems import ForbiddenError, ServiceError, UnauthorizedError, service_error_response
+from app.api.problems import (
+    ForbiddenError,
+    HttpProblemError,
+    UnauthorizedError,
+    http_problem_response,
+)
 from app.service.api_keys import Principal, scope_allows
 from app.service.api_keys import Scope as KeyScope
 
@@ -83,8 +88,8 @@ class OperationalEndpointsGuard:
             request = Request(scope, receive)
             try:
                 await authorize_request(request)
-            except ServiceError as exc:
-                response = service_error_response(request, exc)
+            except HttpProblemError as exc:
+                response = http_problem_response(request, exc)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -20,8 +20,8 @@ from app.service.catalog_revisions import CatalogCache
 from app.service.profile_cache import ProfileCache
 from app.service.profile_sets import ProfileSetResolver
 from app.service.provenance import CatalogInfo
+from app.service.transactions import read_session, write_transaction
 from app.settings import Settings
-from app.store.database import unit_of_work
 
 
 @dataclass
@@ -61,8 +61,7 @@ def request_budget(request: Request, services: Services) -> WorkBudget:
 
 def get_session(services: ServicesDep) -> Iterator[Session]:
     """Read-only requests use a session that is always rolled back."""
-    with services.session_factory() as session:
-        yield session
+    yield from read_session(services.session_factory)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -71,8 +70,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def get_unit_of_work(services: ServicesDep) -> Iterator[Session]:
     """Write requests: one transaction, committed when the endpoint returns (before the response
     is sent, so a failed commit is the response) and rolled back when it raises."""
-    with unit_of_work(services.session_factory) as session:
-        yield session
+    yield from write_transaction(services.session_factory)
 
 
 UnitOfWorkDep = Annotated[Session, Depends(get_unit_of_work, scope="function")]

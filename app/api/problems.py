@@ -87,8 +87,9 @@ class FindingsProblem(Problem):
     )
 
 
-class ServiceError(Exception):
-    """An error of the service layer with an HTTP status, mapped here and nowhere else."""
+class HttpProblemError(Exception):
+    """An error the API answers with: its HTTP status, problem type and title, mapped to
+    problem+json here and nowhere else (the service layer's own errors carry no HTTP)."""
 
     status = 400
     slug = "bad-request"
@@ -112,38 +113,38 @@ class ServiceError(Exception):
         self.position = position
 
 
-class NotFoundError(ServiceError):
+class NotFoundError(HttpProblemError):
     status = 404
     slug = "not-found"
     title = "Not found"
 
 
-class UnprocessableInputError(ServiceError):
+class UnprocessableInputError(HttpProblemError):
     status = 422
     slug = "unprocessable-input"
     title = "The input could not be processed"
 
 
-class UnsupportedMediaTypeError(ServiceError):
+class UnsupportedMediaTypeError(HttpProblemError):
     status = 415
     slug = "unsupported-media-type"
     title = "The body must be JSON"
 
 
-class UnauthorizedError(ServiceError):
+class UnauthorizedError(HttpProblemError):
     status = 401
     slug = "unauthorized"
     title = "An API key is required"
     headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  (read-only class constant)
 
 
-class ForbiddenError(ServiceError):
+class ForbiddenError(HttpProblemError):
     status = 403
     slug = "forbidden"
     title = "The API key's scope does not allow this"
 
 
-class ConflictError(ServiceError):
+class ConflictError(HttpProblemError):
     status = 409
     slug = "conflict"
     title = "Conflict with the current state"
@@ -157,25 +158,25 @@ class ForceRequiredConflictError(ConflictError):
     title = "The change would break what is in use"
 
 
-class ContentTooLargeError(ServiceError):
+class ContentTooLargeError(HttpProblemError):
     status = 413
     slug = "too-large"
     title = "The content is too large"
 
 
-class PreconditionFailedError(ServiceError):
+class PreconditionFailedError(HttpProblemError):
     status = 412
     slug = "stale-revision"
     title = "The revision named by If-Match is not the current one"
 
 
-class PreconditionRequiredError(ServiceError):
+class PreconditionRequiredError(HttpProblemError):
     status = 428
     slug = "if-match-required"
     title = "If-Match is required"
 
 
-class ServiceUnavailableError(ServiceError):
+class ServiceUnavailableError(HttpProblemError):
     status = 503
     slug = "not-ready"
     title = "Not ready"
@@ -315,13 +316,13 @@ def findings_problem_example() -> dict[str, Any]:
     return _undeployable_body(UndeployableError([finding]), "/v1/policies/compute/cloudformation")
 
 
-async def _service_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    return service_error_response(request, exc)
+async def _http_problem_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HttpProblemError)
+    return http_problem_response(request, exc)
 
 
-def service_error_response(request: Request, exc: ServiceError) -> JSONResponse:
-    """The problem of a service error, for callers outside the exception handlers."""
+def http_problem_response(request: Request, exc: HttpProblemError) -> JSONResponse:
+    """The problem+json answer of an HTTP problem, for callers outside the exception handlers."""
     place = vars(exc.position) if exc.position is not None else {}
     errors = (
         [ProblemLocation(pointer=exc.pointer, detail=exc.detail, **place)]
@@ -341,7 +342,7 @@ def service_error_response(request: Request, exc: ServiceError) -> JSONResponse:
 
 
 # Use-case errors carry no HTTP; this table gives them their status, in this one place.
-_USE_CASE_PROBLEMS: tuple[tuple[type[UseCaseError], type[ServiceError]], ...] = (
+_USE_CASE_PROBLEMS: tuple[tuple[type[UseCaseError], type[HttpProblemError]], ...] = (
     (MissingError, NotFoundError),
     (ForceRequiredError, ForceRequiredConflictError),
     (ExistsError, ConflictError),
@@ -353,8 +354,8 @@ _USE_CASE_PROBLEMS: tuple[tuple[type[UseCaseError], type[ServiceError]], ...] = 
 
 async def _use_case_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, UseCaseError)
-    problem = next((p for u, p in _USE_CASE_PROBLEMS if isinstance(exc, u)), ServiceError)
-    return await _service_handler(
+    problem = next((p for u, p in _USE_CASE_PROBLEMS if isinstance(exc, u)), HttpProblemError)
+    return await _http_problem_handler(
         request, problem(exc.detail, pointer=exc.pointer, members=exc.members)
     )
 
@@ -407,7 +408,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkLimitExceededError, _work_limit_handler)
     app.add_exception_handler(WorkCancelledError, _work_cancelled_handler)
     app.add_exception_handler(EngineError, _engine_handler)
-    app.add_exception_handler(ServiceError, _service_handler)
+    app.add_exception_handler(HttpProblemError, _http_problem_handler)
     app.add_exception_handler(UseCaseError, _use_case_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(ClientDisconnect, _client_gone_handler)

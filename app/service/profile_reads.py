@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.engine.errors import ProfileDefinitionError
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profile_extends import extended_key, merged_document, resolve_document
@@ -79,6 +81,34 @@ def served_as_published(
         then = [p for p in history[parent] if p.set_revision <= row.set_revision]
         out.append(served(row, max(then, key=lambda p: p.revision) if then else None))
     return out
+
+
+def current_profile(session: Session, key: ActionTypeKey) -> ServedRevision | None:
+    """The newest revision of a profile, served (None: no such profile)."""
+    repo = ProfileRepository(session)
+    row = repo.latest(key)
+    return served_current(repo, row) if row else None
+
+
+def revisions_as_published(
+    session: Session, key: ActionTypeKey, *, after: int | None, limit: int, status: str | None
+) -> list[ServedRevision] | None:
+    """A page of a profile's revisions, oldest first, each served as published (None: no such
+    profile)."""
+    repo = ProfileRepository(session)
+    rows = repo.revisions_page(key, after=after, limit=limit, status=status)
+    if not rows and not repo.exists(key):
+        return None
+    return served_as_published(repo, rows)
+
+
+def stored_revision(session: Session, key: ActionTypeKey, revision: int) -> StoredRevision | None:
+    return ProfileRepository(session).get_revision(key, revision)
+
+
+def revision_as_published(session: Session, row: StoredRevision) -> ServedRevision:
+    [item] = served_as_published(ProfileRepository(session), [row])
+    return item
 
 
 def _get(

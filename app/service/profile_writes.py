@@ -32,7 +32,7 @@ from app.service.audit import Actor, record
 from app.service.errors import ExistsError, InvalidInputError, MissingError, StaleRevisionError
 from app.service.profile_checks import check_grants, check_storable
 from app.service.profile_files import content_sha256
-from app.service.profile_reads import served_current
+from app.service.profile_reads import ServedRevision, served_current
 from app.store.errors import StoreConflictError
 from app.store.profile_repository import ProfileRepository, StoredRevision
 
@@ -178,6 +178,12 @@ def create_profile(
         detail={"set_revision": set_revision, "content_sha256": sha},
     )
     return stored
+
+
+def as_written(session: Session, row: StoredRevision) -> tuple[ServedRevision, str]:
+    """A revision just written, served as the current one, and the ETag If-Match must name."""
+    item = served_current(ProfileRepository(session), row)
+    return item, revision_etag(row, *item.etag_variant)
 
 
 def current_etag(repo: ProfileRepository, row: StoredRevision) -> str:

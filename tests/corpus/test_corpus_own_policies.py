@@ -1,12 +1,11 @@
 """Every corpus template that defines its pipeline's service-role policy beside the pipeline is
 diffed against that policy. Those policies run in production, so every `missing` claim must be
-a permission AWS documents as required for that configuration, and the verdicts are kept as a
-golden file reviewed when they change (`UPDATE_GOLDEN=1` rewrites it)."""
+a permission AWS documents as required for that configuration, and the verdicts, with what each
+policy grants beyond the needs, are kept as a golden file reviewed when they change
+(`make golden` rewrites it)."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,15 @@ import pytest
 
 from app.engine.compute import ComputeContext, RequiredBy, compute_policy
 from app.engine.iam.diff import diff_policy
+from app.engine.iam.excess import ExcessResult
 from app.engine.iam.policy_view import read_policies_at
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.requirements import requirements_from_computed
 from app.service.catalog_import import default_catalog
+from tests.corpus.golden_files import GOLDEN, check_golden
 from tests.unit.engine.profile_fixtures import shipped_profiles
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-GOLDEN = Path(__file__).parent / "golden" / "own_policy_diffs.json"
 # Where AWS documents what a pipeline needs: the user guide (current or its archived source).
 AWS_DOCUMENTATION = ("https://docs.aws.amazon.com/", "https://github.com/awsdocs/")
 
@@ -34,6 +34,18 @@ def _templates() -> list[str]:
         for p in CORPUS.iterdir()
         if p.suffix in (".json", ".yaml", ".yml") and ".sib-" not in p.name
     )
+
+
+def _excess(excess: ExcessResult) -> dict[str, Any]:
+    """What the policy grants beyond the needs, in brief: counts per service, and the actions
+    granted on broader resources, the wildcards and the escalation paths by name."""
+    return {
+        "actions": excess.total_actions,
+        "services": {s.service: s.total for s in excess.services},
+        "broader_resources": sorted({b.action for b in excess.broader_resources}),
+        "wildcards": sorted({w.pattern for w in excess.wildcards}),
+        "privilege_escalation": sorted(excess.privilege_escalation),
+    }
 
 
 def _diffs(name: str) -> dict[str, Any]:
@@ -57,6 +69,7 @@ def _diffs(name: str) -> dict[str, Any]:
             "missing": sorted(
                 f"{o.requirement.action} {o.requirement.resource}" for o in result.missing
             ),
+            "excess": _excess(result.excess),
             "unverifiable": len(result.unverifiable),
             "optional": len(result.optional),
             "_outcomes": result.missing,
@@ -88,6 +101,4 @@ def test_the_verdicts_on_the_authors_own_policies_are_the_reviewed_ones() -> Non
     for name in TEMPLATES:
         for pipeline, found in _diffs(name).items():
             got[f"{name} {pipeline}"] = {k: v for k, v in found.items() if not k.startswith("_")}
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    assert got == json.loads(GOLDEN.read_text(encoding="utf-8"))
+    check_golden(GOLDEN / "own_policy_diffs.json", got)

@@ -66,7 +66,6 @@ def test_corpus_source_yields_pipelines_or_a_parse_error(name: str) -> None:
         assert pipeline.name
         assert pipeline.role_arn
         for _stage, action in pipeline.actions():
-            assert all(isinstance(v, str) for v in action.configuration.values())
             assert "\x00" not in "".join(action.configuration.values())
     for finding in outcome.findings:
         assert finding.message

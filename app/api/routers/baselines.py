@@ -11,7 +11,8 @@ from app.api.deps import SessionDep
 from app.api.pagination import Cursor, Limit, encode_cursor, strings_cursor
 from app.api.problems import NotFoundError, problem_responses
 from app.api.schemas.profiles import BaselineListOut, BaselineOut, BaselineSummaryOut
-from app.store.baseline_repository import BaselineRepository, StoredBaseline
+from app.service.baselines import all_baselines, baseline_named
+from app.service.records import StoredBaseline
 
 router = APIRouter(prefix="/v1/baselines", tags=["baselines"], route_class=CheckedRoute)
 
@@ -28,7 +29,7 @@ def list_baselines(
     after = strings_cursor(cursor, 2)
     rows = [
         b
-        for b in sorted(BaselineRepository(session).all(), key=_position)
+        for b in sorted(all_baselines(session), key=_position)
         if after is None or _position(b) > after
     ]
     page = rows[:limit]
@@ -48,7 +49,7 @@ def get_baseline(
     name: Annotated[str, Path(pattern=r"^[a-z0-9-]{1,100}$")], session: SessionDep
 ) -> BaselineOut:
     """One baseline with its policy document."""
-    baseline = BaselineRepository(session).get(name)
+    baseline = baseline_named(session, name)
     if baseline is None:
         raise NotFoundError(f"no baseline named `{name}`")
     return BaselineOut.full(baseline)

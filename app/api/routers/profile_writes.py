@@ -17,9 +17,8 @@ from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profile_schema import ProfileDocument
 from app.service import profile_writes
 from app.service.api_keys import Principal, Scope, scope_allows
-from app.service.profile_reads import served_current
-from app.service.profile_writes import Publisher, current_etag
-from app.store.profile_repository import ProfileRepository, StoredRevision
+from app.service.profile_writes import Publisher, as_written
+from app.service.records import StoredRevision
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=CheckedRoute)
 
@@ -74,13 +73,13 @@ def _written(
     status_code: int = 200,
 ) -> Response:
     """The revision written, as GET serves the current one, with the ETag If-Match names."""
-    repo = ProfileRepository(session)
+    item, etag = as_written(session, row)
     return json_response(
         request,
-        ProfileRevisionOut.full(served_current(repo, row)),
+        ProfileRevisionOut.full(item),
         status_code=status_code,
         cache_control=NO_STORE,
-        etag=current_etag(repo, row),
+        etag=etag,
         headers=headers,
     )
 

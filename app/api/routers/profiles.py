@@ -30,13 +30,15 @@ from app.engine.profiles import ACTIVE, DEPRECATED
 from app.service.profile_diff import diff_revisions
 from app.service.profile_reads import (
     ServedRevision,
-    served_as_published,
-    served_current,
+    current_profile,
+    revision_as_published,
+    revisions_as_published,
     served_in_selection,
+    stored_revision,
 )
 from app.service.profile_sets import select_revisions
 from app.service.profile_writes import revision_etag
-from app.store.profile_repository import ProfileRepository, StoredRevision
+from app.service.records import StoredRevision
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=CheckedRoute)
 
@@ -197,9 +199,7 @@ def get_profile(
     key = ActionTypeKey(category, owner, provider, version)
     item: ServedRevision | None
     if as_of is None and set_revision is None:
-        repo = ProfileRepository(session)
-        row = repo.latest(key)
-        item = served_current(repo, row) if row else None
+        item = current_profile(session, key)
     else:
         selection = select_revisions(session, as_of=as_of, set_revision=set_revision)
         item = next((i for i in served_in_selection(selection.revisions) if i.row.key == key), None)
@@ -233,22 +233,25 @@ def list_revisions(
 ) -> Response:
     """The revisions of one profile, oldest first."""
     key = ActionTypeKey(category, owner, provider, version)
-    repo = ProfileRepository(session)
-    rows = repo.revisions_page(
-        key, after=int_cursor(cursor), limit=limit + 1, status=status.value if status else None
+    items = revisions_as_published(
+        session,
+        key,
+        after=int_cursor(cursor),
+        limit=limit + 1,
+        status=status.value if status else None,
     )
-    if not rows and not repo.exists(key):
+    if items is None:
         raise _not_found(key)
-    page = rows[:limit]
+    page = items[:limit]
     body = RevisionListOut(
-        items=[ProfileSummaryOut.of(item) for item in served_as_published(repo, page)],
-        next_cursor=encode_cursor(page[-1].revision) if len(rows) > limit else None,
+        items=[ProfileSummaryOut.of(item) for item in page],
+        next_cursor=encode_cursor(page[-1].row.revision) if len(items) > limit else None,
     )
     return json_response(request, body, cache_control=NO_CACHE)
 
 
 def _revision(session: SessionDep, key: ActionTypeKey, revision: int) -> StoredRevision:
-    row = ProfileRepository(session).get_revision(key, revision)
+    row = stored_revision(session, key, revision)
     if row is None:
         raise NotFoundError(f"no revision {revision} of `{key.label}`")
     return row
@@ -273,7 +276,7 @@ def get_revision(
     """One revision of one profile. Published revisions never change; one that extends another
     is resolved with that profile's revision current when it was published."""
     row = _revision(session, ActionTypeKey(category, owner, provider, version), revision)
-    [item] = served_as_published(ProfileRepository(session), [row])
+    item = revision_as_published(session, row)
     return json_response(
         request,
         ProfileRevisionOut.full(item),

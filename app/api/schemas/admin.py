@@ -9,9 +9,7 @@ from pydantic import Field
 
 from app.api.schemas.common import CatalogRef, NextCursor, Schema
 from app.service.api_keys import NewKey, Scope
-from app.store.api_key_repository import StoredApiKey
-from app.store.audit_repository import StoredAuditEvent
-from app.store.catalog_repository import StoredCatalogRevision
+from app.service.records import StoredApiKey, StoredAuditEvent, StoredCatalogRevision
 
 PRINTABLE = r"^[\x20-\x7E]+$"
 

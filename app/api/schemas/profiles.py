@@ -12,8 +12,7 @@ from app.engine.pipeline.model import ActionTypeKey
 from app.service.profile_diff import Change, ProfileDiff
 from app.service.profile_reads import ServedRevision
 from app.service.profile_sets import document_as_of, in_force
-from app.store.baseline_repository import StoredBaseline
-from app.store.profile_repository import StoredRevision
+from app.service.records import StoredBaseline, StoredRevision
 
 
 class ActionTypeOut(Schema):
