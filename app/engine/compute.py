@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.budget import WorkBudget
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.iam.arn import split_arn
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.quotas import (
     MANAGED_POLICIES_PER_ROLE,
@@ -26,6 +27,7 @@ from app.engine.iam.quotas import (
     measure,
     split_statements,
 )
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     RULE_CATEGORY,
     Action,
@@ -49,9 +51,6 @@ from app.engine.triggers import trigger_holds
 POLICY_VERSION = "2012-10-17"
 ARTIFACT_STORE_KEY = ActionTypeKey("Pipeline", "AWS", "ArtifactStore", "1")
 ACTION_ROLE_KEY = ActionTypeKey("Pipeline", "AWS", "ActionRole", "1")
-_ARN = re.compile(
-    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
-)
 _ACCOUNT = re.compile(r"^\d{12}$")
 ANY_PIPELINE = "*"
 
@@ -288,16 +287,14 @@ def _quota_findings(parts: Sequence[Mapping[str, Any]]) -> list[Finding]:
 def _pipeline_identity(
     pipeline: Pipeline, context: ComputeContext
 ) -> tuple[str, str | None, str | None]:
-    role = _ARN.match(pipeline.role_arn)
-    arn = _ARN.match(pipeline.pipeline_arn or "")
-    partition = (
-        context.partition or (role and role["partition"]) or (arn and arn["partition"]) or "aws"
-    )
+    role = split_arn(pipeline.role_arn)
+    arn = split_arn(pipeline.pipeline_arn or "")
+    partition = context.partition or (role and role.partition) or (arn and arn.partition) or "aws"
     account = context.account
     for match in (role, arn):
-        if account is None and match and _ACCOUNT.match(match["account"]):
-            account = match["account"]
-    region = context.region or (arn["region"] if arn and arn["region"] else None)
+        if account is None and match and _ACCOUNT.match(match.account):
+            account = match.account
+    region = context.region or (arn.region if arn and arn.region else None)
     if region is None:
         stored = {s.region for s in pipeline.artifact_stores if s.region}
         if len(stored) == 1:
@@ -448,13 +445,13 @@ def _kms_key_arns(
     key = store.kms_key_id
     if not key:
         return []
-    match = _ARN.match(key)
+    match = split_arn(key)
     store_region = store.region or region or "*"
     if match and ":key/" in key:
         return [key]
     if match or key.startswith("alias/"):
-        key_region = match["region"] if match else store_region
-        key_account = match["account"] if match else (account or "*")
+        key_region = match.region if match else store_region
+        key_account = match.account if match else (account or "*")
         findings.append(
             Finding(
                 code="KMS_ALIAS",

@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.engine.errors import ProfileDefinitionError
+from app.engine.iam.arn import Arn, split_arn
 
 _TOKEN = re.compile(r"\$\{([^}]*)\}")
 _RUNTIME_VARIABLE = re.compile(r"#\{[^}]*\}")
@@ -271,24 +272,26 @@ def _split_comma(value: str, _scope: Scope) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-_CONNECTION_ARN = re.compile(r"^arn:([^:]+):(codestar-connections|codeconnections):(.*)$")
 _CONNECTION_SERVICES = ("codeconnections", "codestar-connections")
 
 
+def _connection_arn(value: str) -> Arn | None:
+    arn = split_arn(value)
+    return arn if arn and arn.partition and arn.service in _CONNECTION_SERVICES else None
+
+
 def _connection_arns(value: str, _scope: Scope) -> list[str]:
-    match = _CONNECTION_ARN.match(value)
-    if not match:
+    arn = _connection_arn(value)
+    if arn is None:
         return [value]
-    partition, _, rest = match.groups()
-    return [f"arn:{partition}:{svc}:{rest}" for svc in _CONNECTION_SERVICES]
+    return [str(replace(arn, service=svc)) for svc in _CONNECTION_SERVICES]
 
 
 def _other_connection_arn(value: str, _scope: Scope) -> list[str]:
-    match = _CONNECTION_ARN.match(value)
-    if not match:
+    arn = _connection_arn(value)
+    if arn is None:
         return []
-    partition, service, rest = match.groups()
-    return [f"arn:{partition}:{svc}:{rest}" for svc in _CONNECTION_SERVICES if svc != service]
+    return [str(replace(arn, service=svc)) for svc in _CONNECTION_SERVICES if svc != arn.service]
 
 
 def _secret_arn(value: str, scope: Scope) -> list[str]:

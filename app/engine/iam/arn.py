@@ -46,15 +46,22 @@ class Arn:
         return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
 
 
-def parse_arn(text: str) -> Arn | None:
-    """`arn:partition:service:region:account:resource`; region and account may be empty."""
+def split_arn(text: str) -> Arn | None:
+    """The six segments of `arn:partition:service:region:account:resource`, any of them empty
+    (what a pipeline's ARNs are read for: their partition, Region and account, when given)."""
     parts = text.split(":", _RESOURCE_SEGMENT)
     if len(parts) != 6 or parts[0] != "arn":
         return None
     _, partition, service, region, account, resource = parts
-    if not (partition and service and resource):
-        return None
     return Arn(partition, service, region, account, resource)
+
+
+def parse_arn(text: str) -> Arn | None:
+    """`arn:partition:service:region:account:resource`; region and account may be empty."""
+    arn = split_arn(text)
+    if arn is None or not (arn.partition and arn.service and arn.resource):
+        return None
+    return arn
 
 
 @lru_cache(maxsize=16384)

@@ -7,7 +7,7 @@ from typing import get_args
 
 from app.engine.iam.errors import IssueCode, ParseIssue
 from app.engine.iam.ir import Condition, Qualifier
-from app.engine.iam.pointer import join_pointer
+from app.engine.json_pointer import pointer_join
 
 _QUALIFIERS: tuple[Qualifier, ...] = get_args(Qualifier)
 _IF_EXISTS = "IfExists"
@@ -49,7 +49,7 @@ def _values(raw: object, pointer: str, issues: list[ParseIssue]) -> tuple[str, .
     for i, item in enumerate(items):
         text = value_text(item)
         if text is None:
-            where = join_pointer(pointer, i) if isinstance(raw, list) else pointer
+            where = pointer_join(pointer, i) if isinstance(raw, list) else pointer
             issues.append(
                 ParseIssue(
                     IssueCode.WRONG_TYPE,
@@ -68,7 +68,7 @@ def parse_conditions(raw: object, pointer: str, issues: list[ParseIssue]) -> tup
         return ()
     out: list[Condition] = []
     for op_text, block in raw.items():
-        op_pointer = join_pointer(pointer, op_text)
+        op_pointer = pointer_join(pointer, op_text)
         if not isinstance(block, Mapping):
             message = f"condition operator {op_text} needs an object"
             issues.append(ParseIssue(IssueCode.WRONG_TYPE, message, op_pointer))
@@ -81,7 +81,7 @@ def parse_conditions(raw: object, pointer: str, issues: list[ParseIssue]) -> tup
             )
         operator, qualifier, if_exists = split_operator(str(op_text))
         for key, raw_values in block.items():
-            key_pointer = join_pointer(op_pointer, key)
+            key_pointer = pointer_join(op_pointer, key)
             values = _values(raw_values, key_pointer, issues)
             out.append(
                 Condition(

@@ -21,8 +21,8 @@ from app.engine.iam.ir import (
     ResourceSet,
     Statement,
 )
-from app.engine.iam.pointer import join_pointer
 from app.engine.iam.serialize import canonical_json, policy_size, to_json_dict
+from app.engine.json_pointer import pointer_join
 
 __all__ = [
     "ActionSet",
@@ -93,13 +93,13 @@ def _walk_duplicates(node: Any, pointer: str) -> Iterator[ParseIssue]:
             yield ParseIssue(
                 IssueCode.DUPLICATE_KEY,
                 f"key {key!r} appears more than once; the last value is used",
-                join_pointer(pointer, key),
+                pointer_join(pointer, key),
             )
         for key, value in node.items():
-            yield from _walk_duplicates(value, join_pointer(pointer, key))
+            yield from _walk_duplicates(value, pointer_join(pointer, key))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _walk_duplicates(value, join_pointer(pointer, i))
+            yield from _walk_duplicates(value, pointer_join(pointer, i))
 
 
 def parse_policy(source: PolicySource, *, base_pointer: str = "") -> ParsedPolicy:
@@ -122,9 +122,9 @@ def parse_policy(source: PolicySource, *, base_pointer: str = "") -> ParsedPolic
             raise PolicyParseError("the list of policy documents is empty", base_pointer)
         documents = tuple(
             _parse_document(
-                _require_object(doc, join_pointer(base_pointer, i)),
+                _require_object(doc, pointer_join(base_pointer, i)),
                 i,
-                join_pointer(base_pointer, i),
+                pointer_join(base_pointer, i),
                 issues,
             )
             for i, doc in enumerate(data)
@@ -151,7 +151,7 @@ def _optional_string(
     if value is None and key not in obj:
         return None
     if not isinstance(value, str):
-        _issue(issues, IssueCode.WRONG_TYPE, f"{key} must be a string", join_pointer(pointer, key))
+        _issue(issues, IssueCode.WRONG_TYPE, f"{key} must be a string", pointer_join(pointer, key))
         return None
     return value
 
@@ -165,21 +165,21 @@ def _parse_document(
                 issues,
                 IssueCode.UNKNOWN_ELEMENT,
                 f"unknown top-level element {key!r}",
-                join_pointer(pointer, key),
+                pointer_join(pointer, key),
             )
     version = _optional_string(obj, "Version", pointer, issues)
     policy_id = _optional_string(obj, "Id", pointer, issues)
     if "Statement" not in obj:
-        raise PolicyParseError("the policy has no Statement", join_pointer(pointer, "Statement"))
+        raise PolicyParseError("the policy has no Statement", pointer_join(pointer, "Statement"))
     raw = obj["Statement"]
-    stmt_pointer = join_pointer(pointer, "Statement")
+    stmt_pointer = pointer_join(pointer, "Statement")
     entries: list[tuple[int, object, str]]
     if isinstance(raw, Mapping):
         entries = [(0, raw, stmt_pointer)]
     elif isinstance(raw, list):
         if not raw:
             _issue(issues, IssueCode.EMPTY_STATEMENT, "Statement is empty", stmt_pointer)
-        entries = [(i, s, join_pointer(stmt_pointer, i)) for i, s in enumerate(raw)]
+        entries = [(i, s, pointer_join(stmt_pointer, i)) for i, s in enumerate(raw)]
     else:
         raise PolicyParseError("Statement must be an object or an array", stmt_pointer)
     statements: list[Statement] = []
@@ -201,14 +201,14 @@ def _parse_statement(
                 issues,
                 IssueCode.PRINCIPAL_PRESENT,
                 f"{key} must not appear in an identity policy",
-                join_pointer(pointer, key),
+                pointer_join(pointer, key),
             )
         elif key not in _STMT_KEYS:
             _issue(
                 issues,
                 IssueCode.UNKNOWN_ELEMENT,
                 f"unknown statement element {key!r}",
-                join_pointer(pointer, key),
+                pointer_join(pointer, key),
             )
     sid = _optional_string(obj, "Sid", pointer, issues)
     effect = _optional_string(obj, "Effect", pointer, issues)
@@ -230,7 +230,7 @@ def _parse_statement(
     )
     conditions: tuple[Condition, ...] = ()
     if "Condition" in obj:
-        conditions = parse_conditions(obj["Condition"], join_pointer(pointer, "Condition"), issues)
+        conditions = parse_conditions(obj["Condition"], pointer_join(pointer, "Condition"), issues)
     return Statement(
         sid,
         effect,
@@ -256,9 +256,9 @@ def _either(
     if positive in obj and negative in obj:
         _issue(issues, both, f"a statement must not have both {positive} and {negative}", pointer)
     if positive in obj:
-        return False, _strings(obj[positive], join_pointer(pointer, positive), issues)
+        return False, _strings(obj[positive], pointer_join(pointer, positive), issues)
     if negative in obj:
-        return True, _strings(obj[negative], join_pointer(pointer, negative), issues)
+        return True, _strings(obj[negative], pointer_join(pointer, negative), issues)
     _issue(issues, missing, f"the statement has neither {positive} nor {negative}", pointer)
     return False, ()
 
@@ -276,5 +276,5 @@ def _strings(raw: object, pointer: str, issues: list[ParseIssue]) -> tuple[str, 
         if isinstance(item, str):
             out.append(item)
         else:
-            _issue(issues, IssueCode.WRONG_TYPE, "expected a string", join_pointer(pointer, i))
+            _issue(issues, IssueCode.WRONG_TYPE, "expected a string", pointer_join(pointer, i))
     return tuple(out)

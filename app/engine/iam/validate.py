@@ -2,7 +2,7 @@
 
 `validate_policy` parses tolerantly, builds a located view of the policy and runs every rule of
 `RULES` over it. Each rule is a small pure function of the view that yields findings with a
-stable code (see validate_codes.CODES for the code → finding type table) and a JSON pointer
+stable code (registered in app.engine.findings, with its finding type) and a JSON pointer
 relative to the caller's `pointer`. Input that is not a policy at all becomes one ERROR
 finding, never an exception.
 """
@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.engine.budget import WorkBudget
-from app.engine.findings import Finding, FindingType
+from app.engine.findings import Finding, FindingType, finding
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.errors import PolicyParseError
 from app.engine.iam.ir import ParsedPolicy
 from app.engine.iam.policy import PolicySource, parse_policy
 from app.engine.iam.validate_baseline import baseline_finding, recognise_baseline
-from app.engine.iam.validate_codes import CODES, finding
 from app.engine.iam.validate_rules_catalog import (
     resource_mismatch,
     resource_star,
@@ -65,7 +64,6 @@ from app.engine.iam.validate_rules_security import (
 from app.engine.iam.validate_view import PolicyContext, PolicyType, build_context, decode
 
 __all__ = [
-    "CODES",
     "RULES",
     "PolicySize",
     "PolicyValidation",

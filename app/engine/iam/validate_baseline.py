@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.errors import PolicyParseError
 from app.engine.iam.ir import ParsedPolicy, Statement
 from app.engine.iam.policy import parse_policy
-from app.engine.iam.validate_codes import finding
 
 _Canonical = tuple[tuple[object, ...], ...]
 

@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 
 from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy, compute_policy
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import Coverage, CoverageResult, PolicyStatement, check_requirement
 from app.engine.iam.diff import Requirement
 from app.engine.iam.glob import glob_match
 from app.engine.iam.validate_baseline import recognise_baseline
-from app.engine.iam.validate_codes import finding
 from app.engine.pipeline.model import Action, ActionTypeKey, Pipeline
 from app.engine.profiles import Profile, ProfileSet, StatementTemplate
 from app.engine.requirements import requirements_from_computed

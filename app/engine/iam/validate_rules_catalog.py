@@ -6,11 +6,10 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.arn import arn_intersects
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.glob import glob_match
-from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_rules_grammar import has_service_wildcard, split_action
 from app.engine.iam.validate_view import Entry, PolicyContext, StatementView
 

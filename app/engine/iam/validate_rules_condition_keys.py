@@ -13,9 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.catalog import GLOBAL_CONDITION_KEYS, Catalog
-from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_rules_grammar import has_service_wildcard, split_action
 from app.engine.iam.validate_view import PolicyContext, StatementView
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.condition import split_operator
 from app.engine.iam.condition_values import TemplateError, parse_template
@@ -16,7 +16,6 @@ from app.engine.iam.conditions import (
     parse_operator,
     suggest_operator,
 )
-from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_view import ConditionEntry, PolicyContext, StatementView
 
 _NO_VARIABLES = (Family.NUMERIC, Family.DATE, Family.BINARY, Family.IP, Family.NULL)

@@ -8,13 +8,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.errors import IssueCode
-from app.engine.iam.pointer import join_pointer
 from app.engine.iam.quotas import MANAGED_POLICY_QUOTA, ROLE_INLINE_QUOTA
 from app.engine.iam.serialize import canonical_json
-from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_view import PolicyContext, PolicyType
+from app.engine.json_pointer import pointer_join
 
 VALID_VERSIONS = ("2012-10-17", "2008-10-17")
 NEAR_QUOTA_SHARE = 0.95
@@ -97,7 +96,7 @@ def parse_issues(ctx: PolicyContext) -> Iterator[Finding]:
 def version(ctx: PolicyContext) -> Iterator[Finding]:
     managed = ctx.policy_type == "managed"
     for doc in ctx.documents:
-        where = join_pointer(doc.pointer, "Version")
+        where = pointer_join(doc.pointer, "Version")
         raw = doc.raw.get("Version")
         if "Version" in doc.raw and not isinstance(raw, str):
             continue  # WRONG_TYPE already
@@ -146,7 +145,7 @@ def policy_id(ctx: PolicyContext) -> Iterator[Finding]:
             yield finding(
                 "ID_PRESENT",
                 "Id must not be included in identity-based policies; IAM ignores it here",
-                join_pointer(doc.pointer, "Id"),
+                pointer_join(doc.pointer, "Id"),
             )
 
 
@@ -187,12 +186,12 @@ def _strings(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
         yield node, pointer
     elif isinstance(node, Mapping):
         for key, value in node.items():
-            child = join_pointer(pointer, str(key))
+            child = pointer_join(pointer, str(key))
             yield str(key), child
             yield from _strings(value, child)
     elif isinstance(node, list | tuple):
         for i, value in enumerate(node):
-            yield from _strings(value, join_pointer(pointer, i))
+            yield from _strings(value, pointer_join(pointer, i))
 
 
 def characters(ctx: PolicyContext) -> Iterator[Finding]:

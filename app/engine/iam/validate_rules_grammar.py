@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.condition_values import TemplateError, parse_template
 from app.engine.iam.glob import glob_intersects, glob_match
-from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_view import Entry, PolicyContext, StatementView
 
 PARTITIONS = frozenset(

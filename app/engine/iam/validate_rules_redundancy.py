@@ -10,13 +10,12 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 
 from app.engine.budget import WorkBudget, WorkLimitExceededError
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.arn import arn_intersects, arn_match, arn_union_containment
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.glob import glob_intersects, glob_match, glob_union_containment
 from app.engine.iam.ir import Condition
 from app.engine.iam.product import Verdict
-from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_rules_grammar import split_action
 from app.engine.iam.validate_view import Entry, PolicyContext, StatementView
 

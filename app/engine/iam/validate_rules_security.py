@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from app.engine.findings import Finding
+from app.engine.findings import Finding, finding
 from app.engine.iam.arn import arn_intersects
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.conditions import parse_operator
 from app.engine.iam.glob import glob_contains, glob_match
 from app.engine.iam.privilege_escalation import PRIVILEGE_ESCALATION_ACTIONS
-from app.engine.iam.validate_codes import finding
 from app.engine.iam.validate_rules_grammar import (
     action_matches,
     has_service_wildcard,

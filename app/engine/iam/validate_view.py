@@ -16,7 +16,7 @@ from typing import Any, Literal
 from app.engine.budget import WorkBudget
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.ir import ParsedPolicy, Statement
-from app.engine.iam.pointer import join_pointer
+from app.engine.json_pointer import pointer_join
 
 PolicyType = Literal["managed", "inline"]
 POLICY_VARIABLES_VERSION = "2012-10-17"
@@ -80,7 +80,7 @@ class StatementView:
         return self.resource_key == "NotResource"
 
     def element_pointer(self, key: str) -> str:
-        return join_pointer(self.pointer, key)
+        return pointer_join(self.pointer, key)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _entries(raw: object, pointer: str) -> tuple[Entry, ...]:
         return (Entry(raw, pointer),)
     if isinstance(raw, list):
         return tuple(
-            Entry(item, join_pointer(pointer, i))
+            Entry(item, pointer_join(pointer, i))
             for i, item in enumerate(raw)
             if isinstance(item, str)
         )
@@ -136,14 +136,14 @@ def _conditions(raw: object, pointer: str) -> tuple[ConditionEntry, ...]:
         return ()
     out: list[ConditionEntry] = []
     for operator, block in raw.items():
-        op_pointer = join_pointer(pointer, str(operator))
+        op_pointer = pointer_join(pointer, str(operator))
         if not isinstance(block, Mapping):
             continue
         for key, values in block.items():
-            key_pointer = join_pointer(op_pointer, str(key))
+            key_pointer = pointer_join(op_pointer, str(key))
             if isinstance(values, list):
                 listed = tuple(
-                    ValueEntry(v, join_pointer(key_pointer, i)) for i, v in enumerate(values)
+                    ValueEntry(v, pointer_join(key_pointer, i)) for i, v in enumerate(values)
                 )
             else:
                 listed = (ValueEntry(values, key_pointer),)
@@ -177,23 +177,23 @@ def _statement(ir: Statement, raw: Mapping[str, Any], policy_variables: bool) ->
         doc_index=ir.doc_index,
         policy_variables=policy_variables,
         action_key=action_key,
-        actions=_entries(raw[action_key], join_pointer(pointer, action_key)) if action_key else (),
+        actions=_entries(raw[action_key], pointer_join(pointer, action_key)) if action_key else (),
         resource_key=resource_key,
         resources=(
-            _entries(raw[resource_key], join_pointer(pointer, resource_key)) if resource_key else ()
+            _entries(raw[resource_key], pointer_join(pointer, resource_key)) if resource_key else ()
         ),
-        conditions=_conditions(raw.get("Condition"), join_pointer(pointer, "Condition")),
+        conditions=_conditions(raw.get("Condition"), pointer_join(pointer, "Condition")),
     )
 
 
 def _raw_statements(doc: Mapping[str, Any], pointer: str) -> dict[str, Mapping[str, Any]]:
     raw = doc.get("Statement")
-    stmt_pointer = join_pointer(pointer, "Statement")
+    stmt_pointer = pointer_join(pointer, "Statement")
     if isinstance(raw, Mapping):
         return {stmt_pointer: raw}
     if isinstance(raw, list):
         return {
-            join_pointer(stmt_pointer, i): s for i, s in enumerate(raw) if isinstance(s, Mapping)
+            pointer_join(stmt_pointer, i): s for i, s in enumerate(raw) if isinstance(s, Mapping)
         }
     return {}
 
@@ -204,7 +204,7 @@ def raw_documents(data: Any, pointer: str) -> list[tuple[Mapping[str, Any], str]
         return [(data, pointer)]
     if isinstance(data, Sequence) and not isinstance(data, str | bytes):
         return [
-            (doc, join_pointer(pointer, i))
+            (doc, pointer_join(pointer, i))
             for i, doc in enumerate(data)
             if isinstance(doc, Mapping)
         ]

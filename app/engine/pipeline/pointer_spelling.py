@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from app.engine.findings import Finding, pointer_join
+from app.engine.findings import Finding
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Pipeline
 
 CLOUDFORMATION = "cloudformation"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.errors import PipelineParseError
-from app.engine.findings import Finding, pointer_join
+from app.engine.findings import Finding
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     CONDITION_KINDS,
     RULE_OWNER,

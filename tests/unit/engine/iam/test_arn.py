@@ -20,6 +20,7 @@ from app.engine.iam.arn import (
     arn_union_contains,
     arn_witness_not_contained,
     parse_arn,
+    split_arn,
 )
 from tests.hypothesis_profiles import examples
 
@@ -58,6 +59,20 @@ def test_parse_arn(text: str, expected: Arn | None) -> None:
     assert parse_arn(text) == expected
     if expected is not None:
         assert str(expected) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("arn:aws:s3:::", Arn("aws", "s3", "", "", "")),
+        ("arn::::123456789012:", Arn("", "", "", "123456789012", "")),
+        ("arn:aws:s3::b", None),
+        ("urn:aws:s3:::b", None),
+    ],
+)
+def test_split_arn_keeps_empty_segments(text: str, expected: Arn | None) -> None:
+    assert split_arn(text) == expected
+    assert parse_arn(text) is None
 
 
 # --- matching tables ------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def test_nothing_in_a_finding_escapes_its_comment(
 ) -> None:
     """Findings quote requests: whatever their text, each stays on its comment line and the
     snippet reads back unchanged."""
-    findings = [Finding("CODE", FindingType.SUGGESTION, m, path) for m in messages]
+    findings = [Finding("POLLING_SOURCE", FindingType.SUGGESTION, m, path) for m in messages]
     roles = (ServiceRole(role_name, None, (path,)),)
     text = to_cloudformation([POLICY], findings, roles)
     assert len(header_comments(text)) == 2 + len(findings)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.engine.findings import Finding, FindingType
+from app.engine.findings import FINDING_CODES, POLICY_CODES, Finding, FindingType
 from app.engine.iam import validate_rules_catalog
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.validate import CODES, PolicyValidation, validate_policy
+from app.engine.iam.validate import PolicyValidation, validate_policy
 from app.service.catalog_import import default_catalog
 from app.service.profile_files import baseline_files
 from tests.hypothesis_profiles import examples
@@ -659,13 +659,13 @@ def test_finding(
     hits = [f for f in result.findings if f.code == code and f.path == path]
     assert hits, [(f.code, f.path) for f in result.findings]
     assert all(f.finding_type is finding_type for f in hits)
-    assert CODES[code][0] is finding_type
+    assert FINDING_CODES[code].finding_type is finding_type
     assert result.valid is not any(f.finding_type is E for f in result.findings)
 
 
 def test_the_table_has_a_row_for_every_policy_code() -> None:
     assert len(ROWS) >= 60
-    assert {row[3] for row in ROWS} == set(CODES) - PIPELINE_CODES
+    assert {row[3] for row in ROWS} == POLICY_CODES - PIPELINE_CODES
 
 
 def _codes(result: PolicyValidation) -> list[tuple[str, str]]:
@@ -887,4 +887,4 @@ def test_any_json_shape_validates_without_raising(
         source["Version"] = version
     result = validate_policy(source, catalog, policy_type="inline")
     assert result.valid is not any(f.finding_type is E for f in result.findings)
-    assert all(f.code in CODES for f in result.findings)
+    assert all(f.code in POLICY_CODES for f in result.findings)
