@@ -21,8 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import Services, ServicesDep, get_services
 from app.api.problems import ForbiddenError, ServiceError, UnauthorizedError, service_error_response
-from app.service.api_keys import Principal, scope_allows
-from app.service.api_keys import Scope as KeyScope
+from app.service.api_keys import KeyScope, Principal, scope_allows
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 OPEN_PATHS = PROBE_PATHS | {"/metrics"}

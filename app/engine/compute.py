@@ -37,7 +37,7 @@ from app.engine.pipeline.model import (
     Rule,
     Stage,
 )
-from app.engine.placeholders import Scope, Template, Widening, hint_missing, render
+from app.engine.placeholders import KnownValues, Template, Widening, hint_missing, render
 from app.engine.profiles import (
     DEPRECATED,
     Citation,
@@ -330,7 +330,7 @@ def _render_pipeline(
                 path=pipeline.pointer,
             )
         )
-    store_scope = Scope(
+    store_scope = KnownValues(
         partition=partition,
         account=account,
         region=region,
@@ -354,7 +354,7 @@ def _render_pipeline(
         if profile is None:
             acc.findings.append(_no_profile(action.type, action.pointer))
             continue
-        scope = Scope(
+        scope = KnownValues(
             partition=partition,
             account=account,
             region=action.region or region,
@@ -372,7 +372,7 @@ def _render_pipeline(
         if profile is None:
             acc.findings.append(_no_profile(rule.type, rule.pointer))
             continue
-        scope = Scope(
+        scope = KnownValues(
             partition=partition,
             account=account,
             region=rule.region or region,
@@ -384,7 +384,7 @@ def _render_pipeline(
 
 
 def _render_member(
-    profiles: ProfileSet, profile: Profile, scope: Scope, site: _Site, acc: _Accumulator
+    profiles: ProfileSet, profile: Profile, scope: KnownValues, site: _Site, acc: _Accumulator
 ) -> None:
     """An action's or rule's profile: on the service role, or on its own role, which the service
     role then assumes."""
@@ -487,7 +487,7 @@ class _Site:
 
 
 def _render_profile(
-    profile: Profile, scope: Scope, site: _Site, target: list[_Grant], acc: _Accumulator
+    profile: Profile, scope: KnownValues, site: _Site, target: list[_Grant], acc: _Accumulator
 ) -> None:
     pipeline, stage, action, member = site.pipeline, site.stage, site.action, site.member
     acc.used[profile.key] = profile.revision
@@ -601,7 +601,7 @@ def _render_profile(
 
 def _render_resources(
     template: StatementTemplate,
-    scope: Scope,
+    scope: KnownValues,
     profile: Profile,
     where: str,
     findings: list[Finding],
@@ -668,7 +668,7 @@ def _not_an_arn(
 _ARN_FORMAT_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def arn_shapes(actions: Iterable[str], scope: Scope, catalog: Catalog) -> list[str]:
+def arn_shapes(actions: Iterable[str], scope: KnownValues, catalog: Catalog) -> list[str]:
     """What is known of an ARN none of whose parts is: the ARN formats of the resource types
     the actions take, with the partition, Region and account filled in where known. Empty when
     an action takes no resource type (it is granted on `*` anyway) or is not in the catalogue."""
@@ -700,7 +700,7 @@ _LIKE_OPERATOR = {"StringEquals": "StringLike", "ArnEquals": "ArnLike"}
 
 def _render_condition(
     template: StatementTemplate,
-    scope: Scope,
+    scope: KnownValues,
     profile: Profile,
     places: _Places,
     findings: list[Finding],

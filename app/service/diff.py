@@ -17,9 +17,9 @@ from app.engine.iam.catalog import Catalog
 from app.engine.iam.coverage import Coverage, PolicyStatement
 from app.engine.iam.diff import (
     DiffResult,
+    DiffVerdict,
     Requirement,
     RequirementOutcome,
-    Verdict,
     coverage_gaps,
     diff_policy,
 )
@@ -70,7 +70,7 @@ class DiffOutcome:
     optional: tuple[Gap, ...]
     required_count: int
     patched_policy: dict[str, Any]
-    patched_verdict: Verdict
+    patched_verdict: DiffVerdict
     findings: tuple[Finding, ...]
     provenance: Provenance
     roles: tuple[ServiceRole, ...] = ()  # what the patched policy is attached to

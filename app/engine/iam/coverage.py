@@ -50,8 +50,8 @@ class PolicyStatement:
     pointer: str
 
     @cached_property
-    def resource_set(self) -> ResourceSet:
-        return ResourceSet.of(self.resources, self.resources_negated)
+    def resource_set(self) -> ResourceKey:
+        return ResourceKey.of(self.resources, self.resources_negated)
 
     @cached_property
     def _action_index(self) -> _ActionIndex:
@@ -66,7 +66,7 @@ class PolicyStatement:
 
 
 @dataclass(frozen=True)
-class ResourceSet:
+class ResourceKey:
     """A statement's Resource (or NotResource) as a cache key: equal by value, so the same
     policy sent again finds its containment answers, and hashed once, so a statement listing
     100,000 resources is not rehashed for every question asked of it."""
@@ -76,7 +76,7 @@ class ResourceSet:
     digest: int = field(compare=False, repr=False)
 
     @classmethod
-    def of(cls, patterns: tuple[str, ...], negated: bool) -> ResourceSet:
+    def of(cls, patterns: tuple[str, ...], negated: bool) -> ResourceKey:
         return cls(patterns, negated, hash((patterns, negated)))
 
     def __hash__(self) -> int:
@@ -205,11 +205,11 @@ def _covers(
 
 # Keyed by the resource sets' values, not by statement: entries are reused by the same policy
 # in later requests and hold no statement (or policy) alive.
-_COVERS: CostedCache[tuple[str, tuple[ResourceSet, ...], ArnMode], bool | None] = CostedCache(8192)
+_COVERS: CostedCache[tuple[str, tuple[ResourceKey, ...], ArnMode], bool | None] = CostedCache(8192)
 
 
 def _covers_by(
-    resource: str, sets: tuple[ResourceSet, ...], mode: ArnMode, budget: WorkBudget
+    resource: str, sets: tuple[ResourceKey, ...], mode: ArnMode, budget: WorkBudget
 ) -> bool | None:
     # The answer depends on the action only through which statements match it, so the many
     # actions of one wildcard requirement share it.

@@ -21,7 +21,7 @@ from app.engine.iam.coverage import (
 )
 from app.engine.iam.excess import ExcessResult, compute_excess
 
-Verdict = Literal["sufficient", "insufficient", "conditional", "unverified"]
+DiffVerdict = Literal["sufficient", "insufficient", "conditional", "unverified"]
 # How sure a requirement is: needed, documented as optional, or not decidable from what is
 # known (it may not be needed, or another policy may grant it).
 Necessity = Literal["required", "optional", "unverifiable"]
@@ -66,7 +66,7 @@ class CoverageGaps:
     optional: tuple[RequirementOutcome, ...] = ()
 
     @property
-    def verdict(self) -> Verdict:
+    def verdict(self) -> DiffVerdict:
         if self.missing:
             return "insufficient"
         if self.conditional:
