@@ -17,9 +17,9 @@ from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType
-from app.engine.iam.arn import split_arn
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.quotas import (
+from app.engine.iam.patterns.arn import split_arn
+from app.engine.iam.policy.quotas import (
     MANAGED_POLICIES_PER_ROLE,
     MANAGED_POLICIES_PER_ROLE_MAX,
     MANAGED_POLICY_QUOTA,

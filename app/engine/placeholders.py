@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from app.engine.errors import ProfileDefinitionError
-from app.engine.iam.arn import Arn, split_arn
+from app.engine.iam.patterns.arn import Arn, split_arn
 
 _TOKEN = re.compile(r"\$\{([^}]*)\}")
 _RUNTIME_VARIABLE = re.compile(r"#\{[^}]*\}")

@@ -12,10 +12,8 @@ from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext, RequiredBy
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
-from app.engine.iam.arn import ArnMode
-from app.engine.iam.catalog import Catalog
-from app.engine.iam.coverage import Coverage, PolicyStatement
-from app.engine.iam.diff import (
+from app.engine.iam.analysis.coverage import Coverage, PolicyStatement
+from app.engine.iam.analysis.diff import (
     DiffResult,
     DiffVerdict,
     Requirement,
@@ -23,7 +21,9 @@ from app.engine.iam.diff import (
     coverage_gaps,
     diff_policy,
 )
-from app.engine.iam.policy_view import PolicyView, read_policies, read_policies_at, read_policy
+from app.engine.iam.catalog import Catalog
+from app.engine.iam.patterns.arn import ArnMode
+from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at, read_policy
 from app.engine.pipeline.roles import ServiceRole
 from app.engine.pipeline.template_values import RolePolicies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement

@@ -8,11 +8,11 @@ from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType
-from app.engine.iam.arn import ArnMode
+from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.evaluate import Evaluator, RequestDecision
-from app.engine.iam.policy_view import PolicyView, read_policies
-from app.engine.iam.request_context import RequestContext, derive_request_context
+from app.engine.iam.conditions.request_context import RequestContext, derive_request_context
+from app.engine.iam.patterns.arn import ArnMode
+from app.engine.iam.policy.view import PolicyView, read_policies
 from app.engine.json_pointer import pointer_join
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance

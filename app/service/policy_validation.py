@@ -11,9 +11,9 @@ from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.policy_view import read_policies
-from app.engine.iam.validate import PolicyValidation, validate_policy
-from app.engine.iam.validate_pipeline_checks import pipeline_checks
+from app.engine.iam.policy.view import read_policies
+from app.engine.iam.validation.validate import PolicyValidation, validate_policy
+from app.engine.pipeline_checks import pipeline_checks
 from app.service.compute import PipelineSource, parse_pipelines
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.engine.iam.arn import split_arn
+from app.engine.iam.patterns.arn import split_arn
 from app.engine.pipeline.model import Pipeline, TemplateResource
 
 # IAM role names: up to 64 of these characters (IAM API reference, CreateRole, RoleName). The

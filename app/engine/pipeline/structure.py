@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from app.engine.findings import Finding, FindingType
-from app.engine.iam.arn import split_arn
+from app.engine.iam.patterns.arn import split_arn
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Action, Pipeline, Stage
 from app.engine.pipeline.structure_conditions import (
