@@ -21,7 +21,7 @@ from app.api.schemas.compute import (
 from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
 from app.engine.iam.analysis.coverage import Coverage, PolicyStatement
 from app.engine.iam.analysis.excess import ExcessResult
-from app.service.diff import Gap, worst_impact
+from app.engine.policy_diff import Gap, worst_impact
 
 ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
 
