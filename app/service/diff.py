@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from app.engine import api as engine
+from app.engine.api import PolicyDiff
 from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding
@@ -18,7 +20,6 @@ from app.engine.iam.patterns.arn import ArnMode
 from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at
 from app.engine.pipeline.roles import ServiceRole
 from app.engine.pipeline.template_values import RolePolicies
-from app.engine.policy_diff import PolicyDiff, diff_against_requirements
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.compute import PipelineSource, computed_policy
 from app.service.errors import InvalidInputError
@@ -136,7 +137,7 @@ def diff(
     """The diff of the role's current policy (its documents, or the view of them given as
     `current_view`) against what is required."""
     current = current_view or read_policies(current_documents, pointer=current_pointer)
-    found = diff_against_requirements(
+    found = engine.diff(
         current,
         required.requirements,
         required.statements,
