@@ -26,8 +26,8 @@ from app.engine.authorization.principals import (
     strongest,
 )
 from app.engine.budget import WorkBudget
-from app.engine.iam.evaluate import Evaluator, RequestDecision, StatementOutcome
-from app.engine.iam.policy_view import PolicyView, read_policies
+from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision, StatementOutcome
+from app.engine.iam.policy.view import PolicyView, read_policies
 
 POLICY_VERSION_WITH_VARIABLES = "2012-10-17"
 
