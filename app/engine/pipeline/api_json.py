@@ -15,7 +15,7 @@ from app.engine.pipeline.model import (
     Pipeline,
     Stage,
 )
-from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
+from app.engine.pipeline.stage_conditions import read_stage_conditions
 from app.engine.pipeline.unknown_fields import (
     ACTION_FIELDS,
     PIPELINE_FIELDS,
@@ -135,7 +135,7 @@ def _parse_stage(raw: Any, pointer: str, findings: list[Finding]) -> Stage:
         actions=actions,
         pointer=pointer,
         extras=extras,
-        conditions=read_stage_conditions(raw, pointer, _SPELLING, findings),
+        conditions=read_stage_conditions(raw, pointer, _parse_configuration, findings),
     )
 
 
@@ -217,9 +217,6 @@ def _parse_configuration(raw: Any, cfg_pointer: str, findings: list[Finding]) ->
                 )
             )
     return out
-
-
-_SPELLING = Spelling(configuration=_parse_configuration, unknown_fields=True)
 
 
 def _artifact_names(raw: Any) -> tuple[str, ...]:
