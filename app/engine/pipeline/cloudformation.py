@@ -16,7 +16,7 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -41,6 +41,7 @@ from app.engine.pipeline.template_values import (
     dedupe_findings,
     is_unknown,
     merge_alternatives,
+    optional_text,
     scalar_text,
     shape_error,
     unresolved,
@@ -1000,7 +1001,7 @@ class _Resolver:
         stores: dict[str, Any] = {}
         for i, entry in enumerate(entries):
             entry_at = pointer_join(at, i)
-            region = _optional_text(entry.get("Region")) if isinstance(entry, Mapping) else None
+            region = optional_text(entry.get("Region")) if isinstance(entry, Mapping) else None
             if not isinstance(entry, Mapping) or region is None:
                 self.findings.append(shape_error(entry_at, "this artifact store entry was ignored"))
                 continue
@@ -1025,30 +1026,42 @@ class _Resolver:
         if chosen is None or not isinstance(chosen[0], list):
             raise PipelineParseError("`Stages` must be a list of stages", at)
         items, at, line = chosen
+
+        def stage(item: Any, at: str, line: int | None, rendered: str, places: Places) -> Any:
+            return self._stage(item, at, line, rendered, writer, places)
+
+        return self._each_form("stage", "Actions", stage, items, at, line, rendered_at, places)
+
+    def _each_form(
+        self,
+        what: str,
+        skip_key: str | None,
+        read: Callable[[Any, str, int | None, str, Places], Any],
+        items: list[Any],
+        at: str,
+        line: int | None,
+        rendered_at: str,
+        places: Places,
+    ) -> list[Any]:
+        """Every stage or action of a list; one whose conditions the template cannot decide,
+        once per form they give it."""
         places[rendered_at] = at
-        stages: list[Any] = []
+        out: list[Any] = []
         for i, item in enumerate(items):
-            item_at = pointer_join(at, i)
-            names, assignments = self.forms(item, "Actions")
+            item_at, item_line = pointer_join(at, i), _line(item, line)
+            names, assignments = self.forms(item, skip_key)
             forms: list[tuple[Any, Places]] = []
             for assignment in assignments:
                 form_places: Places = {}
                 with self.assuming(assignment):
-                    stage = self._stage(
-                        item,
-                        item_at,
-                        _line(item, line),
-                        pointer_join(rendered_at, _FORM),
-                        writer,
-                        form_places,
-                    )
-                if all(stage != kept for kept, _ in forms):
-                    forms.append((stage, form_places))
-            self._note_forms("stage", names, [s for s, _ in forms], item_at, _line(item, line))
-            for stage, form_places in forms:
-                if stage is not None:
-                    stages.append(_reindexed(stage, form_places, rendered_at, len(stages), places))
-        return stages
+                    form = read(item, item_at, item_line, f"{rendered_at}/{_FORM}", form_places)
+                if all(form != kept for kept, _ in forms):
+                    forms.append((form, form_places))
+            self._note_forms(what, names, [form for form, _ in forms], item_at, item_line)
+            for form, form_places in forms:
+                if form is not None:
+                    out.append(_reindexed(form, form_places, rendered_at, len(out), places))
+        return out
 
     def _note_forms(
         self, what: str, names: list[str], forms: list[Any], at: str, line: int | None
@@ -1101,34 +1114,12 @@ class _Resolver:
         if listed is None or not isinstance(listed[0], list):
             raise PipelineParseError("`Actions` must be a list", at)
         items, at, line = listed
+
+        def action(item: Any, at: str, line: int | None, rendered: str, places: Places) -> Any:
+            return self._action(item, at, line, rendered, writer, places)
+
         rendered_at = pointer_join(stage, "actions")
-        places[rendered_at] = at
-        actions: list[Any] = []
-        for j, raw in enumerate(items):
-            item_at = pointer_join(at, j)
-            item_line = _line(raw, line)
-            names, assignments = self.forms(raw, None)
-            forms: list[tuple[Any, Places]] = []
-            for assignment in assignments:
-                form_places: Places = {}
-                with self.assuming(assignment):
-                    action = self._action(
-                        raw,
-                        item_at,
-                        item_line,
-                        pointer_join(rendered_at, _FORM),
-                        writer,
-                        form_places,
-                    )
-                if all(action != kept for kept, _ in forms):
-                    forms.append((action, form_places))
-            self._note_forms("action", names, [a for a, _ in forms], item_at, item_line)
-            for action, form_places in forms:
-                if action is not None:
-                    actions.append(
-                        _reindexed(action, form_places, rendered_at, len(actions), places)
-                    )
-        return actions
+        return self._each_form("action", None, action, items, at, line, rendered_at, places)
 
     def _value(self, node: Mapping[str, Any], key: str, at: str, line: int | None) -> Any:
         if key not in node:
@@ -1267,7 +1258,7 @@ _FORM = "#"  # the index a stage's or action's form is read at, before it is kno
 
 def _reindexed(value: Any, form_places: Places, list_at: str, index: int, places: Places) -> Any:
     """A kept form's places, moved from the `#` index it was read at to its own."""
-    head = pointer_join(list_at, _FORM)
+    head = f"{list_at}/{_FORM}"
     for rendered, source in form_places.items():
         places[pointer_join(list_at, index) + rendered[len(head) :]] = source
     return value
@@ -1345,10 +1336,3 @@ def _equals(first: Any, second: Any) -> bool | None:
     if a_text is not None and b_text is not None:
         return a_text == b_text
     return bool(first == second)
-
-
-def _optional_text(value: Any) -> str | None:
-    text = scalar_text(value)
-    if text is None and is_unknown(value):
-        text = UNKNOWN
-    return widen(text) if text else None

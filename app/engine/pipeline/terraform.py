@@ -35,6 +35,7 @@ from app.engine.pipeline.template_values import (
     dedupe_findings,
     is_unknown,
     merge_alternatives,
+    optional_text,
     scalar_text,
     shape_error,
     unresolved,
@@ -1049,8 +1050,8 @@ class _Evaluator:
         stages = raw.pop("stage", [])
         tags = raw.pop("tags", None)
         document = writer.value(raw, at, at, places)
-        document["name"] = _optional_text(raw.get("name")) or name
-        if not _optional_text(raw.get("role_arn")):
+        document["name"] = optional_text(raw.get("name")) or name
+        if not optional_text(raw.get("role_arn")):
             self.note(pointer_join(at, "role_arn"), body.attributes["role_arn"].line, "no role")
             document["roleArn"] = "*"
         document.update(self._stores(stores, at, writer, places))
@@ -1100,7 +1101,7 @@ class _Evaluator:
             }
         by_region: dict[str, Any] = {}
         for i, store in enumerate(stores):
-            region = _optional_text(store.get("region")) or "*"
+            region = optional_text(store.get("region")) or "*"
             rendered = pointer_join(at, "artifactStores", region)
             source = pointer_join(at, "artifact_store", i)
             by_region[region] = writer.value(store, rendered, source, places)
@@ -1257,10 +1258,3 @@ def _closing_brace(text: str, start: int) -> int:
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(word[:1].upper() + word[1:] for word in rest)
-
-
-def _optional_text(value: Any) -> str | None:
-    text = scalar_text(value)
-    if text is None and is_unknown(value):
-        text = UNKNOWN
-    return widen(text) if text else None
