@@ -942,13 +942,15 @@ class _Resolver:
                 body[name] = self._stages(props[key], at, props_line, rendered, writer, places)
                 continue
             value = self._value(props, key, props_at, props_line)
+            if value is None or value == "":
+                continue
             if name not in PIPELINE_FIELDS:  # CloudFormation's own (Tags, ...): not in the API
                 extras[name] = widen(value)
             elif key == "ArtifactStores" and isinstance(value, list):
                 rendered = pointer_join(props_at, name)
                 body[name] = self._artifact_stores(value, at, rendered, writer, places)
-            elif value is not None:
-                body[name] = writer.value(value, pointer_join(props_at, name), at, places)
+            else:
+                body[name] = writer.member(name, value, props_at, at, places)
         if not isinstance(body["name"], str) or not body["name"]:
             body["name"] = logical_id
         if not body.get("roleArn") or not isinstance(body["roleArn"], str):
@@ -1097,8 +1099,8 @@ class _Resolver:
             name, key_at = _camel(key), pointer_join(at, key)
             if key == "Actions":
                 stage[name] = self._actions(node[key], key_at, line, rendered, writer, places)
-            elif (value := self._value(node, key, at, line)) is not None:
-                stage[name] = writer.value(value, pointer_join(rendered, name), key_at, places)
+            elif (value := self._value(node, key, at, line)) not in (None, ""):
+                stage[name] = writer.member(name, value, rendered, key_at, places)
         return stage
 
     def _actions(

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.findings import Finding, pointer_join
-from app.engine.pipeline.template_values import configuration_strings, run_order, widen
+from app.engine.pipeline.template_values import (
+    configuration_strings,
+    is_unknown,
+    run_order,
+    scalar_text,
+    widen,
+)
 
 Places = dict[str, str]
 
@@ -63,6 +69,9 @@ class Writer:
             for key in strings:
                 places[pointer_join(at, key)] = pointer_join(source, key)
             return strings
+        if name == "name" and (text := scalar_text(child)) is not None:
+            places[at] = source
+            return widen(text)  # a name written as a number is the number's text
         if name == "runOrder":
             places[at] = source
             return run_order(child, source, self.findings, self.line(source))
@@ -75,8 +84,9 @@ def artifact_names(
     """Terraform's `["a", "b"]` as the API's `[{"name": "a"}, {"name": "b"}]`."""
     places[rendered] = source
     if not isinstance(names, list):
-        return widen(names)
+        # A list the template does not determine stands for artifacts of names not known.
+        names = [names] if isinstance(names, str) and is_unknown(names) else []
     for i in range(len(names)):
         places[pointer_join(rendered, i)] = pointer_join(source, i)
         places[pointer_join(rendered, i, "name")] = pointer_join(source, i)
-    return [{"name": widen(name)} for name in names]
+    return [{"name": widen(name)} if name != "" else {} for name in names]

@@ -881,3 +881,34 @@ def test_undetectable_sources_are_parse_errors(source: str) -> None:
 def _in_template(parsed: ParsedTemplate, pointer: str) -> str | None:
     """Where a place of the pipeline document read from the template is in the template."""
     return template_pointer(pointer, parsed.pipelines)
+
+
+def test_names_and_numbers_written_as_yaml_numbers_are_their_text() -> None:
+    text = """
+Resources:
+  P:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      Name: 2024
+      RoleArn: arn:aws:iam::111122223333:role/r
+      ArtifactStore: {Type: S3, Location: b}
+      PipelineType: ""
+      Stages:
+        - Name: 1
+          Actions:
+            - Name: 2
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: S3, Version: 1}
+              Configuration: {S3Bucket: b, S3ObjectKey: k, PollForSourceChanges: false}
+              OutputArtifacts: [{Name: 3}]
+              RunOrder: "2"
+"""
+    result = parse_cloudformation(text)
+    pipeline = result.pipelines[0]
+    (stage,) = pipeline.stages
+    (action,) = stage.actions
+    assert (pipeline.name, stage.name, action.name) == ("2024", "1", "2")
+    assert pipeline.pipeline_type is None  # an empty value is no value
+    assert action.type.version == "1"
+    assert action.configuration["PollForSourceChanges"] == "false"
+    assert (action.output_artifacts, action.run_order) == (("3",), 2)
+    assert not result.findings
