@@ -14,8 +14,8 @@ from app.engine.iam.catalog import Catalog
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
-from app.engine.pipeline.pointer_spelling import in_source_spelling
 from app.engine.pipeline.roles import ServiceRole, service_roles
+from app.engine.pipeline.source_map import in_template_places
 from app.engine.pipeline.structure import validate_pipeline
 from app.engine.pipeline.template_values import RolePolicies, TemplateContext
 from app.service.profile_cache import LoadedProfileSet
@@ -182,10 +182,10 @@ def computed_policy(
     )
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))
-    result = replace(result, findings=tuple(in_source_spelling(result.findings, pipelines)))
+    result = replace(result, findings=tuple(in_template_places(result.findings, pipelines)))
     return ComputedPolicy(
         result,
-        in_source_spelling(findings, pipelines),
+        in_template_places(findings, pipelines),
         service_roles(pipelines),
         tuple(role_policies),
     )

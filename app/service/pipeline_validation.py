@@ -11,7 +11,7 @@ from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
-from app.engine.pipeline.pointer_spelling import in_source_spelling
+from app.engine.pipeline.source_map import in_template_places, template_pointer
 from app.engine.pipeline.structure import validate_pipeline
 from app.service.compute import PipelineSource, parse_pipelines
 from app.service.profile_cache import LoadedProfileSet
@@ -55,7 +55,11 @@ def _report(pipeline: Pipeline, loaded: LoadedProfileSet) -> PipelineReport:
         uses.append(
             ActionTypeUse(key, actions[key], profile.revision if profile else None, rules[key])
         )
-    return PipelineReport(name=pipeline.name, path=pipeline.pointer, action_types=tuple(uses))
+    return PipelineReport(
+        name=pipeline.name,
+        path=template_pointer(pipeline.pointer, [pipeline]),
+        action_types=tuple(uses),
+    )
 
 
 def _members(pipeline: Pipeline) -> Iterator[tuple[ActionTypeKey, str, str]]:
@@ -97,6 +101,6 @@ def validate_pipelines(
                 used[profile.key] = profile.revision
     return PipelineValidation(
         pipelines=tuple(_report(p, loaded) for p in pipelines),
-        findings=tuple(sorted(in_source_spelling(findings, pipelines), key=Finding.sort_key)),
+        findings=tuple(sorted(in_template_places(findings, pipelines), key=Finding.sort_key)),
         provenance=new_provenance(catalog, loaded.profile_set.revision, used.items()),
     )

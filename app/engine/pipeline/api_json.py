@@ -16,7 +16,7 @@ from app.engine.pipeline.model import (
     Pipeline,
     Stage,
 )
-from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
+from app.engine.pipeline.stage_conditions import read_stage_conditions
 from app.engine.pipeline.unknown_fields import (
     ACTION_FIELDS,
     PIPELINE_FIELDS,
@@ -136,7 +136,7 @@ def _parse_stage(raw: Any, pointer: str, findings: list[Finding]) -> Stage:
         actions=actions,
         pointer=pointer,
         extras=extras,
-        conditions=read_stage_conditions(raw, pointer, _SPELLING, findings),
+        conditions=read_stage_conditions(raw, pointer, _parse_configuration, findings),
     )
 
 
@@ -220,9 +220,6 @@ def _parse_configuration(raw: Any, cfg_pointer: str, findings: list[Finding]) ->
     return out
 
 
-_SPELLING = Spelling(configuration=_parse_configuration, unknown_fields=True)
-
-
 def _artifact_names(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list):
         return ()
@@ -288,8 +285,18 @@ def _parse_artifact_stores(
 def _parse_store(
     raw: Any, pointer: str, region: str | None, findings: list[Finding]
 ) -> ArtifactStore | None:
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("location"), str):
+    if not isinstance(raw, Mapping):
         findings.append(_bad_shape(pointer, "artifact store"))
+        return None
+    if not isinstance(raw.get("location"), str) or not raw["location"]:
+        findings.append(
+            Finding(
+                code="PIPELINE_SHAPE",
+                finding_type=FindingType.ERROR,
+                message="this artifact store has no location (a bucket name) and was ignored",
+                path=pointer_join(pointer, "location"),
+            )
+        )
         return None
     key = raw.get("encryptionKey")
     kind = raw.get("type")

@@ -18,22 +18,19 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.errors import PipelineParseError
 from app.engine.findings import Finding, FindingType
-from app.engine.json_pointer import pointer_join
-from app.engine.pipeline.model import (
-    Action,
-    ActionTypeKey,
-    ArtifactStore,
-    EnvironmentVariable,
-    Pipeline,
-    Stage,
-    TemplateResource,
-)
-from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
+from app.engine.json_pointer import pointer_join, pointer_tokens
+from app.engine.pipeline.api_json import parse_pipeline_json
+from app.engine.pipeline.model import Pipeline, TemplateResource
+from app.engine.pipeline.resource_types import CLOUDFORMATION, resource_value
+from app.engine.pipeline.source_lines import document_line
+from app.engine.pipeline.source_map import SourceMap, cloudformation_token
+from app.engine.pipeline.template_document import Places, Spelling, Writer
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
@@ -42,16 +39,16 @@ from app.engine.pipeline.template_values import (
     TemplateContext,
     charge_join,
     charge_value,
-    configuration_strings,
     dedupe_findings,
     is_unknown,
     merge_alternatives,
-    run_order,
+    optional_text,
     scalar_text,
     shape_error,
     unresolved,
     widen,
 )
+from app.engine.pipeline.unknown_fields import PIPELINE_FIELDS
 
 __all__ = ["PIPELINE_RESOURCE_TYPE", "ParsedTemplate", "TemplateContext", "parse_cloudformation"]
 
@@ -201,29 +198,7 @@ def _camel(key: str) -> str:
     return key[:1].lower() + key[1:]
 
 
-def _api_shape(value: Any) -> Any:
-    """Template property names to the API's camelCase; provider configuration keys unchanged."""
-    if isinstance(value, Mapping):
-        return {
-            _camel(str(k)): (widen(v) if str(k) == "Configuration" else _api_shape(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_api_shape(v) for v in value]
-    return widen(value)
-
-
 # -- resource values ------------------------------------------------------------------------------
-
-# Types whose generated physical name is `<stack name>-<logical id>-<random>` (lower case for
-# buckets), with the name's length limit: a pattern is given only when nothing was truncated.
-_GENERATED_NAMES: Mapping[str, tuple[int, bool]] = {
-    "AWS::S3::Bucket": (63, True),
-    "AWS::IAM::Role": (64, False),
-    "AWS::Lambda::Function": (64, False),
-    "AWS::Serverless::Function": (64, False),
-    "AWS::SNS::Topic": (256, False),
-}
 
 
 class _ResourceView:
@@ -233,17 +208,16 @@ class _ResourceView:
         self,
         resolver: _Resolver,
         logical_id: str,
-        rtype: str,
         at: str,
         line: int | None,
         depth: int,
     ) -> None:
         self.r = resolver
         self.logical_id = logical_id
-        self.rtype = rtype
         self.at = at
         self.line = line
         self.depth = depth
+        self.partition = resolver.partition
 
     def prop(self, key: str) -> Any:
         return self.r.resource_property(self.logical_id, key, self.at, self.line, self.depth)
@@ -254,14 +228,13 @@ class _ResourceView:
             return None
         return scalar_text(value) or UNKNOWN
 
-    def name(self, key: str) -> str:
+    def name(self, key: str, generated: tuple[int, bool] | None) -> str:
         value = self.text(key)
         if value is not None:
             return value
-        rule = _GENERATED_NAMES.get(self.rtype)
         stack = self.r.context.stack_name
-        if rule and stack:
-            limit, lower = rule
+        if generated and stack:
+            limit, lower = generated
             prefix = f"{stack}-{self.logical_id}-"
             if len(prefix) + _SUFFIX_ROOM <= limit:
                 prefix = prefix.lower() if lower else prefix
@@ -280,7 +253,7 @@ class _ResourceView:
             "is not known from the template"
             + (
                 " (give `stack_name` with the source: the name starts with it)"
-                if rule and not stack
+                if generated and not stack
                 else ""
             ),
             reference=self.logical_id,
@@ -291,12 +264,13 @@ class _ResourceView:
         value = self.r.pseudo(name, self.at, self.line)
         return value if isinstance(value, str) else UNKNOWN
 
-    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
-        region = self.pseudo("AWS::Region") if regional else ""
-        account = self.pseudo("AWS::AccountId")
-        return f"arn:{self.r.partition}:{service}:{region}:{account}:{resource}"
+    def region(self) -> str:
+        return self.pseudo("AWS::Region")
 
-    def unknown_id(self, what: str) -> str:
+    def account(self) -> str:
+        return self.pseudo("AWS::AccountId")
+
+    def assigned(self, what: str) -> str:
         self.r.note(
             self.at,
             self.line,
@@ -306,215 +280,9 @@ class _ResourceView:
         return UNKNOWN
 
 
-def _s3_bucket(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("BucketName")
-    if attr is None:
-        return name
-    if attr == "Arn":
-        return f"arn:{v.r.partition}:s3:::{name}"
-    if attr == "DomainName":
-        return f"{name}.s3.{v.pseudo('AWS::URLSuffix')}"
-    return None
-
-
-def _iam_role(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("RoleName")
-    if attr is None:
-        return name
-    if attr == "Arn":
-        path = v.text("Path") or "/"
-        return v.arn("iam", f"role{path}{name}", regional=False)
-    return None
-
-
-def _iam_managed_policy(v: _ResourceView, attr: str | None) -> str | None:
-    if attr in (None, "PolicyArn"):
-        path = v.text("Path") or "/"
-        return v.arn("iam", f"policy{path}{v.name('ManagedPolicyName')}", regional=False)
-    return None
-
-
-def _codebuild_project(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("Name")
-    if attr is None:
-        return name
-    if attr == "Arn":
-        return v.arn("codebuild", f"project/{name}")
-    return None
-
-
-def _sns_topic(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("TopicName")
-    if attr in (None, "TopicArn"):
-        return v.arn("sns", name)
-    if attr == "TopicName":
-        return name
-    return None
-
-
-def _kms_key(v: _ResourceView, attr: str | None) -> str | None:
-    if attr in (None, "KeyId"):
-        return v.unknown_id("key ID")
-    if attr == "Arn":
-        return v.arn("kms", f"key/{v.unknown_id('key ID')}")
-    return None
-
-
-def _kms_alias(v: _ResourceView, attr: str | None) -> str | None:
-    return v.name("AliasName") if attr is None else None
-
-
-def _lambda_function(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("FunctionName")
-    if attr is None:
-        return name
-    if attr == "Arn":
-        return v.arn("lambda", f"function:{name}")
-    return None
-
-
-def _state_machine(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("StateMachineName")
-    if attr in (None, "Arn"):
-        return v.arn("states", f"stateMachine:{name}")
-    if attr == "Name":
-        return name
-    return None
-
-
-def _ecs_cluster(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("ClusterName")
-    if attr is None:
-        return name
-    if attr == "Arn":
-        return v.arn("ecs", f"cluster/{name}")
-    return None
-
-
-def _ecs_service(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("ServiceName")
-    if attr == "Name":
-        return name
-    if attr in (None, "ServiceArn"):
-        cluster = v.text("Cluster") or "default"
-        cluster = cluster.rsplit("/", 1)[-1] if cluster.startswith("arn:") else cluster
-        return v.arn("ecs", f"service/{cluster}/{name}")
-    return None
-
-
-def _ecr_repository(v: _ResourceView, attr: str | None) -> str | None:
-    name = v.name("RepositoryName")
-    if attr is None:
-        return name
-    if attr == "Arn":
-        return v.arn("ecr", f"repository/{name}")
-    if attr == "RepositoryUri":
-        account, region = v.pseudo("AWS::AccountId"), v.pseudo("AWS::Region")
-        return f"{account}.dkr.ecr.{region}.{v.pseudo('AWS::URLSuffix')}/{name}"
-    return None
-
-
-def _codecommit_repository(v: _ResourceView, attr: str | None) -> str | None:
-    if attr is None:
-        return v.unknown_id("repository ID (what `Ref` returns; `Fn::GetAtt Name` gives the name)")
-    name = v.name("RepositoryName")
-    if attr == "Name":
-        return name
-    if attr == "Arn":
-        return v.arn("codecommit", name)
-    return None
-
-
-def _connection(service: str) -> Callable[[_ResourceView, str | None], str | None]:
-    def value(v: _ResourceView, attr: str | None) -> str | None:
-        if attr in (None, "ConnectionArn"):
-            return v.arn(service, f"connection/{v.unknown_id('connection ID')}")
-        return None
-
-    return value
-
-
-def _named(key: str) -> Callable[[_ResourceView, str | None], str | None]:
-    def value(v: _ResourceView, attr: str | None) -> str | None:
-        return v.name(key) if attr is None else None
-
-    return value
-
-
-def _secret(v: _ResourceView, attr: str | None) -> str | None:
-    if attr is None:
-        name = v.name("Name")
-        return v.arn("secretsmanager", f"secret:{name}-{v.unknown_id('secret ARN suffix')}")
-    return None
-
-
-def _pipeline(v: _ResourceView, attr: str | None) -> str | None:
-    return v.text("Name") or v.logical_id if attr is None else None
-
-
-_RESOURCE_VALUES: Mapping[str, Callable[[_ResourceView, str | None], str | None]] = {
-    "AWS::S3::Bucket": _s3_bucket,
-    "AWS::IAM::Role": _iam_role,
-    "AWS::IAM::ManagedPolicy": _iam_managed_policy,
-    "AWS::CodeBuild::Project": _codebuild_project,
-    "AWS::SNS::Topic": _sns_topic,
-    "AWS::KMS::Key": _kms_key,
-    "AWS::KMS::Alias": _kms_alias,
-    "AWS::Lambda::Function": _lambda_function,
-    "AWS::Serverless::Function": _lambda_function,
-    "AWS::StepFunctions::StateMachine": _state_machine,
-    "AWS::ECS::Cluster": _ecs_cluster,
-    "AWS::ECS::Service": _ecs_service,
-    "AWS::ECR::Repository": _ecr_repository,
-    "AWS::CodeCommit::Repository": _codecommit_repository,
-    "AWS::CodeDeploy::Application": _named("ApplicationName"),
-    "AWS::CodeDeploy::DeploymentGroup": _named("DeploymentGroupName"),
-    "AWS::ElasticBeanstalk::Application": _named("ApplicationName"),
-    "AWS::ElasticBeanstalk::Environment": _named("EnvironmentName"),
-    "AWS::SSM::Parameter": _named("Name"),
-    "AWS::CodeStarConnections::Connection": _connection("codestar-connections"),
-    "AWS::CodeConnections::Connection": _connection("codeconnections"),
-    "AWS::SecretsManager::Secret": _secret,
-    "AWS::CodePipeline::Pipeline": _pipeline,
-}
-
-
 # -- the resolver ---------------------------------------------------------------------------------
 
-_MODELLED_PIPELINE = frozenset(
-    {"Name", "RoleArn", "Stages", "ArtifactStore", "ArtifactStores", "PipelineType", "Variables"}
-)
-_MODELLED_STAGE = frozenset({"Name", "Actions"})
-# Stage conditions arrive renamed to camelCase (`_api_shape`); pointers keep the template's names.
-_SPELLING = Spelling(
-    configuration=configuration_strings,
-    tokens={
-        name: name[:1].upper() + name[1:]
-        for name in (
-            "beforeEntry",
-            "onSuccess",
-            "onFailure",
-            "conditions",
-            "rules",
-            "retryConfiguration",
-            "ruleTypeId",
-        )
-    },
-)
-_MODELLED_ACTION = frozenset(
-    {
-        "Name",
-        "ActionTypeId",
-        "Configuration",
-        "RunOrder",
-        "InputArtifacts",
-        "OutputArtifacts",
-        "RoleArn",
-        "Region",
-        "Namespace",
-        "EnvironmentVariables",
-    }
-)
+_SPELLING = Spelling(name=_camel)
 
 
 class _Resolver:
@@ -528,6 +296,7 @@ class _Resolver:
         budget: WorkBudget,
     ) -> None:
         self.base = base
+        self.template = template
         self.findings = findings
         self.budget = budget
         self.context = context
@@ -790,11 +559,11 @@ class _Resolver:
     ) -> Any:
         resource = self.resources[logical_id]
         rtype = scalar_text(resource.get("Type")) if isinstance(resource, Mapping) else None
-        handler = _RESOURCE_VALUES.get(rtype or "")
-        if handler is not None:
-            value = handler(
-                _ResourceView(self, logical_id, rtype or "", at, line, depth), attribute
-            )
+        view = _ResourceView(self, logical_id, at, line, depth)
+        if rtype == PIPELINE_RESOURCE_TYPE and attribute is None:
+            return view.text("Name") or logical_id  # the name CloudFormation gives it
+        if (kind := CLOUDFORMATION.get(rtype or "")) is not None:
+            value = resource_value(*kind, attribute, view)
             if value is not None:
                 return value
         what = f"`Ref` to `{logical_id}`" if attribute is None else f"`{logical_id}.{attribute}`"
@@ -1159,56 +928,54 @@ class _Resolver:
         if not isinstance(props, Mapping):
             raise PipelineParseError("`Properties` must be an object", props_at)
         props_line = _line(props, line)
-
-        def value(key: str) -> Any:
-            if key not in props:
-                return None
-            resolved = self.resolve(props[key], pointer_join(props_at, key), props_line)
-            return None if resolved is _NOVALUE else resolved
-
-        name = _optional_text(value("Name")) or logical_id
         role_at = pointer_join(props_at, "RoleArn")
         if "RoleArn" not in props:
             raise PipelineParseError("`RoleArn` is required", role_at)
-        role_arn = _optional_text(value("RoleArn"))
-        if role_arn is None:
+        source_map = SourceMap(props_at, props_at, cloudformation_token, self.line_of)
+        places: Places = {}
+        writer = Writer(_SPELLING, self.findings, self.line_of)
+        body: dict[str, Any] = {"name": logical_id}
+        for prop in props:
+            key = str(prop)
+            name, at = _camel(key), pointer_join(props_at, key)
+            if key == "Stages":
+                rendered = pointer_join(props_at, name)
+                body[name] = self._stages(props[key], at, props_line, rendered, writer, places)
+                continue
+            value = self._value(props, key, props_at, props_line)
+            if value is None or value == "":
+                continue
+            if name not in PIPELINE_FIELDS:  # CloudFormation's own (Tags, ...): not in the API
+                extras[name] = widen(value)
+            elif key == "ArtifactStores" and isinstance(value, list):
+                rendered = pointer_join(props_at, name)
+                body[name] = self._artifact_stores(value, at, rendered, writer, places)
+            else:
+                body[name] = writer.member(name, value, props_at, at, places)
+        if not isinstance(body["name"], str) or not body["name"]:
+            body["name"] = logical_id
+        if not body.get("roleArn") or not isinstance(body["roleArn"], str):
             self.note(
                 role_at, _line(props["RoleArn"], props_line), "`RoleArn` resolves to no value"
             )
-            role_arn = "*"
-        role_resource = self._role_resource(props["RoleArn"], role_at, props_line)
-        stages = self._stages(props.get("Stages"), pointer_join(props_at, "Stages"), props_line)
-        stores = self._artifact_stores(value, props_at, props_line)
-        variables: dict[str, str | None] = {}
-        for i, var in enumerate(value("Variables") or []):
-            var_name = _optional_text(var.get("Name")) if isinstance(var, Mapping) else None
-            if var_name is None:
-                self.findings.append(
-                    shape_error(
-                        pointer_join(props_at, "Variables", i),
-                        "this variable is not an object with a Name and was ignored",
-                        props_line,
-                    )
-                )
-                continue
-            variables[var_name] = _optional_text(var.get("DefaultValue"))
-        for key in props:
-            if str(key) not in _MODELLED_PIPELINE:
-                resolved = value(str(key))
-                if resolved is not None:
-                    extras[_camel(str(key))] = _api_shape(resolved)
-        return Pipeline(
-            name=name,
-            role_arn=role_arn,
-            stages=tuple(stages),
-            artifact_stores=tuple(stores),
-            pointer=props_at,
-            pipeline_type=_optional_text(value("PipelineType")),
-            variables=variables,
-            role_resource=role_resource,
-            source_format="cloudformation",
-            extras=extras,
+            body["roleArn"] = "*"
+        source_map.update(places)
+        try:
+            pipeline, findings = parse_pipeline_json(body, props_at)
+        except PipelineParseError as exc:
+            raise source_map.raised(exc) from None
+        self.findings.extend(source_map.located(f) for f in findings)
+        return replace(
+            pipeline,
+            role_resource=self._role_resource(props["RoleArn"], role_at, props_line),
+            source_map=source_map,
+            extras={**pipeline.extras, **extras},
         )
+
+    def line_of(self, pointer: str) -> int | None:
+        if not pointer.startswith(self.base):
+            return None
+        return document_line(self.template, pointer_tokens(pointer[len(self.base) :]))
 
     def _role_resource(self, node: Any, at: str, line: int | None) -> TemplateResource | None:
         """The `AWS::IAM::Role` of this template whose ARN `RoleArn` is (`!GetAtt Role.Arn`)."""
@@ -1230,85 +997,74 @@ class _Resolver:
         return TemplateResource("cloudformation", logical_id)
 
     def _artifact_stores(
-        self, value: Callable[[str], Any], props_at: str, line: int | None
-    ) -> list[ArtifactStore]:
-        stores: list[ArtifactStore] = []
-        single = value("ArtifactStore")
-        if single is not None:
-            store = self._store(single, pointer_join(props_at, "ArtifactStore"), None, line)
-            if store:
-                stores.append(store)
-        many = value("ArtifactStores")
-        if isinstance(many, list):
-            for i, entry in enumerate(many):
-                at = pointer_join(props_at, "ArtifactStores", i)
-                if not isinstance(entry, Mapping):
-                    self.findings.append(shape_error(at, "this artifact store entry was ignored"))
-                    continue
-                store = self._store(
-                    entry.get("ArtifactStore"),
-                    pointer_join(at, "ArtifactStore"),
-                    _optional_text(entry.get("Region")),
-                    line,
-                )
-                if store:
-                    stores.append(store)
-        elif many is not None:
-            self.findings.append(
-                shape_error(
-                    pointer_join(props_at, "ArtifactStores"), "`ArtifactStores` must be a list"
-                )
-            )
-        if not stores:
-            self.findings.append(
-                Finding(
-                    code="NO_ARTIFACT_STORE",
-                    finding_type=FindingType.ERROR,
-                    message="the pipeline has no artifact store; "
-                    "artifact-bucket permissions are not computed",
-                    path=props_at,
-                    line=line,
-                )
+        self, entries: list[Any], at: str, rendered: str, writer: Writer, places: Places
+    ) -> dict[str, Any]:
+        """CloudFormation's list of `{Region, ArtifactStore}` as the API's map by Region."""
+        places[rendered] = at
+        stores: dict[str, Any] = {}
+        for i, entry in enumerate(entries):
+            entry_at = pointer_join(at, i)
+            region = optional_text(entry.get("Region")) if isinstance(entry, Mapping) else None
+            if not isinstance(entry, Mapping) or region is None:
+                self.findings.append(shape_error(entry_at, "this artifact store entry was ignored"))
+                continue
+            stores[region] = writer.value(
+                entry.get("ArtifactStore"),
+                pointer_join(rendered, region),
+                pointer_join(entry_at, "ArtifactStore"),
+                places,
             )
         return stores
 
-    def _store(
-        self, raw: Any, at: str, region: str | None, line: int | None
-    ) -> ArtifactStore | None:
-        location = _optional_text(raw.get("Location")) if isinstance(raw, Mapping) else None
-        if not isinstance(raw, Mapping) or location is None:
-            self.findings.append(
-                shape_error(at, "this artifact store has no Location and was ignored", line)
-            )
-            return None
-        key = raw.get("EncryptionKey")
-        return ArtifactStore(
-            location=location,
-            pointer=at,
-            region=region,
-            kms_key_id=_optional_text(key.get("Id")) if isinstance(key, Mapping) else None,
-            type=_optional_text(raw.get("Type")) or "S3",
-        )
-
-    def _stages(self, node: Any, at: str, line: int | None) -> list[Stage]:
+    def _stages(
+        self,
+        node: Any,
+        at: str,
+        line: int | None,
+        rendered_at: str,
+        writer: Writer,
+        places: Places,
+    ) -> list[Any]:
         chosen = self.select(node, at, line)
         if chosen is None or not isinstance(chosen[0], list):
             raise PipelineParseError("`Stages` must be a list of stages", at)
         items, at, line = chosen
-        stages: list[Stage] = []
+
+        def stage(item: Any, at: str, line: int | None, rendered: str, places: Places) -> Any:
+            return self._stage(item, at, line, rendered, writer, places)
+
+        return self._each_form("stage", "Actions", stage, items, at, line, rendered_at, places)
+
+    def _each_form(
+        self,
+        what: str,
+        skip_key: str | None,
+        read: Callable[[Any, str, int | None, str, Places], Any],
+        items: list[Any],
+        at: str,
+        line: int | None,
+        rendered_at: str,
+        places: Places,
+    ) -> list[Any]:
+        """Every stage or action of a list; one whose conditions the template cannot decide,
+        once per form they give it."""
+        places[rendered_at] = at
+        out: list[Any] = []
         for i, item in enumerate(items):
-            item_at = pointer_join(at, i)
-            item_line = _line(item, line)
-            names, assignments = self.forms(item, "Actions")
-            forms: list[Stage | None] = []
+            item_at, item_line = pointer_join(at, i), _line(item, line)
+            names, assignments = self.forms(item, skip_key)
+            forms: list[tuple[Any, Places]] = []
             for assignment in assignments:
+                form_places: Places = {}
                 with self.assuming(assignment):
-                    stage = self._stage(item, item_at, item_line)
-                if stage not in forms:
-                    forms.append(stage)
-            self._note_forms("stage", names, forms, item_at, item_line)
-            stages.extend(stage for stage in forms if stage is not None)
-        return stages
+                    form = read(item, item_at, item_line, f"{rendered_at}/{_FORM}", form_places)
+                if all(form != kept for kept, _ in forms):
+                    forms.append((form, form_places))
+            self._note_forms(what, names, [form for form, _ in forms], item_at, item_line)
+            for form, form_places in forms:
+                if form is not None:
+                    out.append(_reindexed(form, form_places, rendered_at, len(out), places))
+        return out
 
     def _note_forms(
         self, what: str, names: list[str], forms: list[Any], at: str, line: int | None
@@ -1328,49 +1084,45 @@ class _Resolver:
             )
         )
 
-    def _stage(self, item: Any, at: str, line: int | None) -> Stage | None:
+    def _stage(
+        self, item: Any, at: str, line: int | None, rendered: str, writer: Writer, places: Places
+    ) -> dict[str, Any] | None:
         chosen = self.select(item, at, line)
         if chosen is None:
             return None
         node, at, line = chosen
+        places[rendered] = at
         if not isinstance(node, Mapping):
             raise PipelineParseError("a stage must be an object", at)
-        name = _optional_text(self._value(node, "Name", at, line))
-        if name is None:
-            raise PipelineParseError(
-                "`Name` is required and must be a string", pointer_join(at, "Name")
-            )
-        actions_at = pointer_join(at, "Actions")
-        listed = self.select(node.get("Actions"), actions_at, line)
+        stage: dict[str, Any] = {}
+        for node_key in node:
+            key = str(node_key)
+            name, key_at = _camel(key), pointer_join(at, key)
+            if key == "Actions":
+                stage[name] = self._actions(node[key], key_at, line, rendered, writer, places)
+            elif (value := self._value(node, key, at, line)) not in (None, ""):
+                stage[name] = writer.member(name, value, rendered, key_at, places)
+        return stage
+
+    def _actions(
+        self,
+        node: Any,
+        at: str,
+        line: int | None,
+        stage: str,
+        writer: Writer,
+        places: Places,
+    ) -> Any:
+        listed = self.select(node, at, line)
         if listed is None or not isinstance(listed[0], list):
-            raise PipelineParseError("`Actions` must be a list", actions_at)
-        items, actions_at, actions_line = listed
-        actions: list[Action] = []
-        for j, raw in enumerate(items):
-            item_at = pointer_join(actions_at, j)
-            item_line = _line(raw, actions_line)
-            names, assignments = self.forms(raw, None)
-            forms: list[Action | None] = []
-            for assignment in assignments:
-                with self.assuming(assignment):
-                    action = self._action(raw, item_at, item_line)
-                if action not in forms:
-                    forms.append(action)
-            self._note_forms("action", names, forms, item_at, item_line)
-            actions.extend(action for action in forms if action is not None)
-        extras = {
-            _camel(str(k)): _api_shape(v)
-            for k in node
-            if str(k) not in _MODELLED_STAGE
-            and (v := self._value(node, str(k), at, line)) is not None
-        }
-        return Stage(
-            name=name,
-            actions=tuple(actions),
-            pointer=at,
-            extras=extras,
-            conditions=read_stage_conditions(extras, at, _SPELLING, self.findings),
-        )
+            raise PipelineParseError("`Actions` must be a list", at)
+        items, at, line = listed
+
+        def action(item: Any, at: str, line: int | None, rendered: str, places: Places) -> Any:
+            return self._action(item, at, line, rendered, writer, places)
+
+        rendered_at = pointer_join(stage, "actions")
+        return self._each_form("action", None, action, items, at, line, rendered_at, places)
 
     def _value(self, node: Mapping[str, Any], key: str, at: str, line: int | None) -> Any:
         if key not in node:
@@ -1378,7 +1130,9 @@ class _Resolver:
         value = self.resolve(node[key], pointer_join(at, key), line)
         return None if value is _NOVALUE else value
 
-    def _action(self, item: Any, at: str, line: int | None) -> Action | None:
+    def _action(
+        self, item: Any, at: str, line: int | None, rendered: str, writer: Writer, places: Places
+    ) -> Any:
         chosen = self.select(item, at, line)
         if chosen is None:
             return None
@@ -1386,47 +1140,7 @@ class _Resolver:
         value = self.resolve(node, at, line)
         if value is _NOVALUE:
             return None
-        if not isinstance(value, Mapping):
-            raise PipelineParseError("an action must be an object", at)
-        name = _optional_text(value.get("Name"))
-        if name is None:
-            raise PipelineParseError(
-                "`Name` is required and must be a string", pointer_join(at, "Name")
-            )
-        type_at = pointer_join(at, "ActionTypeId")
-        type_raw = value.get("ActionTypeId")
-        if not isinstance(type_raw, Mapping):
-            raise PipelineParseError("`ActionTypeId` must be an object", type_at)
-        parts: list[str] = []
-        for key in ("Category", "Owner", "Provider", "Version"):
-            part = _optional_text(type_raw.get(key))
-            if part is None:
-                raise PipelineParseError(
-                    f"`ActionTypeId.{key}` must be a non-empty string", pointer_join(type_at, key)
-                )
-            parts.append(part)
-        return Action(
-            name=name,
-            type=ActionTypeKey(*parts),
-            configuration=configuration_strings(
-                value.get("Configuration"), pointer_join(at, "Configuration"), self.findings, line
-            ),
-            pointer=at,
-            run_order=run_order(
-                value.get("RunOrder"), pointer_join(at, "RunOrder"), self.findings, line
-            ),
-            input_artifacts=_artifact_names(value.get("InputArtifacts")),
-            output_artifacts=_artifact_names(value.get("OutputArtifacts")),
-            role_arn=_optional_text(value.get("RoleArn")),
-            region=_optional_text(value.get("Region")),
-            namespace=_optional_text(value.get("Namespace")),
-            environment_variables=_environment_variables(value.get("EnvironmentVariables")),
-            extras={
-                _camel(str(k)): _api_shape(v)
-                for k, v in value.items()
-                if str(k) not in _MODELLED_ACTION
-            },
-        )
+        return writer.value(value, rendered, at, places)
 
     # -- the service role's policies -------------------------------------------------------------
 
@@ -1542,6 +1256,16 @@ class _Resolver:
 
 # -- small readers --------------------------------------------------------------------------------
 
+_FORM = "#"  # the index a stage's or action's form is read at, before it is known to be kept
+
+
+def _reindexed(value: Any, form_places: Places, list_at: str, index: int, places: Places) -> Any:
+    """A kept form's places, moved from the `#` index it was read at to its own."""
+    head = f"{list_at}/{_FORM}"
+    for rendered, source in form_places.items():
+        places[pointer_join(list_at, index) + rendered[len(head) :]] = source
+    return value
+
 
 _POLICY_TYPES = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"})
 
@@ -1615,40 +1339,3 @@ def _equals(first: Any, second: Any) -> bool | None:
     if a_text is not None and b_text is not None:
         return a_text == b_text
     return bool(first == second)
-
-
-def _optional_text(value: Any) -> str | None:
-    text = scalar_text(value)
-    if text is None and is_unknown(value):
-        text = UNKNOWN
-    return widen(text) if text else None
-
-
-def _artifact_names(raw: Any) -> tuple[str, ...]:
-    if not isinstance(raw, list):
-        return ()
-    names = []
-    for item in raw:
-        name = _optional_text(item.get("Name")) if isinstance(item, Mapping) else None
-        if name is None:
-            name = _optional_text(item) if not isinstance(item, Mapping | list) else None
-        if name is not None:
-            names.append(name)
-    return tuple(names)
-
-
-def _environment_variables(raw: Any) -> tuple[EnvironmentVariable, ...]:
-    if not isinstance(raw, list):
-        return ()
-    out = []
-    for item in raw:
-        name = _optional_text(item.get("Name")) if isinstance(item, Mapping) else None
-        if name is not None:
-            out.append(
-                EnvironmentVariable(
-                    name=name,
-                    value=_optional_text(item.get("Value")) or "",
-                    type=_optional_text(item.get("Type")) or "PLAINTEXT",
-                )
-            )
-    return tuple(out)

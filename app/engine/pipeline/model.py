@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from app.engine.pipeline.source_map import SourceMap
 
 
 @dataclass(frozen=True, order=True)
@@ -136,11 +139,10 @@ class Pipeline:
     # The template resource that declares the service role, when `role_arn` is that resource's
     # ARN (`!GetAtt Role.Arn`, `aws_iam_role.role.arn`): a policy can be attached to it there.
     role_resource: TemplateResource | None = None
-    # Where the pipeline was read from: "codepipeline-json", "cloudformation" or "terraform"
-    # (its pointers are in that document's spelling).
-    source_format: str = "codepipeline-json"
     # executionMode, triggers, version and other declared fields, under their API names.
     extras: Mapping[str, Any] = field(default_factory=dict)
+    # A template's pipeline: where each place of its rendered document is in the template.
+    source_map: SourceMap | None = field(default=None, compare=False)
 
     def actions(self) -> tuple[tuple[Stage, Action], ...]:
         return tuple((stage, action) for stage in self.stages for action in stage.actions)

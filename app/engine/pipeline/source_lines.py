@@ -23,6 +23,7 @@ from app.engine.json_pointer import pointer_tokens
 from app.engine.pipeline.terraform import (
     MAX_TERRAFORM_CHARS,
     _Block,
+    _block_kind,
     _Body,
     _is_tree,
     _kind,
@@ -63,9 +64,9 @@ class SourceLines:
         self._load()
         tokens = pointer_tokens(pointer)
         if self._terraform is not None:
-            return _body_line(self._terraform, tokens, None)
+            return body_line(self._terraform, tokens, None)
         if self._document is not None:
-            return _document_line(self._document, tokens)
+            return document_line(self._document, tokens)
         return None
 
     def _load(self) -> None:
@@ -101,7 +102,7 @@ def _mark_line(node: Any) -> int | None:
     return line + 1 if isinstance(line, int) else None
 
 
-def _document_line(document: Any, tokens: Sequence[str]) -> int | None:
+def document_line(document: Any, tokens: Sequence[str]) -> int | None:
     node = document
     line = _mark_line(node) or 1
     for token in tokens:
@@ -136,7 +137,7 @@ def _terraform_body(text: str) -> _Body | None:
         return None
 
 
-def _body_line(body: _Body, tokens: Sequence[str], line: int | None) -> int | None:
+def body_line(body: _Body, tokens: Sequence[str], line: int | None) -> int | None:
     if not tokens:
         return line
     token, rest = tokens[0], tokens[1:]
@@ -155,15 +156,11 @@ def _body_line(body: _Body, tokens: Sequence[str], line: int | None) -> int | No
     if labels:  # `resource "type" "name"`: the next tokens are the labels
         for block in candidates:
             if list(rest[: len(block.labels)]) == block.labels:
-                return _body_line(block.body, rest[len(block.labels) :], block.line)
+                return body_line(block.body, rest[len(block.labels) :], block.line)
         return line
     if not rest or not rest[0].isdigit():
         return candidates[0].line
     return _nth_block_line(candidates, int(rest[0]), rest[1:], line)
-
-
-def _block_kind(block: _Block) -> str:
-    return block.labels[0] if block.type == "dynamic" and block.labels else block.type
 
 
 def _nth_block_line(
@@ -173,10 +170,10 @@ def _nth_block_line(
         if block.type == "dynamic":
             if index == 0:
                 content = block.body.first("content")
-                return _body_line(content.body, rest, content.line) if content else block.line
+                return body_line(content.body, rest, content.line) if content else block.line
             return block.line  # how many blocks it makes is not in the text
         if index == 0:
-            return _body_line(block.body, rest, block.line)
+            return body_line(block.body, rest, block.line)
         index -= 1
     return line
 

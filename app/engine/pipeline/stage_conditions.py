@@ -1,15 +1,9 @@
-"""Stage conditions and their rules, read the same way from every input format.
-
-A parser hands over one stage in the API's camelCase shape (the template parsers rename their
-properties first: `BeforeEntry` and `before_entry` both arrive as `beforeEntry`). A `Spelling` says
-what is left of the format: Terraform's singular `condition`/`rule` blocks and one-element block
-lists, the pointer tokens of the source, and how a configuration map is read.
-"""
+"""Stage conditions and their rules, as a get-pipeline document declares them (templates are
+rendered as one first)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.errors import PipelineParseError
@@ -39,29 +33,11 @@ DEFAULT_RULE_OWNER = RULE_OWNER
 DEFAULT_RULE_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class Spelling:
-    """How one input format holds stage conditions, beyond the API's own names."""
-
-    configuration: ConfigurationReader
-    # API member name -> the key it has in the camelCase data, where they differ.
-    keys: Mapping[str, str] = field(default_factory=dict)
-    # API member name -> its token in the source's JSON pointers, where they differ.
-    tokens: Mapping[str, str] = field(default_factory=dict)
-    # Nested objects are lists of one block (Terraform), and their pointers say `/0`.
-    blocks: bool = False
-    # Report fields CodePipeline does not have (the template parsers check their own grammar).
-    unknown_fields: bool = False
-
-    def key(self, name: str) -> str:
-        return self.keys.get(name, name)
-
-    def token(self, name: str) -> str:
-        return self.tokens.get(name, name)
-
-
 def read_stage_conditions(
-    stage: Mapping[str, Any], pointer: str, spelling: Spelling, findings: list[Finding]
+    stage: Mapping[str, Any],
+    pointer: str,
+    configuration: ConfigurationReader,
+    findings: list[Finding],
 ) -> tuple[StageConditions, ...]:
     """The `beforeEntry`, `onSuccess` and `onFailure` a stage declares, with their rules.
 
@@ -73,44 +49,40 @@ def read_stage_conditions(
         raw = stage.get(kind)
         if raw is None:
             continue
-        body, at = _block(raw, pointer_join(pointer, spelling.token(kind)), spelling)
-        if not isinstance(body, Mapping):
+        at = pointer_join(pointer, kind)
+        if not isinstance(raw, Mapping):
             findings.append(shape_error(at, f"`{kind}` is not an object and was ignored"))
             continue
-        out.append(_stage_conditions(kind, body, at, spelling, findings))
+        out.append(_stage_conditions(kind, raw, at, configuration, findings))
     return tuple(out)
 
 
-def _block(raw: Any, pointer: str, spelling: Spelling) -> tuple[Any, str]:
-    if not spelling.blocks:
-        return raw, pointer
-    if isinstance(raw, list):
-        return (raw[0] if len(raw) == 1 else raw), pointer_join(pointer, 0)
-    return raw, pointer_join(pointer, 0)
-
-
 def _stage_conditions(
-    kind: str, raw: Mapping[str, Any], pointer: str, spelling: Spelling, findings: list[Finding]
+    kind: str,
+    raw: Mapping[str, Any],
+    pointer: str,
+    configuration: ConfigurationReader,
+    findings: list[Finding],
 ) -> StageConditions:
-    if spelling.unknown_fields:
-        findings.extend(unknown_field_findings(raw, STAGE_CONDITIONS_FIELDS[kind], kind, pointer))
+    findings.extend(unknown_field_findings(raw, STAGE_CONDITIONS_FIELDS[kind], kind, pointer))
     conditions: list[StageCondition] = []
-    listed = raw.get(spelling.key("conditions"))
-    listed_at = pointer_join(pointer, spelling.token("conditions"))
+    listed = raw.get("conditions")
+    listed_at = pointer_join(pointer, "conditions")
     if isinstance(listed, list):
         for i, item in enumerate(listed):
-            condition = _condition(item, pointer_join(listed_at, i), spelling, findings)
+            condition = _condition(item, pointer_join(listed_at, i), configuration, findings)
             if condition is not None:
                 conditions.append(condition)
     elif listed is not None:
         findings.append(shape_error(listed_at, "`conditions` is not a list and was ignored"))
     retry: Any = raw.get("retryConfiguration")
-    retry_at = pointer_join(pointer, spelling.token("retryConfiguration"))
-    if retry is not None:
-        retry, retry_at = _block(retry, retry_at, spelling)
-        if not isinstance(retry, Mapping):
-            findings.append(shape_error(retry_at, "`retryConfiguration` is not an object"))
-            retry = None
+    if retry is not None and not isinstance(retry, Mapping):
+        findings.append(
+            shape_error(
+                pointer_join(pointer, "retryConfiguration"), "`retryConfiguration` is not an object"
+            )
+        )
+        retry = None
     return StageConditions(
         kind=kind,
         conditions=tuple(conditions),
@@ -121,19 +93,18 @@ def _stage_conditions(
 
 
 def _condition(
-    raw: Any, pointer: str, spelling: Spelling, findings: list[Finding]
+    raw: Any, pointer: str, configuration: ConfigurationReader, findings: list[Finding]
 ) -> StageCondition | None:
     if not isinstance(raw, Mapping):
         findings.append(shape_error(pointer, "this condition is not an object and was ignored"))
         return None
-    if spelling.unknown_fields:
-        findings.extend(unknown_field_findings(raw, CONDITION_FIELDS, "condition", pointer))
+    findings.extend(unknown_field_findings(raw, CONDITION_FIELDS, "condition", pointer))
     rules: list[Rule] = []
-    listed = raw.get(spelling.key("rules"))
-    listed_at = pointer_join(pointer, spelling.token("rules"))
+    listed = raw.get("rules")
+    listed_at = pointer_join(pointer, "rules")
     if isinstance(listed, list):
         rules = [
-            _rule(item, pointer_join(listed_at, i), spelling, findings)
+            _rule(item, pointer_join(listed_at, i), configuration, findings)
             for i, item in enumerate(listed)
         ]
     elif listed is not None:
@@ -145,11 +116,12 @@ def _condition(
     )
 
 
-def _rule(raw: Any, pointer: str, spelling: Spelling, findings: list[Finding]) -> Rule:
+def _rule(
+    raw: Any, pointer: str, configuration: ConfigurationReader, findings: list[Finding]
+) -> Rule:
     if not isinstance(raw, Mapping):
         raise PipelineParseError("a rule must be an object", pointer)
-    if spelling.unknown_fields:
-        findings.extend(unknown_field_findings(raw, RULE_FIELDS, "rule", pointer))
+    findings.extend(unknown_field_findings(raw, RULE_FIELDS, "rule", pointer))
     name = _text(raw.get("name"), pointer_join(pointer, "name"), findings)
     if not name:
         raise PipelineParseError(
@@ -157,8 +129,8 @@ def _rule(raw: Any, pointer: str, spelling: Spelling, findings: list[Finding]) -
         )
     return Rule(
         name=name,
-        type=_rule_type(raw.get("ruleTypeId"), pointer, spelling, findings),
-        configuration=spelling.configuration(
+        type=_rule_type(raw.get("ruleTypeId"), pointer, findings),
+        configuration=configuration(
             raw.get("configuration"), pointer_join(pointer, "configuration"), findings
         ),
         pointer=pointer,
@@ -172,14 +144,12 @@ def _rule(raw: Any, pointer: str, spelling: Spelling, findings: list[Finding]) -
     )
 
 
-def _rule_type(
-    raw: Any, rule_pointer: str, spelling: Spelling, findings: list[Finding]
-) -> ActionTypeKey:
-    body, at = _block(raw, pointer_join(rule_pointer, spelling.token("ruleTypeId")), spelling)
-    if not isinstance(body, Mapping):
+def _rule_type(raw: Any, rule_pointer: str, findings: list[Finding]) -> ActionTypeKey:
+    at = pointer_join(rule_pointer, "ruleTypeId")
+    if not isinstance(raw, Mapping):
         raise PipelineParseError("`ruleTypeId` must be an object", at)
-    if spelling.unknown_fields:
-        findings.extend(unknown_field_findings(body, RULE_TYPE_FIELDS, "rule type", at))
+    body = raw
+    findings.extend(unknown_field_findings(body, RULE_TYPE_FIELDS, "rule type", at))
     parts: dict[str, str] = {}
     for key in ("category", "owner", "provider", "version"):
         value = _text(body.get(key), pointer_join(at, key), findings)
@@ -234,7 +204,7 @@ def _minutes(raw: Any, pointer: str, findings: list[Finding]) -> int | None:
 
 
 def _artifact_names(raw: Any) -> tuple[str, ...]:
-    """`[{"name": ...}]` as the API and CloudFormation write it, or Terraform's `["..."]`."""
+    """`[{"name": ...}]` as the API writes it (or a bare name)."""
     if not isinstance(raw, list):
         return ()
     names = []

@@ -118,6 +118,14 @@ def scalar_text(value: Any) -> str | None:
     return None
 
 
+def optional_text(value: Any) -> str | None:
+    """A scalar's text, widened; None when there is none (a list, a map, an empty string)."""
+    text = scalar_text(value)
+    if text is None and is_unknown(value):
+        text = UNKNOWN
+    return widen(text) if text else None
+
+
 def common_pattern(first: str, second: str) -> str:
     """One string covering both: the shared prefix and suffix around an unknown part."""
     if first == second:

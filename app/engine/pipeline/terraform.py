@@ -14,22 +14,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.budget import WorkBudget, WorkCancelledError, WorkLimitExceededError
 from app.engine.errors import PipelineParseError
-from app.engine.findings import Finding, FindingType
-from app.engine.json_pointer import pointer_join
-from app.engine.pipeline.model import (
-    Action,
-    ActionTypeKey,
-    ArtifactStore,
-    Pipeline,
-    Stage,
-    TemplateResource,
-)
-from app.engine.pipeline.stage_conditions import Spelling, read_stage_conditions
+from app.engine.findings import Finding
+from app.engine.json_pointer import pointer_join, pointer_tokens
+from app.engine.pipeline.api_json import parse_pipeline_json
+from app.engine.pipeline.model import Pipeline, TemplateResource
+from app.engine.pipeline.resource_types import TERRAFORM, resource_value
+from app.engine.pipeline.source_map import SourceMap, terraform_token
+from app.engine.pipeline.template_document import Places, Spelling, Writer, artifact_names
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
@@ -37,11 +33,10 @@ from app.engine.pipeline.template_values import (
     TemplateContext,
     charge_join,
     charge_value,
-    configuration_strings,
     dedupe_findings,
     is_unknown,
     merge_alternatives,
-    run_order,
+    optional_text,
     scalar_text,
     shape_error,
     unresolved,
@@ -264,18 +259,24 @@ class _Body:
         return next((b for b in self.blocks if b.type == block_type), None)
 
 
+def _block_kind(block: _Block) -> str:
+    """A block's type, a `dynamic "stage"` block's that of the blocks it makes."""
+    return block.labels[0] if block.type == "dynamic" and block.labels else block.type
+
+
 @dataclass
 class _Module:
     variables: dict[str, _Block]
     locals: dict[str, _Attribute]
     resources: dict[tuple[str, str], _Block]
     data: dict[tuple[str, str], _Block]
+    body: _Body = field(default_factory=_Body)
 
     @staticmethod
     def read(tree: Any) -> _Module:
         parts = _parts(tree)
         body = _Body.read(parts[0]) if parts else _Body()
-        module = _Module({}, {}, {}, {})
+        module = _Module({}, {}, {}, {}, body)
         for block in body.blocks:
             if block.type == "variable" and block.labels:
                 module.variables[block.labels[0]] = block
@@ -292,8 +293,6 @@ class _Module:
 
 
 class _ResourceView:
-    """A resource (or data source) of the file seen from a reference to it."""
-
     def __init__(
         self,
         ev: _Evaluator,
@@ -312,6 +311,7 @@ class _ResourceView:
         self.line = line
         self.depth = depth
         self.declared = declared
+        self.partition = ev.partition
 
     def arg(self, key: str) -> Any:
         attribute = self.block.body.attributes.get(key)
@@ -325,7 +325,7 @@ class _ResourceView:
             return None
         return scalar_text(value) or UNKNOWN
 
-    def name(self, key: str, *, generated: bool = False) -> str:
+    def name(self, key: str, generated: tuple[int, bool] | None) -> str:
         value = self.text(key)
         if value is not None:
             return value
@@ -337,11 +337,10 @@ class _ResourceView:
                 reference=self.address,
             )
             return UNKNOWN
-        prefix = self.text(f"{key}_prefix") if generated else None
         if generated:
             # The AWS provider names such a resource `<name_prefix><unique id>`, with the prefix
             # `terraform-` when none is given.
-            prefix = prefix or "terraform-"
+            prefix = self.text(f"{key}_prefix") or "terraform-"
             self.ev.note(
                 self.at,
                 self.line,
@@ -352,10 +351,11 @@ class _ResourceView:
         self.ev.note(self.at, self.line, f"`{self.address}` has no `{key}`")
         return UNKNOWN
 
-    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
-        region = self.ev.region(self.at, self.line) if regional else ""
-        account = self.ev.account(self.at, self.line)
-        return f"arn:{self.ev.partition}:{service}:{region}:{account}:{resource}"
+    def region(self) -> str:
+        return self.ev.region(self.at, self.line)
+
+    def account(self) -> str:
+        return self.ev.account(self.at, self.line)
 
     def assigned(self, what: str) -> str:
         self.ev.note(
@@ -367,208 +367,36 @@ class _ResourceView:
         return UNKNOWN
 
 
-def _s3_bucket(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("bucket", generated=True)
-    if attr in ("bucket", "id"):
-        return name
-    if attr == "arn":
-        return f"arn:{v.ev.partition}:s3:::{name}"
-    if attr == "bucket_domain_name":
-        return f"{name}.s3.{URL_SUFFIXES.get(v.ev.partition, 'amazonaws.com')}"
-    return None
-
-
-def _iam_role(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name", generated=True)
-    if attr in ("name", "id"):
-        return name
-    if attr == "arn":
-        path = v.text("path") or "/"
-        return v.arn("iam", f"role{path}{name}", regional=False)
-    return None
-
-
-def _codebuild_project(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name")
-    if attr == "name":
-        return name
-    if attr in ("arn", "id"):
-        return v.arn("codebuild", f"project/{name}")
-    return None
-
-
-def _kms_key(v: _ResourceView, attr: str) -> str | None:
-    if attr in ("key_id", "id"):
-        return v.assigned("key ID")
-    if attr == "arn":
-        return v.arn("kms", f"key/{v.assigned('key ID')}")
-    return None
-
-
-def _kms_alias(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name", generated=False)
-    if attr in ("name", "id"):
-        return name
-    if attr == "arn":
-        return v.arn("kms", name)
-    return None
-
-
-def _lambda_function(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("function_name")
-    if attr in ("function_name", "id"):
-        return name
-    if attr == "arn":
-        return v.arn("lambda", f"function:{name}")
-    return None
-
-
-def _sns_topic(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name", generated=True)
-    if attr == "name":
-        return name
-    if attr in ("arn", "id"):
-        return v.arn("sns", name)
-    return None
-
-
-def _state_machine(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name", generated=True)
-    if attr == "name":
-        return name
-    if attr in ("arn", "id"):
-        return v.arn("states", f"stateMachine:{name}")
-    return None
-
-
-def _ecs_cluster(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name")
-    if attr == "name":
-        return name
-    if attr in ("arn", "id"):
-        return v.arn("ecs", f"cluster/{name}")
-    return None
-
-
-def _ecs_service(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name")
-    if attr == "name":
-        return name
-    if attr in ("arn", "id"):
-        cluster = v.text("cluster") or "default"
-        return v.arn("ecs", f"service/{cluster.rsplit('/', 1)[-1]}/{name}")
-    return None
-
-
-def _ecr_repository(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name")
-    if attr in ("name", "id"):
-        return name
-    if attr == "arn":
-        return v.arn("ecr", f"repository/{name}")
-    if attr == "repository_url":
-        account, region = v.ev.account(v.at, v.line), v.ev.region(v.at, v.line)
-        return f"{account}.dkr.ecr.{region}.{URL_SUFFIXES.get(v.ev.partition, '*')}/{name}"
-    return None
-
-
-def _codecommit_repository(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("repository_name")
-    if attr in ("repository_name", "id"):
-        return name
-    if attr == "arn":
-        return v.arn("codecommit", name)
-    return None
-
-
-def _codedeploy_app(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("name")
-    if attr == "name":
-        return name
-    if attr == "arn":
-        return v.arn("codedeploy", f"application:{name}")
-    return None
-
-
-def _codedeploy_group(v: _ResourceView, attr: str) -> str | None:
-    name = v.name("deployment_group_name")
-    if attr == "deployment_group_name":
-        return name
-    if attr == "arn":
-        return v.arn("codedeploy", f"deploymentgroup:{v.name('app_name')}/{name}")
-    return None
-
-
-def _connection(service: str) -> Callable[[_ResourceView, str], str | None]:
-    def value(v: _ResourceView, attr: str) -> str | None:
-        if attr in ("arn", "id"):
-            given = v.text("arn")  # a data source looked up by ARN
-            return given or v.arn(service, f"connection/{v.assigned('connection ID')}")
-        return None
-
-    return value
-
-
-def _secret(v: _ResourceView, attr: str) -> str | None:
-    if attr in ("arn", "id"):
-        name = v.name("name", generated=True)
-        return v.arn("secretsmanager", f"secret:{name}-{v.assigned('ARN suffix')}")
-    return None
-
-
-def _named_arn(service: str, prefix: str) -> Callable[[_ResourceView, str], str | None]:
-    def value(v: _ResourceView, attr: str) -> str | None:
-        if attr == "arn":
-            return v.arn(service, f"{prefix}{v.name('name')}")
-        return None
-
-    return value
-
-
 def _caller_identity(v: _ResourceView, attr: str) -> str | None:
-    return v.ev.account(v.at, v.line) if attr == "account_id" else None
+    return v.account() if attr == "account_id" else None
 
 
 def _region(v: _ResourceView, attr: str) -> str | None:
-    return v.ev.region(v.at, v.line) if attr in ("name", "id", "region") else None
+    return v.region() if attr in ("name", "id", "region") else None
 
 
 def _partition(v: _ResourceView, attr: str) -> str | None:
     if attr in ("partition", "id"):
-        return v.ev.partition
+        return v.partition
     if attr == "dns_suffix":
-        return URL_SUFFIXES.get(v.ev.partition)
+        return URL_SUFFIXES.get(v.partition)
     return None
 
 
-_ATTRIBUTES: Mapping[str, Callable[[_ResourceView, str], str | None]] = {
-    "aws_s3_bucket": _s3_bucket,
-    "aws_iam_role": _iam_role,
-    "aws_codebuild_project": _codebuild_project,
-    "aws_kms_key": _kms_key,
-    "aws_kms_alias": _kms_alias,
-    "aws_lambda_function": _lambda_function,
-    "aws_sns_topic": _sns_topic,
-    "aws_sfn_state_machine": _state_machine,
-    "aws_ecs_cluster": _ecs_cluster,
-    "aws_ecs_service": _ecs_service,
-    "aws_ecr_repository": _ecr_repository,
-    "aws_codecommit_repository": _codecommit_repository,
-    "aws_codedeploy_app": _codedeploy_app,
-    "aws_codedeploy_deployment_group": _codedeploy_group,
-    "aws_codestarconnections_connection": _connection("codestar-connections"),
-    "aws_codeconnections_connection": _connection("codeconnections"),
-    "aws_secretsmanager_secret": _secret,
-    "aws_codepipeline": _named_arn("codepipeline", ""),
-    "aws_ssm_parameter": _named_arn("ssm", "parameter/"),
-}
-
-_DATA_ATTRIBUTES: Mapping[str, Callable[[_ResourceView, str], str | None]] = {
-    **_ATTRIBUTES,
+# Data sources that are not resources: who is calling, and where.
+_CONTEXT_DATA: Mapping[str, Callable[[_ResourceView, str], str | None]] = {
     "aws_caller_identity": _caller_identity,
     "aws_region": _region,
     "aws_partition": _partition,
 }
+
+
+def _attribute_value(view: _ResourceView, data: bool, rtype: str, attr: str) -> str | None:
+    if data and rtype in _CONTEXT_DATA:
+        return _CONTEXT_DATA[rtype](view, attr)
+    if rtype in TERRAFORM:
+        return resource_value(*TERRAFORM[rtype], attr, view)
+    return None
 
 
 # -- functions ------------------------------------------------------------------------------------
@@ -1029,7 +857,7 @@ class _Evaluator:
             rest = [s for s in steps[2:] if isinstance(s, str)]
             return self._attribute(True, steps[0], steps[1], rest, at, line, depth)
         declared = (root, steps[0] if steps else None) in self.module.resources
-        if steps and isinstance(steps[0], str) and (declared or root in _ATTRIBUTES):
+        if steps and isinstance(steps[0], str) and (declared or root in TERRAFORM):
             rest = [s for s in steps[1:] if isinstance(s, str)]  # instance keys do not matter
             return self._attribute(False, root, str(steps[0]), rest, at, line, depth)
         self.note(at, line, f"`{text}` is not determined by this file", reference=text)
@@ -1103,7 +931,7 @@ class _Evaluator:
         text = f"{address}.{attr}"
         declared = block is not None
         if block is None:
-            if rtype not in (_DATA_ATTRIBUTES if data else _ATTRIBUTES):
+            if rtype not in TERRAFORM and not (data and rtype in _CONTEXT_DATA):
                 self.note(at, line, f"`{text}` is not declared in this file", reference=text)
                 return UNKNOWN
             block = _Block(rtype, [name], _Body(), None)
@@ -1113,10 +941,11 @@ class _Evaluator:
         self._in_progress.add(text)
         try:
             view = _ResourceView(self, address, block, at, line, depth, declared=declared)
-            handler = (_DATA_ATTRIBUTES if data else _ATTRIBUTES).get(rtype)
-            result = handler(view, attr) if handler else None
-            if result is None and attr in block.body.attributes:
+            # What the block itself says (a data source looked up by its ARN) comes first.
+            if attr in block.body.attributes:
                 result = view.arg(attr)
+            else:
+                result = _attribute_value(view, data, rtype, attr)
         finally:
             self._in_progress.discard(text)
         if result is None:
@@ -1180,9 +1009,7 @@ class _Evaluator:
             out[name] = self.value(
                 attribute.expr, scope, pointer_join(at, name), attribute.line, depth + 1
             )
-        kinds = dict.fromkeys(
-            b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in body.blocks
-        )
+        kinds = dict.fromkeys(_block_kind(b) for b in body.blocks)
         for kind in kinds:
             out[kind] = [
                 self.body_value(inner, inner_scope, pointer_join(at, kind, i), depth + 1)
@@ -1208,64 +1035,55 @@ class _Evaluator:
                 )
                 scope["count"] = {"index": UNKNOWN}
                 scope["each"] = {"key": UNKNOWN, "value": UNKNOWN}
-
-        def text(key: str, where: str = at, within: _Body = body, sc: _Scope = scope) -> Any:
-            attribute = within.attributes.get(key)
-            if attribute is None:
-                return None
-            return self.value(attribute.expr, sc, pointer_join(where, key), attribute.line)
-
-        pipeline_name = _optional_text(text("name")) or name
         if "role_arn" not in body.attributes:
             raise PipelineParseError("`role_arn` is required", pointer_join(at, "role_arn"))
-        role_arn = _optional_text(text("role_arn"))
-        if role_arn is None:
-            self.note(pointer_join(at, "role_arn"), body.attributes["role_arn"].line, "no role")
-            role_arn = "*"
-        stores = self._stores(body, scope, at, block.line)
-        stages = [
-            self._stage(stage_body, stage_scope, pointer_join(at, "stage", i))
-            for i, (stage_body, stage_scope, _) in enumerate(self.blocks(body, "stage", scope, at))
-        ]
-        variables: dict[str, str | None] = {}
-        extras: dict[str, Any] = {"terraformAddress": f"{PIPELINE_RESOURCE_TYPE}.{name}"}
-        values = self.body_value(
+        raw = self.body_value(
             _Body(
-                attributes={
-                    k: v for k, v in body.attributes.items() if k in ("execution_mode", "tags")
-                },
-                blocks=[
-                    b
-                    for b in body.blocks
-                    if b.type in ("variable", "trigger")
-                    or (b.type == "dynamic" and b.labels[:1] in (["variable"], ["trigger"]))
-                ],
+                attributes={k: v for k, v in body.attributes.items() if k in _PIPELINE_ARGUMENTS},
+                blocks=[b for b in body.blocks if _block_kind(b) in _PIPELINE_BLOCKS],
             ),
             scope,
             at,
         )
-        for var in values.get("variable", []):
-            var_name = _optional_text(var.get("name"))
-            if var_name:
-                variables[var_name] = _optional_text(var.get("default_value"))
-        if values.get("trigger"):
-            extras["triggers"] = [_trigger(t) for t in _api_shape(values["trigger"])]
-        if values.get("execution_mode") is not None:
-            extras["executionMode"] = widen(values["execution_mode"])
-        if isinstance(values.get("tags"), Mapping):
-            extras["tags"] = [{"key": k, "value": widen(v)} for k, v in values["tags"].items()]
-        return Pipeline(
-            name=pipeline_name,
-            role_arn=role_arn,
-            stages=tuple(stages),
-            artifact_stores=tuple(stores),
-            pointer=at,
-            pipeline_type=_optional_text(text("pipeline_type")),
-            variables=variables,
+        places: Places = {}
+        writer = Writer(_SPELLING, self.findings, self.line_of)
+        stores = raw.pop("artifact_store", [])
+        stages = raw.pop("stage", [])
+        tags = raw.pop("tags", None)
+        document = writer.value(raw, at, at, places)
+        document["name"] = optional_text(raw.get("name")) or name
+        if not optional_text(raw.get("role_arn")):
+            self.note(pointer_join(at, "role_arn"), body.attributes["role_arn"].line, "no role")
+            document["roleArn"] = "*"
+        document.update(self._stores(stores, at, writer, places))
+        document["stages"] = [
+            self._stage(stage, pointer_join(at, "stages", i), pointer_join(at, "stage", i), places)
+            for i, stage in enumerate(stages)
+        ]
+        source_map = SourceMap(at, at, terraform_token, self.line_of)
+        source_map.update(places)
+        try:
+            pipeline, findings = parse_pipeline_json(document, at)
+        except PipelineParseError as exc:
+            raise source_map.raised(exc) from None
+        self.findings.extend(source_map.located(f) for f in findings)
+        extras: dict[str, Any] = {"terraformAddress": f"{PIPELINE_RESOURCE_TYPE}.{name}"}
+        if isinstance(tags, Mapping):
+            extras["tags"] = [{"key": k, "value": widen(v)} for k, v in tags.items()]
+        return replace(
+            pipeline,
             role_resource=self._role_resource(body.attributes["role_arn"].expr),
-            source_format="terraform",
-            extras=extras,
+            source_map=source_map,
+            extras={**pipeline.extras, **extras},
         )
+
+    def line_of(self, pointer: str) -> int | None:
+        # The line reader follows this module's syntax tree, so it is imported when used.
+        from app.engine.pipeline.source_lines import body_line  # noqa: PLC0415
+
+        if not pointer.startswith(self.base):
+            return None
+        return body_line(self.module.body, pointer_tokens(pointer[len(self.base) :]), None)
 
     def _role_resource(self, expr: Any) -> TemplateResource | None:
         """The `aws_iam_role` of this file whose ARN `role_arn` is (`aws_iam_role.NAME.arn`)."""
@@ -1275,146 +1093,92 @@ class _Evaluator:
             return TemplateResource("terraform", f"{names[0]}.{names[1]}")
         return None
 
-    def _stores(self, body: _Body, scope: _Scope, at: str, line: int | None) -> list[ArtifactStore]:
-        stores: list[ArtifactStore] = []
-        for i, (store_body, store_scope, store_line) in enumerate(
-            self.blocks(body, "artifact_store", scope, at)
-        ):
-            store_at = pointer_join(at, "artifact_store", i)
-            raw = self.body_value(store_body, store_scope, store_at)
-            location = _optional_text(raw.get("location"))
-            if location is None:
-                self.findings.append(
-                    shape_error(store_at, "this artifact store has no location", store_line)
-                )
-                continue
-            keys = raw.get("encryption_key") or [{}]
-            key = keys[0] if isinstance(keys, list) and keys else {}
-            stores.append(
-                ArtifactStore(
-                    location=location,
-                    pointer=store_at,
-                    region=_optional_text(raw.get("region")),
-                    kms_key_id=_optional_text(key.get("id")) if isinstance(key, Mapping) else None,
-                    type=_optional_text(raw.get("type")) or "S3",
-                )
-            )
-        if not stores:
-            self.findings.append(
-                Finding(
-                    code="NO_ARTIFACT_STORE",
-                    finding_type=FindingType.ERROR,
-                    message="the pipeline has no artifact store; "
-                    "artifact-bucket permissions are not computed",
-                    path=at,
-                    line=line,
-                )
-            )
-        return stores
+    def _stores(self, stores: list[Any], at: str, writer: Writer, places: Places) -> dict[str, Any]:
+        """`artifact_store` blocks as the API's `artifactStore`, or `artifactStores` by Region."""
+        if len(stores) == 1 and not stores[0].get("region"):
+            rendered = pointer_join(at, "artifactStore")
+            return {
+                "artifactStore": writer.value(stores[0], rendered, f"{at}/artifact_store/0", places)
+            }
+        by_region: dict[str, Any] = {}
+        for i, store in enumerate(stores):
+            region = optional_text(store.get("region")) or "*"
+            rendered = pointer_join(at, "artifactStores", region)
+            source = pointer_join(at, "artifact_store", i)
+            by_region[region] = writer.value(store, rendered, source, places)
+        return {"artifactStores": by_region} if by_region else {}
 
-    def _stage(self, body: _Body, scope: _Scope, at: str) -> Stage:
-        name_attr = body.attributes.get("name")
-        name = (
-            _optional_text(
-                self.value(name_attr.expr, scope, pointer_join(at, "name"), name_attr.line)
+    def _stage(self, raw: dict[str, Any], rendered: str, source: str, places: Places) -> Any:
+        writer = Writer(_SPELLING, self.findings, self.line_of)
+        actions = raw.pop("action", [])
+        stage = writer.value(raw, rendered, source, places)
+        stage["actions"] = [
+            self._action(
+                action,
+                pointer_join(rendered, "actions", j),
+                pointer_join(source, "action", j),
+                writer,
+                places,
             )
-            if name_attr
-            else None
-        )
-        if name is None:
-            raise PipelineParseError("`name` is required", pointer_join(at, "name"))
-        actions = [
-            self._action(action_body, action_scope, pointer_join(at, "action", j), action_line)
-            for j, (action_body, action_scope, action_line) in enumerate(
-                self.blocks(body, "action", scope, at)
-            )
+            for j, action in enumerate(actions)
         ]
-        extra_blocks = [
-            b
-            for b in body.blocks
-            if (b.labels[0] if b.type == "dynamic" and b.labels else b.type)
-            in ("before_entry", "on_success", "on_failure")
-        ]
-        shaped = _api_shape(self.body_value(_Body(blocks=extra_blocks), scope, at))
-        extras = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in shaped.items()}
-        return Stage(
-            name=name,
-            actions=tuple(actions),
-            pointer=at,
-            extras=extras,
-            conditions=read_stage_conditions(extras, at, _SPELLING, self.findings),
-        )
+        places[pointer_join(rendered, "actions")] = pointer_join(source, "action")
+        return stage
 
-    def _action(self, body: _Body, scope: _Scope, at: str, line: int | None) -> Action:
-        raw = self.body_value(body, scope, at)
-        name = _optional_text(raw.get("name"))
-        if name is None:
-            raise PipelineParseError("`name` is required", pointer_join(at, "name"))
-        parts: list[str] = []
-        for key in ("category", "owner", "provider", "version"):
-            part = _optional_text(raw.get(key))
-            if part is None:
-                raise PipelineParseError(
-                    f"`{key}` must be a non-empty string", pointer_join(at, key)
+    def _action(
+        self, raw: dict[str, Any], rendered: str, source: str, writer: Writer, places: Places
+    ) -> Any:
+        """An action block: its type parts as `actionTypeId`, its artifacts as named objects."""
+        kept = {k: v for k, v in raw.items() if k not in _TYPE_PARTS and k not in _ARTIFACTS}
+        action = writer.value(kept, rendered, source, places)
+        type_at = pointer_join(rendered, "actionTypeId")
+        places[type_at] = source
+        action["actionTypeId"] = {}
+        for part in _TYPE_PARTS:
+            places[pointer_join(type_at, part)] = pointer_join(source, part)
+            if part in raw:
+                action["actionTypeId"][part] = widen(raw[part])
+        for key, name in _ARTIFACTS.items():
+            if key in raw:
+                action[name] = artifact_names(
+                    raw[key], pointer_join(rendered, name), pointer_join(source, key), places
                 )
-            parts.append(part)
-        config_line = (
-            body.attributes["configuration"].line if "configuration" in body.attributes else line
-        )
-        modelled = {
-            "name",
-            "category",
-            "owner",
-            "provider",
-            "version",
-            "configuration",
-            "input_artifacts",
-            "output_artifacts",
-            "run_order",
-            "role_arn",
-            "region",
-            "namespace",
-        }
-        return Action(
-            name=name,
-            type=ActionTypeKey(*parts),
-            configuration=configuration_strings(
-                raw.get("configuration"),
-                pointer_join(at, "configuration"),
-                self.findings,
-                config_line,
-            ),
-            pointer=at,
-            run_order=run_order(
-                raw.get("run_order"), pointer_join(at, "run_order"), self.findings, line
-            ),
-            input_artifacts=_names(raw.get("input_artifacts")),
-            output_artifacts=_names(raw.get("output_artifacts")),
-            role_arn=_optional_text(raw.get("role_arn")),
-            region=_optional_text(raw.get("region")),
-            namespace=_optional_text(raw.get("namespace")),
-            extras={_camel(k): _api_shape(v) for k, v in raw.items() if k not in modelled},
-        )
+        return action
 
 
 # -- small readers --------------------------------------------------------------------------------
 
 _MISSING = object()
-
-# Stage conditions arrive renamed to camelCase (`_api_shape`), their blocks as lists.
+_PIPELINE_ARGUMENTS = frozenset({"name", "role_arn", "pipeline_type", "execution_mode", "tags"})
+_PIPELINE_BLOCKS = frozenset({"stage", "artifact_store", "variable", "trigger"})
+_TYPE_PARTS = ("category", "owner", "provider", "version")
+_ARTIFACTS = {"input_artifacts": "inputArtifacts", "output_artifacts": "outputArtifacts"}
+# Terraform's repeated blocks under the API's plural names; blocks it allows once, which the API
+# holds as objects (not one-element lists).
+_BLOCK_NAMES = {
+    "stage": "stages",
+    "action": "actions",
+    "condition": "conditions",
+    "rule": "rules",
+    "variable": "variables",
+    "trigger": "triggers",
+}
 _SPELLING = Spelling(
-    configuration=configuration_strings,
-    keys={"conditions": "condition", "rules": "rule"},
-    tokens={
-        "beforeEntry": "before_entry",
-        "onSuccess": "on_success",
-        "onFailure": "on_failure",
-        "conditions": "condition",
-        "rules": "rule",
-        "retryConfiguration": "retry_configuration",
-        "ruleTypeId": "rule_type_id",
-    },
-    blocks=True,
+    name=lambda key: _BLOCK_NAMES.get(key) or _camel(key),
+    single_blocks=frozenset(
+        {
+            "beforeEntry",
+            "onSuccess",
+            "onFailure",
+            "ruleTypeId",
+            "retryConfiguration",
+            "encryptionKey",
+            "gitConfiguration",
+            "tags",
+            "branches",
+            "filePaths",
+        }
+    ),
 )
 
 
@@ -1495,48 +1259,3 @@ def _closing_brace(text: str, start: int) -> int:
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(word[:1].upper() + word[1:] for word in rest)
-
-
-def _api_shape(value: Any) -> Any:
-    """Terraform argument names to the API's camelCase; configuration keys unchanged."""
-    if isinstance(value, Mapping):
-        return {
-            _camel(str(k)): (widen(v) if str(k) == "configuration" else _api_shape(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_api_shape(v) for v in value]
-    return widen(value)
-
-
-# Trigger blocks Terraform allows once, which the API holds as objects (not one-element lists).
-_SINGLE_TRIGGER_BLOCKS = frozenset({"gitConfiguration", "tags", "branches", "filePaths"})
-
-
-def _trigger(value: Any) -> Any:
-    """A trigger in the API's shape: its single blocks unwrapped, `push`/`pullRequest` lists."""
-    if isinstance(value, list):
-        return [_trigger(v) for v in value]
-    if not isinstance(value, Mapping):
-        return value
-    return {
-        key: _trigger(
-            item[0]
-            if key in _SINGLE_TRIGGER_BLOCKS and isinstance(item, list) and len(item) == 1
-            else item
-        )
-        for key, item in value.items()
-    }
-
-
-def _optional_text(value: Any) -> str | None:
-    text = scalar_text(value)
-    if text is None and is_unknown(value):
-        text = UNKNOWN
-    return widen(text) if text else None
-
-
-def _names(raw: Any) -> tuple[str, ...]:
-    if not isinstance(raw, list):
-        return (widen(raw),) if isinstance(raw, str) and is_unknown(raw) else ()
-    return tuple(name for item in raw if (name := _optional_text(item)))

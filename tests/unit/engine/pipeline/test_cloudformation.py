@@ -19,6 +19,7 @@ from app.engine.pipeline.cloudformation import (
 )
 from app.engine.pipeline.detect import detect_format, parse_pipeline_source
 from app.engine.pipeline.model import Action
+from app.engine.pipeline.source_map import template_pointer
 
 UNRESOLVED = "UNRESOLVED_TEMPLATE_VALUE"
 VALUE_AT = "/Resources/Pipeline/Properties/Stages/1/Actions/0/Configuration/Value"
@@ -485,7 +486,9 @@ def test_if_inside_an_action_yields_one_action_per_consistent_branch() -> None:
         "GitHub": ["Branch", "Owner", "Repo"],
         "CodeCommit": ["BranchName", "RepositoryName"],
     }
-    assert {a.pointer for a in actions} == {"/Resources/Pipeline/Properties/Stages/0/Actions/0"}
+    assert {_in_template(result, a.pointer) for a in actions} == {
+        "/Resources/Pipeline/Properties/Stages/0/Actions/0"
+    }
     assert any("IsGitHub" in f.message for f in _unresolved(result))
 
 
@@ -502,8 +505,13 @@ def test_if_on_a_whole_stage_keeps_it_with_a_finding() -> None:
     result = parse_cloudformation(_pipeline(stages))
     stages_read = result.pipelines[0].stages
     assert [s.name for s in stages_read] == ["Approval", "Deploy"]
-    assert stages_read[0].pointer == "/Resources/Pipeline/Properties/Stages/0/Fn::If/1"
-    assert stages_read[0].actions[0].pointer.endswith("/Stages/0/Fn::If/1/Actions/0")
+    assert (
+        _in_template(result, stages_read[0].pointer)
+        == "/Resources/Pipeline/Properties/Stages/0/Fn::If/1"
+    )
+    assert _in_template(result, stages_read[0].actions[0].pointer).endswith(
+        "/Stages/0/Fn::If/1/Actions/0"
+    )
 
 
 def test_if_with_a_decided_condition_takes_one_branch_only() -> None:
@@ -515,7 +523,8 @@ def test_if_with_a_decided_condition_takes_one_branch_only() -> None:
     """
     given = parse_cloudformation(_pipeline(stages), parameters={"WithApproval": "yes"})
     assert [a.name for a in given.pipelines[0].stages[0].actions] == ["Approve", "Deploy"]
-    assert given.pipelines[0].stages[0].actions[0].pointer.endswith("/Actions/0/Fn::If/1")
+    first = given.pipelines[0].stages[0].actions[0]
+    assert _in_template(given, first.pointer).endswith("/Actions/0/Fn::If/1")
     refused = parse_cloudformation(_pipeline(stages), parameters={"WithApproval": "no"})
     assert [a.name for a in refused.pipelines[0].stages[0].actions] == ["Deploy"]
     assert not _unresolved(refused)
@@ -605,7 +614,7 @@ def test_declared_shapes_map_to_the_model() -> None:
     stores = {s.region: s for s in pipeline.artifact_stores}
     assert stores["eu-west-1"].location == "store-eu"
     assert stores["eu-west-1"].kms_key_id == "alias/pipeline"
-    assert stores["us-east-1"].pointer == (
+    assert _in_template(result, stores["us-east-1"].pointer) == (
         "/pipelines/0/Resources/Main/Properties/ArtifactStores/1/ArtifactStore"
     )
     source, stack = pipeline.stages[0].actions[0], pipeline.stages[1].actions[0]
@@ -617,7 +626,10 @@ def test_declared_shapes_map_to_the_model() -> None:
     assert source.type.version == "1"
     assert source.namespace == "SourceVariables"
     assert source.output_artifacts == ("src",)
-    assert source.pointer == "/pipelines/0/Resources/Main/Properties/Stages/0/Actions/0"
+    assert (
+        _in_template(result, source.pointer)
+        == "/pipelines/0/Resources/Main/Properties/Stages/0/Actions/0"
+    )
     assert stack.run_order == 2
     assert stack.region == "us-east-1"
     assert stack.role_arn == "arn:aws:iam::444455556666:role/deployer"
@@ -864,3 +876,39 @@ def test_undetectable_sources_are_parse_errors(source: str) -> None:
     with pytest.raises(PipelineParseError) as caught:
         parse_pipeline_source(source)
     assert caught.value.message
+
+
+def _in_template(parsed: ParsedTemplate, pointer: str) -> str | None:
+    """Where a place of the pipeline document read from the template is in the template."""
+    return template_pointer(pointer, parsed.pipelines)
+
+
+def test_names_and_numbers_written_as_yaml_numbers_are_their_text() -> None:
+    text = """
+Resources:
+  P:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      Name: 2024
+      RoleArn: arn:aws:iam::111122223333:role/r
+      ArtifactStore: {Type: S3, Location: b}
+      PipelineType: ""
+      Stages:
+        - Name: 1
+          Actions:
+            - Name: 2
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: S3, Version: 1}
+              Configuration: {S3Bucket: b, S3ObjectKey: k, PollForSourceChanges: false}
+              OutputArtifacts: [{Name: 3}]
+              RunOrder: "2"
+"""
+    result = parse_cloudformation(text)
+    pipeline = result.pipelines[0]
+    (stage,) = pipeline.stages
+    (action,) = stage.actions
+    assert (pipeline.name, stage.name, action.name) == ("2024", "1", "2")
+    assert pipeline.pipeline_type is None  # an empty value is no value
+    assert action.type.version == "1"
+    assert action.configuration["PollForSourceChanges"] == "false"
+    assert (action.output_artifacts, action.run_order) == (("3",), 2)
+    assert not result.findings

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from app.engine.json_pointer import pointer_tokens
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.source_lines import SourceLines
+from app.engine.pipeline.source_map import template_pointer
 from tests.hypothesis_profiles import examples
 
 TEMPLATE = """\
@@ -200,12 +201,11 @@ resource "aws_codepipeline" "main" {
 def test_every_action_the_parser_reads_is_found_where_it_begins(text: str, first_line: str) -> None:
     lines = SourceLines(text)
     rows = text.splitlines()
-    actions = [
-        a for p in parse_pipeline_source(text).pipelines for s in p.stages for a in s.actions
-    ]
+    pipelines = parse_pipeline_source(text).pipelines
+    actions = [a for p in pipelines for s in p.stages for a in s.actions]
     assert len(actions) == 2
     for action in actions:
-        line = lines.line(action.pointer)
+        line = lines.line(template_pointer(action.pointer, pipelines))
         assert line is not None
         assert rows[line - 1].strip().startswith(first_line), action.pointer
 

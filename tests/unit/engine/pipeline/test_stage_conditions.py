@@ -4,6 +4,7 @@ Terraform, each rule located by its JSON pointer."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -13,6 +14,7 @@ from app.engine.errors import PipelineParseError
 from app.engine.pipeline.api_json import parse_pipeline_json
 from app.engine.pipeline.cloudformation import parse_cloudformation
 from app.engine.pipeline.model import ActionTypeKey, Pipeline, Rule, StageConditions
+from app.engine.pipeline.source_map import template_pointer
 from app.engine.pipeline.terraform import parse_terraform
 
 from ....rule_examples import (
@@ -114,8 +116,9 @@ def test_cloudformation_gives_the_same_model_located_in_the_template() -> None:
     assert _conditions(pipeline) == _conditions(_json(), timeouts=False)
     rules = {rule.name: rule for _stage, rule in pipeline.rules()}
     assert rules["No5xx"].configuration["AlarmName"] == "web-app-5xx"  # from !Ref AlarmName
-    assert rules["No5xx"].pointer == f"{CFN_STAGES}/2/OnSuccess/Conditions/0/Rules/0"
-    assert pipeline.stages[1].conditions[2].pointer == f"{CFN_STAGES}/1/OnFailure"
+    at = _in_template(pipeline)
+    assert at(rules["No5xx"].pointer) == f"{CFN_STAGES}/2/OnSuccess/Conditions/0/Rules/0"
+    assert at(pipeline.stages[1].conditions[2].pointer) == f"{CFN_STAGES}/1/OnFailure"
 
 
 def test_terraform_gives_the_same_model_located_in_the_blocks() -> None:
@@ -123,8 +126,9 @@ def test_terraform_gives_the_same_model_located_in_the_blocks() -> None:
     assert _conditions(pipeline) == _conditions(_json())
     rules = {rule.name: rule for _stage, rule in pipeline.rules()}
     assert rules["No5xx"].configuration["AlarmName"] == "web-app-5xx"  # from var.alarm_name
-    assert rules["BuildGate"].pointer == f"{TF_STAGES}/1/before_entry/0/condition/0/rule/1"
-    assert pipeline.stages[1].conditions[2].pointer == f"{TF_STAGES}/1/on_failure/0"
+    at = _in_template(pipeline)
+    assert at(rules["BuildGate"].pointer) == f"{TF_STAGES}/1/before_entry/0/condition/0/rule/1"
+    assert at(pipeline.stages[1].conditions[2].pointer) == f"{TF_STAGES}/1/on_failure/0"
 
 
 def test_rule_owner_and_version_may_be_left_out() -> None:
@@ -264,3 +268,8 @@ def test_terraform_dynamic_condition_blocks_expand() -> None:
     parsed = parse_terraform(text)
     assert parsed.findings == []
     assert _conditions(parsed.pipelines[0]) == _conditions(_terraform())
+
+
+def _in_template(pipeline: Pipeline) -> Callable[[str], str]:
+    """Where a place of the document read from a template is in the template."""
+    return lambda pointer: template_pointer(pointer, [pipeline])

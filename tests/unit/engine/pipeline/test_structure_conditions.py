@@ -13,6 +13,7 @@ from app.engine.findings import FindingType
 from app.engine.pipeline.api_json import parse_pipeline_json
 from app.engine.pipeline.cloudformation import parse_cloudformation
 from app.engine.pipeline.model import Pipeline
+from app.engine.pipeline.source_map import in_template_places
 from app.engine.pipeline.structure import validate_pipeline
 from app.engine.pipeline.terraform import parse_terraform
 from tests.unit.engine.profile_fixtures import shipped_profiles
@@ -486,7 +487,8 @@ def test_success_rules_read_the_stages_own_artifacts() -> None:
 
 def test_terraform_findings_are_located_in_the_blocks() -> None:
     text = WEB_APP_TERRAFORM.replace('result = "SKIP"', 'result = "ROLLBACK"')
-    findings = validate_pipeline(parse_terraform(text).pipelines[0], shipped_profiles())
+    pipelines = parse_terraform(text).pipelines
+    findings = in_template_places(validate_pipeline(pipelines[0], shipped_profiles()), pipelines)
     assert [(f.code, f.path) for f in findings] == [
         (
             "CONDITION_RESULT_NOT_ALLOWED",

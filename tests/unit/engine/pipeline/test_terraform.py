@@ -10,6 +10,7 @@ from app.engine.errors import PipelineParseError
 from app.engine.findings import Finding
 from app.engine.pipeline.detect import detect_format, parse_pipeline_source
 from app.engine.pipeline.model import Action
+from app.engine.pipeline.source_map import template_pointer
 from app.engine.pipeline.template_values import ParsedTemplate, TemplateContext
 from app.engine.pipeline.terraform import parse_terraform
 
@@ -413,7 +414,10 @@ def test_dynamic_blocks_expand_in_order() -> None:
     assert deploy.name == "Deploy-prod-one"
     assert deploy.configuration == {"BucketName": "site-prod", "Extract": "true"}
     assert deploy.region == "eu-west-1"
-    assert deploy.pointer == "/resource/aws_codepipeline/main/stage/3/action/0"
+    assert (
+        template_pointer(deploy.pointer, result.pipelines)
+        == "/resource/aws_codepipeline/main/stage/3/action/0"
+    )
     assert pipeline.artifact_stores[0].kms_key_id == "alias/key"
     assert not result.findings
 

@@ -1,4 +1,5 @@
-"""Findings about a template's pipeline point at places of the template, in its spelling, and a
+"""Findings about a template's pipeline point at places of the template, in its spelling, on
+their lines, and a
 name the template does not determine is not called invalid."""
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ import pytest
 
 from app.engine.findings import Finding, FindingType
 from app.engine.pipeline.detect import parse_pipeline_source
-from app.engine.pipeline.pointer_spelling import in_source_spelling
+from app.engine.pipeline.source_lines import SourceLines
+from app.engine.pipeline.source_map import in_template_places
 from app.engine.pipeline.structure import validate_pipeline
 
 from ..profile_fixtures import shipped_profiles
@@ -77,7 +79,7 @@ def findings(template: str, **changes: str) -> list[Finding]:
     for placeholder, value in {**GOOD, **changes}.items():
         text = text.replace(placeholder, value)
     pipelines = parse_pipeline_source(text).pipelines
-    return in_source_spelling(
+    return in_template_places(
         [f for p in pipelines for f in validate_pipeline(p, shipped_profiles())], pipelines
     )
 
@@ -119,6 +121,11 @@ def test_a_finding_points_at_the_templates_own_place(
     found = [f for f in findings(template, **change) if f.code == code]
     assert found
     assert path in {f.path for f in found}
+    text = template
+    for placeholder, value in {**GOOD, **change}.items():
+        text = text.replace(placeholder, value)
+    lines = SourceLines(text)
+    assert all(f.line is not None and f.line == lines.line(f.path) for f in found), found
 
 
 @pytest.mark.parametrize(
@@ -147,5 +154,5 @@ def test_configuration_keys_keep_their_spelling() -> None:
         message="",
         path=f"{action.pointer}/configuration/myKey/0",
     )
-    (moved,) = in_source_spelling([probe], pipelines)
-    assert moved.path == f"{action.pointer}/Configuration/myKey/0"
+    (moved,) = in_template_places([probe], pipelines)
+    assert moved.path == "/Resources/P/Properties/Stages/1/Actions/0/Configuration/myKey/0"
