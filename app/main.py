@@ -32,7 +32,6 @@ from app.api.routers import (
     profiles,
     validate,
 )
-from app.service.answer_cache import AnswerCache
 from app.service.api_keys import KeyVerifier
 from app.service.baseline_cache import BaselineCache
 from app.service.catalog_revisions import ActiveCatalog, CatalogCache
@@ -64,7 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             catalogs=catalogs,
             profile_sets=ProfileSetResolver(factory, cache),
             baselines=BaselineCache(factory, ttl_seconds=settings.profile_refresh_seconds),
-            answers=AnswerCache(settings.answer_cache_bytes),
         )
 
         def use_catalog(new: ActiveCatalog) -> None:

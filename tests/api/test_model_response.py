@@ -1,7 +1,9 @@
-"""Decision responses are plain dicts encoded once with orjson (app/api/json_body.py).
+"""Decision responses are their response models, encoded by the models' own serialiser
+(app/api/model_response.py), each read from the engine's answer.
 
-Each body must parse with the route's response model, be byte for byte what FastAPI sent when the
-route returned that model, and hold what the model built from the engine's own answer holds.
+Each body must parse with the route's response model, be byte for byte what FastAPI sends for a
+returned model, and hold what the model built here field by field from the engine's own answer
+holds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from httpx import Response as HttpxResponse
 from pydantic import BaseModel
 
 from app.api.deps import Services
-from app.api.json_body import ResponseShapeError, json_body
+from app.api.model_response import model_response
 from app.api.schemas.common import CatalogRef, FindingOut, ProfileRef, ProvenanceOut
 from app.api.schemas.compute import (
     CitationOut,
@@ -38,7 +40,7 @@ from app.api.schemas.evaluate import (
 from app.api.schemas.pipelines import PipelineValidateResponse
 from app.api.schemas.validate import PolicySizeOut, ValidateResponse
 from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy
-from app.engine.findings import Finding
+from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
 from app.engine.iam.evaluate import StatementOutcome
 from app.service import compute as compute_service
@@ -46,7 +48,6 @@ from app.service import diff as diff_service
 from app.service.evaluate import PointRequest, evaluate
 from app.service.policy_validation import validate
 from app.service.provenance import Provenance
-from app.settings import Settings
 
 from ..documents import EVALUATE_POLICY as POLICY
 
@@ -145,11 +146,21 @@ def _statement_outcome(o: StatementOutcome) -> StatementOutcomeOut:
     )
 
 
-# json_body itself
+# model_response itself
 
 
-def _provenance_payload() -> dict[str, Any]:
-    return {
+def test_model_response_sends_the_model() -> None:
+    model = ProvenanceOut(
+        catalog=None,
+        profile_set_revision=3,
+        profiles=[ProfileRef(action_type="Source/AWS/CodeCommit/1", revision=2)],
+        service_version="1.0.0",
+    )
+    response = model_response(model, headers={"X-Findings": "0"})
+    assert response.status_code == 200
+    assert response.media_type == "application/json"
+    assert response.headers["x-findings"] == "0"
+    assert json.loads(bytes(response.body)) == {
         "catalog": None,
         "profile_set_revision": 3,
         "profiles": [{"action_type": "Source/AWS/CodeCommit/1", "revision": 2}],
@@ -157,83 +168,39 @@ def _provenance_payload() -> dict[str, Any]:
     }
 
 
-def test_json_body_encodes_the_payload_once() -> None:
-    response = json_body(
-        _provenance_payload(), ProvenanceOut, status_code=201, headers={"Location": "/x"}
-    )
-    assert response.status_code == 201
-    assert response.media_type == "application/json"
-    assert response.headers["location"] == "/x"
-    assert json.loads(bytes(response.body)) == _provenance_payload()
-    assert response.body == ProvenanceOut.model_validate(_provenance_payload()).model_dump_json(
-        by_alias=True
-    ).encode("utf-8")
-
-
-def test_json_body_validates_only_when_asked() -> None:
-    payload = _provenance_payload()
-    del payload["service_version"]
-    assert json_body(payload, ProvenanceOut).status_code == 200
-    with pytest.raises(ResponseShapeError, match="service_version"):
-        json_body(payload, ProvenanceOut, validate=True)
-
-
-@pytest.mark.parametrize(
-    ("change", "why"),
-    [
-        (lambda p: p.pop("profile_set_revision"), "not a valid ProvenanceOut"),
-        (lambda p: p.update(extra=1), "not a valid ProvenanceOut"),
-        (lambda p: p.update(profile_set_revision="three"), "not a valid ProvenanceOut"),
-        (lambda p: p["profiles"][0].pop("revision"), "not a valid ProvenanceOut"),
-        # valid, but not what the model renders: out of order, or a field left to its default
-        (lambda p: p.update(catalog=p.pop("catalog")), "differs from its ProvenanceOut"),
-    ],
-)
-def test_json_body_rejects_a_payload_that_does_not_conform(change: Any, why: str) -> None:
-    payload = _provenance_payload()
-    change(payload)
-    with pytest.raises(ResponseShapeError, match=why):
-        json_body(payload, ProvenanceOut, validate=True)
-
-
-def test_json_body_rejects_a_field_left_to_its_default() -> None:
-    finding = {"code": "X", "finding_type": "ERROR", "message": "m", "path": "", "detail": {}}
-    with pytest.raises(ResponseShapeError, match="differs from its FindingOut"):
-        json_body(finding, FindingOut, validate=True)
-    assert json_body({**finding, "line": None}, FindingOut, validate=True).status_code == 200
-
-
-def test_json_body_renders_what_pydantic_rendered() -> None:
-    detail = {
-        "floats": [0.1, 1e-07, 1e16, 100.0, float("inf")],
-        "ints": [0, -1, 2**63, 2**70],
-        "text": 'é \u2028 \x01 " \\ 😀',
-        "none": None,
-        "tuple": (1, "a"),
-    }
-    finding = {
+def test_model_response_renders_values_as_json_can_hold_them() -> None:
+    finding = FindingOut.all(
+        [
+            Finding(
+                "X",
+                FindingType.WARNING,
+                "m",
+                "/a",
+                {
+                    "floats": [0.1, 1e-07, 1e16, 100.0, float("inf")],
+                    "ints": [0, -1, 2**63, 2**70],
+                    "text": 'é \u2028 \x01 " \\ 😀',
+                    "none": None,
+                    "tuple": (1, "a"),
+                },
+            )
+        ]
+    )[0]
+    body = bytes(model_response(finding).body)
+    assert json.loads(body) == {
         "code": "X",
-        "finding_type": "WARNING",
+        "finding_type": "WARNING",  # the engine's enum, as its value
         "message": "m",
         "path": "/a",
-        "detail": detail,
-        "line": 3,
+        "detail": {
+            "floats": [0.1, 1e-07, 1e16, 100.0, None],  # JSON has no infinity
+            "ints": [0, -1, 2**63, 2**70],
+            "text": 'é \u2028 \x01 " \\ 😀',
+            "none": None,
+            "tuple": [1, "a"],
+        },
+        "line": None,  # sent when there is no value
     }
-    body = json_body(finding, FindingOut, validate=True).body
-    assert body == FindingOut.model_validate(finding).model_dump_json().encode()
-
-
-def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VALIDATE_RESPONSES", "false")
-    assert Settings().validate_responses is False
-    monkeypatch.setenv("VALIDATE_RESPONSES", "true")
-    assert Settings().validate_responses is True
-    monkeypatch.delenv("VALIDATE_RESPONSES")
-    assert Settings().validate_responses is False
-
-
-def test_the_tests_validate_every_decision_response(client: TestClient) -> None:
-    assert _services(client).settings.validate_responses is True
 
 
 # The decision routes
