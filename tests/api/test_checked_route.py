@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 import app.api.routers as routers_package
 from app.api.checked_route import CheckedRoute
-from app.main import create_app
+from app.main import YOUNG_COLLECTION_THRESHOLD, create_app
 from app.settings import Settings
 
 ROUTER_MODULES = sorted(m.name for m in pkgutil.iter_modules(routers_package.__path__))
@@ -60,10 +60,14 @@ def test_repeated_member_is_still_refused_with_its_pointer(client: TestClient) -
 
 def test_what_start_up_loaded_is_frozen_while_the_app_runs(seeded_database_url: str) -> None:
     app = create_app(Settings(database_url=seeded_database_url, profile_refresh_seconds=60))
+    before = gc.get_threshold()
     with TestClient(app) as test_client:
         assert test_client.get("/readyz").status_code == 200
         assert gc.get_freeze_count() > 0
+        # The youngest generation is collected less often while the app serves.
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +18,7 @@ from httpx import Response as HttpxResponse
 from pydantic import BaseModel
 
 from app.api.deps import Services
-from app.api.model_response import model_response
+from app.api.model_response import model_json, model_response
 from app.api.schemas.common import CatalogRef, FindingOut, ProfileRef, ProvenanceOut
 from app.api.schemas.compute import (
     CitationOut,
@@ -147,6 +147,66 @@ def _statement_outcome(o: StatementOutcome) -> StatementOutcomeOut:
 
 
 # model_response itself
+
+DECISION_RESPONSES: list[type[BaseModel]] = [
+    ComputeResponse,
+    DiffResponse,
+    EvaluateResponse,
+    PipelineValidateResponse,
+    ValidateResponse,
+]
+
+
+def _models_in(annotation: Any, seen: dict[str, type[BaseModel]]) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation.__name__ not in seen:
+            seen[annotation.__name__] = annotation
+            for field in annotation.model_fields.values():
+                _models_in(field.annotation, seen)
+        return
+    for argument in get_args(annotation):
+        _models_in(argument, seen)
+
+
+def _answer_models() -> list[type[BaseModel]]:
+    seen: dict[str, type[BaseModel]] = {}
+    for model in DECISION_RESPONSES:
+        _models_in(model, seen)
+    return list(seen.values())
+
+
+def test_the_answer_models_are_found() -> None:
+    names = {m.__name__ for m in _answer_models()}
+    assert {"RequiredByOut", "StatementRef", "FindingOut", "StatementOutcomeOut"} <= names
+    assert len(names) > 20
+
+
+@pytest.mark.parametrize("model", _answer_models(), ids=lambda m: m.__name__)
+def test_an_answer_model_serialises_as_its_fields(model: type[BaseModel]) -> None:
+    """What lets model_response write a model's fields as they are: no answer model renames,
+    leaves out or converts a field when it is written, or adds one."""
+    decorators = model.__pydantic_decorators__
+    assert not decorators.field_serializers, model
+    assert not decorators.model_serializers, model
+    assert not model.model_computed_fields, model
+    assert model.model_config.get("extra") == "forbid", model
+    for name, field in model.model_fields.items():
+        assert field.serialization_alias in (None, name), (model, name)
+        assert field.alias in (None, name), (model, name)
+        assert not field.exclude, (model, name)
+        assert field.exclude_if is None, (model, name)
+
+
+def test_model_json_falls_back_to_the_models_serialiser() -> None:
+    finding = FindingOut(
+        code="X",
+        finding_type="ERROR",
+        message="m",
+        path="",
+        detail={"big": 2**70, "set": {"a"}, "float": 0.1},
+    )
+    assert model_json(finding) == finding.__pydantic_serializer__.to_json(finding)
+    assert b"1180591620717411303424" in model_json(finding)  # 2**70, not rounded
 
 
 def test_model_response_sends_the_model() -> None:
