@@ -89,13 +89,6 @@ class Settings(BaseSettings):
         description="Send Strict-Transport-Security with this max-age when above 0 (set it "
         "when the service is reached over HTTPS only); off by default.",
     )
-    answer_cache_bytes: int = Field(
-        default=16 * 1024 * 1024,
-        ge=0,
-        description="Memory per worker for decision answers already given (compute, diff, "
-        "evaluate, pipeline validation): the same request, asked again with the same profile "
-        "set and catalogue, is answered from it. 0 turns it off.",
-    )
     log_level: str = "info"
     require_keys_for_reads: bool = Field(
         default=False,
@@ -108,11 +101,6 @@ class Settings(BaseSettings):
     )
     production: bool = Field(
         default=False, description="Production mode: turns REQUIRE_KEYS_FOR_READS on."
-    )
-    validate_responses: bool = Field(
-        default=False,
-        description="Check every decision response against its response model before sending "
-        "it (a 500 when it does not conform); for tests and debugging, it costs time.",
     )
 
     @property

@@ -1,7 +1,12 @@
-"""A bare echo endpoint for bench/http_throughput.py: the floor of what compute can cost.
+"""Bare echo endpoints for bench/http_throughput.py and bench/targets.py: the floor of what
+compute can cost.
 
-It parses the same request model as POST /v1/policies/compute and returns it. Like the product's
-route it is an `async` handler (run on the event loop) and it answers JSON; it has no
+`/echo-typed` is the reference of the throughput target: a plain FastAPI endpoint that parses the
+compute request into typed pipeline models (the pipeline, its stages, and its actions with their
+type, configuration and artifacts) and returns them, as FastAPI does with a response model.
+
+`/echo` parses the same request model as POST /v1/policies/compute and returns it. Like the
+product's route it is an `async` handler (run on the event loop) and it answers JSON; it has no
 dependencies and no response model. `/echo-sync` is the same as a plain `def` handler, which
 FastAPI runs in the thread pool (the echo this bench used while compute was a `def` route).
 Two ways to serve them, both by uvicorn with the settings `pipeline-policy serve` uses (see
@@ -21,10 +26,59 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from app.api.schemas.compute import ComputeRequest
 
 app = FastAPI(title="bench echo")
+
+
+class ActionTypeId(BaseModel):
+    category: str
+    owner: str
+    provider: str
+    version: str
+
+
+class Artifact(BaseModel):
+    name: str
+
+
+class Action(BaseModel):
+    name: str
+    actionTypeId: ActionTypeId  # noqa: N815 - the get-pipeline member's name
+    runOrder: int = 1  # noqa: N815
+    configuration: dict[str, str] = {}
+    inputArtifacts: list[Artifact] = []  # noqa: N815
+    outputArtifacts: list[Artifact] = []  # noqa: N815
+    roleArn: str | None = None  # noqa: N815
+    region: str | None = None
+    namespace: str | None = None
+
+
+class Stage(BaseModel):
+    name: str
+    actions: list[Action]
+
+
+class Pipeline(BaseModel):
+    name: str
+    roleArn: str  # noqa: N815
+    stages: list[Stage]
+    version: int | None = None
+
+
+class PipelineDocument(BaseModel):
+    pipeline: Pipeline
+
+
+class TypedRequest(BaseModel):
+    pipelines: list[PipelineDocument]
+
+
+@app.post("/echo-typed")
+async def echo_typed(request: TypedRequest) -> TypedRequest:
+    return request
 
 
 @app.post("/echo")

@@ -15,12 +15,10 @@ percentiles as JSON) or, when wrk is absent, a keep-alive HTTP/1.1 client on asy
 this process. Every server started here is stopped (its process group) before the script exits.
 Nothing here asserts on time.
 
-Compute is loaded twice. With the same body every time, as the target's setting is worded: after
-the first request, every answer is one the service kept (ANSWER_CACHE_BYTES), so this row
-measures repeated requests. With the pipeline renamed in every request (`MyFirstPipeline`
-becomes `MyFirstPipelineN<run>x1`, `x2`, …, a new run tag per load; the body grows by a few
-bytes), so that no answer is kept and each request is computed: this row measures new work.
-Both are reported beside the echo; neither is left out.
+Compute is loaded twice: with the same body every time, and with the pipeline renamed in every
+request (`MyFirstPipeline` becomes `MyFirstPipelineN<run>x1`, `x2`, …, a new run tag per load;
+the body grows by a few bytes). The service keeps no answers, so both compute every request.
+bench/targets.py measures the targets themselves (against a typed echo).
 """
 
 from __future__ import annotations
@@ -53,7 +51,6 @@ from _common import (
     product_command,
     running,
 )
-from prometheus_client.parser import text_string_to_metric_families
 
 COMPUTE_PATH = "/v1/policies/compute"
 ECHO_PATH = "/echo"
@@ -67,7 +64,7 @@ wrk.body = f:read("*a")
 f:close()
 
 -- BENCH_RENAME set: every request renames the pipeline (a new name each time, BENCH_RUN tells the
--- runs apart), so no answer is ever kept for it and each one is computed.
+-- runs apart): a new pipeline in every request.
 local rename = os.getenv("BENCH_RENAME")
 if rename and rename ~= "" then
   local counter = 0
@@ -215,19 +212,6 @@ def check_answers(base: str, path: str, body: bytes, compute: bool) -> None:
         raise RuntimeError("echo did not return the request")
 
 
-def kept_answer_counts(base: str) -> tuple[float, float]:
-    """The product's compute (hits, misses) so far, from its /metrics (which sums the workers'
-    counts when there are several)."""
-    text = httpx.get(base + "/metrics", timeout=30).text
-    counts = {"hit": 0.0, "miss": 0.0}
-    for family in text_string_to_metric_families(text):
-        if family.name == "pipeline_policy_answer_cache":
-            for sample in family.samples:
-                if sample.name.endswith("_total") and sample.labels.get("kind") == "compute":
-                    counts[sample.labels["result"]] += sample.value
-    return counts["hit"], counts["miss"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
@@ -300,24 +284,16 @@ def main() -> None:
                             f"http://127.0.0.1:{ports[server_name]}/readyz",
                         )
                     )
-                kept: dict[str, str] = {}
                 for endpoint, (server, path, rename) in endpoints.items():
                     base = f"http://127.0.0.1:{ports[server]}"
-                    compute = server == "compute"
-                    counted = compute
-                    check_answers(base, path, body, compute=compute)
+                    check_answers(base, path, body, compute=server == "compute")
                     load(ports[server], path, args.warmup, rename)
-                    before = kept_answer_counts(base) if counted else (0.0, 0.0)
                     results[endpoint] = load(ports[server], path, args.duration, rename)
-                    if counted:
-                        after = kept_answer_counts(base)
-                        hits, misses = (a - b for a, b in zip(after, before, strict=True))
-                        kept[endpoint] = f"{hits:,.0f} / {misses:,.0f}"
             for endpoint, r in results.items():
                 rows.append(
                     [
                         workers, endpoint, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p90_ms:.1f}",
-                        f"{r.p99_ms:.1f}", f"{r.requests:,}", r.errors, kept.get(endpoint, ""),
+                        f"{r.p99_ms:.1f}", f"{r.requests:,}", r.errors,
                     ]
                 )  # fmt: skip
             echo = results["echo"]
@@ -349,7 +325,6 @@ def main() -> None:
             "p99 ms",
             "requests",
             "errors",
-            "kept answers: hits / misses",
         ],
         rows,
     )

@@ -5,12 +5,11 @@ Run:  .venv/bin/python bench/request_stages.py [--requests 2000]
 
 Stages are timed by themselves (best of 5 batches, after a warm-up): the strict JSON decode, the
 request model, the use case (parse the pipeline, compute, provenance, findings), building the
-answer's dict and encoding it. Whole requests are sent to the ASGI apps by a minimal driver
+answer's model and encoding it. Whole requests are sent to the ASGI apps by a minimal driver
 (not httpx's ASGITransport, whose client-side work would be counted in the CPU time):
 the bare echo app (bench/echo_app.py), the echo added to the product app (same middleware, route
-class and lifespan as compute), and compute twice: with the same body each time (answered from
-the kept answers after the first) and with the pipeline renamed in each request (computed each
-time); the figure is CPU time per request (process time
+class and lifespan as compute), and compute with the pipeline renamed in each request; the figure
+is CPU time per request (process time
 over a batch, the best of 3 batches, taken in turn), so a noisy neighbour moves it less than
 wall time. A migrated and seeded SQLite database in a temporary folder serves the product app.
 Nothing here asserts on time.
@@ -30,7 +29,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from _common import (
     REFERENCE,
     banner,
@@ -46,7 +44,7 @@ _NAME = _REFERENCE["pipeline"]["name"].encode()
 
 
 def renamed_bodies() -> Iterator[bytes]:
-    """The body with the pipeline renamed anew each time: no answer is kept for any of them."""
+    """The body with the pipeline renamed anew each time: a new pipeline in every request."""
     for n in itertools.count(1):
         yield BODY.replace(_NAME, _NAME + b"N" + str(n).encode())
 
@@ -67,7 +65,7 @@ def best_of(fn: Callable[[], object], n: int, batches: int = 5) -> float:
 
 def stage_rows(n: int) -> list[list[str]]:
     from app.api.routers.compute import compute_outcome  # noqa: PLC0415
-    from app.api.schemas.compute import ComputeRequest, compute_response_json  # noqa: PLC0415
+    from app.api.schemas.compute import ComputeRequest, ComputeResponse  # noqa: PLC0415
     from app.api.strict_json import strict_loads  # noqa: PLC0415
     from app.service.catalog_import import default_catalog  # noqa: PLC0415
     from app.service.profile_cache import LoadedProfileSet  # noqa: PLC0415
@@ -84,25 +82,29 @@ def stage_rows(n: int) -> list[list[str]]:
 
     outcome = use_case()
 
-    def answer() -> dict[str, Any]:
-        return compute_response_json(outcome)
+    def answer() -> ComputeResponse:
+        return ComputeResponse.of(outcome)
 
-    payload = answer()
+    model = answer()
+
+    def encode() -> bytes:
+        return model.__pydantic_serializer__.to_json(model)
+
     gc.collect()
     gc.freeze()  # as the service does after start-up
     stages: list[tuple[str, Callable[[], object]]] = [
         ("strict JSON decode of the body", lambda: strict_loads(BODY)),
         ("request model (ComputeRequest)", lambda: ComputeRequest.model_validate(data)),
         ("use case: parse + compute + provenance + findings", use_case),
-        ("answer as dicts", answer),
-        ("orjson encode", lambda: orjson.dumps(payload)),
+        ("answer model (ComputeResponse)", answer),
+        ("encoding (the model's serialiser)", encode),
     ]
     rows = [[name, f"{best_of(fn, n):.0f}"] for name, fn in stages]
-    rows.append(["(answer size)", f"{len(orjson.dumps(payload)):,} bytes"])
+    rows.append(["(answer size)", f"{len(encode()):,} bytes"])
     return rows
 
 
-async def _call(app: Any, path: str, body: bytes = BODY) -> None:
+async def asgi_post(app: Any, path: str, body: bytes = BODY) -> None:
     sent = False
 
     async def receive() -> dict[str, Any]:
@@ -155,18 +157,17 @@ async def request_rows(n: int) -> list[list[str]]:
         targets = [
             ("bare echo app, /echo", echo_app.app, "/echo", same),
             ("product app, /echo", product, "/echo", same),
-            ("product app, compute (the same body: a kept answer)", product, compute, same),
             ("product app, compute (a new pipeline name each request)", product, compute, renamed),
         ]
         best: dict[str, float] = {}
         for _ in range(3):
             for name, app, path, bodies in targets:
                 for _ in range(50):
-                    await _call(app, path, next(bodies))
+                    await asgi_post(app, path, next(bodies))
                 batch = list(itertools.islice(bodies, n))
                 start = time.process_time()
                 for body in batch:
-                    await _call(app, path, body)
+                    await asgi_post(app, path, body)
                 per = (time.process_time() - start) / n * 1e6
                 best[name] = min(best.get(name, float("inf")), per)
     finally:

@@ -8,7 +8,7 @@ before `pipeline-policy serve --no-prepare --workers 1` is spawned to the first 
 loaded, and the lifespan has loaded the catalogue by then): median of N starts, with the app's
 bytecode compiled first (as the image has it). Memory: for each
 worker setting, a server is loaded with compute (reference pipeline; the same body, then the
-pipeline renamed in each request, which fills the kept answers to their bound) and diff (legacy
+pipeline renamed in each request) and diff (legacy
 2019 policy against it) for a few seconds each, and one evaluate batch of 10,000 requests; then
 VmRSS and VmHWM (peak) of every worker are read from /proc/<pid>/status. Every server started
 here is stopped. Nothing here asserts on time or size.
@@ -98,8 +98,8 @@ def main() -> None:
     reference = json.loads(REFERENCE.read_text())
     legacy = json.loads(LEGACY.read_text())
     compute_body = json.dumps({"pipelines": [reference]}).encode()
-    # (path, body, the name renamed in each request): compute renamed in each request fills the
-    # kept answers up to ANSWER_CACHE_BYTES (16 MiB by default), as a varied load would.
+    # (path, body, the name renamed in each request): a new pipeline in every request, as a
+    # varied load would send.
     loads = [
         ("/v1/policies/compute", compute_body, ""),
         ("/v1/policies/compute", compute_body, reference["pipeline"]["name"]),
@@ -200,8 +200,8 @@ def main() -> None:
     )
     print()
     print(
-        f"load: compute (the same body), compute (a new pipeline name each request, which fills "
-        f"the kept answers), then diff, {args.load_seconds:g} s each at {args.connections} "
+        f"load: compute (the same body), compute (a new pipeline name each request), then "
+        f"diff, {args.load_seconds:g} s each at {args.connections} "
         f"connections ({'wrk' if use_wrk else 'python'}), then evaluate batches of 10,000\n"
     )
     print_table(

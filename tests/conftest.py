@@ -32,9 +32,6 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("TEST_REQUIRE_POSTGRES") == "1"
-# Every app the tests build (and every CLI run and server process they start, which inherit the
-# environment) checks each decision response against its response model: see app/api/json_body.py.
-os.environ["VALIDATE_RESPONSES"] = "true"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -140,13 +137,7 @@ def seeded_database_url(
 @pytest.fixture(scope="session")
 def client(seeded_database_url: str) -> Iterator[TestClient]:
     """The real app (lifespan included) over httpx, on each database."""
-    app = create_app(
-        Settings(
-            database_url=seeded_database_url,
-            profile_refresh_seconds=0.2,
-            validate_responses=True,
-        )
-    )
+    app = create_app(Settings(database_url=seeded_database_url, profile_refresh_seconds=0.2))
     with TestClient(app) as test_client:
         yield test_client
 

@@ -35,7 +35,6 @@ def environment(url: str, **extra: str) -> dict[str, str]:
         DATABASE_URL=url,
         LOG_LEVEL="warning",
         PROFILE_REFRESH_SECONDS="1",
-        VALIDATE_RESPONSES="true",  # each decision response is checked against its model
     )
     env.update(extra)
     return env

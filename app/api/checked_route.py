@@ -3,8 +3,7 @@
 They were app-wide dependencies, and FastAPI's dependency resolution cost more per request than
 the checks themselves (about a quarter of an echo request's time). Here they run in the route's
 own handler, before FastAPI reads the body and resolves the route's parameters, so what they
-raise is answered by the problem handlers as before. Between the two, a route class may answer
-at once (`answer_before_reading`): the decision routes send an answer they kept.
+raise is answered by the problem handlers as before.
 """
 
 from __future__ import annotations
@@ -23,19 +22,10 @@ class CheckedRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         reads_body = self.body_field is not None
-        early = self.answer_before_reading
 
         async def checked(request: Request) -> Response:
             await authorize_request(request)
-            answered = await early(request)
-            if answered is not None:
-                return answered
             await reject_non_standard_json(request, reads_body=reads_body)
             return await handler(request)
 
         return checked
-
-    async def answer_before_reading(self, request: Request) -> Response | None:  # noqa: ARG002
-        """An answer given after the key check and before the body is decoded, or None to go
-        on; a subclass may have one (app/api/kept_answers.py)."""
-        return None

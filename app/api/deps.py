@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.engine.budget import WorkBudget
 from app.engine.iam.catalog import Catalog
-from app.service.answer_cache import AnswerCache
 from app.service.api_keys import KeyVerifier
 from app.service.baseline_cache import BaselineCache
 from app.service.catalog_readiness import CatalogReadiness
@@ -36,7 +35,6 @@ class Services:
     catalogs: CatalogCache
     profile_sets: ProfileSetResolver
     baselines: BaselineCache
-    answers: AnswerCache
     catalog_readiness: CatalogReadiness = field(default_factory=CatalogReadiness)
 
 

@@ -1,5 +1,5 @@
-"""Prometheus metrics: requests by route and status, decisions by kind and verdict, answer-cache
-hits and misses, and the profile-set and catalogue revisions in use."""
+"""Prometheus metrics: requests by route and status, decisions by kind and verdict,
+and the profile-set and catalogue revisions in use."""
 
 from __future__ import annotations
 
@@ -43,13 +43,6 @@ DECISIONS = Counter(
     "pipeline_policy_decisions_total",
     "Decisions answered, by kind (compute, diff, validate, evaluate, pipelines) and verdict.",
     ["kind", "verdict"],
-    registry=REGISTRY,
-)
-ANSWER_CACHE = Counter(
-    "pipeline_policy_answer_cache_total",
-    "Decision requests that may be answered from the answer cache, by kind and result "
-    "(hit: the kept answer; miss: computed).",
-    ["kind", "result"],
     registry=REGISTRY,
 )
 
@@ -96,10 +89,6 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 
 def record_decision(kind: str, verdict: str) -> None:
     DECISIONS.labels(kind, verdict).inc()
-
-
-def record_answer_cache(kind: str, hit: bool) -> None:
-    ANSWER_CACHE.labels(kind, "hit" if hit else "miss").inc()
 
 
 @contextmanager

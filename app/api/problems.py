@@ -17,7 +17,7 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from app.api.schemas.common import FindingOut, findings_json, no_default
+from app.api.schemas.common import FindingOut, no_default
 from app.engine.budget import WorkCancelledError, WorkLimitExceededError
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
 from app.engine.findings import Finding, FindingType
@@ -292,7 +292,8 @@ def _undeployable_body(exc: UndeployableError, instance: str) -> dict[str, Any]:
             ProblemLocation(pointer=f.path, detail=f"{f.code}: {f.message}") for f in exc.errors
         ],
     )
-    return {**problem.model_dump(exclude_none=True), "findings": findings_json(exc.findings)}
+    findings = [f.model_dump() for f in FindingOut.all(exc.findings)]  # `line` null included
+    return {**problem.model_dump(exclude_none=True), "findings": findings}
 
 
 async def _undeployable_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 import app.api.routers as routers_package
 from app.api.checked_route import CheckedRoute
-from app.main import create_app
+from app.main import YOUNG_COLLECTION_THRESHOLD, create_app
 from app.settings import Settings
 
 ROUTER_MODULES = sorted(m.name for m in pkgutil.iter_modules(routers_package.__path__))
@@ -41,10 +41,8 @@ def test_the_body_is_decoded_once(
             plain_decodes.append(1)
         return real_loads(text, **kwargs)
 
-    # A name of its own: an answer kept for the same bytes would be sent without decoding.
-    renamed = {**reference, "pipeline": {**reference["pipeline"], "name": "decoded-once"}}
     monkeypatch.setattr(json, "loads", counting_loads)
-    response = client.post("/v1/policies/compute", json={"pipelines": [renamed]})
+    response = client.post("/v1/policies/compute", json={"pipelines": [reference]})
     assert response.status_code == 200, response.text
     assert plain_decodes == []
 
@@ -62,10 +60,14 @@ def test_repeated_member_is_still_refused_with_its_pointer(client: TestClient) -
 
 def test_what_start_up_loaded_is_frozen_while_the_app_runs(seeded_database_url: str) -> None:
     app = create_app(Settings(database_url=seeded_database_url, profile_refresh_seconds=60))
+    before = gc.get_threshold()
     with TestClient(app) as test_client:
         assert test_client.get("/readyz").status_code == 200
         assert gc.get_freeze_count() > 0
+        # The youngest generation is collected less often while the app serves.
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 @pytest.mark.parametrize(

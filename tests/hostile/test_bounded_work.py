@@ -68,7 +68,7 @@ def cpu_seconds(server: Server) -> float:
 
 
 def ordinary_compute() -> dict[str, Any]:
-    """A small pipeline under a new name each time, so no kept answer stands in for the work."""
+    """A small pipeline under a new name each time."""
     return {
         "pipelines": [
             {
@@ -249,8 +249,7 @@ class Measured:
 @pytest.fixture(scope="module")
 def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Measured]:
     log = tmp_path_factory.mktemp("bounded-server") / "server.log"
-    # VALIDATE_RESPONSES off: measured as served in production.
-    with running_server(database, log, VALIDATE_RESPONSES="false") as started:
+    with running_server(database, log) as started:
         assert httpx.post(started.base + "/v1/policies/compute", json=ordinary_compute()).is_success
         yield Measured(started, peak_rss_mib(started))
     assert "unhandled error" not in log.read_text()
@@ -338,7 +337,6 @@ def unbudgeted(database: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with running_server(
         database,
         log,
-        VALIDATE_RESPONSES="false",
         REQUEST_TIMEOUT_SECONDS=str(DEADLINE_SECONDS),
         MAX_WORK_STEPS=str(10**12),
         MAX_AUTOMATON_WORK=str(10**12),
@@ -395,7 +393,6 @@ def test_sigterm_stops_a_busy_server_within_seconds(
     server = Server(
         database,
         log,
-        VALIDATE_RESPONSES="false",
         REQUEST_TIMEOUT_SECONDS="120",
         MAX_AUTOMATON_WORK=str(10**12),
         MAX_WORK_STEPS=str(10**12),

@@ -29,7 +29,7 @@ EXACT = ("StringEquals", "StringNotEquals", "ArnEquals", "ArnNotEquals", "String
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     url = f"sqlite:///{tmp_path_factory.mktemp('invariants') / 'db.sqlite'}"
     migrate_and_seed(url)
-    app = create_app(Settings(database_url=url, validate_responses=True, answer_cache_bytes=0))
+    app = create_app(Settings(database_url=url))
     with TestClient(app) as client:
         yield client
 

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep, request_budget
-from app.api.json_body import json_body
-from app.api.kept_answers import ComputeRoute, decided
+from app.api.metrics import record_decision
+from app.api.model_response import model_response
 from app.api.policy_formats import (
     FINDINGS_RESPONSE,
     FormatQuery,
@@ -25,7 +26,6 @@ from app.api.schemas.compute import (
     ActionHintsIn,
     ComputeRequest,
     ComputeResponse,
-    compute_response_json,
 )
 from app.engine.budget import WorkBudget
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
@@ -37,7 +37,7 @@ from app.service.compute import ComputeOutcome
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=ComputeRoute)
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
 
 def given_hints(hints: Sequence[ActionHintsIn], base: str = "") -> GivenHints:
@@ -107,33 +107,21 @@ def _compute(
     http: Request,
     snippet: Snippet | None,
 ) -> Response:
-    basis = (select_profiles(services, request.profiles), services.catalog_info)
     outcome = compute_outcome(
-        request, *basis, iam_catalog=services.catalog, budget=request_budget(http, services)
+        request,
+        select_profiles(services, request.profiles),
+        services.catalog_info,
+        iam_catalog=services.catalog,
+        budget=request_budget(http, services),
     )
-    response: Response
+    record_decision("compute", "findings" if outcome.findings else "clean")
     if snippet is None:
-        response = json_body(
-            compute_response_json(outcome),
-            ComputeResponse,
-            validate=services.settings.validate_responses,
-            headers=findings_headers(outcome.findings),
+        return model_response(
+            ComputeResponse.of(outcome), headers=findings_headers(outcome.findings)
         )
-    else:
-        result = outcome.result
-        response = snippet_response(
-            snippet, result.split_documents or (result.document,), outcome.findings, outcome.roles
-        )
-    return decided(
-        http,
-        services,
-        basis,
-        response,
-        verdicts=("findings" if outcome.findings else "clean",),
-        decision_id=outcome.provenance.decision_id,
-        # A selection is resolved anew each time: the same bytes may be answered by other
-        # revisions later, so only answers on the current profile set are kept.
-        keepable=request.profiles is None,
+    result = outcome.result
+    return snippet_response(
+        snippet, result.split_documents or (result.document,), outcome.findings, outcome.roles
     )
 
 

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep, request_budget
-from app.api.json_body import json_body
-from app.api.kept_answers import DiffRoute, decided
+from app.api.metrics import record_decision
+from app.api.model_response import model_response
 from app.api.policy_formats import (
     FINDINGS_RESPONSE,
     FormatQuery,
@@ -23,22 +24,13 @@ from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.routers.compute import given_hints
-from app.api.schemas.common import decision_json, findings_json
-from app.api.schemas.diff import (
-    DiffRequest,
-    DiffResponse,
-    conditional_json,
-    excess_json,
-    missing_json,
-    optional_json,
-    unverifiable_json,
-)
+from app.api.schemas.diff import DiffRequest, DiffResponse
 from app.engine.compute import ComputeContext
 from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=DiffRoute)
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
 
 @router.post(
@@ -122,50 +114,7 @@ def _diff(
         current_view=current_view,
         budget=budget,
     )
-    return decided(
-        http,
-        services,
-        (loaded, services.catalog_info),
-        _diff_response(outcome, services, snippet),
-        verdicts=(outcome.result.verdict,),
-        decision_id=outcome.provenance.decision_id,
-        # A profile selection is resolved anew each time, and a named baseline may change:
-        # only answers on the current profile set and the request's own documents are kept.
-        keepable=request.required.profiles is None and request.current.baseline is None,
-    )
-
-
-def _diff_response(
-    outcome: diff_service.DiffOutcome, services: Services, snippet: Snippet | None
-) -> Response:
-    result = outcome.result
+    record_decision("diff", outcome.result.verdict)
     if snippet is not None:
         return snippet_response(snippet, [outcome.patched_policy], outcome.findings, outcome.roles)
-    payload = {
-        **decision_json(outcome.provenance),
-        "verdict": result.verdict,
-        "least_privilege": result.least_privilege,
-        "summary": {
-            "required": outcome.required_count,
-            "granted": result.granted,
-            "missing": len(result.missing),
-            "conditional": len(result.conditional),
-            "unverifiable": len(result.unverifiable),
-            "optional": len(result.optional),
-            "excess_actions": result.excess.total_actions,
-        },
-        "missing": [missing_json(g) for g in outcome.missing],
-        "conditional": [conditional_json(g) for g in outcome.conditional],
-        "unverifiable": [unverifiable_json(g) for g in outcome.unverifiable],
-        "optional": [optional_json(g) for g in outcome.optional],
-        "excess": excess_json(result.excess),
-        "patched_policy": outcome.patched_policy,
-        "patched_verdict": outcome.patched_verdict,
-        "findings": findings_json(outcome.findings),
-    }
-    return json_body(
-        payload,
-        DiffResponse,
-        validate=services.settings.validate_responses,
-        headers=findings_headers(outcome.findings),
-    )
+    return model_response(DiffResponse.of(outcome), headers=findings_headers(outcome.findings))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep, request_budget
-from app.api.json_body import json_body
-from app.api.kept_answers import EvaluateRoute, decided
+from app.api.metrics import record_decision
+from app.api.model_response import model_response
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
-from app.api.schemas.common import decision_json, findings_json
-from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse, evaluation_results_json
+from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse
 from app.service.evaluate import PointRequest, evaluate
 
-router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=EvaluateRoute)
+router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
 
 @router.post(
@@ -33,33 +33,23 @@ def evaluate_requests(request: EvaluateRequest, services: ServicesDep, http: Req
 def _evaluate(request: EvaluateRequest, services: Services, http: Request) -> Response:
     budget = request_budget(http, services)
     documents, pointer = policy_documents(services, request.policy, "/policy")
-    loaded, catalog_info = services.profiles.current, services.catalog_info
     outcome = evaluate(
         documents,
         [PointRequest(r.action, r.resource, r.context) for r in request.requests],
         services.catalog,
-        catalog_info,
-        loaded,
+        services.catalog_info,
+        services.profiles.current,
         mode=request.arn_mode,
         pointer=pointer,
         budget=budget,
     )
-    payload = {
-        **decision_json(outcome.provenance),
-        "results": evaluation_results_json(
-            outcome.decisions,
+    for o in outcome.decisions:
+        record_decision("evaluate", o.decision.decision)
+    return model_response(
+        EvaluateResponse.of(
+            outcome,
             [(r.action, r.resource) for r in request.requests],
             explain=request.explain,
             budget=budget,
-        ),
-        "findings": findings_json(outcome.view.findings),
-    }
-    return decided(
-        http,
-        services,
-        (loaded, catalog_info),
-        json_body(payload, EvaluateResponse, validate=services.settings.validate_responses),
-        verdicts=[o.decision.decision for o in outcome.decisions],
-        decision_id=outcome.provenance.decision_id,
-        keepable=request.policy.baseline is None,  # a named baseline may change
+        )
     )

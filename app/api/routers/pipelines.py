@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.checked_route import CheckedRoute
 from app.api.deps import Services, ServicesDep, request_budget
-from app.api.json_body import json_body
-from app.api.kept_answers import PipelinesRoute, decided
+from app.api.metrics import record_decision
+from app.api.model_response import model_response
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.routers.compute import given_hints
-from app.api.schemas.common import decision_json, findings_json
-from app.api.schemas.pipelines import (
-    PipelineValidateRequest,
-    PipelineValidateResponse,
-    pipeline_report_json,
-)
+from app.api.schemas.pipelines import PipelineValidateRequest, PipelineValidateResponse
 from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
 from app.service.pipeline_validation import validate_pipelines
 
-router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"], route_class=PipelinesRoute)
+router = APIRouter(prefix="/v1/pipelines", tags=["pipelines"], route_class=CheckedRoute)
 
 
 @router.post(
@@ -36,26 +32,13 @@ def validate(request: PipelineValidateRequest, services: ServicesDep, http: Requ
 
 
 def _validate(request: PipelineValidateRequest, services: Services, http: Request) -> Response:
-    basis = (select_profiles(services, request.profiles), services.catalog_info)
     outcome = validate_pipelines(
         sources_from_request(request.pipelines, request.sources),
-        *basis,
+        select_profiles(services, request.profiles),
+        services.catalog_info,
         context=ComputeContext(**request.context.model_dump()),
         hints=given_hints(request.hints),
         budget=request_budget(http, services),
     )
-    payload = {
-        **decision_json(outcome.provenance),
-        "valid": outcome.valid,
-        "pipelines": [pipeline_report_json(p) for p in outcome.pipelines],
-        "findings": findings_json(outcome.findings),
-    }
-    return decided(
-        http,
-        services,
-        basis,
-        json_body(payload, PipelineValidateResponse, validate=services.settings.validate_responses),
-        verdicts=("valid" if outcome.valid else "invalid",),
-        decision_id=outcome.provenance.decision_id,
-        keepable=request.profiles is None,  # a selection is resolved anew each time
-    )
+    record_decision("pipelines", "valid" if outcome.valid else "invalid")
+    return model_response(PipelineValidateResponse.of(outcome))

@@ -6,13 +6,12 @@ from fastapi import APIRouter, Request, Response
 
 from app.api.checked_route import CheckedRoute
 from app.api.deps import ServicesDep, request_budget
-from app.api.json_body import json_body
 from app.api.metrics import record_decision
+from app.api.model_response import model_response
 from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
-from app.api.schemas.common import decision_json, findings_json
-from app.api.schemas.validate import ValidateRequest, ValidateResponse, policy_size_json
+from app.api.schemas.validate import ValidateRequest, ValidateResponse
 from app.engine.compute import ComputeContext
 from app.service.compute import sources_from_request
 from app.service.policy_validation import validate
@@ -47,11 +46,4 @@ def validate_policy(request: ValidateRequest, services: ServicesDep, http: Reque
         budget=request_budget(http, services),
     )
     record_decision("validate", "valid" if outcome.valid else "invalid")
-    payload = {
-        **decision_json(outcome.provenance),
-        "valid": outcome.valid,
-        "recognised_baseline": outcome.validation.recognised_baseline,
-        "size": policy_size_json(outcome.validation.size),
-        "findings": findings_json(outcome.findings),
-    }
-    return json_body(payload, ValidateResponse, validate=services.settings.validate_responses)
+    return model_response(ValidateResponse.of(outcome))

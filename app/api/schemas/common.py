@@ -1,22 +1,24 @@
-"""Schemas shared by every decision endpoint, and the functions that build their JSON.
+"""Schemas shared by every decision endpoint.
 
-The models define the OpenAPI document (and validate request bodies); responses are built as
-plain dicts by the `*_json` functions, one per response shape, with exactly the model's fields in
-its order (see app/api/json_body.py). Tuples are fine where a model has a list: orjson writes
-them as arrays."""
+Each model is the one definition of its shape: it defines the OpenAPI document, validates
+request bodies, and is what a route answers (sent by app/api/model_response.py). A part of an
+answer (an `Answer`) is read from the engine's result of the same shape by attribute, its
+aliases naming the attributes called otherwise: the compiled validator reads a whole list of
+them in one call (`read`), where building each model from Python would cost more than the rest
+of the answer's work together."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from app.engine.findings import Finding
-from app.service.provenance import CatalogInfo, Provenance
+from app.service.provenance import Provenance
 
 
 def no_default(schema: JsonDict) -> None:
@@ -29,6 +31,21 @@ class Schema(BaseModel):
     # fields with defaults as required too, and a generated client reads them without a check;
     # a request's schema still leaves them optional.
     model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+class Answer(Schema):
+    """A part of an answer, read from an engine object by attribute (see the module's note).
+    Its aliases name the engine's attributes; a client reads the JSON by the field names."""
+
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True)
+
+
+T = TypeVar("T")
+
+
+def read(adapter: TypeAdapter[T], source: Any) -> T:
+    """`source` (engine objects) as `adapter`'s type of answer parts, read by attribute."""
+    return adapter.validate_python(source, from_attributes=True)
 
 
 # The cursor of the next page of a list; on the last page the member is absent (not null), and
@@ -69,7 +86,7 @@ class ProfileSelectionIn(Schema):
     pins: list[ProfilePinIn] = Field(default_factory=list, max_length=100)
 
 
-class CatalogRef(Schema):
+class CatalogRef(Answer):
     source: str
     version: str
     date: str
@@ -88,8 +105,17 @@ class ProvenanceOut(Schema):
     profiles: list[ProfileRef] = Field(description="profile revisions the answer used")
     service_version: str
 
+    @classmethod
+    def of(cls, p: Provenance) -> Self:
+        return cls(
+            catalog=CatalogRef.model_validate(p.catalog) if p.catalog else None,
+            profile_set_revision=p.profile_set_revision,
+            profiles=[ProfileRef(action_type=k.label, revision=r) for k, r in p.profiles],
+            service_version=p.service_version,
+        )
 
-class FindingOut(Schema):
+
+class FindingOut(Answer):
     code: str = Field(description="stable machine-readable code")
     finding_type: Literal["ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"]
     message: str
@@ -97,44 +123,15 @@ class FindingOut(Schema):
     detail: dict[str, Any] = Field(default_factory=dict)
     line: int | None = Field(default=None, description="line in the source text, when known")
 
-
-def catalog_ref_json(c: CatalogInfo) -> dict[str, Any]:
-    """A CatalogRef."""
-    return {
-        "source": c.source,
-        "version": c.version,
-        "date": c.date,
-        "sha256": c.sha256,
-        "actions": c.actions,
-    }
+    @staticmethod
+    def all(findings: Iterable[Finding]) -> list[FindingOut]:
+        return read(FINDINGS, findings)
 
 
-def provenance_json(p: Provenance) -> dict[str, Any]:
-    """A ProvenanceOut."""
-    return {
-        "catalog": catalog_ref_json(p.catalog) if p.catalog else None,
-        "profile_set_revision": p.profile_set_revision,
-        "profiles": [{"action_type": k.label, "revision": r} for k, r in p.profiles],
-        "service_version": p.service_version,
-    }
+FINDINGS = TypeAdapter(list[FindingOut])
 
 
-def decision_json(p: Provenance) -> dict[str, Any]:
-    """The fields every decision answer begins with: its id and what it was decided on."""
-    return {"decision_id": p.decision_id, "provenance": provenance_json(p)}
-
-
-def finding_json(f: Finding) -> dict[str, Any]:
-    """A FindingOut."""
-    return {
-        "code": f.code,
-        "finding_type": f.finding_type.value,
-        "message": f.message,
-        "path": f.path,
-        "detail": dict(f.detail),
-        "line": f.line,
-    }
-
-
-def findings_json(findings: Iterable[Finding]) -> list[dict[str, Any]]:
-    return [finding_json(f) for f in findings]
+def decision_fields(p: Provenance) -> dict[str, Any]:
+    """The fields every decision response begins with (its id and what it was decided on), as
+    keyword arguments of its model."""
+    return {"decision_id": p.decision_id, "provenance": ProvenanceOut.of(p)}

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AliasPath, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
 from app.api.schemas.common import (
+    Answer,
     FindingOut,
     ProfileSelectionIn,
     ProvenanceOut,
     Schema,
-    decision_json,
-    findings_json,
+    decision_fields,
 )
 from app.api.schemas.examples import COMPUTE_REQUEST, COMPUTE_RESPONSE
-from app.engine.compute import ActionRolePolicy, ComputedStatement, RequiredBy
-from app.engine.iam.policy.quotas import SizeReport
-from app.engine.profiles import Impact
 from app.service.compute import ComputeOutcome
 
 ACCOUNT_PATTERN = r"^\d{12}$"
@@ -97,55 +93,63 @@ class ComputeRequest(PipelinesIn):
     model_config = ConfigDict(json_schema_extra={"examples": [COMPUTE_REQUEST]})
 
 
-class CitationOut(Schema):
+class CitationOut(Answer):
     title: str
     url: str
     as_of: str | None = None
 
 
-class ImpactOut(Schema):
+class ImpactOut(Answer):
     behaviour: str = Field(description="CREATE, FAST, LATE, HANG, DEGRADED or TRANSIENT")
     message: str
     evidence: str = Field(description="V verbatim, P paraphrase, D documented, I inferred")
 
 
-class RequiredByOut(Schema):
+class RequiredByOut(Answer):
     pipeline: str
     stage: str | None
     action: str | None
     rule: str | None = Field(
         description="the stage-condition rule that needs it (then `action` is null)"
     )
-    action_type: str
+    action_type: str = Field(validation_alias=AliasPath("action_type", "label"))
     profile_revision: int
     profile_statement: str
     reason: str
     inferred: bool
     citation: CitationOut
     impact: ImpactOut | None
-    path: str
+    path: str = Field(validation_alias="pointer")
 
 
-class StatementOut(Schema):
+REQUIRED_BY = TypeAdapter(list[RequiredByOut])
+
+# A statement's condition block as answers give it: null when it has none.
+Condition = Annotated[
+    dict[str, dict[str, str | list[str]]] | None, BeforeValidator(lambda c: c or None)
+]
+
+
+class StatementOut(Answer):
     sid: str
     effect: str
     actions: list[str]
     resources: list[str]
-    condition: dict[str, dict[str, str | list[str]]] | None
+    condition: Condition
     required_by: list[RequiredByOut]
 
 
-class SizeOut(Schema):
+class SizeOut(Answer):
     characters: int = Field(description="policy size as IAM counts it (white space excluded)")
-    managed_policy_quota: int
-    inline_policies_quota: int
-    fits_managed_policy: bool
-    fits_inline_policies: bool
+    managed_policy_quota: int = Field(validation_alias="managed_quota")
+    inline_policies_quota: int = Field(validation_alias="inline_quota")
+    fits_managed_policy: bool = Field(validation_alias="fits_managed")
+    fits_inline_policies: bool = Field(validation_alias="fits_inline")
 
 
-class ActionRoleOut(Schema):
+class ActionRoleOut(Answer):
     role_arn: str
-    policy: dict[str, Any]
+    policy: dict[str, Any] = Field(validation_alias="document")
     statements: list[StatementOut]
 
 
@@ -167,78 +171,18 @@ class ComputeResponse(Schema):
     )
     findings: list[FindingOut]
 
-
-def impact_json(i: Impact) -> dict[str, Any]:
-    """An ImpactOut."""
-    return {"behaviour": i.behaviour, "message": i.message, "evidence": i.evidence}
-
-
-def condition_json(
-    condition: Mapping[str, Mapping[str, Any]] | None,
-) -> dict[str, dict[str, Any]] | None:
-    return {k: dict(v) for k, v in condition.items()} if condition else None
-
-
-def required_by_json(r: RequiredBy) -> dict[str, Any]:
-    """A RequiredByOut."""
-    citation = r.citation
-    return {
-        "pipeline": r.pipeline,
-        "stage": r.stage,
-        "action": r.action,
-        "rule": r.rule,
-        "action_type": r.action_type.label,
-        "profile_revision": r.profile_revision,
-        "profile_statement": r.profile_statement,
-        "reason": r.reason,
-        "inferred": r.inferred,
-        "citation": {"title": citation.title, "url": citation.url, "as_of": citation.as_of},
-        "impact": impact_json(r.impact) if r.impact else None,
-        "path": r.pointer,
-    }
-
-
-def statement_json(s: ComputedStatement) -> dict[str, Any]:
-    """A StatementOut."""
-    return {
-        "sid": s.sid,
-        "effect": s.effect,
-        "actions": s.actions,
-        "resources": s.resources,
-        "condition": condition_json(s.condition),
-        "required_by": [required_by_json(r) for r in s.required_by],
-    }
-
-
-def size_json(s: SizeReport) -> dict[str, Any]:
-    """A SizeOut."""
-    return {
-        "characters": s.characters,
-        "managed_policy_quota": s.managed_quota,
-        "inline_policies_quota": s.inline_quota,
-        "fits_managed_policy": s.fits_managed,
-        "fits_inline_policies": s.fits_inline,
-    }
-
-
-def action_role_json(r: ActionRolePolicy) -> dict[str, Any]:
-    """An ActionRoleOut."""
-    return {
-        "role_arn": r.role_arn,
-        "policy": dict(r.document),
-        "statements": [statement_json(s) for s in r.statements],
-    }
-
-
-def compute_response_json(outcome: ComputeOutcome) -> dict[str, Any]:
-    """A ComputeResponse's fields, as the route sends them."""
-    result = outcome.result
-    return {
-        **decision_json(outcome.provenance),
-        "policy": dict(result.document),
-        "policies": [dict(d) for d in result.split_documents],
-        "size": size_json(result.size),
-        "statements": [statement_json(s) for s in result.statements],
-        "action_roles": [action_role_json(r) for r in result.action_roles],
-        "findings": findings_json(outcome.findings),
-    }
+    @classmethod
+    def of(cls, outcome: ComputeOutcome) -> Self:
+        result = outcome.result
+        return cls.model_validate(
+            {
+                **decision_fields(outcome.provenance),
+                "policy": result.document,
+                "policies": result.split_documents,
+                "size": result.size,
+                "statements": result.statements,
+                "action_roles": result.action_roles,
+                "findings": outcome.findings,
+            },
+            from_attributes=True,
+        )

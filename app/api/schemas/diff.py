@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Literal, Self
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
-from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
+from app.api.schemas.common import (
+    Answer,
+    FindingOut,
+    ProfileSelectionIn,
+    ProvenanceOut,
+    Schema,
+    decision_fields,
+    read,
+)
 from app.api.schemas.compute import (
+    REQUIRED_BY,
     ActionHintsIn,
     ComputeContextIn,
     ImpactOut,
     PipelineSourceIn,
     RequiredByOut,
-    condition_json,
-    impact_json,
-    required_by_json,
 )
 from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
-from app.engine.iam.analysis.coverage import Coverage, PolicyStatement
-from app.engine.iam.analysis.excess import ExcessResult
+from app.engine.iam.analysis.coverage import Coverage
 from app.engine.policy_diff import Gap, worst_impact
+from app.service.diff import DiffOutcome
 
 ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
 
@@ -98,11 +104,32 @@ class DiffRequest(Schema):
     )
 
 
-class StatementRef(Schema):
-    document: int
-    statement: int
+class StatementRef(Answer):
+    document: int = Field(validation_alias="doc_index")
+    statement: int = Field(validation_alias="stmt_index")
     sid: str | None
-    path: str
+    path: str = Field(validation_alias="pointer")
+
+
+STATEMENT_REFS = TypeAdapter(list[StatementRef])
+
+
+def _condition(
+    condition: Mapping[str, Mapping[str, Any]] | None,
+) -> dict[str, dict[str, Any]] | None:
+    """A gap's condition block as answers give it: null when it has none."""
+    return {k: dict(v) for k, v in condition.items()} if condition else None
+
+
+GapCondition = Annotated[dict[str, dict[str, Any]] | None, BeforeValidator(_condition)]
+# A reason the engine leaves out is sent as empty text.
+Reason = Annotated[str, BeforeValidator(lambda reason: reason or "")]
+
+
+def _condition_tests(tests: Iterable[Any]) -> list[Any]:
+    """The engine's (operator, key) pairs as answers give them; tests read from an answer's JSON
+    are objects already."""
+    return [{"operator": t[0], "key": t[1]} if isinstance(t, tuple) else t for t in tests]
 
 
 class MissingOut(Schema):
@@ -114,64 +141,84 @@ class MissingOut(Schema):
     impact: ImpactOut | None = Field(description="the worst documented effect of the gap")
     denied_by: list[StatementRef]
 
+    @classmethod
+    def of(cls, g: Gap) -> Self:
+        worst = worst_impact(g.required_by)
+        return cls(
+            status="explicitly_denied" if g.coverage is Coverage.DENIED else "not_granted",
+            actions=list(g.actions),
+            resources=list(g.resources),
+            condition=_condition(g.condition),
+            required_by=read(REQUIRED_BY, g.required_by),
+            impact=ImpactOut.model_validate(worst.impact) if worst and worst.impact else None,
+            denied_by=read(STATEMENT_REFS, g.denying),
+        )
 
-class ConditionalOut(Schema):
+
+class ConditionalOut(Answer):
     actions: list[str]
     resources: list[str]
-    condition: dict[str, dict[str, Any]] | None
+    condition: GapCondition
     required_by: list[RequiredByOut]
-    granted_by: list[StatementRef]
-    denied_by: list[StatementRef]
-    deciding_conditions: list[dict[str, str]] = Field(
-        description="the (operator, key) tests of the current policy that decide it"
+    granted_by: list[StatementRef] = Field(validation_alias="granting")
+    denied_by: list[StatementRef] = Field(validation_alias="denying")
+    deciding_conditions: Annotated[list[dict[str, str]], BeforeValidator(_condition_tests)] = Field(
+        validation_alias="deciding",
+        description="the (operator, key) tests of the current policy that decide it",
     )
 
 
-class UnverifiableOut(Schema):
+class UnverifiableOut(Answer):
     actions: list[str]
     resources: list[str] = Field(
         description="the shape that is known: `*` stands for what is not (a name, an account)"
     )
-    condition: dict[str, dict[str, Any]] | None
+    condition: GapCondition
     required_by: list[RequiredByOut]
-    reason: str = Field(description="why it is neither granted as such nor missing")
+    reason: Reason = Field(description="why it is neither granted as such nor missing")
     granted_by: list[StatementRef] = Field(
-        description="statements that grant the actions on resources of this shape"
+        validation_alias="granting",
+        description="statements that grant the actions on resources of this shape",
     )
 
 
-class OptionalOut(Schema):
+class OptionalOut(Answer):
     actions: list[str]
     resources: list[str]
-    condition: dict[str, dict[str, Any]] | None
+    condition: GapCondition
     required_by: list[RequiredByOut]
-    reason: str = Field(description="what works without it, as AWS documents it")
+    reason: Reason = Field(description="what works without it, as AWS documents it")
 
 
-class ServiceExcessOut(Schema):
+CONDITIONAL = TypeAdapter(list[ConditionalOut])
+UNVERIFIABLE = TypeAdapter(list[UnverifiableOut])
+OPTIONAL = TypeAdapter(list[OptionalOut])
+
+
+class ServiceExcessOut(Answer):
     service: str
     total: int
     by_access_level: dict[str, int]
     examples: list[str]
 
 
-class BroaderResourcesOut(Schema):
+class BroaderResourcesOut(Answer):
     action: str
     granted: list[str]
     required: list[str]
     not_resource: bool
 
 
-class WildcardOut(Schema):
+class WildcardOut(Answer):
     pattern: str
     services: list[str]
     actions_today: int = Field(description="catalogue actions it matches today; more may come")
-    path: str
+    path: str = Field(validation_alias="pointer")
 
 
-class ExcessOut(Schema):
+class ExcessOut(Answer):
     total_actions: int
-    by_service: list[ServiceExcessOut]
+    by_service: list[ServiceExcessOut] = Field(validation_alias="services")
     broader_resources: list[BroaderResourcesOut]
     wildcards: list[WildcardOut]
     privilege_escalation: list[str]
@@ -219,101 +266,28 @@ class DiffResponse(Schema):
     patched_verdict: DiffVerdict
     findings: list[FindingOut]
 
-
-def statement_ref_json(s: PolicyStatement) -> dict[str, Any]:
-    """A StatementRef."""
-    return {"document": s.doc_index, "statement": s.stmt_index, "sid": s.sid, "path": s.pointer}
-
-
-def statement_refs_json(statements: Iterable[PolicyStatement]) -> list[dict[str, Any]]:
-    return [statement_ref_json(s) for s in statements]
-
-
-def condition_tests_json(tests: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    """(operator, key) pairs, as ConditionTestOut objects."""
-    return [{"operator": op, "key": key} for op, key in tests]
-
-
-def missing_json(g: Gap) -> dict[str, Any]:
-    """A MissingOut."""
-    worst = worst_impact(g.required_by)
-    return {
-        "status": "explicitly_denied" if g.coverage is Coverage.DENIED else "not_granted",
-        "actions": g.actions,
-        "resources": g.resources,
-        "condition": condition_json(g.condition),
-        "required_by": [required_by_json(r) for r in g.required_by],
-        "impact": impact_json(worst.impact) if worst and worst.impact else None,
-        "denied_by": statement_refs_json(g.denying),
-    }
-
-
-def conditional_json(g: Gap) -> dict[str, Any]:
-    """A ConditionalOut."""
-    return {
-        "actions": g.actions,
-        "resources": g.resources,
-        "condition": condition_json(g.condition),
-        "required_by": [required_by_json(r) for r in g.required_by],
-        "granted_by": statement_refs_json(g.granting),
-        "denied_by": statement_refs_json(g.denying),
-        "deciding_conditions": condition_tests_json(g.deciding),
-    }
-
-
-def unverifiable_json(g: Gap) -> dict[str, Any]:
-    """An UnverifiableOut."""
-    return {
-        "actions": g.actions,
-        "resources": g.resources,
-        "condition": condition_json(g.condition),
-        "required_by": [required_by_json(r) for r in g.required_by],
-        "reason": g.reason or "",
-        "granted_by": statement_refs_json(g.granting),
-    }
-
-
-def optional_json(g: Gap) -> dict[str, Any]:
-    """An OptionalOut."""
-    return {
-        "actions": g.actions,
-        "resources": g.resources,
-        "condition": condition_json(g.condition),
-        "required_by": [required_by_json(r) for r in g.required_by],
-        "reason": g.reason or "",
-    }
-
-
-def excess_json(excess: ExcessResult) -> dict[str, Any]:
-    """An ExcessOut."""
-    return {
-        "total_actions": excess.total_actions,
-        "by_service": [
-            {
-                "service": s.service,
-                "total": s.total,
-                "by_access_level": dict(s.by_access_level),
-                "examples": s.examples,
-            }
-            for s in excess.services
-        ],
-        "broader_resources": [
-            {
-                "action": b.action,
-                "granted": b.granted,
-                "required": b.required,
-                "not_resource": b.not_resource,
-            }
-            for b in excess.broader_resources
-        ],
-        "wildcards": [
-            {
-                "pattern": w.pattern,
-                "services": w.services,
-                "actions_today": w.actions_today,
-                "path": w.pointer,
-            }
-            for w in excess.wildcards
-        ],
-        "privilege_escalation": excess.privilege_escalation,
-    }
+    @classmethod
+    def of(cls, outcome: DiffOutcome) -> Self:
+        result = outcome.result
+        return cls(
+            **decision_fields(outcome.provenance),
+            verdict=result.verdict,
+            least_privilege=result.least_privilege,
+            summary=DiffSummaryOut(
+                required=outcome.required_count,
+                granted=result.granted,
+                missing=len(result.missing),
+                conditional=len(result.conditional),
+                unverifiable=len(result.unverifiable),
+                optional=len(result.optional),
+                excess_actions=result.excess.total_actions,
+            ),
+            missing=[MissingOut.of(g) for g in outcome.missing],
+            conditional=read(CONDITIONAL, outcome.conditional),
+            unverifiable=read(UNVERIFIABLE, outcome.unverifiable),
+            optional=read(OPTIONAL, outcome.optional),
+            excess=ExcessOut.model_validate(result.excess),
+            patched_policy=outcome.patched_policy,
+            patched_verdict=outcome.patched_verdict,
+            findings=FindingOut.all(outcome.findings),
+        )

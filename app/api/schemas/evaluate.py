@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Iterable, Sequence
+from typing import Literal, Self, cast
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import FindingOut, ProvenanceOut, Schema, findings_json
-from app.api.schemas.diff import (
-    ArnModeIn,
-    PolicyIn,
-    StatementRef,
-    condition_tests_json,
-    statement_ref_json,
-)
+from app.api.schemas.common import FindingOut, ProvenanceOut, Schema, decision_fields
+from app.api.schemas.diff import ArnModeIn, PolicyIn, StatementRef
 from app.api.schemas.examples import EVALUATE_REQUEST, EVALUATE_RESPONSE
 from app.engine.budget import WorkBudget
 from app.engine.iam.analysis.evaluate import StatementOutcome
-from app.engine.iam.conditions.request_context import RequestContext
-from app.service.evaluate import RequestOutcome
+from app.service.evaluate import EvaluationOutcome, RequestOutcome
 
 
 class EvaluationRequestIn(Schema):
@@ -52,6 +45,10 @@ class ConditionTestOut(Schema):
     operator: str
     key: str
 
+    @classmethod
+    def all(cls, tests: Iterable[tuple[str, str]]) -> list[Self]:
+        return [cls(operator=op, key=key) for op, key in tests]
+
 
 class StatementOutcomeOut(Schema):
     statement: StatementRef
@@ -63,17 +60,36 @@ class StatementOutcomeOut(Schema):
         default_factory=list, description="absent context keys whose presence would change it"
     )
 
+    @classmethod
+    def of(cls, o: StatementOutcome, statement: StatementRef) -> Self:
+        return cls(
+            statement=statement,
+            effect=o.statement.effect,
+            reason=o.reason,
+            failed_conditions=ConditionTestOut.all(o.failed_conditions),
+            unknown_conditions=ConditionTestOut.all(o.unknown_conditions),
+            missing_keys=list(o.missing_keys),
+        )
+
+
+KeySource = Literal["resource"]
+
+
+def _key_source(source: str) -> KeySource:
+    # The engine derives context keys from the resource alone; the model refuses any other.
+    return cast("KeySource", source)
+
 
 class DerivedKeyOut(Schema):
     key: str = Field(examples=["aws:ResourceAccount"])
     value: str = Field(examples=["111122223333"])
-    source: Literal["resource"] = Field(description="the field of the request it was read from")
+    source: KeySource = Field(description="the field of the request it was read from")
     detail: str = Field(examples=["the account field of the resource ARN"])
 
 
 class NotDerivedKeyOut(Schema):
     key: str = Field(examples=["aws:ResourceAccount"])
-    source: Literal["resource"] = Field(description="the field of the request it depends on")
+    source: KeySource = Field(description="the field of the request it depends on")
     reason: str
 
 
@@ -100,6 +116,69 @@ class EvaluationResultOut(Schema):
     )
     findings: list[FindingOut]
 
+    @classmethod
+    def all(
+        cls,
+        decisions: Sequence[RequestOutcome],
+        asked: Sequence[tuple[str, str]],
+        *,
+        explain: bool,
+        budget: WorkBudget | None = None,
+    ) -> list[Self]:
+        """One result per (action, resource) asked, in order.
+
+        A batch repeats itself: every outcome names one of a few statements, and the engine
+        shares the outcome of a statement that does not apply for its action or resource
+        between requests. Each statement's StatementRef and each shared outcome is built once
+        here, and the same model is used wherever it recurs (the serialiser writes it out each
+        time); with `explain` on, that is most of a 10,000-request answer. They are keyed by
+        identity, which is sound because `decisions` holds every one of those objects until
+        this returns. Each outcome listed is an item of `budget`: with `explain`, many
+        statements times many requests is a great many.
+        """
+        refs: dict[int, StatementRef] = {}
+        built: dict[int, StatementOutcomeOut] = {}
+
+        def outcomes(items: Sequence[StatementOutcome]) -> list[StatementOutcomeOut]:
+            if budget is not None and items:
+                budget.charge(items=len(items), at="/explain")
+            out = []
+            for o in items:
+                made = built.get(id(o))
+                if made is None:
+                    ref = refs.get(id(o.statement))
+                    if ref is None:
+                        ref = refs[id(o.statement)] = StatementRef.model_validate(o.statement)
+                    made = built[id(o)] = StatementOutcomeOut.of(o, ref)
+                out.append(made)
+            return out
+
+        return [
+            cls(
+                index=i,
+                action=action,
+                resource=resource,
+                decision=outcome.decision.decision,
+                definite=outcome.decision.definite,
+                deciding=outcomes(outcome.decision.deciding),
+                not_applied=outcomes(outcome.decision.not_applied) if explain else [],
+                undecided=outcomes(outcome.decision.undecided),
+                missing_keys=list(outcome.decision.missing_keys),
+                derived_context=[
+                    DerivedKeyOut(
+                        key=d.key, value=d.value, source=_key_source(d.source), detail=d.detail
+                    )
+                    for d in outcome.context.derived
+                ],
+                not_derived=[
+                    NotDerivedKeyOut(key=u.key, source=_key_source(u.source), reason=u.reason)
+                    for u in outcome.context.unknown
+                ],
+                findings=FindingOut.all(outcome.findings),
+            )
+            for i, (outcome, (action, resource)) in enumerate(zip(decisions, asked, strict=True))
+        ]
+
 
 class EvaluateResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [EVALUATE_RESPONSE]})
@@ -109,81 +188,19 @@ class EvaluateResponse(Schema):
     results: list[EvaluationResultOut]
     findings: list[FindingOut]
 
-
-def statement_outcome_json(
-    o: StatementOutcome, statement: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """A StatementOutcomeOut; `statement` is the statement's StatementRef when already built."""
-    s = o.statement
-    return {
-        "statement": statement if statement is not None else statement_ref_json(s),
-        "effect": s.effect,
-        "reason": o.reason,
-        "failed_conditions": condition_tests_json(o.failed_conditions),
-        "unknown_conditions": condition_tests_json(o.unknown_conditions),
-        "missing_keys": o.missing_keys,
-    }
-
-
-def _derived_json(context: RequestContext) -> list[dict[str, Any]]:
-    return [
-        {"key": d.key, "value": d.value, "source": d.source, "detail": d.detail}
-        for d in context.derived
-    ]
-
-
-def _not_derived_json(context: RequestContext) -> list[dict[str, Any]]:
-    return [{"key": u.key, "source": u.source, "reason": u.reason} for u in context.unknown]
-
-
-def evaluation_results_json(
-    decisions: Sequence[RequestOutcome],
-    asked: Sequence[tuple[str, str]],
-    *,
-    explain: bool,
-    budget: WorkBudget | None = None,
-) -> list[dict[str, Any]]:
-    """One EvaluationResultOut per (action, resource) asked, in order.
-
-    A batch repeats itself: every outcome names one of a few statements, and the engine shares
-    the outcome of a statement that does not apply for its action or resource between requests.
-    Each statement's StatementRef and each shared outcome is built once here, and the same dict
-    is used wherever it recurs (orjson writes it out each time); with `explain` on, that is most
-    of a 10,000-request answer. They are keyed by identity, which is sound because `decisions`
-    holds every one of those objects until this returns. Each outcome listed is an item of
-    `budget`: with `explain`, many statements times many requests is a great many.
-    """
-    refs: dict[int, dict[str, Any]] = {}
-    built: dict[int, dict[str, Any]] = {}
-
-    def outcomes(items: Sequence[StatementOutcome]) -> list[dict[str, Any]]:
-        if budget is not None and items:
-            budget.charge(items=len(items), at="/explain")
-        out = []
-        for o in items:
-            made = built.get(id(o))
-            if made is None:
-                ref = refs.get(id(o.statement))
-                if ref is None:
-                    ref = refs[id(o.statement)] = statement_ref_json(o.statement)
-                made = built[id(o)] = statement_outcome_json(o, ref)
-            out.append(made)
-        return out
-
-    return [
-        {
-            "index": i,
-            "action": action,
-            "resource": resource,
-            "decision": outcome.decision.decision,
-            "definite": outcome.decision.definite,
-            "deciding": outcomes(outcome.decision.deciding),
-            "not_applied": outcomes(outcome.decision.not_applied) if explain else [],
-            "undecided": outcomes(outcome.decision.undecided),
-            "missing_keys": outcome.decision.missing_keys,
-            "derived_context": _derived_json(outcome.context),
-            "not_derived": _not_derived_json(outcome.context),
-            "findings": findings_json(outcome.findings),
-        }
-        for i, (outcome, (action, resource)) in enumerate(zip(decisions, asked, strict=True))
-    ]
+    @classmethod
+    def of(
+        cls,
+        outcome: EvaluationOutcome,
+        asked: Sequence[tuple[str, str]],
+        *,
+        explain: bool,
+        budget: WorkBudget | None = None,
+    ) -> Self:
+        return cls(
+            **decision_fields(outcome.provenance),
+            results=EvaluationResultOut.all(
+                outcome.decisions, asked, explain=explain, budget=budget
+            ),
+            findings=FindingOut.all(outcome.view.findings),
+        )

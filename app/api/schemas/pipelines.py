@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Self
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import FindingOut, ProvenanceOut, Schema
+from app.api.schemas.common import FindingOut, ProvenanceOut, Schema, decision_fields
 from app.api.schemas.compute import PipelinesIn
 from app.api.schemas.examples import PIPELINE_VALIDATE_REQUEST, PIPELINE_VALIDATE_RESPONSE
-from app.service.pipeline_validation import PipelineReport
+from app.service.pipeline_validation import PipelineReport, PipelineValidation
 
 
 class PipelineValidateRequest(PipelinesIn):
@@ -29,6 +29,23 @@ class PipelineReportOut(Schema):
     path: str = Field(description="JSON pointer of the pipeline in the request")
     action_types: list[ActionTypeUseOut]
 
+    @classmethod
+    def of(cls, p: PipelineReport) -> Self:
+        return cls(
+            name=p.name,
+            path=p.path,
+            action_types=[
+                ActionTypeUseOut(
+                    action_type=u.key.label,
+                    actions=u.actions,
+                    rules=u.rules,
+                    has_profile=u.profile_revision is not None,
+                    profile_revision=u.profile_revision,
+                )
+                for u in p.action_types
+            ],
+        )
+
 
 class PipelineValidateResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [PIPELINE_VALIDATE_RESPONSE]})
@@ -39,20 +56,11 @@ class PipelineValidateResponse(Schema):
     pipelines: list[PipelineReportOut]
     findings: list[FindingOut]
 
-
-def pipeline_report_json(p: PipelineReport) -> dict[str, Any]:
-    """A PipelineReportOut."""
-    return {
-        "name": p.name,
-        "path": p.path,
-        "action_types": [
-            {
-                "action_type": u.key.label,
-                "actions": u.actions,
-                "rules": u.rules,
-                "has_profile": u.profile_revision is not None,
-                "profile_revision": u.profile_revision,
-            }
-            for u in p.action_types
-        ],
-    }
+    @classmethod
+    def of(cls, outcome: PipelineValidation) -> Self:
+        return cls(
+            **decision_fields(outcome.provenance),
+            valid=outcome.valid,
+            pipelines=[PipelineReportOut.of(p) for p in outcome.pipelines],
+            findings=FindingOut.all(outcome.findings),
+        )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas.common import FindingOut, ProfileSelectionIn, ProvenanceOut, Schema
+from app.api.schemas.common import (
+    FindingOut,
+    ProfileSelectionIn,
+    ProvenanceOut,
+    Schema,
+    decision_fields,
+)
 from app.api.schemas.compute import ComputeContextIn, PipelineSourceIn
 from app.api.schemas.diff import PolicyIn
 from app.api.schemas.examples import (
@@ -16,6 +22,7 @@ from app.api.schemas.examples import (
     VALIDATE_RESPONSE,
 )
 from app.engine.iam.validation.validate import PolicySize
+from app.service.policy_validation import PolicyValidationOutcome
 
 
 class RoleFactsIn(Schema):
@@ -53,6 +60,16 @@ class PolicySizeOut(Schema):
     policy_type: Literal["managed", "inline"]
     fits: bool
 
+    @classmethod
+    def of(cls, size: PolicySize) -> Self:
+        return cls(
+            documents=list(size.documents),
+            total=size.total,
+            quota=size.quota,
+            policy_type=size.policy_type,
+            fits=size.fits,
+        )
+
 
 class ValidateResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [VALIDATE_RESPONSE]})
@@ -64,13 +81,12 @@ class ValidateResponse(Schema):
     size: PolicySizeOut
     findings: list[FindingOut]
 
-
-def policy_size_json(size: PolicySize) -> dict[str, Any]:
-    """A PolicySizeOut."""
-    return {
-        "documents": size.documents,
-        "total": size.total,
-        "quota": size.quota,
-        "policy_type": size.policy_type,
-        "fits": size.fits,
-    }
+    @classmethod
+    def of(cls, outcome: PolicyValidationOutcome) -> Self:
+        return cls(
+            **decision_fields(outcome.provenance),
+            valid=outcome.valid,
+            recognised_baseline=outcome.validation.recognised_baseline,
+            size=PolicySizeOut.of(outcome.validation.size),
+            findings=FindingOut.all(outcome.findings),
+        )
