@@ -232,7 +232,7 @@ def test_model_response_renders_values_as_json_can_hold_them() -> None:
     finding = FindingOut.all(
         [
             Finding(
-                "X",
+                "NO_VERSION",
                 FindingType.WARNING,
                 "m",
                 "/a",
@@ -248,7 +248,7 @@ def test_model_response_renders_values_as_json_can_hold_them() -> None:
     )[0]
     body = bytes(model_response(finding).body)
     assert json.loads(body) == {
-        "code": "X",
+        "code": "NO_VERSION",
         "finding_type": "WARNING",  # the engine's enum, as its value
         "message": "m",
         "path": "/a",
