@@ -285,9 +285,11 @@ def _quota_findings(parts: Sequence[Mapping[str, Any]]) -> list[Finding]:
 # -- rendering -----------------------------------------------------------------------------------
 
 
-def _pipeline_identity(
+def pipeline_identity(
     pipeline: Pipeline, context: ComputeContext
 ) -> tuple[str, str | None, str | None]:
+    """The pipeline's partition, account and Region: from the context, else its role and
+    pipeline ARNs, else (the Region) its one artifact store's."""
     role = _ARN.match(pipeline.role_arn)
     arn = _ARN.match(pipeline.pipeline_arn or "")
     partition = (
@@ -312,7 +314,7 @@ def _render_pipeline(
     hints: Mapping[HintTarget, Mapping[str, Sequence[str]]],
     acc: _Accumulator,
 ) -> None:
-    partition, account, region = _pipeline_identity(pipeline, context)
+    partition, account, region = pipeline_identity(pipeline, context)
     if account is None:
         acc.findings.append(
             Finding(
