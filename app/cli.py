@@ -20,7 +20,7 @@ from app.cli_decisions import register as register_decision_commands
 from app.engine.iam.catalog import CatalogError
 from app.log_format import log_config
 from app.service import api_keys, catalog_revisions
-from app.service.api_keys import Scope
+from app.service.api_keys import KeyScope
 from app.service.audit import Actor
 from app.service.catalog_import import (
     build_snapshot_from_npm_dir,
@@ -139,7 +139,7 @@ CLI_ACTOR = Actor.command("cli")
 @keys.command("create")
 def keys_create(
     name: str = typer.Option(..., help="who or what the key is for"),
-    scope: Scope = typer.Option(Scope.READ, help="read, write (implies read), admin (all)"),
+    scope: KeyScope = typer.Option(KeyScope.READ, help="read, write (implies read), admin (all)"),
 ) -> None:
     """Make an API key and print it, once (only its hash is stored)."""
     if not name.isprintable() or not 1 <= len(name) <= 100:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli_backend import ProblemAnswerError
+from app.engine.findings import FINDING_CODES
 from app.engine.pipeline.source_lines import SourceLines
 
 # A file of the run that could not be read, or that the service could not parse; it is left
@@ -95,7 +96,7 @@ def unreadable_finding(path: Path, why: str, line: int | None = None) -> dict[st
     """The finding of a file left out of the answer, shaped as the service's findings are."""
     return {
         "code": INPUT_UNREADABLE,
-        "finding_type": "ERROR",
+        "finding_type": FINDING_CODES[INPUT_UNREADABLE].finding_type.value,
         "message": f"{why}; the file was left out",
         "path": "",
         "detail": {},

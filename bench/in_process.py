@@ -42,9 +42,9 @@ from _common import (
 
 from app.engine.compute import ComputeContext, compute_policy
 from app.engine.hint_checks import GivenHints
-from app.engine.iam.diff import diff_policy
-from app.engine.iam.evaluate import evaluate_request
-from app.engine.iam.policy_view import read_policies
+from app.engine.iam.analysis.diff import diff_policy
+from app.engine.iam.analysis.evaluate import evaluate_request
+from app.engine.iam.policy.view import read_policies
 from app.engine.pipeline.api_json import parse_pipeline_json
 from app.engine.requirements import requirements_from_computed
 from app.service import diff as diff_service
@@ -230,7 +230,7 @@ def build_cases(quick: bool) -> dict[str, tuple[Callable[[], object], int, float
 
 def validate_function() -> Callable[[Any, Any], object] | None:
     try:
-        from app.engine.iam.validate import validate_policy  # noqa: PLC0415 - may not exist yet
+        from app.engine.iam.validation.validate import validate_policy  # noqa: PLC0415 - may not exist yet
     except ImportError:
         return None
     fn: Callable[[Any, Any], object] = validate_policy
@@ -289,7 +289,7 @@ def main() -> None:
         ],
     )  # fmt: skip
     if "validate" not in by_name:
-        print("\nvalidate: not available (app.engine.iam.validate.validate_policy not importable)")
+        print("\nvalidate: not available (iam.validation.validate.validate_policy not importable)")
 
     print()
     ratio = by_name["compute-1000"].median / by_name["compute-10"].median

@@ -2,9 +2,10 @@
 
 Run:  .venv/bin/python bench/peers.py [--runs 50] [--no-setup]
 
-Ours (in this process, warm, median of N): validate (`app.engine.iam.validate.validate_policy`,
-when it exists) and diff (as POST /v1/policies/diff: the reference pipeline's requirements
-computed, the legacy policy diffed against them, the patched policy re-diffed). The peers
+Ours (in this process, warm, median of N): validate
+(`app.engine.iam.validation.validate.validate_policy`, when it exists) and diff (as POST
+/v1/policies/diff: the reference pipeline's requirements computed, the legacy policy diffed
+against them, the patched policy re-diffed). The peers
 (parliament `analyze_policy_string`, with and without the community auditors, and
 cloudsplaining `scan_policy`) run right after, in their own virtual environment
 (bench/peers_setup.sh installs it under /var/tmp/pipeline-policy-bench/peers-venv, or PEERS_DIR)
@@ -42,9 +43,9 @@ from _common import (
 
 from app.engine.compute import ComputeContext
 from app.engine.hint_checks import GivenHints
+from app.engine.iam.analysis.diff import diff_policy
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.diff import diff_policy
-from app.engine.iam.policy_view import read_policies
+from app.engine.iam.policy.view import read_policies
 from app.service import diff as diff_service
 from app.service.catalog_import import default_catalog
 from app.service.compute import PipelineSource
@@ -84,7 +85,7 @@ class Ours:
 
 def validate_function() -> Callable[..., Any] | None:
     try:
-        from app.engine.iam.validate import validate_policy  # noqa: PLC0415 - may not exist yet
+        from app.engine.iam.validation.validate import validate_policy  # noqa: PLC0415 - may not exist yet
     except ImportError:
         return None
     fn: Callable[..., Any] = validate_policy
@@ -337,7 +338,16 @@ def main() -> None:
              len(values)]
         )  # fmt: skip
     if "validate" not in ours_times:
-        rows.append(["ours: validate", "not available (app.engine.iam.validate)", "-", "-", "-", 0])
+        rows.append(
+            [
+                "ours: validate",
+                "not available (iam.validation.validate)",
+                "-",
+                "-",
+                "-",
+                0,
+            ]
+        )
     for tool, body in peers["tools"].items():
         values = body["times_ms"]
         rows.append(

@@ -20,7 +20,7 @@ from typer.testing import CliRunner, Result
 
 from app.cli import alembic_config, cli
 from app.main import create_app
-from app.service.api_keys import Scope, create_key
+from app.service.api_keys import KeyScope, create_key
 from app.service.audit import Actor
 from app.service.seed import seed
 from app.settings import Settings, get_settings
@@ -204,7 +204,7 @@ def create_api_key(url: str, scope: str, name: str = "test") -> str:
     engine = make_engine(url)
     try:
         with unit_of_work(make_session_factory(engine)) as session:
-            new = create_key(session, name=name, scope=Scope(scope), actor=Actor.command("test"))
+            new = create_key(session, name=name, scope=KeyScope(scope), actor=Actor.command("test"))
     finally:
         engine.dispose()
     return new.token

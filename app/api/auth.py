@@ -26,8 +26,7 @@ from app.api.problems import (
     UnauthorizedError,
     http_problem_response,
 )
-from app.service.api_keys import Principal, scope_allows
-from app.service.api_keys import Scope as KeyScope
+from app.service.api_keys import KeyScope, Principal, scope_allows
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 OPEN_PATHS = PROBE_PATHS | {"/metrics"}

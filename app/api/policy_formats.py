@@ -9,7 +9,7 @@ convenience is left out of the OpenAPI document, where it would make every JSON 
 `object | string`.
 
 Every answer of these operations carries the number of its findings in `X-Findings`; the text
-carries the findings themselves as comments (app/engine/iam/render.py), and a policy with an
+carries the findings themselves as comments (app/engine/policy_templates.py), and a policy with an
 ERROR finding is refused with a 422 that lists them (`FindingsProblem`).
 """
 
@@ -24,9 +24,9 @@ from fastapi.responses import PlainTextResponse
 
 from app.api.problems import FINDINGS_HEADER, PROBLEM_MEDIA_TYPE, findings_problem_example
 from app.engine.findings import Finding, FindingType
-from app.engine.iam.render import to_cloudformation, to_terraform
 from app.engine.pipeline.model import TemplateResource
 from app.engine.pipeline.roles import ServiceRole
+from app.engine.policy_templates import to_cloudformation, to_terraform
 
 SnippetFormat = Literal["cloudformation", "terraform"]
 PolicyFormat = Literal["json", SnippetFormat]

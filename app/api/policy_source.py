@@ -7,7 +7,7 @@ from typing import Any
 from app.api.deps import Services
 from app.api.problems import UnprocessableInputError
 from app.api.schemas.diff import PolicyIn
-from app.engine.findings import pointer_join
+from app.engine.json_pointer import pointer_join
 
 
 def policy_documents(services: Services, source: PolicyIn, pointer: str) -> tuple[list[Any], str]:

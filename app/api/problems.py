@@ -22,7 +22,7 @@ from app.engine.budget import WorkCancelledError, WorkLimitExceededError
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.errors import PolicyParseError
-from app.engine.iam.render import UndeployableError
+from app.engine.policy_templates import UndeployableError
 from app.engine.strict_model import loc_pointer
 from app.service.errors import (
     ExistsError,

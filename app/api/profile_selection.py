@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.api.deps import Services
 from app.api.problems import UnprocessableInputError
 from app.api.schemas.common import ProfileSelectionIn
-from app.engine.findings import pointer_join
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import ActionTypeKey
 from app.service.errors import MissingError, UnknownPinError
 from app.service.profile_cache import LoadedProfileSet

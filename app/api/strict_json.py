@@ -27,7 +27,7 @@ from typing import Any
 from fastapi import Request
 
 from app.api.problems import TextPosition, UnprocessableInputError, UnsupportedMediaTypeError
-from app.engine.findings import pointer_join
+from app.engine.json_pointer import pointer_join
 
 # Levels of arrays and objects a body may nest: real documents (pipelines, CloudFormation
 # templates, policies, profiles) stay under 20; orjson, which hashes stored documents, stops at 255.

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.budget import WorkBudget
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.quotas import (
+from app.engine.iam.patterns.arn import split_arn
+from app.engine.iam.policy.quotas import (
     MANAGED_POLICIES_PER_ROLE,
     MANAGED_POLICIES_PER_ROLE_MAX,
     MANAGED_POLICY_QUOTA,
@@ -26,6 +27,7 @@ from app.engine.iam.quotas import (
     measure,
     split_statements,
 )
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     RULE_CATEGORY,
     Action,
@@ -35,7 +37,7 @@ from app.engine.pipeline.model import (
     Rule,
     Stage,
 )
-from app.engine.placeholders import Scope, Template, Widening, hint_missing, render
+from app.engine.placeholders import KnownValues, Template, Widening, hint_missing, render
 from app.engine.profiles import (
     DEPRECATED,
     Citation,
@@ -49,9 +51,6 @@ from app.engine.triggers import trigger_holds
 POLICY_VERSION = "2012-10-17"
 ARTIFACT_STORE_KEY = ActionTypeKey("Pipeline", "AWS", "ArtifactStore", "1")
 ACTION_ROLE_KEY = ActionTypeKey("Pipeline", "AWS", "ActionRole", "1")
-_ARN = re.compile(
-    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):"
-)
 _ACCOUNT = re.compile(r"^\d{12}$")
 ANY_PIPELINE = "*"
 
@@ -290,16 +289,14 @@ def pipeline_identity(
 ) -> tuple[str, str | None, str | None]:
     """The pipeline's partition, account and Region: from the context, else its role and
     pipeline ARNs, else (the Region) its one artifact store's."""
-    role = _ARN.match(pipeline.role_arn)
-    arn = _ARN.match(pipeline.pipeline_arn or "")
-    partition = (
-        context.partition or (role and role["partition"]) or (arn and arn["partition"]) or "aws"
-    )
+    role = split_arn(pipeline.role_arn)
+    arn = split_arn(pipeline.pipeline_arn or "")
+    partition = context.partition or (role and role.partition) or (arn and arn.partition) or "aws"
     account = context.account
     for match in (role, arn):
-        if account is None and match and _ACCOUNT.match(match["account"]):
-            account = match["account"]
-    region = context.region or (arn["region"] if arn and arn["region"] else None)
+        if account is None and match and _ACCOUNT.match(match.account):
+            account = match.account
+    region = context.region or (arn.region if arn and arn.region else None)
     if region is None:
         stored = {s.region for s in pipeline.artifact_stores if s.region}
         if len(stored) == 1:
@@ -335,7 +332,7 @@ def _render_pipeline(
                 path=pipeline.pointer,
             )
         )
-    store_scope = Scope(
+    store_scope = KnownValues(
         partition=partition,
         account=account,
         region=region,
@@ -359,7 +356,7 @@ def _render_pipeline(
         if profile is None:
             acc.findings.append(_no_profile(action.type, action.pointer))
             continue
-        scope = Scope(
+        scope = KnownValues(
             partition=partition,
             account=account,
             region=action.region or region,
@@ -377,7 +374,7 @@ def _render_pipeline(
         if profile is None:
             acc.findings.append(_no_profile(rule.type, rule.pointer))
             continue
-        scope = Scope(
+        scope = KnownValues(
             partition=partition,
             account=account,
             region=rule.region or region,
@@ -389,7 +386,7 @@ def _render_pipeline(
 
 
 def _render_member(
-    profiles: ProfileSet, profile: Profile, scope: Scope, site: _Site, acc: _Accumulator
+    profiles: ProfileSet, profile: Profile, scope: KnownValues, site: _Site, acc: _Accumulator
 ) -> None:
     """An action's or rule's profile: on the service role, or on its own role, which the service
     role then assumes."""
@@ -450,13 +447,13 @@ def _kms_key_arns(
     key = store.kms_key_id
     if not key:
         return []
-    match = _ARN.match(key)
+    match = split_arn(key)
     store_region = store.region or region or "*"
     if match and ":key/" in key:
         return [key]
     if match or key.startswith("alias/"):
-        key_region = match["region"] if match else store_region
-        key_account = match["account"] if match else (account or "*")
+        key_region = match.region if match else store_region
+        key_account = match.account if match else (account or "*")
         findings.append(
             Finding(
                 code="KMS_ALIAS",
@@ -492,7 +489,7 @@ class _Site:
 
 
 def _render_profile(
-    profile: Profile, scope: Scope, site: _Site, target: list[_Grant], acc: _Accumulator
+    profile: Profile, scope: KnownValues, site: _Site, target: list[_Grant], acc: _Accumulator
 ) -> None:
     pipeline, stage, action, member = site.pipeline, site.stage, site.action, site.member
     acc.used[profile.key] = profile.revision
@@ -606,7 +603,7 @@ def _render_profile(
 
 def _render_resources(
     template: StatementTemplate,
-    scope: Scope,
+    scope: KnownValues,
     profile: Profile,
     where: str,
     findings: list[Finding],
@@ -673,7 +670,7 @@ def _not_an_arn(
 _ARN_FORMAT_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def arn_shapes(actions: Iterable[str], scope: Scope, catalog: Catalog) -> list[str]:
+def arn_shapes(actions: Iterable[str], scope: KnownValues, catalog: Catalog) -> list[str]:
     """What is known of an ARN none of whose parts is: the ARN formats of the resource types
     the actions take, with the partition, Region and account filled in where known. Empty when
     an action takes no resource type (it is granted on `*` anyway) or is not in the catalogue."""
@@ -705,7 +702,7 @@ _LIKE_OPERATOR = {"StringEquals": "StringLike", "ArnEquals": "ArnLike"}
 
 def _render_condition(
     template: StatementTemplate,
-    scope: Scope,
+    scope: KnownValues,
     profile: Profile,
     places: _Places,
     findings: list[Finding],

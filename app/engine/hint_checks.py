@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.engine.compute import ACTION_ROLE_KEY, ANY_PIPELINE, HintTarget
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Action, Pipeline
 from app.engine.profiles import Profile, ProfileSet
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.engine.errors import ProfileDefinitionError
+from app.engine.iam.patterns.arn import Arn, split_arn
 
 _TOKEN = re.compile(r"\$\{([^}]*)\}")
 _RUNTIME_VARIABLE = re.compile(r"#\{[^}]*\}")
@@ -29,7 +30,7 @@ class Placeholder:
     name: str
     filter: str | None = None
     # The value lookup for this name, chosen once when the template is parsed.
-    lookup: Callable[[Scope, list[Widening]], list[str]] = field(
+    lookup: Callable[[KnownValues, list[Widening]], list[str]] = field(
         init=False, repr=False, compare=False
     )
 
@@ -74,7 +75,7 @@ class Widening:
 
 
 @dataclass
-class Scope:
+class KnownValues:
     """The values a template can refer to, for one action (or one pipeline)."""
 
     partition: str
@@ -116,13 +117,13 @@ def _known_name(name: str) -> bool:
     return any(name.startswith(p) and len(name) > len(p) for p in PREFIXES)
 
 
-def hint_missing(template: Template, scope: Scope) -> tuple[str, ...]:
+def hint_missing(template: Template, scope: KnownValues) -> tuple[str, ...]:
     if not template.hint_names:
         return ()
     return tuple(h for h in template.hint_names if not scope.hints.get(h))
 
 
-def render(template: Template, scope: Scope) -> tuple[list[str], list[Widening]]:
+def render(template: Template, scope: KnownValues) -> tuple[list[str], list[Widening]]:
     """All strings the template stands for in this scope, with the widenings made."""
     widenings: list[Widening] = []
     values_by_slot: list[list[str]] = []
@@ -148,48 +149,48 @@ def render(template: Template, scope: Scope) -> tuple[list[str], list[Widening]]
     return rendered, widenings
 
 
-def _partition(scope: Scope, _widenings: list[Widening]) -> list[str]:
+def _partition(scope: KnownValues, _widenings: list[Widening]) -> list[str]:
     return [scope.partition]
 
 
-def _account(scope: Scope, widenings: list[Widening]) -> list[str]:
+def _account(scope: KnownValues, widenings: list[Widening]) -> list[str]:
     if scope.account is None:
         widenings.append(Widening("UNKNOWN_ACCOUNT", "account"))
         return ["*"]
     return [scope.account]
 
 
-def _region(scope: Scope, widenings: list[Widening]) -> list[str]:
+def _region(scope: KnownValues, widenings: list[Widening]) -> list[str]:
     if scope.region is None:
         widenings.append(Widening("UNKNOWN_REGION", "region"))
         return ["*"]
     return [scope.region]
 
 
-def _pipeline_name(scope: Scope, widenings: list[Widening]) -> list[str]:
+def _pipeline_name(scope: KnownValues, widenings: list[Widening]) -> list[str]:
     return [_sanitize(scope.pipeline_name, "pipeline.name", widenings)]
 
 
-def _role_arn(scope: Scope, widenings: list[Widening]) -> list[str]:
+def _role_arn(scope: KnownValues, widenings: list[Widening]) -> list[str]:
     return [_sanitize(scope.role_arn, "action.roleArn", widenings)] if scope.role_arn else []
 
 
-def _artifact_buckets(scope: Scope, widenings: list[Widening]) -> list[str]:
+def _artifact_buckets(scope: KnownValues, widenings: list[Widening]) -> list[str]:
     return [_sanitize(b, "artifact.buckets", widenings) for b in scope.artifact_buckets]
 
 
-def _artifact_kms_keys(scope: Scope, widenings: list[Widening]) -> list[str]:
+def _artifact_kms_keys(scope: KnownValues, widenings: list[Widening]) -> list[str]:
     if any("*" in key for key in scope.artifact_kms_keys):
         widenings.append(Widening("UNKNOWN_VALUE", "artifact.kms_keys"))
     return list(scope.artifact_kms_keys)
 
 
-def _secret_variables(scope: Scope, widenings: list[Widening]) -> list[str]:
+def _secret_variables(scope: KnownValues, widenings: list[Widening]) -> list[str]:
     return [_sanitize(v, "action.secret_variables", widenings) for v in scope.secret_variables]
 
 
 # Every placeholder name but the `config.` and `hint.` ones, with its lookup.
-_NAMED_LOOKUPS: Mapping[str, Callable[[Scope, list[Widening]], list[str]]] = {
+_NAMED_LOOKUPS: Mapping[str, Callable[[KnownValues, list[Widening]], list[str]]] = {
     "partition": _partition,
     "account": _account,
     "region": _region,
@@ -201,14 +202,14 @@ _NAMED_LOOKUPS: Mapping[str, Callable[[Scope, list[Widening]], list[str]]] = {
 }
 
 
-def _lookup_for(name: str) -> Callable[[Scope, list[Widening]], list[str]]:
+def _lookup_for(name: str) -> Callable[[KnownValues, list[Widening]], list[str]]:
     known = _NAMED_LOOKUPS.get(name)
     if known is not None:
         return known
     if name.startswith("config."):
         key = name.removeprefix("config.")
 
-        def config_value(scope: Scope, widenings: list[Widening]) -> list[str]:
+        def config_value(scope: KnownValues, widenings: list[Widening]) -> list[str]:
             raw = scope.configuration.get(key)
             if raw is None or raw == "":
                 widenings.append(Widening("MISSING_CONFIGURATION", key))
@@ -218,7 +219,7 @@ def _lookup_for(name: str) -> Callable[[Scope, list[Widening]], list[str]]:
         return config_value
     hint = name.removeprefix("hint.")
 
-    def hint_values(scope: Scope, widenings: list[Widening]) -> list[str]:
+    def hint_values(scope: KnownValues, widenings: list[Widening]) -> list[str]:
         return [_sanitize(v, hint, widenings) for v in scope.hints.get(hint, ())]
 
     return hint_values
@@ -244,7 +245,7 @@ def _sanitize(value: str | None, placeholder: str, widenings: list[Widening]) ->
 # -- resolvers: the only per-service knowledge in code, one small function per ARN family --------
 
 
-def _lambda_function_arn(value: str, scope: Scope) -> list[str]:
+def _lambda_function_arn(value: str, scope: KnownValues) -> list[str]:
     if value.startswith("arn:"):
         return [value]
     parts = value.split(":")
@@ -257,41 +258,43 @@ def _lambda_function_arn(value: str, scope: Scope) -> list[str]:
     return [":".join([arn, *qualifier])]
 
 
-def _iam_role_arn(value: str, scope: Scope) -> list[str]:
+def _iam_role_arn(value: str, scope: KnownValues) -> list[str]:
     if value.startswith("arn:"):
         return [value]
     return [f"arn:{scope.partition}:iam::{scope.account or '*'}:role/{value}"]
 
 
-def _arn_resource_name(value: str, _scope: Scope) -> list[str]:
+def _arn_resource_name(value: str, _scope: KnownValues) -> list[str]:
     return [re.split(r"[:/]", value)[-1]]
 
 
-def _split_comma(value: str, _scope: Scope) -> list[str]:
+def _split_comma(value: str, _scope: KnownValues) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-_CONNECTION_ARN = re.compile(r"^arn:([^:]+):(codestar-connections|codeconnections):(.*)$")
 _CONNECTION_SERVICES = ("codeconnections", "codestar-connections")
 
 
-def _connection_arns(value: str, _scope: Scope) -> list[str]:
-    match = _CONNECTION_ARN.match(value)
-    if not match:
+def _connection_arn(value: str) -> Arn | None:
+    arn = split_arn(value)
+    return arn if arn and arn.partition and arn.service in _CONNECTION_SERVICES else None
+
+
+def _connection_arns(value: str, _scope: KnownValues) -> list[str]:
+    arn = _connection_arn(value)
+    if arn is None:
         return [value]
-    partition, _, rest = match.groups()
-    return [f"arn:{partition}:{svc}:{rest}" for svc in _CONNECTION_SERVICES]
+    return [str(replace(arn, service=svc)) for svc in _CONNECTION_SERVICES]
 
 
-def _other_connection_arn(value: str, _scope: Scope) -> list[str]:
-    match = _CONNECTION_ARN.match(value)
-    if not match:
+def _other_connection_arn(value: str, _scope: KnownValues) -> list[str]:
+    arn = _connection_arn(value)
+    if arn is None:
         return []
-    partition, service, rest = match.groups()
-    return [f"arn:{partition}:{svc}:{rest}" for svc in _CONNECTION_SERVICES if svc != service]
+    return [str(replace(arn, service=svc)) for svc in _CONNECTION_SERVICES if svc != arn.service]
 
 
-def _secret_arn(value: str, scope: Scope) -> list[str]:
+def _secret_arn(value: str, scope: KnownValues) -> list[str]:
     if value.startswith("arn:"):
         return [":".join(value.split(":")[:7])]
     name = value.split(":", maxsplit=1)[0]
@@ -302,7 +305,7 @@ def _secret_arn(value: str, scope: Scope) -> list[str]:
     ]
 
 
-FILTERS: Mapping[str, Callable[[str, Scope], list[str]]] = {
+FILTERS: Mapping[str, Callable[[str, KnownValues], list[str]]] = {
     "lambda_function_arn": _lambda_function_arn,
     "iam_role_arn": _iam_role_arn,
     "arn_resource_name": _arn_resource_name,

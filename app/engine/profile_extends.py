@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.engine.errors import ProfileDefinitionError
-from app.engine.findings import pointer_join
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profile_schema import ProfileDocument, validate_document
 from app.engine.strict_model import did_you_mean, loc_pointer
@@ -118,10 +118,3 @@ def place_in_written(
         pointer_join(pointer, "extends"),
         f"{message} (at `{inherited}`, taken from the profile of `{parent.label}`)",
     )
-
-
-def pointer_parts(pointer: str) -> tuple[str, ...]:
-    """The parts of a JSON pointer (RFC 6901), unescaped."""
-    if not pointer:
-        return ()
-    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/"))

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.engine.findings import pointer_join
+from app.engine.iam.analysis.privilege_escalation import PRIVILEGE_ESCALATION_ACTIONS
 from app.engine.iam.catalog import ActionInfo, Catalog
-from app.engine.iam.privilege_escalation import PRIVILEGE_ESCALATION_ACTIONS
+from app.engine.json_pointer import pointer_join
 from app.engine.profile_schema import ProfileDocument, ProfileStatement
 
 _LISTED = 5

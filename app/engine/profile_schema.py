@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.engine.errors import ProfileDefinitionError
-from app.engine.iam.conditions import OPERATOR_NAMES, parse_operator, suggest_operator
+from app.engine.iam.conditions.operators import OPERATOR_NAMES, parse_operator, suggest_operator
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.placeholders import parse_template
 from app.engine.strict_model import StrictModel, did_you_mean, located_problems

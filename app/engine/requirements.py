@@ -7,9 +7,9 @@ from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.compute import ComputedStatement, RequiredBy
+from app.engine.iam.analysis.diff import Necessity, Requirement
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.condition_facts import facts_from_condition
-from app.engine.iam.diff import Necessity, Requirement
+from app.engine.iam.conditions.facts import facts_from_condition
 
 
 def _actions(pattern: str, catalog: Catalog) -> tuple[str, ...]:

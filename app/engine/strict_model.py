@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
-from app.engine.findings import pointer_join
+from app.engine.json_pointer import pointer_join
 
 _UNKNOWN_KEY = "extra_forbidden"
 

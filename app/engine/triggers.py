@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from app.engine.iam.glob import compile_glob, glob_contains, glob_intersects
+from app.engine.iam.patterns.glob import compile_glob, glob_contains, glob_intersects
 from app.engine.pipeline.model import EnvironmentVariable, Pipeline
 
 # A value only known at run time, a masked one, or a part a template does not determine.

@@ -23,19 +23,19 @@ from app.service.errors import MissingError
 from app.store.api_key_repository import ApiKeyRepository, StoredApiKey
 
 
-class Scope(StrEnum):
+class KeyScope(StrEnum):
     READ = "read"
     WRITE = "write"
     ADMIN = "admin"
 
 
-_RANK = {Scope.READ: 0, Scope.WRITE: 1, Scope.ADMIN: 2}
+_RANK = {KeyScope.READ: 0, KeyScope.WRITE: 1, KeyScope.ADMIN: 2}
 _TOKEN = re.compile(r"^pp_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
 
 
-def scope_allows(granted: str, needed: Scope) -> bool:
+def scope_allows(granted: str, needed: KeyScope) -> bool:
     """admin implies write implies read."""
-    return granted in _RANK and _RANK[Scope(granted)] >= _RANK[needed]
+    return granted in _RANK and _RANK[KeyScope(granted)] >= _RANK[needed]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def split_token(token: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def create_key(session: Session, *, name: str, scope: Scope, actor: Actor) -> NewKey:
+def create_key(session: Session, *, name: str, scope: KeyScope, actor: Actor) -> NewKey:
     repo = ApiKeyRepository(session)
     prefix = secrets.token_hex(4)
     while repo.by_prefix(prefix) is not None:  # 32 bits: a clash is rare, never reused
@@ -109,7 +109,7 @@ def list_keys(
     *,
     after: int | None,
     limit: int,
-    scope: Scope | None = None,
+    scope: KeyScope | None = None,
     revoked: bool | None = None,
 ) -> list[StoredApiKey]:
     return ApiKeyRepository(session).page(

@@ -7,8 +7,8 @@ new ones) and read back until either changes.
 
 from __future__ import annotations
 
+from app.engine.catalog_change import profile_action_uses, readiness_problems
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.catalog_change import profile_action_uses, readiness_problems
 from app.engine.profiles import ProfileSet
 
 

@@ -2,7 +2,7 @@
 
 Every replica uses the active revision of the database, or the shipped snapshot while none is
 active, and polls for a change as often as it polls for profile changes. An import or an
-activation that would make answers wrong (see ``app.engine.iam.catalog_change``) needs force.
+activation that would make answers wrong (see ``app.engine.catalog_change``) needs force.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.engine.catalog_change import CatalogChange, compare_catalogs, profile_action_uses
 from app.engine.iam.catalog import Catalog, CatalogError, SnapshotTooLargeError
-from app.engine.iam.catalog_change import CatalogChange, compare_catalogs, profile_action_uses
 from app.service.audit import Actor, record
 from app.service.catalog_import import build_snapshot_from_service_documents, default_catalog
 from app.service.errors import (

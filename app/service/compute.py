@@ -8,9 +8,10 @@ from typing import Any, Protocol
 
 from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext, ComputeResult, compute_policy
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.iam.catalog import Catalog
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.pointer_spelling import in_source_spelling

@@ -6,17 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine import api as engine
+from app.engine.api import RequestContext, RequestDecision
 from app.engine.budget import WorkBudget
-from app.engine.findings import Finding, FindingType, pointer_join
-from app.engine.iam.arn import ArnMode
+from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.evaluate import Evaluator, RequestDecision
-from app.engine.iam.policy_view import PolicyView, read_policies
-from app.engine.iam.request_context import RequestContext, derive_request_context
+from app.engine.iam.patterns.arn import ArnMode
+from app.engine.iam.policy.view import PolicyView, read_policies
+from app.engine.json_pointer import pointer_join
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
-
-POLICY_VERSION_WITH_VARIABLES = "2012-10-17"
 
 
 @dataclass(frozen=True)
@@ -86,28 +85,18 @@ def evaluate(
     budget: WorkBudget | None = None,
 ) -> EvaluationOutcome:
     view = read_policies(documents, pointer=pointer)
-    variables_allowed = {
-        i: doc.version == POLICY_VERSION_WITH_VARIABLES
-        for i, doc in enumerate(view.parsed.documents)
-    }
-    evaluator = Evaluator(view.statements, mode=mode, policy_variables=variables_allowed)
-    decisions = []
     suggested: dict[str, list[str]] = {}  # per distinct unknown action, computed once
-    budget = budget or WorkBudget()
-    for i, request in enumerate(requests):
-        budget.location = pointer_join("/requests", i)  # each request is charged at its place
-        context = derive_request_context(request.resource, request.context)
-        decision = evaluator.evaluate(
-            request.action,
-            request.resource,
-            context.values,
-            unknown_keys=context.unknown_keys,
-            budget=budget,
+    answers = engine.evaluate(view, requests, mode=mode, budget=budget or WorkBudget())
+    decisions = [
+        RequestOutcome(
+            decision,
+            _action_findings(
+                request.action, catalog, pointer_join("/requests", i, "action"), suggested
+            ),
+            context,
         )
-        findings = _action_findings(
-            request.action, catalog, pointer_join("/requests", i, "action"), suggested
-        )
-        decisions.append(RequestOutcome(decision, findings, context))
+        for i, (request, (decision, context)) in enumerate(zip(requests, answers, strict=True))
+    ]
     return EvaluationOutcome(
         view=view,
         decisions=tuple(decisions),

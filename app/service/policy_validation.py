@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from app.engine import api as engine
+from app.engine.api import PolicyValidation
 from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.policy_view import read_policies
-from app.engine.iam.validate import PolicyValidation, validate_policy
-from app.engine.iam.validate_pipeline_checks import pipeline_checks
+from app.engine.iam.policy.view import read_policies
+from app.engine.pipeline_checks import pipeline_checks
 from app.service.compute import PipelineSource, parse_pipelines
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
@@ -47,7 +48,7 @@ def validate(
     source: Any = documents[0] if len(documents) == 1 else list(documents)
     base = f"{pointer}/0" if len(documents) == 1 else pointer
     budget = budget or WorkBudget()
-    validation = validate_policy(
+    validation = engine.validate(
         source, catalog, policy_type=policy_type, pointer=base, baselines=baselines, budget=budget
     )
     findings = list(validation.findings)

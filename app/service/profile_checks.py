@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.engine.errors import ProfileDefinitionError
-from app.engine.findings import pointer_join
 from app.engine.iam.catalog import Catalog
-from app.engine.profile_extends import extended_key, place_in_written, pointer_parts
+from app.engine.json_pointer import pointer_join, pointer_tokens
+from app.engine.profile_extends import extended_key, place_in_written
 from app.engine.profile_grants import grant_issues
 from app.engine.profile_schema import ProfileDocument
 from app.service.errors import InvalidInputError
@@ -52,7 +52,7 @@ def check_grants(
             continue
         if written is not None and parent is not None:
             problems.append(
-                place_in_written(written, pointer_parts(issue.pointer), message, pointer, parent)
+                place_in_written(written, pointer_tokens(issue.pointer), message, pointer, parent)
             )
         else:
             problems.append((pointer + issue.pointer, message))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.engine.iam.catalog_change import profile_action_uses
+from app.engine.catalog_change import profile_action_uses
 from app.main import create_app
 from app.service.catalog_import import load_snapshot
 from app.settings import Settings

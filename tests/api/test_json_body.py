@@ -40,7 +40,7 @@ from app.api.schemas.validate import PolicySizeOut, ValidateResponse
 from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy
 from app.engine.findings import Finding
 from app.engine.hint_checks import GivenHints
-from app.engine.iam.evaluate import StatementOutcome
+from app.engine.iam.analysis.evaluate import StatementOutcome
 from app.service import compute as compute_service
 from app.service import diff as diff_service
 from app.service.evaluate import PointRequest, evaluate

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from app.engine.compute import ComputeContext, RequiredBy, compute_policy
-from app.engine.iam.diff import diff_policy
-from app.engine.iam.excess import ExcessResult
-from app.engine.iam.policy_view import read_policies_at
+from app.engine.iam.analysis.diff import diff_policy
+from app.engine.iam.analysis.excess import ExcessResult
+from app.engine.iam.policy.view import read_policies_at
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.requirements import requirements_from_computed
 from app.service.catalog_import import default_catalog

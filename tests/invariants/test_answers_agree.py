@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from app.engine.iam.quotas import MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_QUOTA, measure
+from app.engine.iam.policy.quotas import MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_QUOTA, measure
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import migrate_and_seed

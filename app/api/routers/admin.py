@@ -27,7 +27,7 @@ from app.api.schemas.admin import (
 )
 from app.api.schemas.common import INT32_MAX
 from app.service import api_keys, audit, catalog_revisions
-from app.service.api_keys import Scope
+from app.service.api_keys import KeyScope
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], route_class=CheckedRoute)
 
@@ -57,7 +57,7 @@ def list_keys(
     request: Request,
     _admin: AdminDep,
     session: SessionDep,
-    scope: Scope | None = None,
+    scope: KeyScope | None = None,
     revoked: bool | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,

@@ -29,9 +29,9 @@ from app.api.schemas.compute import (
 )
 from app.engine.budget import WorkBudget
 from app.engine.compute import ANY_PIPELINE, ComputeContext, HintTarget
-from app.engine.findings import pointer_join
 from app.engine.hint_checks import GivenHints
 from app.engine.iam.catalog import Catalog
+from app.engine.json_pointer import pointer_join
 from app.service import compute as compute_service
 from app.service.compute import ComputeOutcome
 from app.service.profile_cache import LoadedProfileSet

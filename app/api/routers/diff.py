@@ -34,7 +34,7 @@ from app.api.schemas.diff import (
     unverifiable_json,
 )
 from app.engine.compute import ComputeContext
-from app.engine.iam.policy_view import read_policy
+from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 

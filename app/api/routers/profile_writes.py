@@ -16,7 +16,7 @@ from app.api.schemas.profiles import DeprecateIn, ProfileRevisionOut
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.profile_schema import ProfileDocument
 from app.service import profile_writes
-from app.service.api_keys import Principal, Scope, scope_allows
+from app.service.api_keys import KeyScope, Principal, scope_allows
 from app.service.profile_writes import Publisher, as_written
 from app.service.records import StoredRevision
 
@@ -62,7 +62,9 @@ _WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 
 
 def _publisher(writer: Principal) -> Publisher:
-    return Publisher(writer.actor, reasoned_grants_allowed=scope_allows(writer.scope, Scope.ADMIN))
+    return Publisher(
+        writer.actor, reasoned_grants_allowed=scope_allows(writer.scope, KeyScope.ADMIN)
+    )
 
 
 def _written(

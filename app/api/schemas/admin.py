@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from app.api.schemas.common import CatalogRef, NextCursor, Schema
-from app.service.api_keys import NewKey, Scope
+from app.service.api_keys import KeyScope, NewKey
 from app.service.records import StoredApiKey, StoredAuditEvent, StoredCatalogRevision
 
 PRINTABLE = r"^[\x20-\x7E]+$"
@@ -16,7 +16,7 @@ PRINTABLE = r"^[\x20-\x7E]+$"
 
 class KeyCreateIn(Schema):
     name: str = Field(min_length=1, max_length=100, pattern=PRINTABLE, examples=["ci-publisher"])
-    scope: Scope = Field(description="read, write (implies read) or admin (implies write)")
+    scope: KeyScope = Field(description="read, write (implies read) or admin (implies write)")
 
 
 class KeyOut(Schema):

@@ -17,7 +17,7 @@ from app.api.schemas.common import (
 )
 from app.api.schemas.examples import COMPUTE_REQUEST, COMPUTE_RESPONSE
 from app.engine.compute import ActionRolePolicy, ComputedStatement, RequiredBy
-from app.engine.iam.quotas import SizeReport
+from app.engine.iam.policy.quotas import SizeReport
 from app.engine.profiles import Impact
 from app.service.compute import ComputeOutcome
 

@@ -19,9 +19,9 @@ from app.api.schemas.compute import (
     required_by_json,
 )
 from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
-from app.engine.iam.coverage import Coverage, PolicyStatement
-from app.engine.iam.excess import ExcessResult
-from app.service.diff import Gap, worst_impact
+from app.engine.iam.analysis.coverage import Coverage, PolicyStatement
+from app.engine.iam.analysis.excess import ExcessResult
+from app.engine.policy_diff import Gap, worst_impact
 
 ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
 

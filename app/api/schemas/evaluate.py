@@ -17,8 +17,8 @@ from app.api.schemas.diff import (
 )
 from app.api.schemas.examples import EVALUATE_REQUEST, EVALUATE_RESPONSE
 from app.engine.budget import WorkBudget
-from app.engine.iam.evaluate import StatementOutcome
-from app.engine.iam.request_context import RequestContext
+from app.engine.iam.analysis.evaluate import StatementOutcome
+from app.engine.iam.conditions.request_context import RequestContext
 from app.service.evaluate import RequestOutcome
 
 

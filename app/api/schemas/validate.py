@@ -15,7 +15,7 @@ from app.api.schemas.examples import (
     VALIDATE_REQUEST_WITH_PIPELINES,
     VALIDATE_RESPONSE,
 )
-from app.engine.iam.validate import PolicySize
+from app.engine.iam.validation.validate import PolicySize
 
 
 class RoleFactsIn(Schema):

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.engine.companions import citations, codes
+from app.engine.companions import citations
 from app.engine.companions.documents import (
     CompanionReason,
     DocumentKind,
@@ -35,7 +35,8 @@ from app.engine.companions.documents import (
 )
 from app.engine.companions.drafts import Condition, Draft, member_reason, pipeline_reason
 from app.engine.companions.members import Home, Member, is_role_arn
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import ArtifactStore, Pipeline
 from app.engine.profiles import Citation
 
@@ -111,7 +112,7 @@ def _store_missing(pipeline: Pipeline, region: str | None) -> Finding:
     where = "artifactStores" if any(s.region for s in pipeline.artifact_stores) else "artifactStore"
     what = f"Region `{region}`" if region else "the pipeline's Region"
     return Finding(
-        code=codes.STORE_MISSING,
+        code="COMPANION_STORE_MISSING",
         finding_type=FindingType.ERROR,
         message=f"actions run in {what}, which has no artifact store (each Region with actions "
         "needs its own bucket in the pipeline's account, under `artifactStores`); its bucket and "
@@ -140,7 +141,7 @@ def _member_access(home: Home, member: Member, store: ArtifactStore, work: _Work
     if store.kms_key_id is None:
         work.findings.append(
             Finding(
-                code=codes.CROSS_ACCOUNT_STORE_WITHOUT_KEY,
+                code="CROSS_ACCOUNT_STORE_WITHOUT_KEY",
                 finding_type=FindingType.ERROR,
                 message=f"the role `{member.role_arn}` of account {member.role_account} uses "
                 f"the artifact store `{store.location}`, which has no customer managed KMS key; "
@@ -162,7 +163,7 @@ def _role_account_unknown(home: Home, member: Member, work: _Work) -> None:
     unknown = "the pipeline's account" if home.account is None else "the role's account or name"
     work.findings.append(
         Finding(
-            code=codes.ROLE_ACCOUNT_UNKNOWN,
+            code="COMPANION_ROLE_ACCOUNT_UNKNOWN",
             finding_type=FindingType.WARNING,
             message=f"{unknown} is not known, so whether `{member.role_arn}` is in another "
             "account, and needs the artifact bucket and key policies to let it in, cannot be "
@@ -270,7 +271,7 @@ def _key_target(
         alias = key.startswith("alias/") or ":alias/" in key
         work.findings.append(
             Finding(
-                code=codes.CROSS_ACCOUNT_KEY_NOT_ARN,
+                code="CROSS_ACCOUNT_KEY_NOT_ARN",
                 finding_type=FindingType.ERROR,
                 message=f"the artifact store `{store.location}` names its key `{key}` by "
                 + ("alias" if alias else "key ID")

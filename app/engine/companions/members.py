@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.engine.compute import ComputeContext, pipeline_identity
-from app.engine.findings import pointer_join
-from app.engine.iam.arn import parse_arn
+from app.engine.iam.patterns.arn import parse_arn
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     Action,
     ActionTypeKey,

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.engine.companions import codes
 from app.engine.companions.documents import DocumentKind, PrincipalKind
 from app.engine.companions.drafts import Draft, member_reason
 from app.engine.companions.members import Home, Member, arn_account, is_role_arn
-from app.engine.findings import Finding, FindingType, pointer_join
-from app.engine.placeholders import Scope, render
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
+from app.engine.placeholders import KnownValues, render
 from app.engine.profiles import CompanionTemplate, Profile, ProfileSet
 from app.engine.triggers import trigger_holds
 
@@ -49,14 +49,14 @@ def _render(
     if holds is None:
         findings.append(
             Finding(
-                code=codes.UNRESOLVED_TRIGGER,
+                code="COMPANION_UNRESOLVED_TRIGGER",
                 finding_type=FindingType.WARNING,
                 message=f"whether {label} is needed depends on a value not known before run "
                 "time; it is given",
                 path=pointer_join(where, "configuration"),
             )
         )
-    scope = Scope(
+    scope = KnownValues(
         partition=home.partition,
         # A bare name is resolved in the account and Region of the role that runs the action.
         account=member.role_account,
@@ -70,7 +70,7 @@ def _render(
         unknown = ", ".join(sorted({w.placeholder for w in widenings})) or "a part"
         findings.append(
             Finding(
-                code=codes.TARGET_UNKNOWN,
+                code="COMPANION_TARGET_UNKNOWN",
                 finding_type=FindingType.WARNING,
                 message=f"{label} is for a resource whose {unknown} is not known before run "
                 f"time (`{targets[0] if targets else template.target.text}`); its policy "
@@ -89,7 +89,7 @@ def _render(
             if account is None or member.role_account is None:
                 findings.append(
                     Finding(
-                        code=codes.TARGET_ACCOUNT_UNKNOWN,
+                        code="COMPANION_TARGET_ACCOUNT_UNKNOWN",
                         finding_type=FindingType.WARNING,
                         message=f"whether `{target}` is in another account than the role "
                         f"`{member.role_arn}` is not known; {label}, needed only then, is not "

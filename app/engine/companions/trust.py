@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.engine.companions import citations, codes
+from app.engine.companions import citations
 from app.engine.companions.documents import DocumentKind, PrincipalKind
 from app.engine.companions.drafts import Draft, member_reason, pipeline_reason
 from app.engine.companions.members import Home, Member, arn_account, is_role_arn
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Pipeline
 
 ASSUME_ROLE = ("sts:AssumeRole",)
@@ -52,7 +53,7 @@ def action_role_trusts(
     if declared and not home.service_role_known:
         findings.append(
             Finding(
-                code=codes.TRUSTED_ROLE_UNKNOWN,
+                code="COMPANION_TRUSTED_ROLE_UNKNOWN",
                 finding_type=FindingType.WARNING,
                 message=f"the service role `{pipeline.role_arn}` is not a whole role ARN; the "
                 "trust policies of the action roles, which must name it, are not given (a "
@@ -92,7 +93,7 @@ def action_role_trusts(
 
 def _unknown_role(member: Member) -> Finding:
     return Finding(
-        code=codes.ROLE_UNKNOWN,
+        code="COMPANION_ROLE_UNKNOWN",
         finding_type=FindingType.WARNING,
         message=f"the role `{member.role_arn}` is not a whole role ARN; its trust policy is "
         "given under that name, and the role it belongs to must be found by hand",

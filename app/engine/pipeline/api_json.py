@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.engine.errors import PipelineParseError
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     Action,
     ActionTypeKey,

@@ -22,7 +22,8 @@ from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.errors import PipelineParseError
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     Action,
     ActionTypeKey,

@@ -72,7 +72,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Condition:
+class StageCondition:
     result: str | None
     rules: tuple[Rule, ...]
     pointer: str
@@ -83,7 +83,7 @@ class StageConditions:
     """One of a stage's `beforeEntry`, `onSuccess` and `onFailure` (its `kind`)."""
 
     kind: str
-    conditions: tuple[Condition, ...]
+    conditions: tuple[StageCondition, ...]
     pointer: str
     # Only `onFailure` has these: the result without conditions (automatic rollback or retry).
     result: str | None = None

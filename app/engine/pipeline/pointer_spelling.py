@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from app.engine.findings import Finding, pointer_join
+from app.engine.findings import Finding
+from app.engine.json_pointer import pointer_join, pointer_tokens
 from app.engine.pipeline.model import Pipeline
 
 CLOUDFORMATION = "cloudformation"
@@ -92,8 +93,6 @@ def _located(finding: Finding, entities: Sequence[tuple[str, str]]) -> Finding:
     path = finding.path
     for entity, style in entities:
         if path.startswith(entity + "/"):
-            rest = [
-                t.replace("~1", "/").replace("~0", "~") for t in path[len(entity) + 1 :].split("/")
-            ]
+            rest = pointer_tokens(path[len(entity) :])
             return replace(finding, path=pointer_join(entity, *_respell(rest, style)))
     return finding

@@ -12,13 +12,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.engine.iam.patterns.arn import split_arn
 from app.engine.pipeline.model import Pipeline, TemplateResource
 
 # IAM role names: up to 64 of these characters (IAM API reference, CreateRole, RoleName). The
 # segment after the last `/` of `role/<path>/` is the name; anything else there (a `*` left by
 # an unresolved template value, a `#{variable}`) leaves the name unknown.
 # The partition and account do not matter: a policy is attached to a role of its own account.
-_ROLE_ARN = re.compile(r"arn:[^:]*:iam::[^:]*:role/(?:[^*?]*/)?([\w+=,.@-]{1,64})", re.ASCII)
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,13 @@ class ServiceRole:
 
 def role_name(arn: str) -> str | None:
     """The role name an IAM role ARN ends with, or None when the ARN does not determine it."""
-    match = _ROLE_ARN.fullmatch(arn)
-    return match.group(1) if match else None
+    parsed = split_arn(arn)
+    if parsed is None or parsed.service != "iam" or parsed.region:
+        return None
+    path, _, name = parsed.resource.removeprefix("role/").rpartition("/")
+    if not parsed.resource.startswith("role/") or "*" in path or "?" in path:
+        return None
+    return name if _ROLE_NAME.fullmatch(name) else None
 
 
 def service_roles(pipelines: Sequence[Pipeline]) -> tuple[ServiceRole, ...]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.engine.json_pointer import pointer_tokens
 from app.engine.pipeline.terraform import (
     MAX_TERRAFORM_CHARS,
     _Block,
@@ -33,13 +34,6 @@ from app.engine.pipeline.terraform import (
 # `resource "aws_codepipeline" "name" {` at the start of a line: the text is Terraform.
 _HCL_BLOCK = re.compile(r'^\s*[A-Za-z_][\w-]*(\s+"[^"\n]*")*\s*\{', re.MULTILINE)
 _MAX_CHARS = 5_000_000  # the largest source text a request takes
-
-
-def pointer_tokens(pointer: str) -> list[str]:
-    """The reference tokens of an RFC 6901 JSON pointer, unescaped."""
-    if not pointer:
-        return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.removeprefix("/").split("/")]
 
 
 def _loose(name: str) -> str:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.errors import PipelineParseError
-from app.engine.findings import Finding, pointer_join
+from app.engine.findings import Finding
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     CONDITION_KINDS,
     RULE_OWNER,
     ActionTypeKey,
-    Condition,
     Rule,
+    StageCondition,
     StageConditions,
 )
 from app.engine.pipeline.template_values import scalar_text, shape_error
@@ -93,7 +94,7 @@ def _stage_conditions(
 ) -> StageConditions:
     if spelling.unknown_fields:
         findings.extend(unknown_field_findings(raw, STAGE_CONDITIONS_FIELDS[kind], kind, pointer))
-    conditions: list[Condition] = []
+    conditions: list[StageCondition] = []
     listed = raw.get(spelling.key("conditions"))
     listed_at = pointer_join(pointer, spelling.token("conditions"))
     if isinstance(listed, list):
@@ -121,7 +122,7 @@ def _stage_conditions(
 
 def _condition(
     raw: Any, pointer: str, spelling: Spelling, findings: list[Finding]
-) -> Condition | None:
+) -> StageCondition | None:
     if not isinstance(raw, Mapping):
         findings.append(shape_error(pointer, "this condition is not an object and was ignored"))
         return None
@@ -137,7 +138,7 @@ def _condition(
         ]
     elif listed is not None:
         findings.append(shape_error(listed_at, "`rules` is not a list and was ignored"))
-    return Condition(
+    return StageCondition(
         result=_text(raw.get("result"), pointer_join(pointer, "result"), findings),
         rules=tuple(rules),
         pointer=pointer,

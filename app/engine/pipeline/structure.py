@@ -20,7 +20,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.iam.patterns.arn import split_arn
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Action, Pipeline, Stage
 from app.engine.pipeline.structure_conditions import (
     CONDITION_CHECKS,
@@ -63,10 +65,29 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z0-9@\-_]{1,128}")
 _ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9_]{1,128}")
 _PROVIDER = re.compile(r"[0-9A-Za-z_\-]{1,35}")
 _VERSION = re.compile(r"[0-9A-Za-z_\-]{1,9}")
-_ROLE_ARN = re.compile(r"arn:aws(-[\w]+)*:iam::[0-9]{12}:role/.*", re.DOTALL)
+_ROLE_PARTITION = re.compile(r"aws(-[\w]+)*")
+_ROLE_ACCOUNT = re.compile(r"[0-9]{12}")
 # A role ARN with parts a template does not determine (`*`): invalid only if no value of them
 # could make it a role ARN (the parser reported what is not known).
-_ROLE_ARN_SHAPE = re.compile(r"\*|arn:aws[\w*-]*:iam::[0-9*]*:role/.*|arn:\*.*", re.DOTALL)
+_ROLE_PARTITION_SHAPE = re.compile(r"aws[\w*-]*")
+_ROLE_ACCOUNT_SHAPE = re.compile(r"[0-9*]*")
+
+
+def _is_role_arn(arn: str) -> bool:
+    unknown = "*" in arn
+    if unknown and (arn == "*" or arn.startswith("arn:*")):
+        return True
+    parsed = split_arn(arn)
+    partition = _ROLE_PARTITION_SHAPE if unknown else _ROLE_PARTITION
+    account = _ROLE_ACCOUNT_SHAPE if unknown else _ROLE_ACCOUNT
+    return (
+        parsed is not None
+        and partition.fullmatch(parsed.partition) is not None
+        and parsed.service == "iam"
+        and not parsed.region
+        and account.fullmatch(parsed.account) is not None
+        and parsed.resource.startswith("role/")
+    )
 
 
 def _fits(pattern: re.Pattern[str], value: str) -> bool:
@@ -814,8 +835,7 @@ def _role_arns(pipeline: Pipeline) -> Iterable[Finding]:
         if r.role_arn is not None
     ]
     for arn, path in candidates:
-        shape = _ROLE_ARN_SHAPE if "*" in arn else _ROLE_ARN
-        if len(arn) > MAX_ROLE_ARN or not shape.fullmatch(arn):
+        if len(arn) > MAX_ROLE_ARN or not _is_role_arn(arn):
             yield _finding(
                 "INVALID_ROLE_ARN",
                 ERROR,

@@ -16,14 +16,15 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import (
     RULE_CATEGORY,
     RULE_OWNER,
-    Condition,
     Pipeline,
     Rule,
     Stage,
+    StageCondition,
     StageConditions,
 )
 from app.engine.pipeline.type_facts import KnownTypes, TypeFacts, value_in
@@ -66,7 +67,7 @@ def _blocks(pipeline: Pipeline) -> Iterator[tuple[int, Stage, StageConditions]]:
             yield index, stage, block
 
 
-def _conditions(pipeline: Pipeline) -> Iterator[tuple[Stage, StageConditions, Condition]]:
+def _conditions(pipeline: Pipeline) -> Iterator[tuple[Stage, StageConditions, StageCondition]]:
     for _index, stage, block in _blocks(pipeline):
         for condition in block.conditions:
             yield stage, block, condition

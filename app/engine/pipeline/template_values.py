@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.budget import WorkBudget
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Pipeline
 
 # A character no template writes: stands for a part of a string the template does not determine.

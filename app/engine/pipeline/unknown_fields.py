@@ -11,7 +11,8 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.engine.findings import Finding, FindingType, pointer_join
+from app.engine.findings import Finding, FindingType
+from app.engine.json_pointer import pointer_join
 
 # The fields of the CodePipeline API's declarations (PipelineDeclaration, StageDeclaration,
 # ActionDeclaration), as get-pipeline returns them and create-pipeline takes them.

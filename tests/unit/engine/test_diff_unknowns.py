@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from app.engine.compute import ComputeContext, compute_policy
-from app.engine.iam.diff import DiffResult, diff_policy
-from app.engine.iam.policy_view import read_policy
+from app.engine.iam.analysis.diff import DiffResult, diff_policy
+from app.engine.iam.policy.view import read_policy
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.requirements import requirements_from_computed
 from app.service.catalog_import import default_catalog

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.engine.errors import ProfileDefinitionError
-from app.engine.placeholders import Scope, parse_template, render
+from app.engine.placeholders import KnownValues, parse_template, render
 
-SCOPE = Scope(
+SCOPE = KnownValues(
     partition="aws",
     account="111122223333",
     region="eu-west-2",
@@ -105,7 +105,7 @@ def test_render(template: str, expected: list[str], widened: list[str]) -> None:
 
 
 def test_unknown_account_and_region_widen_their_segment_only() -> None:
-    scope = Scope(partition="aws", account=None, region=None, pipeline_name="p")
+    scope = KnownValues(partition="aws", account=None, region=None, pipeline_name="p")
     values, widenings = render(
         parse_template("arn:${partition}:sns:${region}:${account}:topic"), scope
     )
@@ -114,7 +114,7 @@ def test_unknown_account_and_region_widen_their_segment_only() -> None:
 
 
 def test_empty_list_renders_nothing() -> None:
-    scope = Scope(partition="aws", account="1", region="r", pipeline_name="p")
+    scope = KnownValues(partition="aws", account="1", region="r", pipeline_name="p")
     assert render(parse_template("${artifact.kms_keys}"), scope)[0] == []
 
 

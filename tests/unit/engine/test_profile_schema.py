@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.engine.errors import ProfileDefinitionError
-from app.engine.findings import pointer_join
+from app.engine.json_pointer import pointer_join
 from app.engine.profile_schema import ProfileDocument, stored_form, validate_document
 from app.service.profile_files import profile_files
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from app.engine.errors import ProfileDefinitionError
-from app.engine.findings import pointer_join
+from app.engine.json_pointer import pointer_join
 from app.engine.profile_schema import ProfileDocument, stored_form, validate_document
 
 Path = tuple[str | int, ...]

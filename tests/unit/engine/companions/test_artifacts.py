@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from app.engine.companions import codes as companion_codes
 from app.engine.companions.documents import DocumentKind, RegionStore
 from app.engine.compute import ComputeContext
 
@@ -117,9 +116,7 @@ def test_a_store_without_a_customer_key_cannot_serve_another_account() -> None:
     doc = with_deploy()
     del doc["pipeline"]["artifactStores"][HOME]["encryptionKey"]
     result = companions(doc)
-    finding = next(
-        f for f in result.findings if f.code == companion_codes.CROSS_ACCOUNT_STORE_WITHOUT_KEY
-    )
+    finding = next(f for f in result.findings if f.code == "CROSS_ACCOUNT_STORE_WITHOUT_KEY")
     assert finding.finding_type == "ERROR"
     assert finding.path == f"/pipeline/artifactStores/{HOME}/encryptionKey"
     assert result.get(KEY, KEY_HOME) is None
@@ -140,9 +137,7 @@ def test_a_key_not_named_by_key_arn_cannot_serve_another_account(key_id: str, ta
     doc = with_deploy()
     doc["pipeline"]["artifactStores"][HOME]["encryptionKey"]["id"] = key_id
     result = companions(doc)
-    finding = next(
-        f for f in result.findings if f.code == companion_codes.CROSS_ACCOUNT_KEY_NOT_ARN
-    )
+    finding = next(f for f in result.findings if f.code == "CROSS_ACCOUNT_KEY_NOT_ARN")
     assert finding.path == f"/pipeline/artifactStores/{HOME}/encryptionKey/id"
     # The key policy is still given, for the key as the pipeline names it.
     assert document(result, KEY, target).statements
@@ -152,7 +147,7 @@ def test_the_same_key_named_otherwise_in_the_same_account_is_no_finding() -> Non
     same = f"arn:aws:iam::{A}:role/DeployRole"
     doc = with_deploy(roleArn=same)
     doc["pipeline"]["artifactStores"][HOME]["encryptionKey"]["id"] = "alias/pipeline"
-    assert companion_codes.CROSS_ACCOUNT_KEY_NOT_ARN not in codes(companions(doc))
+    assert "CROSS_ACCOUNT_KEY_NOT_ARN" not in codes(companions(doc))
 
 
 def test_every_region_with_actions_has_its_store() -> None:
@@ -161,14 +156,14 @@ def test_every_region_with_actions_has_its_store() -> None:
         RegionStore("release", AWAY, BUCKET_AWAY, KEY_AWAY, ("333333333333",)),
         RegionStore("release", HOME, BUCKET_HOME, KEY_HOME, (B,)),
     )
-    assert not any(f.code == companion_codes.STORE_MISSING for f in result.findings)
+    assert not any(f.code == "COMPANION_STORE_MISSING" for f in result.findings)
 
 
 def test_a_region_without_a_store_is_a_finding() -> None:
     doc = cross_account_pipeline()
     del doc["pipeline"]["artifactStores"][AWAY]
     result = companions(doc)
-    (finding,) = [f for f in result.findings if f.code == companion_codes.STORE_MISSING]
+    (finding,) = [f for f in result.findings if f.code == "COMPANION_STORE_MISSING"]
     assert finding.path == "/pipeline/artifactStores"
     assert finding.detail["region"] == AWAY
     assert result.get(BUCKET, BUCKET_AWAY) is None
@@ -181,7 +176,7 @@ def test_a_single_store_serves_only_the_pipelines_region() -> None:
     store = doc["pipeline"].pop("artifactStores")[HOME]
     doc["pipeline"]["artifactStore"] = store
     result = companions(doc)
-    (finding,) = [f for f in result.findings if f.code == companion_codes.STORE_MISSING]
+    (finding,) = [f for f in result.findings if f.code == "COMPANION_STORE_MISSING"]
     assert finding.path == "/pipeline/artifactStore"
     assert finding.detail["region"] == AWAY
     assert document(result, BUCKET, BUCKET_HOME).statements
@@ -191,7 +186,7 @@ def test_an_unknown_pipeline_account_leaves_other_accounts_out_with_a_finding() 
     doc = cross_account_pipeline(roleArn="arn:aws:iam::*:role/PipelineRole")
     del doc["metadata"]
     result = companions(doc, context=ComputeContext(region=HOME))
-    assert companion_codes.ROLE_ACCOUNT_UNKNOWN in codes(result)
+    assert "COMPANION_ROLE_ACCOUNT_UNKNOWN" in codes(result)
     assert result.of_kind(BUCKET) == ()
     for doc_ in result.of_kind(KEY):
         for statement in doc_.statements:

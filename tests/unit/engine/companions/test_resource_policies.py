@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from app.engine.companions import codes as companion_codes
 from app.engine.companions.documents import DocumentKind
 
 from .helpers import codes, companions, document
@@ -73,13 +72,13 @@ def test_a_function_of_the_roles_own_account_needs_no_function_policy(
 ) -> None:
     result = companions(with_second_stage(invoke(function, role)))
     assert result.of_kind(FUNCTION) == ()
-    assert companion_codes.TARGET_ACCOUNT_UNKNOWN not in codes(result)
+    assert "COMPANION_TARGET_ACCOUNT_UNKNOWN" not in codes(result)
 
 
 def test_a_function_known_only_at_run_time_is_a_finding_not_a_wildcard() -> None:
     result = companions(with_second_stage(invoke("arn:aws:lambda:us-east-1:#{v.acct}:function:f")))
     assert result.of_kind(FUNCTION) == ()
-    finding = next(f for f in result.findings if f.code == companion_codes.TARGET_UNKNOWN)
+    finding = next(f for f in result.findings if f.code == "COMPANION_TARGET_UNKNOWN")
     assert finding.path == "/pipeline/stages/1/actions/0"
 
 

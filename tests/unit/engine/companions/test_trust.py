@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.engine.companions import codes as companion_codes
 from app.engine.companions.documents import DocumentKind
 from app.engine.compute import compute_policy
 from app.engine.pipeline.api_json import parse_pipeline_json
@@ -73,7 +72,7 @@ def test_a_same_account_action_role_is_trusted_too() -> None:
 )
 def test_an_unknown_service_role_is_a_finding_not_a_wider_principal(service_role: str) -> None:
     result = companions(cross_account_pipeline(roleArn=service_role))
-    assert companion_codes.TRUSTED_ROLE_UNKNOWN in codes(result)
+    assert "COMPANION_TRUSTED_ROLE_UNKNOWN" in codes(result)
     for doc in result.of_kind(TRUST):
         for statement in doc.statements:
             assert statement.principals != (service_role,)
@@ -87,7 +86,7 @@ def test_an_action_role_not_known_whole_keeps_its_trust_and_is_named() -> None:
     doc["pipeline"]["stages"][1]["actions"][0]["roleArn"] = unknown
     result = companions(doc)
     assert document(result, TRUST, unknown).statements[0].principals == (SERVICE_ROLE,)
-    finding = next(f for f in result.findings if f.code == companion_codes.ROLE_UNKNOWN)
+    finding = next(f for f in result.findings if f.code == "COMPANION_ROLE_UNKNOWN")
     assert finding.path == "/pipeline/stages/1/actions/0/roleArn"
 
 
@@ -128,7 +127,7 @@ def test_a_stack_role_known_only_at_run_time_is_a_finding() -> None:
     doc = cross_account_pipeline()
     doc["pipeline"]["stages"][1]["actions"][1]["configuration"]["RoleArn"] = "#{vars.StackRole}"
     result = companions(doc)
-    assert companion_codes.TARGET_UNKNOWN in codes(result)
+    assert "COMPANION_TARGET_UNKNOWN" in codes(result)
     assert all(
         "cloudformation.amazonaws.com" not in s.principals
         for d in result.of_kind(TRUST)

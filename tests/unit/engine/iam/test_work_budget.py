@@ -14,11 +14,11 @@ from app.engine.budget import (
     WorkLimitExceededError,
     WorkLimits,
 )
+from app.engine.iam.analysis.diff import diff_policy
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.diff import diff_policy
-from app.engine.iam.glob import glob_union_containment
-from app.engine.iam.policy_view import read_policies, read_policy
-from app.engine.iam.validate import validate_policy
+from app.engine.iam.patterns.glob import glob_union_containment
+from app.engine.iam.policy.view import read_policies, read_policy
+from app.engine.iam.validation.validate import validate_policy
 from app.service.catalog_import import default_catalog
 from app.service.diff import required_from_policy
 

@@ -142,7 +142,7 @@ def test_configuration_keys_keep_their_spelling() -> None:
     ).pipelines
     action = pipelines[0].stages[1].actions[0]
     probe = Finding(
-        code="X",
+        code="UNKNOWN_CONFIGURATION_KEY",
         finding_type=FindingType.WARNING,
         message="",
         path=f"{action.pointer}/configuration/myKey/0",

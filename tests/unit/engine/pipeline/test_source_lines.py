@@ -11,8 +11,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.engine.json_pointer import pointer_tokens
 from app.engine.pipeline.detect import parse_pipeline_source
-from app.engine.pipeline.source_lines import SourceLines, pointer_tokens
+from app.engine.pipeline.source_lines import SourceLines
 from tests.hypothesis_profiles import examples
 
 TEMPLATE = """\
@@ -122,9 +123,9 @@ def test_the_line_of_a_pointer(text: str, pointer: str, line: int | None) -> Non
 
 @pytest.mark.parametrize(
     ("pointer", "tokens"),
-    [("", []), ("/", [""]), ("/a/0", ["a", "0"]), ("/a~1b/c~0d/~01", ["a/b", "c~d", "~1"])],
+    [("", ()), ("/", ("",)), ("/a/0", ("a", "0")), ("/a~1b/c~0d/~01", ("a/b", "c~d", "~1"))],
 )
-def test_pointer_tokens(pointer: str, tokens: list[str]) -> None:
+def test_pointer_tokens(pointer: str, tokens: tuple[str, ...]) -> None:
     assert pointer_tokens(pointer) == tokens
 
 

@@ -1,0 +1,158 @@
+"""The authorization context of a request, and the answer: what every layer decided and which
+layer and statement decided the request (shared/reference/iam-evaluation-layers.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from app.engine.errors import EngineError
+
+Decision = Literal["allowed", "explicitly_denied", "implicitly_denied"]
+
+# Who calls [VAR, R6.1]. A `role` is a caller known only by its role (no session name); an
+# `assumed_role` is a role session; `federated_user` is a GetFederationToken session [GFT].
+PrincipalKind = Literal[
+    "root", "user", "role", "assumed_role", "federated_user", "service", "anonymous"
+]
+
+Layer = Literal["scp", "rcp", "resource", "identity", "boundary", "session", "root", "service_rule"]
+
+# A policy document as given: its JSON text or its decoded object.
+Document = Any
+
+
+class AuthorizationInputError(EngineError):
+    """A context the rules cannot be applied to (a resource whose owner nobody can tell)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller. `arn` is the caller's ARN (a session ARN for a role session, the service
+    name for a service principal, empty for an anonymous caller); `account` is read from field 5
+    of the ARN unless given [R3.4]. `role_arn` is the role of a session, with its path, which
+    the session ARN omits [R5.3]; without it the role ARN is rebuilt without a path.
+    `federated_by` is the IAM user who called GetFederationToken [ENF, GFT]."""
+
+    arn: str
+    kind: PrincipalKind
+    account: str = ""
+    role_arn: str = ""
+    federated_by: str = ""
+    unique_id: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    org_id: str = ""
+    org_paths: tuple[str, ...] = ()
+
+    @property
+    def partition(self) -> str:
+        parts = self.arn.split(":")
+        return parts[1] if len(parts) > 5 and parts[0] == "arn" else "aws"
+
+    @property
+    def account_id(self) -> str:
+        if self.account or self.kind in ("service", "anonymous"):
+            return self.account
+        parts = self.arn.split(":")
+        return parts[4] if len(parts) > 5 else ""
+
+    @property
+    def session_role_arn(self) -> str:
+        """The role ARN of a role session (or of a role caller); empty for other callers."""
+        if self.kind == "role":
+            return self.arn
+        if self.kind != "assumed_role":
+            return ""
+        if self.role_arn:
+            return self.role_arn
+        role_name = self.arn.split(":", 5)[-1].split("/")[1]
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{role_name}"
+
+    @property
+    def is_service_linked_role(self) -> bool:
+        """A session of a role under `role/aws-service-role/` [R7.3]."""
+        return ":role/aws-service-role/" in self.session_role_arn
+
+
+@dataclass(frozen=True)
+class AccountPolicies:
+    """An account's place in its organisation: the SCP levels that bind its principals and the
+    RCP levels that bind its resources, each level (root, each OU, the account) a list of
+    policies [R1.3, R1.4]. `management` exempts it from both [SCP, RCP]. `None` for a kind of
+    level list means the account has none of that kind (no organisation, or the policy type is
+    not enabled); an empty level is a level with no policy, which allows nothing [R1.4 SIM]."""
+
+    scp_levels: Sequence[Sequence[Document]] | None = None
+    rcp_levels: Sequence[Sequence[Document]] | None = None
+    management: bool = False
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """One request. `resource_account` is the owner of the resource, required when the ARN
+    carries none (S3) [R3.4]; `resource_policy` overrides the context's policy for the ARN.
+    `sse_kms_key` is the KMS key an S3 object is encrypted with: reading or writing it makes a
+    call to KMS as the caller [R4.10]."""
+
+    action: str
+    resource: str
+    context: Mapping[str, Sequence[str] | str] = field(default_factory=dict)
+    resource_account: str = ""
+    resource_policy: Document | None = None
+    sse_kms_key: str = ""
+
+
+@dataclass(frozen=True)
+class AuthorizationContext:
+    """Everything that decides the principal's requests. `session_policies` is `None` when no
+    session policy was passed [R1.7]; `permission_boundary` is `None` for an entity without
+    one [R1.6]. `resource_policies` maps a resource ARN (a bucket ARN covers its objects) to
+    its policy: bucket, key, role trust, function, repository, topic…"""
+
+    principal: Principal
+    identity_policies: Sequence[Document] = ()
+    permission_boundary: Document | None = None
+    session_policies: Sequence[Document] | None = None
+    resource_policies: Mapping[str, Document] = field(default_factory=dict)
+    accounts: Mapping[str, AccountPolicies] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    """Where a statement is: its layer, the organisation level (SCP/RCP), the document's index
+    in the layer, the statement's index in the document, its Sid and JSON pointer."""
+
+    layer: Layer
+    level: int | None
+    document: int
+    statement: int
+    sid: str | None
+    pointer: str
+
+
+@dataclass(frozen=True)
+class LayerOutcome:
+    """One layer's own decision on the request, with the statements that made it."""
+
+    layer: Layer
+    decision: Decision
+    definite: bool
+    statements: tuple[StatementRef, ...] = ()
+    level: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AuthorizationDecision:
+    """The request's decision, the layer (and level) that decided it, the deciding statement
+    when one did, why, and every layer's own outcome."""
+
+    decision: Decision
+    layer: Layer
+    reason: str
+    definite: bool = True
+    statement: StatementRef | None = None
+    level: int | None = None
+    layers: tuple[LayerOutcome, ...] = ()
+    dependent: AuthorizationDecision | None = None

@@ -1,0 +1,164 @@
+"""Each layer's own decision on a request: identity policies, permissions boundary, session
+policies, one SCP or RCP level, a resource-based policy.
+
+Statement matching is the identity evaluator's (Action/NotAction, Resource/NotResource with
+policy variables, three-valued conditions [R6.4]); a resource-based policy first keeps the
+statements whose Principal or NotPrincipal names the caller (`principals`), and remembers how
+each names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from app.engine.authorization.context import (
+    Document,
+    Layer,
+    LayerOutcome,
+    Principal,
+    StatementRef,
+)
+from app.engine.authorization.principals import (
+    MatchKind,
+    principal_elements,
+    principal_match,
+    strongest,
+)
+from app.engine.budget import WorkBudget
+from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision, StatementOutcome
+from app.engine.iam.policy.view import PolicyView, read_policies
+
+POLICY_VERSION_WITH_VARIABLES = "2012-10-17"
+
+
+@dataclass(frozen=True)
+class CompiledLayer:
+    """A layer's documents, parsed once and decided for many requests."""
+
+    layer: Layer
+    level: int | None
+    evaluator: Evaluator
+    kinds: Mapping[tuple[int, int], MatchKind]  # resource policies: how a statement names
+
+
+def _view(documents: Sequence[Document], pointer: str) -> PolicyView | None:
+    return read_policies(list(documents), pointer=pointer) if documents else None
+
+
+def _variables_allowed(view: PolicyView) -> dict[int, bool]:
+    return {
+        i: doc.version == POLICY_VERSION_WITH_VARIABLES
+        for i, doc in enumerate(view.parsed.documents)
+    }
+
+
+def compile_layer(
+    documents: Sequence[Document], layer: Layer, pointer: str, level: int | None = None
+) -> CompiledLayer:
+    view = _view(documents, pointer)
+    if view is None:
+        return CompiledLayer(layer, level, Evaluator(()), {})
+    return CompiledLayer(
+        layer,
+        level,
+        Evaluator(view.statements, policy_variables=_variables_allowed(view)),
+        {},
+    )
+
+
+def compile_resource_policy(
+    document: Document,
+    principal: Principal,
+    *,
+    has_boundary: bool,
+    trust_policy: bool,
+    pointer: str,
+    budget: WorkBudget,
+) -> CompiledLayer:
+    """Keep the statements that name the caller. A `Deny` with `NotPrincipal` names every
+    caller that has a permissions boundary, whatever it lists [NOTP, PB, R5.5]; `Allow` with
+    `NotPrincipal` is not supported [NOTP] and names nobody (SIM still evaluates it, §8);
+    NotPrincipal is not allowed in a trust policy at all [R4.5]."""
+    view = _view([document], pointer)
+    if view is None:
+        return CompiledLayer("resource", None, Evaluator(()), {})
+    elements = principal_elements(document)
+    kept = []
+    kinds: dict[tuple[int, int], MatchKind] = {}
+    for stmt in view.statements:
+        element = elements[stmt.stmt_index] if stmt.stmt_index < len(elements) else None
+        budget.charge(steps=1 + (len(element.entries) if element else 0))
+        if element is None:
+            continue
+        kind: MatchKind | None
+        if element.negated and (trust_policy or stmt.effect != "Deny"):
+            kind = None
+        elif element.negated and has_boundary:
+            kind = "named"
+        else:
+            kind = principal_match(element, principal)
+        if kind is not None:
+            kept.append(stmt)
+            kinds[(stmt.doc_index, stmt.stmt_index)] = kind
+    return CompiledLayer(
+        "resource", None, Evaluator(kept, policy_variables=_variables_allowed(view)), kinds
+    )
+
+
+def _key(outcome: StatementOutcome) -> tuple[int, int]:
+    return outcome.statement.doc_index, outcome.statement.stmt_index
+
+
+def _ref(compiled: CompiledLayer, outcome: StatementOutcome) -> StatementRef:
+    stmt = outcome.statement
+    return StatementRef(
+        compiled.layer, compiled.level, stmt.doc_index, stmt.stmt_index, stmt.sid, stmt.pointer
+    )
+
+
+@dataclass(frozen=True)
+class LayerDecision:
+    """A layer's outcome, and for a resource policy the strongest way an applying `Allow`
+    names the caller."""
+
+    outcome: LayerOutcome
+    allow_kind: MatchKind | None = None
+
+    @property
+    def allows(self) -> bool:
+        return self.outcome.decision == "allowed"
+
+    @property
+    def denies(self) -> bool:
+        return self.outcome.decision == "explicitly_denied"
+
+
+def decide_layer(
+    compiled: CompiledLayer,
+    action: str,
+    resource: str,
+    context: Mapping[str, Sequence[str]],
+    budget: WorkBudget,
+    note: str = "",
+) -> LayerDecision:
+    decision: RequestDecision = compiled.evaluator.evaluate(
+        action, resource, context, budget=budget
+    )
+    outcome = LayerOutcome(
+        compiled.layer,
+        decision.decision,
+        decision.definite,
+        tuple(_ref(compiled, o) for o in decision.deciding),
+        compiled.level,
+        note,
+    )
+    kind = None
+    if decision.decision == "allowed" and compiled.kinds:
+        kind = strongest(
+            [
+                compiled.kinds[(o.statement.doc_index, o.statement.stmt_index)]
+                for o in decision.deciding
+            ]
+        )
+    return LayerDecision(outcome, kind)
