@@ -322,6 +322,9 @@ _PIPELINE_CODES: Final = {
     "COMPANION_ROLE_UNKNOWN": _code(_W, "A role whose trust policy is given is not known whole"),
     "COMPANION_ROLE_ACCOUNT_UNKNOWN": _code(_W, "Whether a role is in another account is unknown"),
     "COMPANION_STORE_MISSING": _code(_E, "A Region with actions has no artifact store"),
+    "COMPANION_STORE_REGION_UNKNOWN": _code(
+        _W, "Which store serves the pipeline's Region is unknown"
+    ),
     "CROSS_ACCOUNT_STORE_WITHOUT_KEY": _code(
         _E, "Another account uses a store without a customer managed key"
     ),

@@ -60,6 +60,8 @@ class _Work:
     findings: list[Finding] = field(default_factory=list)
     other_accounts: dict[str | None, set[str]] = field(default_factory=dict)
     missing: set[str | None] = field(default_factory=set)
+    # Regions whose store cannot be told: the pipeline's own Region is not known.
+    undetermined: set[str | None] = field(default_factory=set)
     warned_roles: set[str] = field(default_factory=set)
 
 
@@ -74,15 +76,18 @@ def artifact_drafts(
             continue
         store = stores.get(member.region)
         if store is None:
-            work.missing.add(member.region)
+            if home.region is None and (member.region is None or None in stores):
+                work.undetermined.add(member.region)
+            else:
+                work.missing.add(member.region)
             continue
         _member_access(home, member, store, work)
     for region, store in sorted(stores.items(), key=lambda kv: kv[0] or ""):
         _service_role_key_use(pipeline, home, region, store, work)
     for region in sorted(r for r in work.missing if r is not None):
         work.findings.append(_store_missing(pipeline, region))
-    if None in work.missing:
-        work.findings.append(_store_missing(pipeline, None))
+    if work.undetermined:
+        work.findings.append(_store_undetermined(pipeline, work.undetermined))
     needed = [
         RegionStore(
             pipeline=pipeline.name,
@@ -119,6 +124,20 @@ def _store_missing(pipeline: Pipeline, region: str | None) -> Finding:
         "key policies are not given",
         path=pointer_join(pipeline.pointer, where),
         detail={"region": region, "source": citations.CROSS_REGION.url},
+    )
+
+
+def _store_undetermined(pipeline: Pipeline, regions: set[str | None]) -> Finding:
+    named = sorted(r for r in regions if r is not None)
+    what = f"Region {', '.join(f'`{r}`' for r in named)} or " if named else ""
+    return Finding(
+        code="COMPANION_STORE_REGION_UNKNOWN",
+        finding_type=FindingType.WARNING,
+        message="the pipeline's own Region is not known (give `context.region`), so which "
+        f"artifact store serves the actions in {what}that Region cannot be told; their bucket "
+        "and key policies are not given",
+        path=pipeline.pointer,
+        detail={"regions": named},
     )
 
 

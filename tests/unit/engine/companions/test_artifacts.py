@@ -199,3 +199,23 @@ def test_roles_shared_by_pipelines_have_one_document() -> None:
     trust = document(result, DocumentKind.TRUST_POLICY, ROLE_C)
     assert {r.pipeline for r in trust.statements[0].reasons} == {"release", "hotfix"}
     assert len([d for d in result.documents if d.target == ROLE_C]) == 1
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_without_the_pipelines_region_its_store_is_not_guessed(single: bool) -> None:
+    doc = cross_account_pipeline()
+    del doc["metadata"]
+    if single:
+        store = doc["pipeline"].pop("artifactStores")[HOME]
+        doc["pipeline"]["artifactStore"] = store
+    result = companions(doc)
+    found = codes(result)
+    assert "COMPANION_STORE_REGION_UNKNOWN" in found
+    assert "COMPANION_STORE_MISSING" not in found
+    bucket = result.get(BUCKET, BUCKET_HOME)
+    home_principals = {p for s in bucket.statements for p in s.principals} if bucket else set()
+    # The deploy of account B runs in the pipeline's Region: a single `artifactStore` is that
+    # Region's; which of `artifactStores` is, is not known.
+    assert (ROLE_B in home_principals) == single
+    # The eu-west-1 actions of account C: a single store may be theirs or not.
+    assert result.get(BUCKET, BUCKET_AWAY) is None or not single

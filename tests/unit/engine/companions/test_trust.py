@@ -148,3 +148,35 @@ def test_the_stack_role_pass_is_computes_not_a_companion() -> None:
     }
     result = companions(cross_account_pipeline())
     assert all("iam:PassRole" not in s.actions for d in result.documents for s in d.statements)
+
+
+def test_a_stage_condition_rule_role_trusts_the_service_role() -> None:
+    rule_role = f"arn:aws:iam::{C}:role/GateRole"
+    doc = cross_account_pipeline()
+    doc["pipeline"]["pipelineType"] = "V2"
+    doc["pipeline"]["stages"][1]["beforeEntry"] = {
+        "conditions": [
+            {
+                "result": "FAIL",
+                "rules": [
+                    {
+                        "name": "Gate",
+                        "ruleTypeId": {
+                            "category": "Rule",
+                            "owner": "AWS",
+                            "provider": "LambdaInvoke",
+                            "version": "1",
+                        },
+                        "configuration": {"FunctionName": "gate"},
+                        "roleArn": rule_role,
+                    }
+                ],
+            }
+        ]
+    }
+    trust = document(companions(doc), TRUST, rule_role)
+    (statement,) = trust.statements
+    assert statement.principals == (SERVICE_ROLE,)
+    (reason,) = statement.reasons
+    assert (reason.rule, reason.action) == ("Gate", None)
+    assert reason.pointer == "/pipeline/stages/1/beforeEntry/conditions/0/rules/0"
