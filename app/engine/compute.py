@@ -284,9 +284,11 @@ def _quota_findings(parts: Sequence[Mapping[str, Any]]) -> list[Finding]:
 # -- rendering -----------------------------------------------------------------------------------
 
 
-def _pipeline_identity(
+def pipeline_identity(
     pipeline: Pipeline, context: ComputeContext
 ) -> tuple[str, str | None, str | None]:
+    """The pipeline's partition, account and Region: from the context, else its role and
+    pipeline ARNs, else (the Region) its one artifact store's."""
     role = split_arn(pipeline.role_arn)
     arn = split_arn(pipeline.pipeline_arn or "")
     partition = context.partition or (role and role.partition) or (arn and arn.partition) or "aws"
@@ -309,7 +311,7 @@ def _render_pipeline(
     hints: Mapping[HintTarget, Mapping[str, Sequence[str]]],
     acc: _Accumulator,
 ) -> None:
-    partition, account, region = _pipeline_identity(pipeline, context)
+    partition, account, region = pipeline_identity(pipeline, context)
     if account is None:
         acc.findings.append(
             Finding(

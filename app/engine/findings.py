@@ -317,6 +317,23 @@ _PIPELINE_CODES: Final = {
     # === diffing, and the command line
     "UNVERIFIED_REQUIREMENTS": _code(_W, "Requirements the diff could not verify"),
     "INPUT_UNREADABLE": _code(_E, "An input file that could not be read"),
+    # === companion documents (trust, artifact bucket and key, other resources' policies)
+    "COMPANION_TRUSTED_ROLE_UNKNOWN": _code(_W, "The service role action roles trust is unknown"),
+    "COMPANION_ROLE_UNKNOWN": _code(_W, "A role whose trust policy is given is not known whole"),
+    "COMPANION_ROLE_ACCOUNT_UNKNOWN": _code(_W, "Whether a role is in another account is unknown"),
+    "COMPANION_STORE_MISSING": _code(_E, "A Region with actions has no artifact store"),
+    "COMPANION_STORE_REGION_UNKNOWN": _code(
+        _W, "Which store serves the pipeline's Region is unknown"
+    ),
+    "CROSS_ACCOUNT_STORE_WITHOUT_KEY": _code(
+        _E, "Another account uses a store without a customer managed key"
+    ),
+    "CROSS_ACCOUNT_KEY_NOT_ARN": _code(_E, "A store used across accounts names no key ARN"),
+    "COMPANION_TARGET_UNKNOWN": _code(_W, "The resource of a companion statement is unknown"),
+    "COMPANION_TARGET_ACCOUNT_UNKNOWN": _code(
+        _W, "Whether a companion's resource is in another account is unknown"
+    ),
+    "COMPANION_UNRESOLVED_TRIGGER": _code(_W, "A companion's trigger is known only at run time"),
 }
 
 # The codes the policy validator emits.

@@ -3,7 +3,8 @@
 A document with `extends` names the action type whose profile it builds on (its parent). The
 resolved document is the parent's, with the child's own `action_type`, `title`,
 `supported_since` and `effective_date`, `sources` merged by id (the child's winning), and each of
-`notes`, `pitfalls`, `statements` and `structure` the child writes in place of the parent's.
+`notes`, `pitfalls`, `statements`, `structure` and `companions` the child writes in place of the
+parent's.
 The parent must extend none (one level: no chains, so no cycles). The resolved document is
 checked against the schema as a whole; a problem in a part the parent gave is reported at
 `/extends`, naming where it is in the parent.
@@ -26,7 +27,7 @@ from app.engine.profile_schema import ProfileDocument, validate_document
 from app.engine.strict_model import did_you_mean, loc_pointer
 
 # The parts a child takes from its parent unless it writes them (sources merge instead).
-INHERITED = ("notes", "pitfalls", "statements", "structure")
+INHERITED = ("notes", "pitfalls", "statements", "structure", "companions")
 
 
 def extended_key(document: Mapping[str, Any]) -> ActionTypeKey | None:

@@ -81,6 +81,17 @@ def _pattern_issue(catalog: Catalog, action: str) -> tuple[GrantKind, str]:
     return GrantKind.ACTION_PATTERN, text
 
 
+def _unknown_action(catalog: Catalog, action: str, info: ActionInfo | None) -> str | None:
+    """Why an exact action name is not one of the catalogue's, as it spells it (None: it is)."""
+    if info is None:
+        return f"`{action}` is not an action of the catalogue ({catalog.meta.date})" + (
+            _did_you_mean(catalog, action)
+        )
+    if info.name != action:
+        return f"`{action}` is spelt `{info.name}` in the catalogue; name it so"
+    return None
+
+
 def _statement_issues(
     catalog: Catalog, statement: ProfileStatement, where: str
 ) -> Iterator[tuple[str, GrantKind, str]]:
@@ -92,21 +103,11 @@ def _statement_issues(
             yield at, kind, text
             continue
         info = catalog.action(action)
-        if info is None:
-            yield (
-                at,
-                GrantKind.UNKNOWN_ACTION,
-                f"`{action}` is not an action of the catalogue ({catalog.meta.date})"
-                + _did_you_mean(catalog, action),
-            )
+        unknown = _unknown_action(catalog, action, info)
+        if unknown is not None:
+            yield at, GrantKind.UNKNOWN_ACTION, unknown
             continue
-        if info.name != action:
-            yield (
-                at,
-                GrantKind.UNKNOWN_ACTION,
-                f"`{action}` is spelt `{info.name}` in the catalogue; name it so",
-            )
-            continue
+        assert info is not None
         if info.resource_types:
             scopable.append(info)
         if action.lower() in PRIVILEGE_ESCALATION_ACTIONS:
@@ -147,4 +148,16 @@ def grant_issues(
             GrantIssue(at, text, kind, reasoned)
             for at, kind, text in _statement_issues(catalog, statement, where)
         )
+    # A companion statement belongs in another resource's policy: what the service role's own
+    # grants need a reason for does not apply, but its actions must exist.
+    for i, companion in enumerate(document.companions):
+        for j, action in enumerate(companion.actions):
+            at = pointer_join(pointer, "companions", i, "actions", j)
+            if "*" in action or "?" in action:
+                kind, text = _pattern_issue(catalog, action)
+                out.append(GrantIssue(at, text, kind, reasoned=False))
+                continue
+            unknown = _unknown_action(catalog, action, catalog.action(action))
+            if unknown is not None:
+                out.append(GrantIssue(at, unknown, GrantKind.UNKNOWN_ACTION, reasoned=False))
     return out

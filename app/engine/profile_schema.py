@@ -63,6 +63,8 @@ StructureFact = Literal[
 ]
 Evidence = Literal["V", "P", "D", "I"]
 VariableType = Literal["PLAINTEXT", "SECRETS_MANAGER"]
+# The resource-based policies a profile's companion statements belong in.
+CompanionPolicy = Literal["trust-policy", "lambda-function-policy", "sns-topic-policy"]
 TITLE_MAX = 200
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -357,6 +359,54 @@ class ProfileStatement(StrictModel):
                     yield ("condition", operator, key), value
 
 
+class ProfileCompanion(StrictModel):
+    """A statement another resource's policy must hold for an action of the type to run (the
+    trust policy of a role the action hands to a service, the function policy of a function in
+    another account): rendered per action, with the acting role (the action's roleArn, else the
+    service role) as its principal unless `service` names a service principal."""
+
+    id: StatementId = Field(description="letters and digits, unique within the profile")
+    description: Text = Field(description="what the statement lets happen (its reason)")
+    policy: CompanionPolicy = Field(description="the resource policy the statement belongs in")
+    target: TemplateText = Field(
+        description="the resource (an ARN) whose policy it is; its statement's Resource, except "
+        "in a trust policy, which has none"
+    )
+    service: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+\.amazonaws\.com$")] | None = (
+        Field(
+            default=None,
+            description="the service principal the statement names; without it, the acting role",
+        )
+    )
+    actions: list[ActionName] = Field(min_length=1)
+    when: ProfileTrigger | None = Field(
+        default=None, description="without it the statement applies"
+    )
+    cross_account_only: bool = Field(
+        default=False,
+        description="needed only when the target is in another account than the acting role "
+        "(in the same account the role's own policy is enough)",
+    )
+    source: SourceId = Field(description="an id of `sources`")
+    inferred: bool = Field(default=False, description="the statement or its trigger is deduced")
+    inferred_note: Text | None = Field(
+        default=None, description="what was deduced and why (required when `inferred`)"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> ProfileCompanion:
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        if self.inferred and self.inferred_note is None:
+            problems.append(
+                (("inferred_note",), "an inferred statement says what was deduced", None)
+            )
+        if parse_template(self.target).hint_names:
+            problems.append((("target",), "a companion's target takes no hint", self.target))
+        if problems:
+            raise _located(type(self), problems)
+        return self
+
+
 class ProfileSituation(StrictModel):
     """When a key becomes required: `{config: K, in: [V, ...]}` (the key holds one of the
     values, compared without case) or `{inputs_above: N}` (more than N input artifacts)."""
@@ -585,7 +635,8 @@ class ProfileDocument(StrictModel):
     extends: ProfileActionType | None = Field(
         default=None,
         description="the action type whose profile this one takes `sources` (merged by id), "
-        "`notes`, `pitfalls`, `statements` and `structure` from, where it does not write them; "
+        "`notes`, `pitfalls`, `statements`, `structure` and `companions` from, where it does not "
+        "write them; "
         "that profile must not extend another",
     )
     title: Annotated[Text, StringConstraints(max_length=TITLE_MAX)]
@@ -608,6 +659,11 @@ class ProfileDocument(StrictModel):
         description="what a pipeline definition must hold for an action (or rule) of the type; "
         "without it, only the checks of a type without a profile apply",
     )
+    companions: list[ProfileCompanion] = Field(
+        default_factory=list,
+        description="statements other resources' policies must hold for an action of the type "
+        "(a role's trust policy, a function policy across accounts)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfileDocument:
@@ -626,6 +682,14 @@ class ProfileDocument(StrictModel):
                 )
             seen.add(statement.id)
             problems.extend(self._unknown_source(("statements", i, "source"), statement.source))
+        companion_ids: set[str] = set()
+        for i, companion in enumerate(self.companions):
+            if companion.id in companion_ids:
+                problems.append(
+                    (("companions", i, "id"), f"companion id `{companion.id}` is used twice", None)
+                )
+            companion_ids.add(companion.id)
+            problems.extend(self._unknown_source(("companions", i, "source"), companion.source))
         for i, pitfall in enumerate(self.pitfalls):
             if pitfall.source is not None:
                 problems.extend(self._unknown_source(("pitfalls", i, "source"), pitfall.source))

@@ -29,6 +29,7 @@ from app.engine.placeholders import Template, parse_template
 from app.engine.profile_extends import extended_key, resolve_document
 from app.engine.profile_schema import (
     ProfileArtifactCount,
+    ProfileCompanion,
     ProfileConfigurationKey,
     ProfileDocument,
     ProfileSituation,
@@ -92,6 +93,23 @@ class StatementTemplate:
 
 
 @dataclass(frozen=True)
+class CompanionTemplate:
+    """A statement another resource's policy must hold for an action of the type to run."""
+
+    id: str
+    description: str
+    policy: str  # the kind of resource policy (`trust-policy`, `lambda-function-policy`, ...)
+    target: Template  # the resource whose policy it is
+    service: str | None  # the service principal named; None: the acting role
+    actions: tuple[str, ...]
+    when: Mapping[str, Any] | None
+    cross_account_only: bool
+    source: Citation
+    inferred: bool
+    inferred_note: str | None
+
+
+@dataclass(frozen=True)
 class Pitfall:
     text: str
     source: Citation | None
@@ -115,6 +133,8 @@ class Profile:
     structure: TypeFacts | None = None
     # The parent's action type and the revision of it the document was resolved with.
     extends: tuple[ActionTypeKey, int] | None = None
+    # Statements other resources' policies must hold for an action of the type.
+    companions: tuple[CompanionTemplate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,6 +238,25 @@ def compile_profile(
         status=status,
         structure=_compile_structure(document.structure) if document.structure else None,
         extends=extends,
+        companions=tuple(_compile_companion(c, sources) for c in document.companions),
+    )
+
+
+def _compile_companion(
+    companion: ProfileCompanion, sources: Mapping[str, Citation]
+) -> CompanionTemplate:
+    return CompanionTemplate(
+        id=companion.id,
+        description=companion.description,
+        policy=companion.policy,
+        target=parse_template(companion.target),
+        service=companion.service,
+        actions=tuple(sorted(set(companion.actions), key=str.lower)),
+        when=companion.when.as_mapping() if companion.when else None,
+        cross_account_only=companion.cross_account_only,
+        source=sources[companion.source],
+        inferred=companion.inferred,
+        inferred_note=companion.inferred_note,
     )
 
 
