@@ -10,7 +10,7 @@ each names it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.engine.authorization.context import (
     Document,
@@ -26,6 +26,7 @@ from app.engine.authorization.principals import (
     strongest,
 )
 from app.engine.budget import WorkBudget
+from app.engine.iam.analysis.coverage import PolicyStatement
 from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision, StatementOutcome
 from app.engine.iam.policy.view import PolicyView, read_policies
 
@@ -99,11 +100,22 @@ def compile_resource_policy(
         else:
             kind = principal_match(element, principal)
         if kind is not None:
-            kept.append(stmt)
+            kept.append(_own_resource(stmt))
             kinds[(stmt.doc_index, stmt.stmt_index)] = kind
     return CompiledLayer(
         "resource", None, Evaluator(kept, policy_variables=_variables_allowed(view)), kinds
     )
+
+
+def _own_resource(stmt: PolicyStatement) -> PolicyStatement:
+    """A resource-based policy is attached to one resource, and a statement without `Resource`
+    or `NotResource` applies to that resource: a role's trust policy has neither (IAM refuses
+    them there) [R4.5]. The policy is weighed only for requests on its own resource, so such a
+    statement takes in whatever resource it is asked about. (The parser reads an empty
+    `Resource` list the same way; IAM refuses that in any policy.)"""
+    if stmt.resources or stmt.resources_negated:
+        return stmt
+    return replace(stmt, resources=("*",))
 
 
 def _key(outcome: StatementOutcome) -> tuple[int, int]:

@@ -69,6 +69,14 @@ def deny(action: str | list[str], resource: str | list[str] = "*", **kw: Any) ->
 FULL_ACCESS = allow("*")
 
 
+def attached(effect: str, action: str | list[str], **kw: Any) -> dict[str, Any]:
+    """A statement of a policy attached to its resource, as a role's trust policy is written:
+    no `Resource` element (IAM refuses one in a trust policy) [R4.5]."""
+    out = stmt(effect, action, **kw)
+    del out["Resource"]
+    return out
+
+
 def aws(*principals: str) -> dict[str, Any]:
     return {"AWS": list(principals) if len(principals) > 1 else principals[0]}
 

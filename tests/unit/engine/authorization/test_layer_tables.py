@@ -27,6 +27,7 @@ from tests.unit.engine.authorization.cases import (
     Case,
     allow,
     anonymous,
+    attached,
     aws,
     check,
     deny,
@@ -626,6 +627,14 @@ ROLE_B = f"arn:aws:iam::{B}:role/Action"
 ROLE_A2 = f"arn:aws:iam::{A}:role/Target"
 CP_SESS = Principal(f"arn:aws:sts::{A}:assumed-role/CP/p", "assumed_role")
 
+
+def trusted_in_b(role_in_a: str, *identity: dict[str, object]) -> Ctx:
+    """A CP session asking for ROLE_B, whose trust policy (written as IAM takes it, without
+    Resource) names `role_in_a` of account A."""
+    trust = doc(attached("Allow", "sts:AssumeRole", principal=aws(f"arn:aws:iam::{A}:{role_in_a}")))
+    return Ctx(CP_SESS, list(identity), resource_policies={ROLE_B: trust})
+
+
 TRUST = [
     Case(
         "#32 trust names A root; no id",
@@ -681,6 +690,74 @@ TRUST = [
         Req("sts:AssumeRole", ROLE_B),
         "implicitly_denied",
         "identity",
+    ),
+    Case(
+        "#33 as IAM takes it: no Resource in the trust policy",
+        "R4.5 R4.6 SIM",
+        Ctx(
+            user_u,
+            resource_policies={
+                ROLE_A2: doc(attached("Allow", "sts:AssumeRole", principal=aws(USER_U)))
+            },
+        ),
+        Req("sts:AssumeRole", ROLE_A2),
+        "allowed",
+        "resource",
+    ),
+    Case(
+        "#34 as IAM takes it: the trust in B has no Resource",
+        "R4.5 R5.3 SWITCH",
+        trusted_in_b("role/CP", allow("sts:AssumeRole", ROLE_B)),
+        Req("sts:AssumeRole", ROLE_B),
+        "allowed",
+        "resource",
+    ),
+    Case(
+        "#35 as IAM takes it: a trust without Resource alone does not let another account in",
+        "R4.5 XACCT",
+        trusted_in_b("role/CP"),
+        Req("sts:AssumeRole", ROLE_B),
+        "implicitly_denied",
+        "identity",
+    ),
+    Case(
+        "a trust policy without Resource naming another role lets nobody else in",
+        "R4.5 PRIN",
+        trusted_in_b("role/X", allow("sts:AssumeRole", ROLE_B)),
+        Req("sts:AssumeRole", ROLE_B),
+        "implicitly_denied",
+        "resource",
+    ),
+    Case(
+        "a Deny without Resource in a trust policy denies its role",
+        "R4.5 R2.1",
+        Ctx(
+            user_u,
+            [allow("sts:AssumeRole", ROLE_A2)],
+            resource_policies={
+                ROLE_A2: doc(
+                    attached("Allow", "sts:AssumeRole", principal=aws(USER_U)),
+                    attached("Deny", "sts:AssumeRole", principal=aws(USER_U)),
+                )
+            },
+        ),
+        Req("sts:AssumeRole", ROLE_A2),
+        "explicitly_denied",
+        "resource",
+    ),
+    Case(
+        "a resource policy given with its request applies without Resource",
+        "R4.5 R2.2",
+        Ctx(CP_SESS),
+        Req(
+            "sts:AssumeRole",
+            ROLE_A2,
+            resource_policy=doc(
+                attached("Allow", "sts:AssumeRole", principal=aws(f"arn:aws:iam::{A}:role/CP"))
+            ),
+        ),
+        "allowed",
+        "resource",
     ),
     Case(
         "no trust policy: identity Allow is not enough",

@@ -196,11 +196,6 @@ def test_the_pipeline_service_trusts_only_codepipeline() -> None:
     assert decide(session(ROLE_B), [EVERYTHING], policies, request) == "implicitly_denied"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the authorization engine applies a trust-policy statement only with a Resource "
-    "element, which trust policies do not have",
-)
 def test_a_trust_policy_as_iam_takes_it_lets_the_service_role_in() -> None:
     policies = resource_policies(result(), trust_resource=False)
     request = AuthorizationRequest("sts:AssumeRole", ROLE_B)
