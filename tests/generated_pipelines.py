@@ -22,6 +22,7 @@ from app.engine.pipeline.model import RULE_CATEGORY
 from app.engine.profiles import Profile, StatementTemplate
 
 ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
 REGION = "eu-west-2"
 PIPELINE = "generated"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -268,7 +269,8 @@ def _pipeline(member: dict[str, Any], *, role_arn: str | None) -> dict[str, Any]
 
 def generated_pipelines(profile: Profile) -> Iterator[Generated]:
     """Pipelines using the profile's action type: every configuration variant, each without
-    and with the profile's hints, and (AWS-owned types) once with an action role."""
+    and with the profile's hints, and (AWS-owned types) with an action role of the pipeline's
+    account and one of another account."""
     declared = sorted({h for t in profile.statements for h in t.hints})
     hints = (
         [
@@ -290,6 +292,9 @@ def generated_pipelines(profile: Profile) -> Iterator[Generated]:
             yield Generated(f"{label}+hints", _pipeline(action, role_arn=None), hints)
     if profile.key.owner != "AWS":
         return  # CodePipeline accepts a roleArn on AWS-owned actions only
-    action_role = f"arn:aws:iam::{ACCOUNT}:role/deploy-target"
     first = make(profile, _configurations(profile)[0])
-    yield Generated(f"{profile.key.label}+role", _pipeline(first, role_arn=action_role), [])
+    # The role reads the action's inputs and writes its outputs in the artifact store, in the
+    # pipeline's account or in another one (the store has a customer managed key either way).
+    for suffix, account in (("+role", ACCOUNT), ("+role-other-account", OTHER_ACCOUNT)):
+        action_role = f"arn:aws:iam::{account}:role/deploy-target"
+        yield Generated(f"{profile.key.label}{suffix}", _pipeline(first, role_arn=action_role), [])

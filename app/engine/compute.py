@@ -51,6 +51,8 @@ from app.engine.triggers import trigger_holds
 POLICY_VERSION = "2012-10-17"
 ARTIFACT_STORE_KEY = ActionTypeKey("Pipeline", "AWS", "ArtifactStore", "1")
 ACTION_ROLE_KEY = ActionTypeKey("Pipeline", "AWS", "ActionRole", "1")
+ACTION_ROLE_INPUTS_KEY = ActionTypeKey("Pipeline", "AWS", "ActionRoleInputArtifacts", "1")
+ACTION_ROLE_OUTPUTS_KEY = ActionTypeKey("Pipeline", "AWS", "ActionRoleOutputArtifacts", "1")
 _ACCOUNT = re.compile(r"^\d{12}$")
 ANY_PIPELINE = "*"
 
@@ -338,12 +340,8 @@ def _render_pipeline(
         region=region,
         pipeline_name=pipeline.name,
         artifact_buckets=sorted({s.location for s in pipeline.artifact_stores}),
-        artifact_kms_keys=sorted(
-            {
-                key
-                for store in pipeline.artifact_stores
-                for key in _kms_key_arns(store, partition, account, region, acc.findings)
-            }
+        artifact_kms_keys=_store_key_arns(
+            pipeline.artifact_stores, partition, account, region, acc.findings
         ),
     )
     store_profile = profiles.get(ARTIFACT_STORE_KEY)
@@ -368,7 +366,7 @@ def _render_pipeline(
                 v.value for v in action.environment_variables if v.type.upper() == "SECRETS_MANAGER"
             ],
         )
-        _render_member(profiles, profile, scope, _Site(pipeline, stage, action), acc)
+        _render_member(profiles, profile, scope, _Site(pipeline, stage, action), region, acc)
     for stage, rule in pipeline.rules():
         profile = profiles.get(rule.type)
         if profile is None:
@@ -382,11 +380,16 @@ def _render_pipeline(
             configuration=rule.configuration,
             role_arn=rule.role_arn,
         )
-        _render_member(profiles, profile, scope, _Site(pipeline, stage, rule=rule), acc)
+        _render_member(profiles, profile, scope, _Site(pipeline, stage, rule=rule), region, acc)
 
 
 def _render_member(
-    profiles: ProfileSet, profile: Profile, scope: KnownValues, site: _Site, acc: _Accumulator
+    profiles: ProfileSet,
+    profile: Profile,
+    scope: KnownValues,
+    site: _Site,
+    home_region: str | None,
+    acc: _Accumulator,
 ) -> None:
     """An action's or rule's profile: on the service role, or on its own role, which the service
     role then assumes."""
@@ -401,6 +404,67 @@ def _render_member(
     else:
         _render_profile(role_profile, scope, site, acc.service_role, acc)
     _render_profile(profile, scope, site, acc.action_roles[role_arn], acc)
+    _render_role_artifacts(profiles, scope, site, home_region, acc.action_roles[role_arn], acc)
+
+
+def _render_role_artifacts(
+    profiles: ProfileSet,
+    scope: KnownValues,
+    site: _Site,
+    home_region: str | None,
+    target: list[_Grant],
+    acc: _Accumulator,
+) -> None:
+    """CodePipeline runs an action that names its own role as that role, so the role reads the
+    action's input artifacts and writes its outputs in the artifact store of the action's
+    Region (the service role keeps its own artifact statements for the work it does itself)."""
+    member = site.member
+    assert member is not None
+    outputs = site.action.output_artifacts if site.action is not None else ()
+    wanted = [
+        key
+        for key, needed in (
+            (ACTION_ROLE_INPUTS_KEY, member.input_artifacts),
+            (ACTION_ROLE_OUTPUTS_KEY, outputs),
+        )
+        if needed
+    ]
+    if not wanted:
+        return
+    stores = _member_stores(site.pipeline, member.region, home_region)
+    if not stores:
+        return  # no store in its Region: CROSS_REGION_NEEDS_ARTIFACT_STORES and the like say so
+    store_scope = replace(
+        scope,
+        artifact_buckets=sorted({s.location for s in stores}),
+        artifact_kms_keys=_store_key_arns(
+            stores, scope.partition, scope.account, scope.region, acc.findings
+        ),
+    )
+    for key in wanted:
+        artifacts_profile = profiles.get(key)
+        if artifacts_profile is None:
+            acc.findings.append(_no_profile(key, site.pointer))
+            continue
+        _render_profile(artifacts_profile, store_scope, site, target, acc)
+
+
+def _member_stores(
+    pipeline: Pipeline, member_region: str | None, home_region: str | None
+) -> list[ArtifactStore]:
+    """The artifact store of the Region an action or rule runs in: the `artifactStores` entry
+    of that Region, or the single `artifactStore` when the member runs in the pipeline's own
+    Region. When the Region cannot be told (neither is known), every store may be the one."""
+    region = member_region or home_region
+    regional = [s for s in pipeline.artifact_stores if s.region is not None]
+    if regional:
+        if region is None:
+            return regional
+        return [s for s in regional if s.region == region]
+    single = [s for s in pipeline.artifact_stores if s.region is None]
+    if member_region is not None and home_region is not None and member_region != home_region:
+        return []
+    return single
 
 
 def _action_hints(
@@ -434,6 +498,23 @@ def _no_profile(key: ActionTypeKey, pointer: str) -> Finding:
         "so nothing was added for it — add a profile if it needs service-role permissions",
         path=pointer,
         detail={"action_type": key.label},
+    )
+
+
+def _store_key_arns(
+    stores: Iterable[ArtifactStore],
+    partition: str,
+    account: str | None,
+    region: str | None,
+    findings: list[Finding],
+) -> list[str]:
+    """The ARNs (or ARN shapes) of the stores' customer managed keys, sorted and distinct."""
+    return sorted(
+        {
+            key
+            for store in stores
+            for key in _kms_key_arns(store, partition, account, region, findings)
+        }
     )
 
 

@@ -94,7 +94,12 @@ def test_profiles_as_of_a_date(client: TestClient) -> None:
         ),
         (
             {"category": "pipeline", "status": "ACTIVE"},
-            {"Pipeline/AWS/ActionRole/1", "Pipeline/AWS/ArtifactStore/1"},
+            {
+                "Pipeline/AWS/ActionRole/1",
+                "Pipeline/AWS/ActionRoleInputArtifacts/1",
+                "Pipeline/AWS/ActionRoleOutputArtifacts/1",
+                "Pipeline/AWS/ArtifactStore/1",
+            },
         ),
         ({"provider": "codebuild", "status": "Deprecated"}, set()),
     ],

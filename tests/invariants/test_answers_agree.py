@@ -163,10 +163,21 @@ def check_answers_agree(api: TestClient, case: Case) -> None:
     assert diffed["excess"]["total_actions"] == 0, (case.name, diffed["excess"])
     assert not diffed["excess"]["broader_resources"], (case.name, diffed["excess"])
 
-    # Evaluate allows every (action, resource) compute names, under the statement's condition.
+    # Evaluate allows every (action, resource) compute names, under the statement's condition,
+    # on the service role and on each action role (its artifact statements included).
+    assert not _denied(api, computed["statements"], documents), case.name
+    for role in computed["action_roles"]:
+        denied = _denied(api, role["statements"], [role["policy"]])
+        assert not denied, (case.name, role["role_arn"], denied)
+
+
+def _denied(
+    api: TestClient, statements: list[dict[str, Any]], documents: list[dict[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """The (action, resource) pairs of `statements` that the documents do not allow."""
     requests = [
         {"action": action, "resource": resource, "context": _context(stmt["condition"])}
-        for stmt in computed["statements"]
+        for stmt in statements
         for action in stmt["actions"]
         for resource in stmt["resources"]
     ][:10_000]
@@ -175,12 +186,11 @@ def check_answers_agree(api: TestClient, case: Case) -> None:
         "/v1/policies/evaluate",
         {"policy": {"documents": documents}, "requests": requests, "explain": False},
     )
-    denied = [
+    return [
         (r["action"], r["resource"], r["decision"])
         for r in evaluated["results"]
         if r["decision"] != "allowed"
-    ]
-    assert not denied, (case.name, denied[:5])
+    ][:5]
 
 
 CORPUS = corpus_cases()

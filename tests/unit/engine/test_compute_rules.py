@@ -4,8 +4,6 @@ each rule type, rule roles, unknown rule types, and a property over generated ru
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -14,7 +12,6 @@ from hypothesis import strategies as st
 
 from app.engine.compute import (
     ComputeContext,
-    ComputedStatement,
     ComputeResult,
     RequiredBy,
     compute_policy,
@@ -26,6 +23,7 @@ from app.engine.triggers import trigger_holds
 from tests.hypothesis_profiles import examples
 
 from ...rule_examples import ACCOUNT, CONNECTION, DECIDER, REGION, RULE_ROLE, WEB_APP
+from .computed_grants import Grants, grants_of
 from .profile_fixtures import shipped_profiles
 
 ARTIFACTS = "arn:aws:s3:::cp-artifacts-web-app"
@@ -34,18 +32,6 @@ BUILD_GATE = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:build-gate"
 LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/codepipeline/web-app"
 ALARM = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:web-app-5xx"
 RULES_AT = "/pipelines/0/pipeline/stages"
-
-Grants = dict[tuple[str, str], list[RequiredBy]]
-
-
-def _grants(statements: Iterable[ComputedStatement]) -> Grants:
-    """(lower-case action, resource) -> the reasons of every statement granting it."""
-    out: Grants = defaultdict(list)
-    for stmt in statements:
-        for action in stmt.actions:
-            for resource in stmt.resources:
-                out[(action.lower(), resource)].extend(stmt.required_by)
-    return out
 
 
 def _compute(document: dict[str, Any], region: str = REGION) -> tuple[Pipeline, ComputeResult]:
@@ -69,7 +55,7 @@ def _of_rule(grants: Grants, rule: str) -> set[tuple[str, str]]:
 
 
 def test_baseline_and_action_rows_are_granted(example: ComputeResult) -> None:
-    grants = _grants(example.statements)
+    grants = grants_of(example.statements)
     rows = [
         # 1 and 2: the artifact bucket (the tagging actions are granted as well)
         *[(a, ARTIFACTS) for a in ("GetBucketVersioning", "GetBucketAcl", "GetBucketLocation")],
@@ -134,11 +120,11 @@ def _only(grants: Grants, rule: str) -> list[RequiredBy]:
 def test_each_rule_row_is_granted_exactly(
     example: ComputeResult, rule: str, expected: set[tuple[str, str]]
 ) -> None:
-    assert _of_rule(_grants(example.statements), rule) == expected
+    assert _of_rule(grants_of(example.statements), rule) == expected
 
 
 def test_rule_statements_say_which_rule_needs_them(example: ComputeResult) -> None:
-    grants = _grants(example.statements)
+    grants = grants_of(example.statements)
     (reason,) = set(_only(grants, "No5xx"))
     assert reason.pipeline == "web-app"
     assert reason.stage == "Deploy"
@@ -157,11 +143,11 @@ def test_rule_statements_say_which_rule_needs_them(example: ComputeResult) -> No
 def test_the_rule_role_holds_the_rules_permissions(example: ComputeResult) -> None:
     (role,) = example.action_roles
     assert role.role_arn == RULE_ROLE
-    on_role = _grants(role.statements)
+    on_role = grants_of(role.statements)
     assert set(on_role) == {("lambda:invokefunction", DECIDER)}
     (reason,) = on_role[("lambda:invokefunction", DECIDER)]
     assert (reason.stage, reason.rule) == ("Deploy", "ShouldRollback")
-    assert ("lambda:invokefunction", DECIDER) not in _grants(example.statements)
+    assert ("lambda:invokefunction", DECIDER) not in grants_of(example.statements)
 
 
 def test_the_example_has_no_problem_findings(example: ComputeResult) -> None:
@@ -279,7 +265,7 @@ RULE_CASES: list[tuple[str, dict[str, Any], set[tuple[str, str]]]] = [
 @pytest.mark.parametrize(("rule", "expected"), [pytest.param(*c[1:], id=c[0]) for c in RULE_CASES])
 def test_each_rule_type(rule: dict[str, Any], expected: set[tuple[str, str]]) -> None:
     _pipeline, result = _compute(_with_rule(rule))
-    assert _of_rule(_grants(result.statements), "Check") == expected
+    assert _of_rule(grants_of(result.statements), "Check") == expected
     assert not [
         f
         for f in result.findings
@@ -292,17 +278,17 @@ def test_a_rule_role_takes_the_rule_permissions_wherever_the_rule_sits(where: st
     role = f"arn:aws:iam::{ACCOUNT}:role/alarm-reader"
     rule = _rule("CloudWatchAlarm", {"AlarmName": "a", "AlarmStates": "OK"}, roleArn=role)
     _pipeline, result = _compute(_with_rule(rule, where))
-    assert _of_rule(_grants(result.statements), "Check") == {("sts:assumerole", role)}
+    assert _of_rule(grants_of(result.statements), "Check") == {("sts:assumerole", role)}
     (on_role,) = result.action_roles
     assert on_role.role_arn == role
-    assert set(_grants(on_role.statements)) == {
+    assert set(grants_of(on_role.statements)) == {
         ("cloudwatch:describealarms", f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:a")
     }
 
 
 def test_an_unknown_rule_type_is_an_error_not_silence() -> None:
     _pipeline, result = _compute(_with_rule(_rule("ShellScript", {"Script": "x"})))
-    assert _of_rule(_grants(result.statements), "Check") == set()
+    assert _of_rule(grants_of(result.statements), "Check") == set()
     (finding,) = [f for f in result.findings if f.code == "NO_PROFILE"]
     assert finding.finding_type is FindingType.ERROR
     assert finding.path == CHECK_AT
@@ -312,7 +298,7 @@ def test_an_unknown_rule_type_is_an_error_not_silence() -> None:
 def test_a_run_time_function_name_widens_with_a_finding() -> None:
     rule = _rule("LambdaInvoke", {"FunctionName": "#{variables.DeployTarget}-gate"})
     _pipeline, result = _compute(_with_rule(rule))
-    assert _of_rule(_grants(result.statements), "Check") == {
+    assert _of_rule(grants_of(result.statements), "Check") == {
         ("lambda:invokefunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:*-gate")
     }
     assert ("UNRESOLVED_VARIABLE", f"{CHECK_AT}/configuration/FunctionName") in {
@@ -413,7 +399,7 @@ def test_triggers_variables_retry_and_rollback_add_no_permission(example: Comput
     rolling_back["pipeline"]["stages"][1]["onFailure"] = {"result": "ROLLBACK"}
     for document in (bare, rolling_back):
         assert _compute(document)[1].document == example.document
-    connection = {key for key in _grants(example.statements) if key[1] == CONNECTION}
+    connection = {key for key in grants_of(example.statements) if key[1] == CONNECTION}
     assert {action for action, _ in connection} == {
         "codeconnections:useconnection",
         "codestar-connections:useconnection",

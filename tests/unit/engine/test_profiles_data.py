@@ -56,6 +56,8 @@ REQUIRED = [
     ("Rule", "AWS", "VariableCheck"),
     ("Pipeline", "AWS", "ArtifactStore"),
     ("Pipeline", "AWS", "ActionRole"),
+    ("Pipeline", "AWS", "ActionRoleInputArtifacts"),
+    ("Pipeline", "AWS", "ActionRoleOutputArtifacts"),
 ]
 
 
