@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -118,6 +119,12 @@ def serve(
         db_upgrade("head")
         seed()
     worker_count = workers or settings.workers
+    if worker_count == 1:
+        # The app's imports (in this process when it is the only worker) build objects that
+        # live as long as the process; the collector would walk them all again at each full
+        # collection while they load. The app's lifespan, once it has loaded and frozen them,
+        # starts it again.
+        gc.disable()
     with shared_by_workers(worker_count):
         uvicorn.run(
             "app.main:app",

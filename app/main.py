@@ -52,9 +52,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.sqlalchemy_url)
         factory = make_session_factory(engine)
         cache = ProfileCache(factory)
-        await asyncio.to_thread(cache.refresh)
         catalogs = CatalogCache(factory)
-        active = await asyncio.to_thread(lambda: catalogs.current)
+        # Start-up builds objects that live as long as the app, the catalogue's above all: with
+        # the collector running, each of its full collections walked everything imported and
+        # built so far again (a third of the catalogue's load time, more under load). What the
+        # imports built is frozen now, so that the collection below walks only what start-up
+        # loads; the collector waits until that is built (`serve` has paused it from before
+        # the app's imports) and then runs again.
+        gc.freeze()
+        gc.disable()
+        try:
+            await asyncio.to_thread(cache.refresh)
+            active = await asyncio.to_thread(lambda: catalogs.current)
+        except BaseException:
+            gc.enable()
+            raise
         app.state.services = Services(
             settings=settings,
             engine=engine,
@@ -80,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # each with the catalogue in them, a pause in whichever request triggers one).
         gc.collect()
         gc.freeze()
+        gc.enable()
         # A decision allocates tens of thousands of short-lived objects (its answer's models
         # above all): at the default threshold of 700 the collector ran every few hundred of
         # them, a third of the time of building a 10,000-request evaluate answer.

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 import app.api.routers as routers_package
 from app.api.checked_route import CheckedRoute
@@ -68,6 +69,24 @@ def test_what_start_up_loaded_is_frozen_while_the_app_runs(seeded_database_url: 
         assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+def test_the_collector_runs_once_start_up_has_loaded(seeded_database_url: str) -> None:
+    # `serve` pauses the collector before the app's imports; the lifespan starts it again once
+    # what start-up loaded is frozen, and also when start-up fails.
+    app = create_app(Settings(database_url=seeded_database_url, profile_refresh_seconds=60))
+    gc.disable()
+    try:
+        with TestClient(app) as test_client:
+            assert gc.isenabled()
+            assert test_client.get("/readyz").status_code == 200
+        broken = create_app(Settings(database_url="sqlite:////nonexistent/dir/db.sqlite"))
+        gc.disable()
+        with pytest.raises(OperationalError), TestClient(broken):
+            pass
+        assert gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize(

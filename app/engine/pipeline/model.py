@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -144,8 +145,18 @@ class Pipeline:
     # A template's pipeline: where each place of its rendered document is in the template.
     source_map: SourceMap | None = field(default=None, compare=False)
 
+    # The structure rules and compute walk these some fifty times per pipeline: each is listed
+    # once per pipeline (which is immutable), when first asked.
     def actions(self) -> tuple[tuple[Stage, Action], ...]:
-        return tuple((stage, action) for stage in self.stages for action in stage.actions)
+        return self._actions
 
     def rules(self) -> tuple[tuple[Stage, Rule], ...]:
+        return self._rules
+
+    @cached_property
+    def _actions(self) -> tuple[tuple[Stage, Action], ...]:
+        return tuple((stage, action) for stage in self.stages for action in stage.actions)
+
+    @cached_property
+    def _rules(self) -> tuple[tuple[Stage, Rule], ...]:
         return tuple((stage, rule) for stage in self.stages for rule in stage.rules())

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Literal
 
@@ -105,29 +106,37 @@ class TypeFacts:
     # Owners other documentation gives the type; an action written so is checked as this type.
     owner_aliases: frozenset[str] = frozenset()
 
-    @property
+    # What follows is read by the structure rules for every action of every pipeline: each is
+    # worked out once per profile-set revision, when first asked, and kept with the facts.
+
+    @cached_property
     def required(self) -> tuple[str, ...]:
         return tuple(k.name for k in self.keys.values() if k.required)
 
-    @property
+    @cached_property
     def newly_required(self) -> tuple[str, ...]:
         return tuple(k.name for k in self.keys.values() if k.newly_required)
 
-    @property
+    @cached_property
     def conditional(self) -> tuple[ConfigurationKey, ...]:
         return tuple(k for k in self.keys.values() if k.required_when is not None)
 
-    @property
+    @cached_property
     def allowed_values(self) -> Mapping[str, frozenset[str]]:
-        return {k.name: k.values for k in self.keys.values() if k.values is not None}
+        return MappingProxyType(
+            {k.name: k.values for k in self.keys.values() if k.values is not None}
+        )
 
-    @property
+    @cached_property
     def prerequisites(self) -> tuple[ConfigurationKey, ...]:
         return tuple(k for k in self.keys.values() if k.needs is not None)
 
-    @property
+    @cached_property
     def artifact_keys(self) -> tuple[ConfigurationKey, ...]:
         return tuple(k for k in self.keys.values() if k.artifact is not None)
+
+
+_NOT_EXACT = TypeFacts()  # the `_exact` lookup's "no such key" (never one of its values)
 
 
 @dataclass(frozen=True)
@@ -167,8 +176,9 @@ class KnownTypes:
 
     def facts(self, key: ActionTypeKey) -> TypeFacts | None:
         """The facts an action (or rule) of this type is checked against, if any."""
-        if key in self._exact:
-            return self._exact[key]
+        facts = self._exact.get(key, _NOT_EXACT)
+        if facts is not _NOT_EXACT:
+            return facts
         entries = self._entries(key.category, key.owner, key.provider) or self._aliases.get(
             (key.category, key.owner, key.provider), []
         )
