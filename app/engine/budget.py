@@ -24,12 +24,11 @@ A budget belongs to one request; the checks read plain attributes, which another
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from app.engine.errors import EngineError
 
@@ -109,6 +108,7 @@ class WorkBudget:
         self.automaton = 0
         self.location = ""  # where the work under way comes from, for charges made without one
         self._cancelled = False
+        self._memos: dict[int, OrderedDict[Any, Any]] = {}
         self._until_clock = _CLOCK_EVERY
 
     @classmethod
@@ -180,6 +180,10 @@ class WorkBudget:
             at=at,
         )
 
+    def memo(self, owner: object) -> OrderedDict[Any, Any]:
+        """The answers `owner` (a RequestMemo) keeps for this request."""
+        return self._memos.setdefault(id(owner), OrderedDict())
+
     @property
     def spent(self) -> WorkCost:
         return WorkCost(self.steps, self.characters, self.items, self.automaton)
@@ -222,34 +226,27 @@ _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
 
 
-class CostedCache(Generic[_K, _V]):
-    """A bounded cache of answers that remembers what each one cost, and charges that cost to
-    the budget of whoever reuses it: a request is charged the same whatever the process has seen
-    before, so whether it fits its budget does not depend on other requests."""
+class RequestMemo(Generic[_K, _V]):
+    """Answers worked out once per request and reused within it, each remembering what it cost and
+    charging that cost again when reused: a request is charged the same whatever it has seen.
+
+    The entries live in the request's budget, so nothing outlives the request: no request is
+    answered faster, or learns anything, because of another one."""
 
     def __init__(self, maxsize: int) -> None:
         self._maxsize = maxsize
-        self._entries: OrderedDict[_K, tuple[_V, WorkCost]] = OrderedDict()
-        self._lock = threading.Lock()
 
     def get(self, key: _K, compute: Callable[[], _V], budget: WorkBudget) -> _V:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
+        entries: OrderedDict[_K, tuple[_V, WorkCost]] = budget.memo(self)
+        found = entries.get(key)
         if found is not None:
+            entries.move_to_end(key)
             value, cost = found
             budget.charge_cost(cost)
             return value
         before = budget.spent
-        value = compute()  # raises, and caches nothing, when the budget runs out
-        cost = budget.spent - before
-        with self._lock:
-            self._entries[key] = (value, cost)
-            if len(self._entries) > self._maxsize:
-                self._entries.popitem(last=False)
+        value = compute()  # raises, and keeps nothing, when the budget runs out
+        entries[key] = (value, budget.spent - before)
+        if len(entries) > self._maxsize:
+            entries.popitem(last=False)
         return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.engine.budget import (
-    CostedCache,
+    RequestMemo,
     WorkBudget,
     WorkCancelledError,
     WorkCost,
@@ -91,8 +91,8 @@ def test_a_budget_without_a_deadline_never_expires() -> None:
     budget.check()
 
 
-def test_a_cached_answer_costs_what_it_cost_when_it_was_worked_out() -> None:
-    cache: CostedCache[str, int] = CostedCache(8)
+def test_a_kept_answer_costs_what_it_cost_when_it_was_worked_out() -> None:
+    memo: RequestMemo[str, int] = RequestMemo(8)
     calls = 0
 
     def work(budget: WorkBudget) -> int:
@@ -101,33 +101,47 @@ def test_a_cached_answer_costs_what_it_cost_when_it_was_worked_out() -> None:
         budget.charge(steps=30, automaton=500)
         return 42
 
-    cold, warm = WorkBudget(LIMITS), WorkBudget(LIMITS)
-    assert cache.get("key", lambda: work(cold), cold) == 42
-    assert cache.get("key", lambda: work(warm), warm) == 42
+    budget = WorkBudget(LIMITS)
+    assert memo.get("key", lambda: work(budget), budget) == 42
+    assert memo.get("key", lambda: work(budget), budget) == 42
     assert calls == 1
-    assert cold.spent == warm.spent == WorkCost(steps=30, automaton=500)
+    assert budget.spent == WorkCost(steps=60, automaton=1_000)
 
 
-def test_a_cached_answer_over_the_budget_is_refused_as_the_work_would_be() -> None:
-    cache: CostedCache[str, int] = CostedCache(8)
-    roomy = WorkBudget(WorkLimits(steps=1_000))
-    cache.get("key", lambda: roomy.charge(steps=200) or 1, roomy)
-    tight = WorkBudget(LIMITS)
+def test_no_answer_outlives_its_request() -> None:
+    memo: RequestMemo[str, int] = RequestMemo(8)
+    calls = 0
+
+    def work(budget: WorkBudget) -> int:
+        nonlocal calls
+        calls += 1
+        budget.charge(steps=30)
+        return calls
+
+    first, second = WorkBudget(LIMITS), WorkBudget(LIMITS)
+    assert memo.get("key", lambda: work(first), first) == 1
+    assert memo.get("key", lambda: work(second), second) == 2  # worked out again
+    assert first.spent == second.spent == WorkCost(steps=30)
+
+
+def test_a_kept_answer_over_the_budget_is_refused_as_the_work_would_be() -> None:
+    memo: RequestMemo[str, int] = RequestMemo(8)
+    budget = WorkBudget(WorkLimits(steps=300))
+    memo.get("key", lambda: budget.charge(steps=200) or 1, budget)
     with pytest.raises(WorkLimitExceededError):
-        cache.get("key", lambda: 1, tight)
+        memo.get("key", lambda: 1, budget)
 
 
-def test_work_that_runs_out_of_budget_is_not_cached() -> None:
-    cache: CostedCache[str, int] = CostedCache(8)
-    tight = WorkBudget(LIMITS)
+def test_work_that_runs_out_of_budget_is_not_kept() -> None:
+    memo: RequestMemo[str, int] = RequestMemo(8)
+    budget = WorkBudget(LIMITS)
     with pytest.raises(WorkLimitExceededError):
-        cache.get("key", lambda: tight.charge(steps=500) or 1, tight)
-    roomy = WorkBudget(WorkLimits(steps=1_000))
-    assert cache.get("key", lambda: 7, roomy) == 7
+        memo.get("key", lambda: budget.charge(steps=500) or 1, budget)
+    assert budget.memo(memo) == {}
 
 
-def test_the_cache_keeps_at_most_its_size() -> None:
-    cache: CostedCache[int, int] = CostedCache(2)
+def test_the_memo_keeps_at_most_its_size() -> None:
+    cache: RequestMemo[int, int] = RequestMemo(2)
     budget = WorkBudget(LIMITS)
     computed: list[int] = []
     for key in (1, 2, 3, 1):

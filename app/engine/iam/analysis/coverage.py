@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from app.engine.budget import CostedCache, WorkBudget
+from app.engine.budget import RequestMemo, WorkBudget
 from app.engine.iam.conditions.facts import Facts, decide
 from app.engine.iam.conditions.operators import ConditionTest, Tri
 from app.engine.iam.patterns.arn import ArnMode, arn_intersects, arn_union_contains
@@ -203,9 +203,9 @@ def _covers(
     )
 
 
-# Keyed by the resource sets' values, not by statement: entries are reused by the same policy
-# in later requests and hold no statement (or policy) alive.
-_COVERS: CostedCache[tuple[str, tuple[ResourceKey, ...], ArnMode], bool | None] = CostedCache(8192)
+# Keyed by the resource sets' values, not by statement: the many requirements of one request
+# that meet the same statements share an answer.
+_COVERS: RequestMemo[tuple[str, tuple[ResourceKey, ...], ArnMode], bool | None] = RequestMemo(8192)
 
 
 def _covers_by(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from app.engine.budget import CostedCache, WorkBudget
+from app.engine.budget import RequestMemo, WorkBudget
 from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.patterns.containment import (
     PRODUCT_STATE_CAP,
@@ -140,7 +140,7 @@ def arn_match(
     return compile_nfa(tokens).accepts(text)
 
 
-_VERDICTS: CostedCache[tuple[str, tuple[str, ...], ArnMode, bool, int], Verdict] = CostedCache(
+_VERDICTS: RequestMemo[tuple[str, tuple[str, ...], ArnMode, bool, int], Verdict] = RequestMemo(
     16384
 )
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.engine.budget import CostedCache, WorkBudget
+from app.engine.budget import RequestMemo, WorkBudget
 from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.patterns.containment import (
     PRODUCT_STATE_CAP,
@@ -122,7 +122,7 @@ def as_pattern_tuple(bs: Iterable[str]) -> tuple[str, ...]:
     return tuple(bs)
 
 
-_VERDICTS: CostedCache[tuple[str, tuple[str, ...], bool, bool, int], Verdict] = CostedCache(16384)
+_VERDICTS: RequestMemo[tuple[str, tuple[str, ...], bool, bool, int], Verdict] = RequestMemo(16384)
 
 
 def _verdict(
