@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from ..documents import trust_policy
+
 STATE_MACHINE = "arn:aws:states:eu-west-1:111122223333:stateMachine:notify"
 
 
@@ -216,17 +218,7 @@ def test_unreadable_policy_is_a_finding(client: TestClient) -> None:
 
 
 def test_a_trust_policy_is_validated_as_one(client: TestClient) -> None:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "codepipeline.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Resource": "*",
-            }
-        ],
-    }
+    trust = trust_policy({"Service": "codepipeline.amazonaws.com"}, Resource="*")
     body = _validate(client, trust, policy_type="trust")
     codes = _codes(body)
     assert codes["RESOURCE_IN_TRUST_POLICY"]["path"] == "/policy/documents/0/Statement/0/Resource"

@@ -316,6 +316,7 @@ DIFF_RESPONSE: dict[str, Any] = {
         ],
     },
     "patched_verdict": "sufficient",
+    "companions": [],
     "findings": [{**_PITFALL, "path": "/required/pipelines/0/pipeline/stages/0/actions/0"}],
 }
 
