@@ -52,6 +52,9 @@ class ReportOutput(StrEnum):
 class PolicyType(StrEnum):
     MANAGED = "managed"
     INLINE = "inline"
+    TRUST = "trust"
+    BUCKET = "bucket"
+    KEY = "key"
 
 
 RENDERED = (PolicyOutput.CLOUDFORMATION, PolicyOutput.TERRAFORM)

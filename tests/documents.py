@@ -147,3 +147,9 @@ def snapshot(version: str) -> bytes:
         source_version=version,
         date="2026-10-01",
     )
+
+
+def trust_policy(principal: dict[str, Any], **elements: Any) -> dict[str, Any]:
+    """A role's trust policy of one statement letting `principal` assume the role."""
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    return {"Version": "2012-10-17", "Statement": [{**statement, **elements}]}

@@ -23,6 +23,7 @@ from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse
 
 from app.api.problems import FINDINGS_HEADER, PROBLEM_MEDIA_TYPE, findings_problem_example
+from app.engine.companions.documents import CompanionDocument
 from app.engine.findings import Finding, FindingType
 from app.engine.pipeline.model import TemplateResource
 from app.engine.pipeline.roles import ServiceRole
@@ -84,10 +85,14 @@ def snippet_response(
     documents: Sequence[Mapping[str, Any]],
     findings: Sequence[Finding],
     roles: Sequence[ServiceRole],
+    companions: Sequence[CompanionDocument] = (),
 ) -> PlainTextResponse:
-    """The policy as text; the renderer raises UndeployableError (a 422) on ERROR findings.
-    The policy is named after its pipeline, so the snippets of two pipelines do not clash."""
-    text = _RENDERERS[snippet.format](documents, findings, roles, name=policy_name(roles))
+    """The policy, and the companion documents the pipelines need, as text; the renderer
+    raises UndeployableError (a 422) on ERROR findings. The policy is named after its
+    pipeline, so the snippets of two pipelines do not clash."""
+    text = _RENDERERS[snippet.format](
+        documents, findings, roles, name=policy_name(roles), companions=companions
+    )
     return PlainTextResponse(
         text, media_type=snippet.media_type, headers=findings_headers(findings)
     )

@@ -15,7 +15,7 @@ modules below are the engine's inside: the service layer calls these.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext, ComputeResult, HintTarget, compute_policy
@@ -28,6 +28,7 @@ from app.engine.iam.patterns.arn import ArnMode
 from app.engine.iam.policy.parse import PolicySource
 from app.engine.iam.policy.view import PolicyView
 from app.engine.iam.validation.validate import PolicyValidation, validate_policy
+from app.engine.iam.validation.view import PolicyType
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import Pipeline
@@ -138,7 +139,7 @@ def validate(
     source: PolicySource,
     catalog: Catalog,
     *,
-    policy_type: Literal["managed", "inline"] = "managed",
+    policy_type: PolicyType = "managed",
     pointer: str = "",
     baselines: Mapping[str, Mapping[str, Any]] | None = None,
     budget: WorkBudget | None = None,

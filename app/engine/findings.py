@@ -96,6 +96,9 @@ _POLICY_VALIDATOR_CODES: Final = {
     "EMPTY_ARRAY": _code(_E, "An action or resource array is empty"),
     "EMPTY_CONDITION_BLOCK": _code(_E, "A condition operator has no keys"),
     "PRINCIPAL_PRESENT": _code(_E, "Principal or NotPrincipal in an identity policy"),
+    "MISSING_PRINCIPAL": _code(_E, "A resource or trust policy statement names no Principal"),
+    "INVALID_PRINCIPAL": _code(_E, "A Principal IAM does not accept"),
+    "RESOURCE_IN_TRUST_POLICY": _code(_E, "Resource or NotResource in a role trust policy"),
     # --- grammar (IAM rejects the policy)
     "INVALID_VERSION": _code(_E, "Version is neither 2012-10-17 nor 2008-10-17"),
     "MISSING_VERSION": _code(_E, "A managed policy without Version"),

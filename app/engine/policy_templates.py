@@ -4,22 +4,25 @@ Both carry the findings of the answer they come from as comments at the top (typ
 message), and attach each policy document to the service roles the pipelines name: by name, by
 the template resource that declares the role (when the pipeline came from a template of the same
 kind), or, when the role is not known, through a parameter (CloudFormation) or variable
-(Terraform) left for the user to fill. A policy with an ERROR finding is not rendered at all:
-`UndeployableError` carries the findings instead, so no caller can hand out a deployable-looking
-snippet that hides one.
+(Terraform) left for the user to fill. The companion documents the pipelines need (trust, bucket,
+key and topic policies) follow it, as app/engine/companion_templates.py renders them. A policy
+with an ERROR finding is not rendered at all: `UndeployableError` carries the findings instead,
+so no caller can hand out a deployable-looking snippet that hides one.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
+from app.engine.companion_templates import cloudformation_companions, terraform_companions
+from app.engine.companions.documents import CompanionDocument
 from app.engine.errors import EngineError
 from app.engine.findings import Finding, FindingType
+from app.engine.hcl_text import hcl_document, hcl_string, terraform_name
 from app.engine.pipeline.roles import ServiceRole
 
 DEFAULT_NAME = "PipelineServiceRolePolicy"
@@ -27,7 +30,6 @@ ROLE_PARAMETER = "PipelineServiceRoleName"  # CloudFormation, when the role is n
 ROLE_VARIABLE = "pipeline_service_role_name"  # Terraform, likewise
 
 _NAME = re.compile(r"[^A-Za-z0-9]")
-_TERRAFORM_NAME = re.compile(r"[^a-z0-9_]+")
 
 
 class UndeployableError(EngineError):
@@ -76,6 +78,7 @@ def _header(
     roles: Sequence[ServiceRole],
     attached: Sequence[str],
     unknown_note: str | None,
+    companion_notes: Sequence[str] = (),
 ) -> str:
     lines = [f"Findings: {len(findings)}" if findings else "Findings: none"]
     for f in findings:
@@ -86,6 +89,7 @@ def _header(
         lines.append(f"Service role of {users}: {how}")
     if unknown_note:
         lines.append(unknown_note)
+    lines.extend(companion_notes)
     return "".join(f"# {_one_line(line)}\n" for line in lines)
 
 
@@ -100,6 +104,7 @@ def to_cloudformation(
     roles: Sequence[ServiceRole],
     *,
     name: str = DEFAULT_NAME,
+    companions: Sequence[CompanionDocument] = (),
 ) -> str:
     """A template of `AWS::IAM::ManagedPolicy` resources (one per document), each attached to
     every role in `roles`: by name, by `Ref` to a role resource of the CloudFormation template
@@ -140,26 +145,13 @@ def to_cloudformation(
         }
         for i, doc in enumerate(documents)
     }
+    extra = cloudformation_companions(companions, set(template["Resources"]))
+    template["Resources"].update(extra.resources)
     note = (
         f"The role is not known: give its name in parameter {ROLE_PARAMETER}" if unknown else None
     )
-    header = _header(findings, roles, attached, note)
+    header = _header(findings, roles, attached, note, extra.notes)
     return header + yaml.safe_dump(template, sort_keys=False, width=1000)
-
-
-def _hcl_string(text: str) -> str:
-    """A quoted HCL string: JSON's escapes, and Terraform's template sequences (`${`, `%{`)
-    doubled so IAM policy variables stay literal."""
-    return _hcl_template_safe(json.dumps(text, ensure_ascii=False))
-
-
-def _hcl_template_safe(text: str) -> str:
-    return text.replace("${", "$${").replace("%{", "%%{")
-
-
-def _terraform_name(text: str) -> str:
-    slug = _TERRAFORM_NAME.sub("_", text.lower()).strip("_")
-    return slug if slug[:1].isalpha() else f"r_{slug}"
 
 
 def to_terraform(
@@ -168,6 +160,7 @@ def to_terraform(
     roles: Sequence[ServiceRole],
     *,
     name: str = DEFAULT_NAME,
+    companions: Sequence[CompanionDocument] = (),
 ) -> str:
     """`aws_iam_policy` resources (the document in `jsonencode(...)`), each attached to every
     role in `roles` by an `aws_iam_role_policy_attachment`: by name, by reference to an
@@ -182,7 +175,7 @@ def to_terraform(
             targets.append((f"{role.resource.address}.name", role.resource.address))
             attached.append(f"attached by reference to {_role_label(role)}")
         elif role.name is not None:
-            targets.append((_hcl_string(role.name), role.name))
+            targets.append((hcl_string(role.name), role.name))
             attached.append(f"attached to role {_role_label(role)}")
         else:
             unknown = True
@@ -197,21 +190,20 @@ def to_terraform(
             'definitions do not tell it)"\n'
             "}\n"
         )
-    policy_slug = _terraform_name(name) or "pipeline_service_role"
+    policy_slug = terraform_name(name) or "pipeline_service_role"
     used: set[str] = set()
     for i, doc in enumerate(documents):
         suffix = "" if len(documents) == 1 else f"_part{i + 1}"
         policy = f"{policy_slug}{suffix}"
-        body = _hcl_template_safe(json.dumps(dict(doc), indent=2, ensure_ascii=False))
-        indented = body.replace("\n", "\n  ")
+        indented = hcl_document(doc)
         blocks.append(
             f'resource "aws_iam_policy" "{policy}" {{\n'
-            f"  name   = {_hcl_string(name + suffix.replace('_', '-'))}\n"
+            f"  name   = {hcl_string(name + suffix.replace('_', '-'))}\n"
             f"  policy = jsonencode({indented})\n"
             "}\n"
         )
         for expression, label in targets:
-            attachment = f"{policy}_{_terraform_name(label)}"
+            attachment = f"{policy}_{terraform_name(label)}"
             while attachment in used:
                 attachment += "_"
             used.add(attachment)
@@ -221,5 +213,7 @@ def to_terraform(
                 f"  policy_arn = aws_iam_policy.{policy}.arn\n"
                 "}\n"
             )
+    extra = terraform_companions(companions, set())
+    blocks.extend(extra.blocks)
     note = f"The role is not known: give its name in variable {ROLE_VARIABLE}" if unknown else None
-    return _header(findings, roles, attached, note) + "\n" + "\n".join(blocks)
+    return _header(findings, roles, attached, note, extra.notes) + "\n" + "\n".join(blocks)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from app.engine.budget import WorkBudget
+from app.engine.companions.assemble import compute_companions
+from app.engine.companions.documents import CompanionResult
 from app.engine.compute import ComputeContext, ComputeResult, compute_policy
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints, hint_findings
@@ -27,7 +29,9 @@ class ComputeOutcome:
     result: ComputeResult
     findings: tuple[Finding, ...]
     provenance: Provenance
-    roles: tuple[ServiceRole, ...] = ()  # the service roles the pipelines name
+    roles: tuple[ServiceRole, ...]  # the service roles the pipelines name
+    # The trust, bucket, key and other resources' policies the pipelines need besides it.
+    companions: CompanionResult
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class ComputedPolicy:
     findings: list[Finding]  # reading, structure, hints and profiles (not the result's own)
     roles: tuple[ServiceRole, ...]  # the service roles the pipelines name
     role_policies: tuple[RolePolicies, ...]  # the policies the templates define for them
+    # The other documents the pipelines need, their findings placed in the templates.
+    companions: CompanionResult
 
 
 @dataclass(frozen=True)
@@ -183,11 +189,16 @@ def computed_policy(
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))
     result = replace(result, findings=tuple(in_template_places(result.findings, pipelines)))
+    companions = compute_companions(pipelines, loaded.profile_set, context=context)
+    companions = replace(
+        companions, findings=tuple(in_template_places(companions.findings, pipelines))
+    )
     return ComputedPolicy(
         result,
         in_template_places(findings, pipelines),
         service_roles(pipelines),
         tuple(role_policies),
+        companions,
     )
 
 
@@ -206,9 +217,12 @@ def compute(
     )
     result = computed.result
     provenance = new_provenance(catalog, loaded.profile_set.revision, result.profiles_used)
+    companions = computed.companions
+    every = [*computed.findings, *result.findings, *companions.findings]
     return ComputeOutcome(
         result=result,
-        findings=tuple(sorted([*computed.findings, *result.findings], key=Finding.sort_key)),
+        findings=tuple(sorted(every, key=Finding.sort_key)),
         provenance=provenance,
         roles=computed.roles,
+        companions=companions,
     )

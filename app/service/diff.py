@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from app.engine import api as engine
 from app.engine.api import PolicyDiff
 from app.engine.budget import WorkBudget
+from app.engine.companions.comparison import CompanionComparison, compare_companion
+from app.engine.companions.documents import CompanionDocument, DocumentKind
 from app.engine.compute import ComputeContext
-from app.engine.findings import Finding
+from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
 from app.engine.iam.analysis.diff import (
     Requirement,
@@ -18,6 +20,7 @@ from app.engine.iam.analysis.diff import (
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.patterns.arn import ArnMode
 from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at
+from app.engine.iam.validation.view import PolicyType
 from app.engine.pipeline.roles import ServiceRole
 from app.engine.pipeline.template_values import RolePolicies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
@@ -36,6 +39,18 @@ class RequiredPermissions:
     roles: tuple[ServiceRole, ...] = ()  # the service roles the pipelines name, if any
     # The service-role policies the pipelines' templates define, where they define the role.
     role_policies: tuple[RolePolicies, ...] = ()
+    # The trust, bucket and key policies the pipelines need (none for a required policy).
+    companions: tuple[CompanionDocument, ...] = ()
+
+
+@dataclass(frozen=True)
+class CurrentCompanion:
+    """A trust, bucket or key policy as it stands, given with the diff's current policy."""
+
+    kind: DocumentKind
+    target: str
+    document: Any
+    pointer: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,7 @@ class DiffOutcome(PolicyDiff):
     required_count: int
     provenance: Provenance
     roles: tuple[ServiceRole, ...] = ()  # what the patched policy is attached to
+    companions: tuple[CompanionComparison, ...] = ()  # of the trust, bucket and key policies
 
 
 def required_from_pipelines(
@@ -67,6 +83,7 @@ def required_from_pipelines(
         profiles_used=result.profiles_used,
         roles=computed.roles,
         role_policies=computed.role_policies,
+        companions=computed.companions.documents,
     )
 
 
@@ -132,10 +149,17 @@ def diff(
     mode: ArnMode,
     current_pointer: str = "/current/documents",
     current_view: PolicyView | None = None,
+    current_companions: Sequence[CurrentCompanion] = (),
     budget: WorkBudget | None = None,
 ) -> DiffOutcome:
     """The diff of the role's current policy (its documents, or the view of them given as
-    `current_view`) against what is required."""
+    `current_view`) against what is required, and of each current trust, bucket or key policy
+    against the one the pipelines need (with the ERROR findings of validating it as what it
+    is)."""
+    budget = budget or WorkBudget()
+    compared, companion_findings = compare_companions(
+        current_companions, required, catalog, loaded, mode=mode, budget=budget
+    )
     current = current_view or read_policies(current_documents, pointer=current_pointer)
     found = engine.diff(
         current,
@@ -143,10 +167,10 @@ def diff(
         required.statements,
         catalog,
         mode=mode,
-        budget=budget or WorkBudget(),
+        budget=budget,
     )
     engine_answer = {f.name: getattr(found, f.name) for f in fields(found)}
-    findings = [*required.findings, *current.findings, *found.findings]
+    findings = [*required.findings, *current.findings, *found.findings, *companion_findings]
     engine_answer["findings"] = tuple(sorted(findings, key=Finding.sort_key))
     return DiffOutcome(
         **engine_answer,
@@ -155,4 +179,59 @@ def diff(
             catalog_info, loaded.profile_set.revision, required.profiles_used
         ),
         roles=required.roles,
+        companions=compared,
     )
+
+
+# The policy type validate checks each kind of companion document as.
+VALIDATED_AS: Mapping[DocumentKind, PolicyType] = {
+    DocumentKind.TRUST_POLICY: "trust",
+    DocumentKind.BUCKET_POLICY: "bucket",
+    DocumentKind.KEY_POLICY: "key",
+}
+
+
+def compare_companions(
+    given: Sequence[CurrentCompanion],
+    required: RequiredPermissions,
+    catalog: Catalog,
+    loaded: LoadedProfileSet,
+    *,
+    mode: ArnMode,
+    budget: WorkBudget,
+) -> tuple[tuple[CompanionComparison, ...], list[Finding]]:
+    """Each given trust, bucket or key policy against the one the pipelines need, and the
+    ERROR findings of validating it as what it is (it is compared only without them)."""
+    compared: list[CompanionComparison] = []
+    findings: list[Finding] = []
+    for companion in given:
+        validation = engine.validate(
+            companion.document,
+            catalog,
+            policy_type=VALIDATED_AS[companion.kind],
+            pointer=companion.pointer,
+            budget=budget,
+        )
+        errors = [f for f in validation.findings if f.finding_type is FindingType.ERROR]
+        findings.extend(errors)
+        if errors:
+            continue
+        needed = next(
+            (d for d in required.companions
+             if d.kind is companion.kind and d.target == companion.target),
+            None,
+        )  # fmt: skip
+        compared.append(
+            compare_companion(
+                needed,
+                companion.document,
+                kind=companion.kind,
+                target=companion.target,
+                pointer=companion.pointer,
+                catalog=catalog,
+                profiles=loaded.profile_set,
+                mode=mode,
+                budget=budget,
+            )
+        )
+    return tuple(compared), findings

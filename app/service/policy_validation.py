@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from app.engine import api as engine
 from app.engine.api import PolicyValidation
@@ -14,6 +14,7 @@ from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.policy.view import read_policies
+from app.engine.iam.validation.view import PolicyType
 from app.engine.pipeline_checks import pipeline_checks
 from app.service.compute import PipelineSource, parse_pipelines
 from app.service.profile_cache import LoadedProfileSet
@@ -37,7 +38,7 @@ def validate(
     catalog_info: CatalogInfo,
     loaded: LoadedProfileSet,
     *,
-    policy_type: Literal["managed", "inline"],
+    policy_type: PolicyType,
     pointer: str,
     baselines: Mapping[str, Mapping[str, Any]],
     sources: Sequence[PipelineSource] = (),

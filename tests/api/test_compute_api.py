@@ -10,6 +10,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ..unit.engine.companions.scenario import (
+    AWAY,
+    BUCKET_AWAY,
+    BUCKET_HOME,
+    HOME,
+    KEY_AWAY,
+    ROLE_B,
+    cross_account_pipeline,
+)
+
 PROBLEM = "application/problem+json"
 
 
@@ -348,3 +358,39 @@ def test_compute_reports_the_structural_errors_pipeline_validation_reports(
     errors = {(f["code"], f["path"]) for f in validated["findings"] if f["finding_type"] == "ERROR"}
     assert errors, "the broken pipeline must be invalid"
     assert errors <= {(f["code"], f["path"]) for f in computed["findings"]}
+
+
+def test_compute_answers_the_companion_documents(client: TestClient) -> None:
+    """A cross-account, cross-Region pipeline: the answer carries the trust policies of its
+    roles and its stores' bucket and key policies, with reasons; validate accepts each as what
+    it is; the companions' findings are compute's findings, at their places in the request."""
+    answer = client.post("/v1/policies/compute", json={"pipelines": [cross_account_pipeline()]})
+    assert answer.status_code == 200, answer.text
+    companions = answer.json()["companions"]
+    kinds = {(d["kind"], d["target"]) for d in companions["documents"]}
+    assert ("trust-policy", ROLE_B) in kinds
+    assert ("key-policy", KEY_AWAY) in kinds
+    assert {(s["region"], s["location"]) for s in companions["artifact_stores"]} == {
+        (HOME, BUCKET_HOME),
+        (AWAY, BUCKET_AWAY),
+    }
+    kind_to_type = {"trust-policy": "trust", "bucket-policy": "bucket", "key-policy": "key"}
+    for companion in companions["documents"]:
+        assert all(s["reasons"] for s in companion["statements"]), companion
+        checked = client.post(
+            "/v1/policies/validate",
+            json={
+                "policy": {"documents": [companion["policy"]]},
+                "policy_type": kind_to_type[companion["kind"]],
+            },
+        )
+        assert checked.status_code == 200, checked.text
+        assert checked.json()["valid"], (companion["target"], checked.json()["findings"])
+
+    broken = cross_account_pipeline()
+    del broken["pipeline"]["artifactStores"][AWAY]
+    answer = client.post("/v1/policies/compute", json={"pipelines": [broken]})
+    assert answer.status_code == 200, answer.text
+    (missing,) = [f for f in answer.json()["findings"] if f["code"] == "COMPANION_STORE_MISSING"]
+    assert missing["path"] == "/pipelines/0/pipeline/artifactStores"
+    assert missing["finding_type"] == "ERROR"

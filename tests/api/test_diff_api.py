@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from ..documents import trust_policy
+from ..unit.engine.companions.scenario import ROLE_B, SERVICE_ROLE, cross_account_pipeline
 
 REPO = "arn:aws:codecommit:eu-west-2:111122223333:MyDemoRepo"
 KEY = "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -179,3 +183,58 @@ def test_a_role_granting_exactly_the_artifact_key_actions_is_sufficient(
 
 def _list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
+
+
+def test_diff_compares_the_companion_documents(client: TestClient) -> None:
+    """The cross-account pipeline's own companion documents are sufficient; an action role
+    whose trust policy leaves out the service role misses it, with the impact, and its other
+    statement grants nothing the pipelines need; a malformed trust policy is an ERROR finding
+    at its place, not compared."""
+    pipelines = [cross_account_pipeline()]
+    computed = client.post("/v1/policies/compute", json={"pipelines": pipelines}).json()
+    documents = [
+        {"kind": d["kind"], "target": d["target"], "document": d["policy"]}
+        for d in computed["companions"]["documents"]
+    ]
+    body = {
+        "current": {"documents": [computed["policy"]], "companions": documents},
+        "required": {"pipelines": pipelines},
+    }
+    answer = client.post("/v1/policies/diff", json=body)
+    assert answer.status_code == 200, answer.text
+    diffs = answer.json()["companions"]
+    assert len(diffs) == len(documents) >= 8
+    assert {d["verdict"] for d in diffs} == {"sufficient"}, diffs
+
+    codedeploy_only = trust_policy({"Service": "codedeploy.amazonaws.com"})
+    body["current"]["companions"] = [
+        {"kind": "trust-policy", "target": ROLE_B, "document": codedeploy_only},
+        {"kind": "trust-policy", "target": ROLE_B, "document": json.dumps(
+            {**codedeploy_only, "Statement": [{**codedeploy_only["Statement"][0], "Resource": "*"}]}
+        )},
+    ]  # fmt: skip
+    answer = client.post("/v1/policies/diff", json=body)
+    assert answer.status_code == 200, answer.text
+    (diffed,) = answer.json()["companions"]
+    assert diffed["verdict"] == "insufficient"
+    (gap,) = diffed["missing"]
+    assert gap["principal"] == SERVICE_ROLE
+    assert gap["status"] == "not_granted"
+    assert "AssumeRole" in gap["impact"]["message"]
+    assert gap["reasons"][0]["stage"] == "Deploy"
+    assert diffed["unneeded"] == [
+        {"sid": None, "path": "/current/companions/0/document/Statement/0"}
+    ]
+    (error,) = [f for f in answer.json()["findings"] if f["code"] == "RESOURCE_IN_TRUST_POLICY"]
+    assert error["path"] == "/current/companions/1/document/Statement/0/Resource"
+
+
+def test_companions_are_compared_only_with_pipelines(client: TestClient) -> None:
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}  # fmt: skip
+    trust = {"kind": "trust-policy", "target": ROLE_B, "document": policy}
+    body = {
+        "current": {"documents": [policy], "companions": [trust]},
+        "required": {"policy": policy},
+    }
+    assert client.post("/v1/policies/diff", json=body).status_code == 422

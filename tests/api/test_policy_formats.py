@@ -14,12 +14,21 @@ from fastapi.testclient import TestClient
 
 from ..documents import pipeline
 from ..snippets import (
+    answer_companions,
     finding_comment,
     header_comments,
     parse_cloudformation,
+    snippet_companions,
     terraform_blocks,
     terraform_policies,
     terraform_variables,
+)
+from ..unit.engine.companions.scenario import (
+    BUCKET_AWAY,
+    BUCKET_HOME,
+    KEY_AWAY,
+    KEY_HOME,
+    cross_account_pipeline,
 )
 
 REFERENCE_ROLE = "AWSCodePipelineServiceRole-eu-west-2-MyFirstPipeline"
@@ -66,17 +75,19 @@ DECISIONS: dict[
 def _documents(text: str, chosen: str) -> list[dict[str, Any]]:
     """The policy documents of a snippet, each with the roles it is attached to."""
     if chosen == "cloudformation":
-        return [
-            r["Properties"]["PolicyDocument"]
-            for r in parse_cloudformation(text)["Resources"].values()
-        ]
+        return [r["Properties"]["PolicyDocument"] for r in _managed_policies(text)]
     return terraform_policies(text)
+
+
+def _managed_policies(text: str) -> list[dict[str, Any]]:
+    resources = parse_cloudformation(text)["Resources"].values()
+    return [r for r in resources if r["Type"] == "AWS::IAM::ManagedPolicy"]
 
 
 def _attached_roles(text: str, chosen: str) -> list[list[Any]]:
     """For each policy document of a snippet, what it is attached to."""
     if chosen == "cloudformation":
-        return [r["Properties"]["Roles"] for r in parse_cloudformation(text)["Resources"].values()]
+        return [r["Properties"]["Roles"] for r in _managed_policies(text)]
     attachments = terraform_blocks(text, "aws_iam_role_policy_attachment").values()
     return [
         [a["role"] for a in attachments if a["policy_arn"] == f"${{aws_iam_policy.{name}.arn}}"]
@@ -343,7 +354,10 @@ def test_two_pipelines_snippets_do_not_clash(client: TestClient, chosen: str) ->
         answer = client.post(f"/v1/policies/compute/{chosen}", json={"pipelines": [document]})
         assert answer.status_code == 200, answer.text
         if chosen == "cloudformation":
-            names.append(set(parse_cloudformation(answer.text)["Resources"]))
+            # The companion resources stand for the role the pipelines share (one trust
+            # policy): only the service-role policies are the pipelines' own.
+            resources = parse_cloudformation(answer.text)["Resources"].items()
+            names.append({n for n, r in resources if r["Type"] == "AWS::IAM::ManagedPolicy"})
         else:
             names.append(
                 {
@@ -355,3 +369,28 @@ def test_two_pipelines_snippets_do_not_clash(client: TestClient, chosen: str) ->
     assert names[0]
     assert names[1]
     assert not names[0] & names[1]
+
+
+@pytest.mark.parametrize("chosen", FORMATS)
+def test_snippets_carry_the_companion_documents(client: TestClient, chosen: str) -> None:
+    """A cross-account, cross-Region pipeline: the trust policies of its roles, and the bucket
+    and key policy statements of each Region's store, are resources of the snippet, holding the
+    documents of the JSON answer."""
+    body = {"pipelines": [cross_account_pipeline()]}
+    as_json = client.post("/v1/policies/compute", json=body)
+    assert as_json.status_code == 200, as_json.text
+    expected = answer_companions(as_json.json())
+    assert {(kind, target) for kind, target, _ in expected} == {
+        ("trust-policy", "/service-role/PipelineRole"),
+        ("trust-policy", "/DeployRole"),
+        ("trust-policy", "/StackActionRole"),
+        ("trust-policy", "/StackRole"),
+        ("bucket-policy", BUCKET_HOME),
+        ("bucket-policy", BUCKET_AWAY),
+        ("key-policy", KEY_HOME),
+        ("key-policy", KEY_AWAY),
+    }
+    answer = client.post(f"/v1/policies/compute/{chosen}", json=body)
+    assert answer.status_code == 200, answer.text
+    assert snippet_companions(answer.text, chosen) == expected
+    assert _documents(answer.text, chosen) == [as_json.json()["policy"]]

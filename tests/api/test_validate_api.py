@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from ..documents import trust_policy
+
 STATE_MACHINE = "arn:aws:states:eu-west-1:111122223333:stateMachine:notify"
 
 
@@ -213,3 +215,25 @@ def test_unreadable_policy_is_a_finding(client: TestClient) -> None:
     body = response.json()
     assert body["valid"] is False
     assert body["findings"][0]["code"] == "INVALID_JSON"
+
+
+def test_a_trust_policy_is_validated_as_one(client: TestClient) -> None:
+    trust = trust_policy({"Service": "codepipeline.amazonaws.com"}, Resource="*")
+    body = _validate(client, trust, policy_type="trust")
+    codes = _codes(body)
+    assert codes["RESOURCE_IN_TRUST_POLICY"]["path"] == "/policy/documents/0/Statement/0/Resource"
+    assert "PRINCIPAL_PRESENT" not in codes
+    assert body["size"]["policy_type"] == "trust"
+    del trust["Statement"][0]["Resource"]
+    assert _validate(client, trust, policy_type="trust")["valid"]
+    assert "PRINCIPAL_PRESENT" in _codes(_validate(client, trust))
+
+
+def test_pipelines_check_only_a_service_role_policy(client: TestClient) -> None:
+    bucket = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+              "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}  # fmt: skip
+    response = client.post(
+        "/v1/policies/validate",
+        json={"policy": {"documents": [bucket]}, "policy_type": "bucket", "pipelines": [{}]},
+    )
+    assert response.status_code == 422, response.text

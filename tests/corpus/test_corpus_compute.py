@@ -1,6 +1,6 @@
 """Every definition of the corpus, with and without an account and Region, computes over HTTP
 to the reviewed answer (tests/corpus/golden/compute/): the service-role policy, the action-role
-policies and the findings, or a located 4xx; never a 5xx."""
+policies, the companion documents and the findings, or a located 4xx; never a 5xx."""
 
 from __future__ import annotations
 
@@ -64,6 +64,11 @@ def canonical_answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
         "action_roles": [
             {"role_arn": r["role_arn"], "statements": _kept(r["statements"], STATEMENT_FIELDS)}
             for r in body["action_roles"]
+        ],
+        # Of a companion document, its policy (the reasons are left out, as statements' are).
+        "companions": [
+            {"kind": d["kind"], "target": d["target"], "policy": d["policy"]}
+            for d in body["companions"]["documents"]
         ],
         "findings": _kept(body["findings"], FINDING_FIELDS),
     }

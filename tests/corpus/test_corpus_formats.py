@@ -1,5 +1,6 @@
 """Across the corpus, the snippets agree with the JSON answer: the same findings (as comments,
-or in the 422 when one is an ERROR), the same policy documents, each attached to a role."""
+or in the 422 when one is an ERROR), the same policy documents, each attached to a role, and
+the same companion documents where their targets are known."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ..snippets import (
+    answer_companions,
     finding_comment,
     header_comments,
     parse_cloudformation,
+    snippet_companions,
     terraform_blocks,
     terraform_policies,
 )
@@ -21,7 +24,8 @@ from .test_corpus_compute import CORPUS, DEFINITIONS
 def _snippet_documents(text: str, chosen: str) -> tuple[list[Any], list[list[Any]]]:
     """The policy documents of a snippet, and what each is attached to."""
     if chosen == "cloudformation":
-        policies = parse_cloudformation(text)["Resources"].values()
+        resources = parse_cloudformation(text)["Resources"].values()
+        policies = [r for r in resources if r["Type"] == "AWS::IAM::ManagedPolicy"]
         return (
             [p["Properties"]["PolicyDocument"] for p in policies],
             [p["Properties"]["Roles"] for p in policies],
@@ -67,3 +71,4 @@ def test_every_format_agrees_with_the_json_answer(client: TestClient, name: str,
         documents, roles = _snippet_documents(snippet.text, chosen)
         assert documents == (answer["policies"] or [answer["policy"]])
         assert all(roles), roles
+        assert snippet_companions(snippet.text, chosen) == answer_companions(answer)

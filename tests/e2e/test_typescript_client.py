@@ -121,4 +121,4 @@ def test_compute_diff_validate_evaluate_through_a_typescript_client(
         work,
     )
     assert out.rstrip().endswith("scenario passed"), out
-    assert out.count("ok: ") == 16, out
+    assert out.count("ok: ") == 18, out

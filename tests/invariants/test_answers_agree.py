@@ -1,9 +1,10 @@
 """Our answers agree with each other, over the corpus, one pipeline per shipped profile and
 drawn pipelines: what compute emits, validate accepts without ERROR, SECURITY_WARNING or
-RESOURCE_STAR, diff calls sufficient with no excess, and evaluate allows; no statement can never
-match; quotas are kept or an ERROR says why; compute reports what pipeline validation calls an
-error. The Hypothesis profile sets how many drawn pipelines to try: 30 under `ci`, 300 under
-`long` (tests/hypothesis_profiles.py)."""
+RESOURCE_STAR (every trust, bucket and key policy it emits, as what it is, without ERROR), diff
+calls sufficient with no excess (each of those documents too), and evaluate allows; no statement
+can never match; quotas are kept or an ERROR says why; compute reports what pipeline validation
+calls an error. The Hypothesis profile sets how many drawn pipelines to try: 30 under `ci`, 300
+under `long` (tests/hypothesis_profiles.py)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from app.main import create_app
 from app.settings import Settings
 from tests.conftest import migrate_and_seed
 from tests.hypothesis_profiles import examples
+from tests.snippets import answer_companions, snippet_companions
 
 from .pipelines import Case, corpus_cases, drawn_cases, profile_cases
 
+# The companion documents validate checks, by the policy type it checks them as.
+VALIDATED_KINDS = {"trust-policy": "trust", "bucket-policy": "bucket", "key-policy": "key"}
 EXACT = ("StringEquals", "StringNotEquals", "ArnEquals", "ArnNotEquals", "StringEqualsIgnoreCase")
 
 
@@ -114,6 +118,24 @@ def check_answers_agree(api: TestClient, case: Case) -> None:
         else:
             assert snippet.status_code == 200, (case.name, chosen, snippet.text[:500])
             assert all(f["code"] in snippet.text for f in findings), (case.name, chosen)
+            assert snippet_companions(snippet.text, chosen) == answer_companions(computed)
+
+    # Validate accepts every trust, bucket and key policy compute emits, as what it is.
+    for companion in computed["companions"]["documents"]:
+        policy_type = VALIDATED_KINDS.get(companion["kind"])
+        if policy_type is None:
+            continue
+        checked = _post(
+            api,
+            "/v1/policies/validate",
+            {"policy": {"documents": [companion["policy"]]}, "policy_type": policy_type},
+        )
+        bad = [
+            (f["code"], f["path"], f["message"][:160])
+            for f in checked["findings"]
+            if f["finding_type"] == "ERROR"
+        ]
+        assert not bad, (case.name, companion["kind"], companion["target"], bad)
     if not computed["statements"]:
         return
 
@@ -147,12 +169,21 @@ def check_answers_agree(api: TestClient, case: Case) -> None:
             ]
             assert not bad, (case.name, role["role_arn"], bad)
 
-    # Diff calls it sufficient, with nothing in excess.
+    # Diff calls it sufficient, with nothing in excess, and each trust, bucket and key policy
+    # sufficient, with no statement granting nothing.
+    companions = [
+        {"kind": d["kind"], "target": d["target"], "document": d["policy"]}
+        for d in computed["companions"]["documents"]
+        if d["kind"] in VALIDATED_KINDS
+    ]
     diffed = _post(
         api,
         "/v1/policies/diff",
-        {"current": {"documents": documents}, "required": case.request()},
+        {"current": {"documents": documents, "companions": companions}, "required": case.request()},
     )
+    judged = [(c["target"], c["verdict"], c["unneeded"]) for c in diffed["companions"]]
+    assert all(v == "sufficient" and not u for _, v, u in judged), (case.name, judged)
+    assert len(judged) == len(companions), case.name
     assert diffed["verdict"] == "sufficient", (
         case.name,
         diffed["verdict"],

@@ -121,7 +121,11 @@ def _compute(
         )
     result = outcome.result
     return snippet_response(
-        snippet, result.split_documents or (result.document,), outcome.findings, outcome.roles
+        snippet,
+        result.split_documents or (result.document,),
+        outcome.findings,
+        outcome.roles,
+        outcome.companions.documents,
     )
 
 

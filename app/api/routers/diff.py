@@ -25,6 +25,7 @@ from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.routers.compute import given_hints
 from app.api.schemas.diff import DiffRequest, DiffResponse
+from app.engine.companions.documents import DocumentKind
 from app.engine.compute import ComputeContext
 from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
@@ -112,6 +113,12 @@ def _diff(
         mode=request.arn_mode,
         current_pointer=pointer,
         current_view=current_view,
+        current_companions=[
+            diff_service.CurrentCompanion(
+                DocumentKind(c.kind), c.target, c.document, f"/current/companions/{i}/document"
+            )
+            for i, c in enumerate(request.current.companions)
+        ],
         budget=budget,
     )
     record_decision("diff", outcome.result.verdict)

@@ -105,13 +105,19 @@ class ImpactOut(Answer):
     evidence: str = Field(description="V verbatim, P paraphrase, D documented, I inferred")
 
 
-class RequiredByOut(Answer):
+class NeededByOut(Answer):
+    """Where in the pipelines something is needed: an action, a stage-condition rule, or (stage
+    and action null) the pipeline itself."""
+
     pipeline: str
     stage: str | None
     action: str | None
     rule: str | None = Field(
         description="the stage-condition rule that needs it (then `action` is null)"
     )
+
+
+class RequiredByOut(NeededByOut):
     action_type: str = Field(validation_alias=AliasPath("action_type", "label"))
     profile_revision: int
     profile_statement: str
@@ -153,6 +159,75 @@ class ActionRoleOut(Answer):
     statements: list[StatementOut]
 
 
+def _label(key: object) -> object:
+    return getattr(key, "label", key)
+
+
+class CompanionReasonOut(NeededByOut):
+    action_type: Annotated[str | None, BeforeValidator(_label)] = Field(
+        description="the action type whose profile holds the statement; null for what "
+        "CodePipeline itself needs"
+    )
+    profile_revision: int | None
+    companion_statement: str = Field(
+        validation_alias="statement",
+        description="the id of the profile's companion statement or of the CodePipeline fact",
+    )
+    reason: str
+    inferred: bool
+    citation: CitationOut
+    path: str = Field(validation_alias="pointer")
+
+
+class CompanionStatementOut(Answer):
+    sid: str
+    effect: str
+    principal_kind: Annotated[Literal["AWS", "Service", "*"], BeforeValidator(str)]
+    principals: list[str] = Field(description="empty when the principal is `*`")
+    actions: list[str]
+    resources: list[str] = Field(description="empty in a trust policy, which has no Resource")
+    condition: Condition
+    reasons: list[CompanionReasonOut]
+
+
+CompanionKind = Literal[
+    "trust-policy", "bucket-policy", "key-policy", "lambda-function-policy", "sns-topic-policy"
+]
+
+
+class CompanionDocumentOut(Answer):
+    kind: Annotated[CompanionKind, BeforeValidator(str)]
+    target: str = Field(
+        description="the role ARN, bucket name, key ARN (or the key as the pipeline names it), "
+        "function or topic ARN whose policy this is"
+    )
+    account: str | None = Field(description="the account that owns the target, when known")
+    region: str | None = Field(description="the Region of a bucket or key, when known")
+    policy: dict[str, Any] = Field(
+        validation_alias="document",
+        description="the statements the target's policy must hold (a bucket or key policy "
+        "keeps its owner's statements besides these)",
+    )
+    statements: list[CompanionStatementOut]
+
+
+class ArtifactStoreOut(Answer):
+    pipeline: str
+    region: str | None = Field(description="null: the pipeline's own Region, not known")
+    location: str | None = Field(description="the bucket; null when the pipeline has none there")
+    kms_key: str | None
+    other_accounts: list[str] = Field(
+        description="the accounts, other than the pipeline's, whose roles use the store"
+    )
+
+
+class CompanionsOut(Answer):
+    documents: list[CompanionDocumentOut]
+    artifact_stores: list[ArtifactStoreOut] = Field(
+        description="the artifact store each Region with actions needs"
+    )
+
+
 class ComputeResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [COMPUTE_RESPONSE]})
 
@@ -169,6 +244,11 @@ class ComputeResponse(Schema):
         description="permissions of actions and stage-condition rules that declare their own "
         "roleArn; they belong on that role, and the service role only assumes it"
     )
+    companions: CompanionsOut = Field(
+        description="the other documents the pipelines need to run: the trust policies of the "
+        "roles they assume, the artifact bucket and key policy statements other accounts' "
+        "roles need, and other resources' policies their actions depend on"
+    )
     findings: list[FindingOut]
 
     @classmethod
@@ -182,6 +262,7 @@ class ComputeResponse(Schema):
                 "size": result.size,
                 "statements": result.statements,
                 "action_roles": result.action_roles,
+                "companions": outcome.companions,
                 "findings": outcome.findings,
             },
             from_attributes=True,

@@ -19,6 +19,7 @@ from app.api.schemas.common import (
 from app.api.schemas.compute import (
     REQUIRED_BY,
     ActionHintsIn,
+    CompanionReasonOut,
     ComputeContextIn,
     ImpactOut,
     PipelineSourceIn,
@@ -50,7 +51,27 @@ class PolicyIn(Schema):
         return self
 
 
+ComparedKind = Literal["trust-policy", "bucket-policy", "key-policy"]
+
+
+class CompanionPolicyIn(Schema):
+    kind: ComparedKind
+    target: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="the role ARN, bucket name or key ARN whose policy this is, as compute's "
+        "`companions` names it",
+    )
+    document: dict[str, Any] | str = Field(description="the policy as it stands")
+
+
 class CurrentPolicyIn(PolicyIn):
+    companions: list[CompanionPolicyIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="the trust, bucket and key policies as they stand: each is compared with "
+        "the one the pipelines need (`required` must give pipelines)",
+    )
     from_sources: bool | None = Field(
         default=None,
         description="or `true`: the policies the pipelines' own CloudFormation templates "
@@ -102,6 +123,15 @@ class DiffRequest(Schema):
         default="segment",
         description="how `*` in a Resource ARN treats `:` (see the IAM notes on ARN wildcards)",
     )
+
+    @model_validator(mode="after")
+    def _companions_need_pipelines(self) -> Self:
+        if self.current.companions and self.required.policy is not None:
+            raise ValueError(
+                "`current.companions` are compared with what pipelines need: give "
+                "`required.pipelines` or `required.sources`, not `required.policy`"
+            )
+        return self
 
 
 class StatementRef(Answer):
@@ -237,6 +267,46 @@ class DiffSummaryOut(Schema):
 DiffVerdict = Literal["sufficient", "insufficient", "conditional", "unverified"]
 
 
+class CompanionGapOut(Answer):
+    status: Annotated[
+        Literal["not_granted", "explicitly_denied", "conditional"], BeforeValidator(str)
+    ] = Field(validation_alias="coverage")
+    sid: str
+    effect: str
+    principal_kind: Annotated[Literal["AWS", "Service", "*"], BeforeValidator(str)]
+    principal: str | None = Field(description="null when the principal is `*`")
+    actions: list[str]
+    resources: list[str]
+    condition: GapCondition
+    reasons: list[CompanionReasonOut]
+    impact: ImpactOut | None = Field(description="the documented effect of the gap, when known")
+
+
+class UnneededStatementOut(Answer):
+    sid: str | None
+    path: str = Field(validation_alias="pointer")
+
+
+class CompanionDiffOut(Answer):
+    kind: Annotated[ComparedKind, BeforeValidator(str)]
+    target: str
+    path: str = Field(validation_alias="pointer", description="where the request gives it")
+    verdict: Literal["sufficient", "insufficient", "conditional", "not_required"] = Field(
+        description="`not_required`: the pipelines need no statement of this document"
+    )
+    missing: list[CompanionGapOut] = Field(
+        description="statements the pipelines need, per principal, that it does not grant"
+    )
+    conditional: list[CompanionGapOut]
+    unneeded: list[UnneededStatementOut] = Field(
+        description="Allow statements that grant nothing the pipelines need (a bucket's or "
+        "key's owner may need them still)"
+    )
+
+
+COMPANION_DIFFS = TypeAdapter(list[CompanionDiffOut])
+
+
 class DiffResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [DIFF_RESPONSE]})
 
@@ -264,6 +334,10 @@ class DiffResponse(Schema):
         description="the required statements plus the current policy's Deny statements"
     )
     patched_verdict: DiffVerdict
+    companions: list[CompanionDiffOut] = Field(
+        description="each trust, bucket or key policy of `current.companions` against the one "
+        "the pipelines need (its own verdict; `verdict` is the service-role policy's)"
+    )
     findings: list[FindingOut]
 
     @classmethod
@@ -289,5 +363,6 @@ class DiffResponse(Schema):
             excess=ExcessOut.model_validate(result.excess),
             patched_policy=outcome.patched_policy,
             patched_verdict=outcome.patched_verdict,
+            companions=read(COMPANION_DIFFS, outcome.companions),
             findings=FindingOut.all(outcome.findings),
         )

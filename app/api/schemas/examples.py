@@ -8,11 +8,12 @@ from typing import Any
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-2"
+_SERVICE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AWSCodePipelineServiceRole-web"
 
 PIPELINE: dict[str, Any] = {
     "pipeline": {
         "name": "web",
-        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/service-role/AWSCodePipelineServiceRole-web",
+        "roleArn": _SERVICE_ROLE,
         "artifactStore": {"type": "S3", "location": f"codepipeline-{REGION}-{ACCOUNT}"},
         "stages": [
             {
@@ -156,6 +157,69 @@ COMPUTE_RESPONSE: dict[str, Any] = {
         }
     ],
     "action_roles": [],
+    "companions": {
+        "documents": [
+            {
+                "kind": "trust-policy",
+                "target": _SERVICE_ROLE,
+                "account": ACCOUNT,
+                "region": None,
+                "policy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CodePipelineAssumesServiceRole",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "codepipeline.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "statements": [
+                    {
+                        "sid": "CodePipelineAssumesServiceRole",
+                        "effect": "Allow",
+                        "principal_kind": "Service",
+                        "principals": ["codepipeline.amazonaws.com"],
+                        "actions": ["sts:AssumeRole"],
+                        "resources": [],
+                        "condition": None,
+                        "reasons": [
+                            {
+                                "pipeline": "web",
+                                "stage": None,
+                                "action": None,
+                                "rule": None,
+                                "action_type": None,
+                                "profile_revision": None,
+                                "companion_statement": "CodePipelineAssumesServiceRole",
+                                "reason": "CodePipeline runs the pipeline as its service role, "
+                                "which must trust it",
+                                "inferred": False,
+                                "citation": {
+                                    "title": "CodePipeline User Guide: Create the CodePipeline "
+                                    "service role (CLI)",
+                                    "url": "https://docs.aws.amazon.com/codepipeline/latest/"
+                                    "userguide/pipelines-create-service-role-cli.html",
+                                    "as_of": None,
+                                },
+                                "path": "/pipelines/0/pipeline",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+        "artifact_stores": [
+            {
+                "pipeline": "web",
+                "region": REGION,
+                "location": f"codepipeline-{REGION}-{ACCOUNT}",
+                "kms_key": None,
+                "other_accounts": [],
+            }
+        ],
+    },
     "findings": [_PITFALL],
 }
 
@@ -252,6 +316,7 @@ DIFF_RESPONSE: dict[str, Any] = {
         ],
     },
     "patched_verdict": "sufficient",
+    "companions": [],
     "findings": [{**_PITFALL, "path": "/required/pipelines/0/pipeline/stages/0/actions/0"}],
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, Self
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from app.api.schemas.common import (
     FindingOut,
@@ -22,7 +22,10 @@ from app.api.schemas.examples import (
     VALIDATE_RESPONSE,
 )
 from app.engine.iam.validation.validate import PolicySize
+from app.engine.iam.validation.view import RESOURCE_POLICY_TYPES
 from app.service.policy_validation import PolicyValidationOutcome
+
+PolicyTypeIn = Literal["managed", "inline", "trust", "bucket", "key"]
 
 
 class RoleFactsIn(Schema):
@@ -39,10 +42,12 @@ class ValidateRequest(Schema):
     )
 
     policy: PolicyIn = Field(description="the policy document(s), or a baseline name")
-    policy_type: Literal["managed", "inline"] = Field(
+    policy_type: PolicyTypeIn = Field(
         default="managed",
         description="managed: each document ≤ 6,144 characters and Version required; inline: "
-        "all documents together ≤ 10,240 characters",
+        "all documents together ≤ 10,240 characters; trust (a role's trust policy, ≤ 2,048 "
+        "characters), bucket (an S3 bucket policy, ≤ 20,480) and key (a KMS key policy, "
+        "≤ 32,768): each statement names a Principal, and a trust policy has no Resource",
     )
     pipelines: list[dict[str, Any]] = Field(
         default_factory=list, max_length=1000, description="pipelines using the role (optional)"
@@ -52,12 +57,21 @@ class ValidateRequest(Schema):
     role: RoleFactsIn = Field(default_factory=RoleFactsIn)
     profiles: ProfileSelectionIn | None = None
 
+    @model_validator(mode="after")
+    def _pipelines_check_identity_policies(self) -> Self:
+        if self.policy_type in RESOURCE_POLICY_TYPES and (self.pipelines or self.sources):
+            raise ValueError(
+                "pipelines are checked against a service-role policy (managed or inline); "
+                "diff checks trust, bucket and key policies against them"
+            )
+        return self
+
 
 class PolicySizeOut(Schema):
     documents: list[int] = Field(description="characters per document, white space excluded")
     total: int
     quota: int
-    policy_type: Literal["managed", "inline"]
+    policy_type: PolicyTypeIn
     fits: bool
 
     @classmethod

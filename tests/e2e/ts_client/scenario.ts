@@ -77,6 +77,32 @@ check(
 );
 check(diff.excess.total_actions > 1000, "the legacy policy grants far more");
 
+// the role's trust policy, as compute gives it, is sufficient by diff
+const trusts = compute.companions.documents.filter((d) => d.kind === "trust-policy");
+check(
+  trusts.length > 0 && trusts.every((d) => d.statements.every((st) => st.reasons.length > 0)),
+  "compute gives the trust policy of the service role, with reasons",
+);
+const companionDiff = await client.POST("/v1/policies/diff", {
+  body: {
+    current: {
+      documents: [legacy],
+      companions: trusts.map((d) => ({
+        kind: "trust-policy" as const,
+        target: d.target,
+        document: d.policy,
+      })),
+    },
+    required: { pipelines: [pipeline] },
+  },
+});
+if (companionDiff.error !== undefined) throw new Error(`diff: ${companionDiff.error.title}`);
+check(
+  companionDiff.data.companions.length === trusts.length &&
+    companionDiff.data.companions.every((c) => c.verdict === "sufficient"),
+  "diff calls each trust policy sufficient",
+);
+
 // validate the patched policy
 const validated = await client.POST("/v1/policies/validate", {
   body: { policy: { documents: [diff.patched_policy] } },

@@ -11,6 +11,11 @@ import orjson
 
 MANAGED_POLICY_QUOTA = 6_144
 ROLE_INLINE_QUOTA = 10_240
+# The default quota of a role's trust policy (it may be raised to 4,096); S3 bucket policies
+# hold at most 20 KB, KMS key policies 32 KB.
+TRUST_POLICY_QUOTA = 2_048
+BUCKET_POLICY_QUOTA = 20_480
+KEY_POLICY_QUOTA = 32_768
 MANAGED_POLICIES_PER_ROLE = 10
 MANAGED_POLICIES_PER_ROLE_MAX = 20
 # {"Version":"2012-10-17","Statement":[]} around the statements of one part.

@@ -196,6 +196,8 @@ def _scopable(catalog: Catalog, pattern: str) -> tuple[str, ...]:
 
 def resource_star(ctx: PolicyContext) -> Iterator[Finding]:
     """Resource "*" on actions that could be scoped to resources (parliament's RESOURCE_STAR)."""
+    if ctx.policy_type == "key":
+        return  # in a key policy, "*" is the key the policy is attached to
     catalog = ctx.catalog
     for stmt in ctx.statements:
         if not stmt.is_allow or stmt.not_action or stmt.not_resource:

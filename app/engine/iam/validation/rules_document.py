@@ -10,9 +10,15 @@ from typing import Any
 
 from app.engine.findings import Finding, finding
 from app.engine.iam.errors import IssueCode
-from app.engine.iam.policy.quotas import MANAGED_POLICY_QUOTA, ROLE_INLINE_QUOTA
+from app.engine.iam.policy.quotas import (
+    BUCKET_POLICY_QUOTA,
+    KEY_POLICY_QUOTA,
+    MANAGED_POLICY_QUOTA,
+    ROLE_INLINE_QUOTA,
+    TRUST_POLICY_QUOTA,
+)
 from app.engine.iam.policy.serialize import canonical_json
-from app.engine.iam.validation.view import PolicyContext, PolicyType
+from app.engine.iam.validation.view import RESOURCE_POLICY_TYPES, PolicyContext, PolicyType
 from app.engine.json_pointer import pointer_join
 
 VALID_VERSIONS = ("2012-10-17", "2008-10-17")
@@ -48,13 +54,29 @@ class PolicySize:
 
     @property
     def fits(self) -> bool:
-        if self.policy_type == "managed":
-            return all(n <= self.quota for n in self.documents)
-        return self.total <= self.quota
+        if self.policy_type == "inline":
+            return self.total <= self.quota
+        return all(n <= self.quota for n in self.documents)
+
+
+_QUOTAS: Mapping[str, int] = {
+    "managed": MANAGED_POLICY_QUOTA,
+    "inline": ROLE_INLINE_QUOTA,
+    "trust": TRUST_POLICY_QUOTA,
+    "bucket": BUCKET_POLICY_QUOTA,
+    "key": KEY_POLICY_QUOTA,
+}
+# What one document is, in the size findings' messages.
+_ONE_DOCUMENT = {
+    "managed": "managed policy",
+    "trust": "trust policy",
+    "bucket": "bucket policy",
+    "key": "key policy",
+}
 
 
 def quota_for(policy_type: PolicyType) -> int:
-    return MANAGED_POLICY_QUOTA if policy_type == "managed" else ROLE_INLINE_QUOTA
+    return _QUOTAS[policy_type]
 
 
 def compact_text(ctx: PolicyContext, index: int) -> str:
@@ -82,6 +104,8 @@ def _in_condition(ctx: PolicyContext, pointer: str) -> bool:
 def parse_issues(ctx: PolicyContext) -> Iterator[Finding]:
     """Every structural problem the parser kept, as a finding at its pointer."""
     for issue in ctx.parsed.issues:
+        if _allowed_here(ctx, issue.code):
+            continue
         if issue.code is IssueCode.EMPTY_ARRAY and _in_condition(ctx, issue.pointer):
             yield finding(
                 "CONDITION_NEVER_MATCHES",
@@ -91,6 +115,16 @@ def parse_issues(ctx: PolicyContext) -> Iterator[Finding]:
             )
             continue
         yield finding(_ISSUE_CODES.get(issue.code, "WRONG_TYPE"), issue.message, issue.pointer)
+
+
+def _allowed_here(ctx: PolicyContext, code: IssueCode) -> bool:
+    """What the parser (which reads identity policies) calls wrong that a resource policy has:
+    a Principal, and in a trust policy no Resource (principals.py checks both)."""
+    if ctx.policy_type not in RESOURCE_POLICY_TYPES:
+        return False
+    return code is IssueCode.PRINCIPAL_PRESENT or (
+        code is IssueCode.MISSING_RESOURCE and ctx.policy_type == "trust"
+    )
 
 
 def version(ctx: PolicyContext) -> Iterator[Finding]:
@@ -213,13 +247,13 @@ def characters(ctx: PolicyContext) -> Iterator[Finding]:
 def size(ctx: PolicyContext) -> Iterator[Finding]:
     measured = measure_size(ctx)
     quota = measured.quota
-    if ctx.policy_type == "managed":
+    if ctx.policy_type == "inline":
+        checks = [(measured.total, ctx.pointer, "role's inline policies together use")]
+    else:
         checks = [
-            (n, doc.pointer, "managed policy uses")
+            (n, doc.pointer, f"{_ONE_DOCUMENT[ctx.policy_type]} uses")
             for n, doc in zip(measured.documents, ctx.documents, strict=True)
         ]
-    else:
-        checks = [(measured.total, ctx.pointer, "role's inline policies together use")]
     for used, where, what in checks:
         detail = {"characters": used, "quota": quota, "policy_type": ctx.policy_type}
         if used > quota:

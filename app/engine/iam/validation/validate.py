@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType, finding
@@ -48,6 +48,7 @@ from app.engine.iam.validation.rules_document import (
     version,
 )
 from app.engine.iam.validation.rules_grammar import action_format, effect, resource_format
+from app.engine.iam.validation.rules_principal import principals
 from app.engine.iam.validation.rules_redundancy import (
     redundant_actions,
     redundant_resources,
@@ -83,6 +84,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("characters", characters),
     ("size", size),
     ("effect", effect),
+    ("principals", principals),
     ("action_format", action_format),
     ("unknown_actions", unknown_actions),
     ("resource_format", resource_format),
@@ -148,7 +150,7 @@ def validate_policy(
     source: PolicySource,
     catalog: Catalog,
     *,
-    policy_type: Literal["managed", "inline"] = "managed",
+    policy_type: PolicyType = "managed",
     pointer: str = "",
     baselines: Mapping[str, Mapping[str, Any]] | None = None,
     budget: WorkBudget | None = None,
@@ -156,7 +158,9 @@ def validate_policy(
     """Validate one document, a JSON text, or a list of documents (a role's policies).
 
     Managed policies are measured per document against 6,144 characters; inline policies
-    together against the role's 10,240. The rules' pairwise checks are charged to `budget`.
+    together against the role's 10,240. `trust`, `bucket` and `key` validate a role's trust
+    policy or a bucket's or key's policy: each statement names a Principal, and a trust
+    policy has no Resource. The rules' pairwise checks are charged to `budget`.
     """
     try:
         parsed = parse_policy(source, base_pointer=pointer)

@@ -18,7 +18,10 @@ from app.engine.iam.catalog import Catalog
 from app.engine.iam.policy.ir import ParsedPolicy, Statement
 from app.engine.json_pointer import pointer_join
 
-PolicyType = Literal["managed", "inline"]
+# An identity policy is managed or inline; a role's trust policy and a bucket's or key's policy
+# are resource policies, whose statements name a Principal.
+PolicyType = Literal["managed", "inline", "trust", "bucket", "key"]
+RESOURCE_POLICY_TYPES: frozenset[str] = frozenset({"trust", "bucket", "key"})
 POLICY_VARIABLES_VERSION = "2012-10-17"
 
 

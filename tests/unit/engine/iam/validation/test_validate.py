@@ -129,6 +129,31 @@ ROWS: list[tuple[str, Any, dict[str, Any], str, FindingType, str]] = [
         "/Statement/0",
     ),
     ("missing-effect", doc(st_(Effect=None)), {}, "MISSING_EFFECT", E, "/Statement/0"),
+    # --- resource policies: a Principal in IAM's grammar; none in a trust policy's Resource
+    (
+        "missing-principal",
+        doc(st_()),
+        {"policy_type": "bucket"},
+        "MISSING_PRINCIPAL",
+        E,
+        "/Statement/0",
+    ),
+    (
+        "wildcard-in-principal-arn",
+        doc(st_(Principal={"AWS": ["111122223333", "arn:aws:iam::*:role/Deploy"]})),
+        {"policy_type": "bucket"},
+        "INVALID_PRINCIPAL",
+        E,
+        "/Statement/0/Principal/AWS/1",
+    ),
+    (
+        "resource-in-trust-policy",
+        doc(st_(Action="sts:AssumeRole", Principal={"Service": "codepipeline.amazonaws.com"})),
+        {"policy_type": "trust"},
+        "RESOURCE_IN_TRUST_POLICY",
+        E,
+        "/Statement/0/Resource",
+    ),
     ("missing-action", doc(st_(Action=None)), {}, "MISSING_ACTION", E, "/Statement/0"),
     (
         "action-and-not-action",
@@ -888,3 +913,54 @@ def test_any_json_shape_validates_without_raising(
     result = validate_policy(source, catalog, policy_type="inline")
     assert result.valid is not any(f.finding_type is E for f in result.findings)
     assert all(f.code in POLICY_CODES for f in result.findings)
+
+
+TRUST = {"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}}
+
+
+@pytest.mark.parametrize(
+    ("policy_type", "statement"),
+    [
+        ("trust", {**TRUST, "Action": "sts:AssumeRole"}),
+        (
+            "trust",
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:role/service-role/Pipeline"},
+                "Action": "sts:AssumeRole",
+            },
+        ),
+        ("bucket", st_(Principal={"AWS": ["arn:aws:iam::222233334444:role/Deploy"]})),
+        (
+            "key",
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "222233334444"},
+                "Action": ["kms:Decrypt", "kms:DescribeKey"],
+                "Resource": "*",
+            },
+        ),
+        ("bucket", st_(Effect="Deny", Principal="*", Action="s3:*")),
+    ],
+)
+def test_resource_policies_are_valid_as_what_they_are(
+    catalog: Catalog, policy_type: Any, statement: dict[str, Any]
+) -> None:
+    """A trust policy (no Resource) and bucket and key policies (with a Principal) pass as
+    their own kind, and fail as an identity policy, which has no Principal."""
+    result = validate_policy(doc(statement), catalog, policy_type=policy_type)
+    assert result.valid, [(f.code, f.path) for f in result.findings]
+    assert not [f for f in result.findings if f.code == "RESOURCE_STAR"]
+    assert result.size.policy_type == policy_type
+    identity = validate_policy(doc(statement), catalog)
+    assert "PRINCIPAL_PRESENT" in {f.code for f in identity.findings}
+
+
+def test_a_trust_policy_over_its_quota(catalog: Catalog) -> None:
+    principals = [f"arn:aws:iam::111122223333:role/Role{i:04}" for i in range(60)]
+    statement = {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}
+    result = validate_policy(doc(statement), catalog, policy_type="trust")
+    (hit,) = [f for f in result.findings if f.code == "POLICY_SIZE_EXCEEDED"]
+    assert hit.detail["quota"] == 2048
+    assert "trust policy" in hit.message
+    assert not result.size.fits
