@@ -26,6 +26,7 @@ from app.cli_inputs import (
     InputFile,
     assignments,
     merged,
+    read_authorization_context,
     read_hints,
     read_inputs,
     read_parameters,
@@ -353,23 +354,40 @@ def register(cli: typer.Typer) -> None:
         action: str = typer.Option(..., "--action", help="e.g. codebuild:StartBuild"),
         resource: str = typer.Option("*", "--resource", help="the resource ARN"),
         context: list[str] = typer.Option([], "--context", help="KEY=VALUE, repeat for lists"),
+        authorization: Path | None = typer.Option(
+            None,
+            "--authorization-context",
+            help="a JSON file of the caller and the other layers: principal, "
+            "permissions_boundary, session_policies, resource_policies, accounts",
+        ),
+        resource_account: str | None = typer.Option(
+            None, "--resource-account", help="the resource owner (S3 ARNs name none)"
+        ),
         output: ReportOutput = ReportOutputOption,
         server: str | None = ServerOption,
         api_key: str | None = ApiKeyOption,
         shipped_profiles: bool = ShippedProfilesOption,
     ) -> None:
-        """Is the request allowed? Exit 0 when allowed, 1 otherwise."""
+        """Is the request allowed? Exit 0 when allowed, 1 otherwise. With an authorization
+        context, the answer names the layer that decided it."""
         documents = [read_text(p) for p in policy]
-        body = {
-            "policy": {"documents": documents},
-            "requests": [
-                {"action": action, "resource": resource, "context": _parse_context(context)}
-            ],
+        request: dict[str, Any] = {
+            "action": action,
+            "resource": resource,
+            "context": _parse_context(context),
         }
+        if resource_account is not None:
+            request["resource_account"] = resource_account
+        body: dict[str, Any] = {"policy": {"documents": documents}, "requests": [request]}
         locations = Locations(
             (f"/policy/documents/{i}", path, text)
             for i, (path, text) in enumerate(zip(policy, documents, strict=True))
         )
+        if authorization is not None:
+            layers, text = read_authorization_context(authorization)
+            body.update(layers)
+            for field in layers:
+                locations.add(f"/{field}", authorization, text, within=f"/{field}")
         with backend(server, api_key, shipped_profiles=shipped_profiles) as client:
             try:
                 data = post(client, "/v1/policies/evaluate", body).json()
@@ -378,16 +396,29 @@ def register(cli: typer.Typer) -> None:
         locations.locate(data)
         result = data["results"][0]
         if output == ReportOutput.TABLE:
-            deciding = ", ".join(
-                d["statement"]["sid"] or d["statement"]["path"] for d in result["deciding"]
-            )
             undecided = "" if result["definite"] else " (not definite: a condition is undecided)"
-            typer.echo(f"{result['decision']}{undecided}" + (f" by {deciding}" if deciding else ""))
-            print_findings(result["findings"], locations)
+            typer.echo(f"{result['decision']}{undecided}{_decided_by(result)}")
+            # A layered answer's documents are the caller's files: their findings are shown.
+            layered = "layer" in result
+            print_findings([*(data["findings"] if layered else []), *result["findings"]], locations)
         else:
             typer.echo(json.dumps(data, indent=2))
         if result["decision"] != "allowed":
             raise typer.Exit(EXIT_FAILED)
+
+
+def _decided_by(result: dict[str, Any]) -> str:
+    """` by …`: the deciding statements of an identity answer; the layer (and statement) and
+    why, of a layered one."""
+    if "layer" not in result:
+        deciding = ", ".join(
+            d["statement"]["sid"] or d["statement"]["path"] for d in result["deciding"]
+        )
+        return f" by {deciding}" if deciding else ""
+    level = "" if result["level"] is None else f" level {result['level']}"
+    statement = result["statement"]
+    named = "" if statement is None else f" ({statement['sid'] or statement['path']})"
+    return f" by {result['layer']}{level}{named}: {result['reason']}"
 
 
 def _answered(

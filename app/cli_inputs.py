@@ -78,6 +78,28 @@ def _json_file(path: Path) -> Any:
         fail(f"{path} is not JSON: {exc}")
 
 
+# The fields of an evaluate request that describe the caller and the layers beyond identity
+# policies (app/api/schemas/authorization.py); the service validates their content.
+AUTHORIZATION_FIELDS = (
+    "principal",
+    "permissions_boundary",
+    "session_policies",
+    "resource_policies",
+    "accounts",
+)
+
+
+def read_authorization_context(path: Path) -> tuple[dict[str, Any], str]:
+    """A JSON object of the authorization context's fields, and the file's text."""
+    data = _json_file(path)
+    if not isinstance(data, dict):
+        fail(f"{path} is not a JSON object")
+    unknown = sorted(set(data) - set(AUTHORIZATION_FIELDS))
+    if unknown:
+        fail(f"{path}: `{unknown[0]}` is not one of {', '.join(AUTHORIZATION_FIELDS)}")
+    return data, read_text(path)
+
+
 def assignments(pairs: Iterable[str]) -> dict[str, str]:
     """NAME=VALUE options as a mapping; a later one wins."""
     out: dict[str, str] = {}

@@ -34,18 +34,20 @@ class Locations:
     """The files a request carries, by the pointer of their text in it."""
 
     def __init__(self, entries: Iterable[tuple[str, Path, str]] = ()) -> None:
-        self._entries: list[tuple[str, Path, str]] = list(entries)
+        # Each entry: the pointer of the file's text in the request, the file, its text, and
+        # the pointer in the file that the request's pointer stands for.
+        self._entries: list[tuple[str, Path, str, str]] = [(*e, "") for e in entries]
         self._lines: dict[tuple[Path, str], SourceLines] = {}
 
-    def add(self, prefix: str, path: Path, text: str) -> None:
-        self._entries.append((prefix, path, text))
+    def add(self, prefix: str, path: Path, text: str, within: str = "") -> None:
+        self._entries.append((prefix, path, text, within))
 
     def place(self, pointer: str, *, line: bool = True) -> Place | None:
         """The file `pointer` leads into, the pointer within it, and (when `line`, reading the
         file's text once) its line there."""
-        for prefix, path, text in self._entries:
+        for prefix, path, text, within in self._entries:
             if pointer == prefix or pointer.startswith(prefix + "/"):
-                inner = pointer[len(prefix) :]
+                inner = within + pointer[len(prefix) :]
                 if not line:
                     return Place(path, inner, None)
                 lines = self._lines.setdefault((path, prefix), SourceLines(text))

@@ -45,7 +45,7 @@ class EvaluationOutcome:
 MAX_SUGGESTED_ACTIONS = 100
 
 
-def _action_findings(
+def action_findings(
     action: str, catalog: Catalog, pointer: str, suggested: dict[str, list[str]]
 ) -> tuple[Finding, ...]:
     if catalog.action(action) is not None:
@@ -90,7 +90,7 @@ def evaluate(
     decisions = [
         RequestOutcome(
             decision,
-            _action_findings(
+            action_findings(
                 request.action, catalog, pointer_join("/requests", i, "action"), suggested
             ),
             context,

@@ -19,6 +19,12 @@ from pydantic import BaseModel
 
 from app.api.deps import Services
 from app.api.model_response import model_json, model_response
+from app.api.schemas.authorization import (
+    AuthorizationResponse,
+    AuthorizationResultOut,
+    LayerOutcomeOut,
+    LayerStatementOut,
+)
 from app.api.schemas.common import CatalogRef, FindingOut, ProfileRef, ProvenanceOut
 from app.api.schemas.compute import (
     CitationOut,
@@ -37,8 +43,17 @@ from app.api.schemas.evaluate import (
     NotDerivedKeyOut,
     StatementOutcomeOut,
 )
+from app.api.schemas.examples import AUTHORIZATION_REQUEST
 from app.api.schemas.pipelines import PipelineValidateResponse
 from app.api.schemas.validate import PolicySizeOut, ValidateResponse
+from app.engine.authorization import (
+    AuthorizationContext,
+    AuthorizationRequest,
+    DocumentPointers,
+    Principal,
+    authorize,
+)
+from app.engine.authorization import StatementRef as LayerRef
 from app.engine.compute import ComputeContext, ComputedStatement, RequiredBy
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
@@ -152,6 +167,7 @@ DECISION_RESPONSES: list[type[BaseModel]] = [
     ComputeResponse,
     DiffResponse,
     EvaluateResponse,
+    AuthorizationResponse,
     PipelineValidateResponse,
     ValidateResponse,
 ]
@@ -415,6 +431,72 @@ def test_evaluate_response(client: TestClient, explain: bool) -> None:
     assert any(r.not_applied for r in got.results) is explain
     assert got.results[5].findings[0].code == "UNKNOWN_ACTION"
     assert got.findings == [_finding(f) for f in outcome.view.findings]
+
+
+def _layer_ref(r: LayerRef) -> LayerStatementOut:
+    return LayerStatementOut(
+        layer=r.layer,
+        level=r.level,
+        document=r.document,
+        statement=r.statement,
+        sid=r.sid,
+        path=r.pointer,
+    )
+
+
+def test_authorization_response(client: TestClient) -> None:
+    body = AUTHORIZATION_REQUEST
+    got = _parsed(client.post("/v1/policies/evaluate", json=body), AuthorizationResponse)
+    caller = body["principal"]
+    requests = body["requests"]
+    decisions = authorize(
+        AuthorizationContext(
+            Principal(caller["arn"], caller["type"]),
+            identity_policies=body["policy"]["documents"],
+            permission_boundary=body["permissions_boundary"],
+            resource_policies=body["resource_policies"],
+            pointers=DocumentPointers(
+                identity="/policy/documents",
+                boundary="/permissions_boundary",
+                resource_policies="/resource_policies",
+            ),
+        ),
+        [
+            AuthorizationRequest(r["action"], r["resource"], resource_account=r["resource_account"])
+            for r in requests
+        ],
+    )
+    assert got.results == [
+        AuthorizationResultOut(
+            index=i,
+            action=r["action"],
+            resource=r["resource"],
+            decision=d.decision,
+            definite=d.definite,
+            layer=d.layer,
+            level=d.level,
+            reason=d.reason,
+            statement=None if d.statement is None else _layer_ref(d.statement),
+            layers=[
+                LayerOutcomeOut(
+                    layer=o.layer,
+                    level=o.level,
+                    decision=o.decision,
+                    definite=o.definite,
+                    statements=[_layer_ref(s) for s in o.statements],
+                    note=o.note,
+                )
+                for o in d.layers
+            ],
+            findings=[],
+        )
+        for i, (r, d) in enumerate(zip(requests, decisions, strict=True))
+    ]
+    assert [(r.decision, r.layer) for r in got.results] == [
+        ("allowed", "resource"),
+        ("implicitly_denied", "boundary"),
+    ]
+    assert got.findings == []
 
 
 def test_validate_response(

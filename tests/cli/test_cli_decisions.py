@@ -105,6 +105,67 @@ def test_evaluate_exit_codes(examples: Path) -> None:
     assert passed.exit_code == 1
 
 
+def test_evaluate_with_an_authorization_context_names_the_deciding_layer(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            }
+        )
+    )
+    layers = tmp_path / "layers.json"
+    layers.write_text(
+        json.dumps(
+            {
+                "principal": {"arn": "arn:aws:iam::111111111111:user/u", "type": "user"},
+                "permissions_boundary": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "OnlyReads",
+                            "Effect": "Allow",
+                            "Action": "s3:Get*",
+                            "Resource": "*",
+                            "Notes": "reads only",
+                        },
+                    ],
+                },
+            },
+            indent=2,
+        )
+    )
+    ask = ["evaluate", str(policy), "--authorization-context", str(layers), "-o", "table"]
+    ask += ["--resource", "arn:aws:s3:::bucket-a/k", "--resource-account", "111111111111"]
+    allowed = runner.invoke(cli, [*ask, "--action", "s3:GetObject"])
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.stdout.startswith("allowed by identity"), allowed.stdout
+    # The strict reader's finding on the boundary is located in the context file, at its line.
+    assert f"{layers}:14 at /permissions_boundary/Statement/0/Notes" in allowed.output
+    denied = runner.invoke(cli, [*ask, "--action", "s3:PutObject"])
+    assert denied.exit_code == 1, denied.output
+    assert denied.stdout.startswith("implicitly_denied by boundary"), denied.stdout
+
+
+def test_an_authorization_context_with_another_field_is_bad_input(tmp_path: Path) -> None:
+    layers = tmp_path / "layers.json"
+    layers.write_text(json.dumps({"requests": []}))
+    result = runner.invoke(
+        cli,
+        [
+            "evaluate",
+            "/dev/null",
+            "--action",
+            "s3:GetObject",
+            "--authorization-context",
+            str(layers),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "`requests` is not one of" in result.stderr
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal, Self, cast
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
+from app.api.schemas.authorization import AccountId, AuthorizationContextIn, PrincipalIn
 from app.api.schemas.common import FindingOut, ProvenanceOut, Schema, decision_fields
 from app.api.schemas.diff import ArnModeIn, PolicyIn, StatementRef
-from app.api.schemas.examples import EVALUATE_REQUEST, EVALUATE_RESPONSE
+from app.api.schemas.examples import (
+    AUTHORIZATION_REQUEST,
+    EVALUATE_REQUEST,
+    EVALUATE_RESPONSE,
+)
 from app.engine.budget import WorkBudget
 from app.engine.iam.analysis.evaluate import StatementOutcome
 from app.service.evaluate import EvaluationOutcome, RequestOutcome
@@ -28,17 +33,70 @@ class EvaluationRequestIn(Schema):
         description="request context keys as IAM names them; multi-valued keys as lists",
         examples=[{"iam:PassedToService": "ecs-tasks.amazonaws.com"}],
     )
+    resource_account: AccountId | None = Field(
+        default=None,
+        description="the resource owner's account, for a layered answer when the ARN names "
+        "none (S3)",
+    )
 
 
-class EvaluateRequest(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [EVALUATE_REQUEST]})
+class EvaluateRequest(AuthorizationContextIn):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [EVALUATE_REQUEST, AUTHORIZATION_REQUEST]}
+    )
 
-    policy: PolicyIn = Field(description="the identity policies, or a baseline name")
+    principal: PrincipalIn | None = Field(
+        default=None,
+        validate_default=True,
+        description="the caller; required with any layer beyond identity policies, and makes "
+        "the answer layered (`AuthorizationResponse`)",
+    )
+    policy: PolicyIn | None = Field(
+        default=None,
+        validate_default=True,
+        description="the identity policies, or a baseline name; required unless `principal` "
+        "is given (a service or anonymous caller has none)",
+    )
     requests: list[EvaluationRequestIn] = Field(min_length=1, max_length=10_000)
     arn_mode: ArnModeIn = "segment"
     explain: bool = Field(
         default=True, description="list every statement that did not apply, and why"
     )
+
+    @field_validator("principal")
+    @classmethod
+    def _caller_of_layers(
+        cls, value: PrincipalIn | None, info: ValidationInfo
+    ) -> PrincipalIn | None:
+        given = [name for name in LAYER_FIELDS if info.data.get(name) is not None]
+        if value is None and given:
+            raise ValueError(f"`{given[0]}` is weighed for a caller: give `principal`")
+        return value
+
+    @field_validator("policy")
+    @classmethod
+    def _identity_given(cls, value: PolicyIn | None, info: ValidationInfo) -> PolicyIn | None:
+        if value is None and _no_caller(info):
+            raise ValueError("give the identity policies (or a `principal` to authorize)")
+        return value
+
+    @field_validator("requests")
+    @classmethod
+    def _owner_for_a_caller(
+        cls, value: list[EvaluationRequestIn], info: ValidationInfo
+    ) -> list[EvaluationRequestIn]:
+        if _no_caller(info) and any(r.resource_account for r in value):
+            raise ValueError("`resource_account` is weighed for a caller: give `principal`")
+        return value
+
+
+LAYER_FIELDS = tuple(AuthorizationContextIn.model_fields)
+
+
+def _no_caller(info: ValidationInfo) -> bool:
+    """No principal was given (one given but invalid has its own error, and is not in
+    `info.data`)."""
+    return "principal" in info.data and info.data["principal"] is None
 
 
 class ConditionTestOut(Schema):

@@ -379,6 +379,120 @@ EVALUATE_RESPONSE: dict[str, Any] = {
     "findings": [],
 }
 
+_OTHER_ACCOUNT = "444455556666"
+_ARTIFACTS = f"arn:aws:s3:::artifacts-{_OTHER_ACCOUNT}"
+_SERVICE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/pipeline-role"
+
+# The pipeline's role session reads an artifact in another account's bucket: its identity
+# policy and the bucket policy both allow it [XACCT]; its boundary leaves s3:DeleteObject out.
+AUTHORIZATION_REQUEST: dict[str, Any] = {
+    "principal": {
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/pipeline-role/run",
+        "type": "assumed_role",
+    },
+    "policy": {
+        "documents": [
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "Artifacts",
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:DeleteObject"],
+                        "Resource": f"{_ARTIFACTS}/*",
+                    }
+                ],
+            }
+        ]
+    },
+    "permissions_boundary": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}],
+    },
+    "resource_policies": {
+        _ARTIFACTS: {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PipelineReads",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": _SERVICE_ROLE},
+                    "Action": "s3:GetObject",
+                    "Resource": f"{_ARTIFACTS}/*",
+                }
+            ],
+        }
+    },
+    "requests": [
+        {
+            "action": "s3:GetObject",
+            "resource": f"{_ARTIFACTS}/web/build.zip",
+            "resource_account": _OTHER_ACCOUNT,
+        },
+        {
+            "action": "s3:DeleteObject",
+            "resource": f"{_ARTIFACTS}/web/build.zip",
+            "resource_account": _OTHER_ACCOUNT,
+        },
+    ],
+}
+
+_READ_BY_POLICY = {
+    "layer": "resource",
+    "level": None,
+    "document": 0,
+    "statement": 0,
+    "sid": "PipelineReads",
+    "path": f"/resource_policies/{_ARTIFACTS}/Statement/0",
+}
+AUTHORIZATION_RESPONSE: dict[str, Any] = {
+    "decision_id": "c7446866-dcf9-4064-a3ca-4f93b9e04990",
+    "provenance": {**PROVENANCE, "profiles": []},
+    "results": [
+        {
+            "index": 0,
+            "action": "s3:GetObject",
+            "resource": f"{_ARTIFACTS}/web/build.zip",
+            "decision": "allowed",
+            "definite": True,
+            "layer": "resource",
+            "level": None,
+            "reason": "both accounts allow: the resource policy names the caller, and the "
+            "caller's own account allows [XACCT, R3.1]",
+            "statement": _READ_BY_POLICY,
+            "layers": [
+                {
+                    "layer": "resource",
+                    "level": None,
+                    "decision": "allowed",
+                    "definite": True,
+                    "statements": [_READ_BY_POLICY],
+                    "note": "",
+                },
+                {
+                    "layer": "identity",
+                    "level": None,
+                    "decision": "allowed",
+                    "definite": True,
+                    "statements": [
+                        {
+                            "layer": "identity",
+                            "level": None,
+                            "document": 0,
+                            "statement": 0,
+                            "sid": "Artifacts",
+                            "path": "/policy/documents/0/Statement/0",
+                        }
+                    ],
+                    "note": "",
+                },
+            ],
+            "findings": [],
+        }
+    ],
+    "findings": [],
+}
+
 PIPELINE_VALIDATE_REQUEST: dict[str, Any] = {"pipelines": [PIPELINE], "context": {"region": REGION}}
 PIPELINE_VALIDATE_RESPONSE: dict[str, Any] = {
     "decision_id": "118576d5-c3f8-4eee-9024-1ba9ee76c3a4",

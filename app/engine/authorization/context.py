@@ -104,6 +104,22 @@ class AuthorizationRequest:
 
 
 @dataclass(frozen=True)
+class DocumentPointers:
+    """Where each layer's documents sit in the caller's input, so that every statement an
+    answer names carries a JSON pointer into what the caller sent. `identity`, `session` and
+    the organisation levels are lists of documents; `boundary` is one document; a resource
+    policy sits under `resource_policies` at its ARN, or at `request_policy` (a format with
+    `{index}`) when a request carries its own."""
+
+    identity: str = "/identity_policies"
+    boundary: str = "/permission_boundary"
+    session: str = "/session_policies"
+    accounts: str = "/accounts"
+    resource_policies: str = "/resource_policies"
+    request_policy: str = "/requests/{index}/resource_policy"
+
+
+@dataclass(frozen=True)
 class AuthorizationContext:
     """Everything that decides the principal's requests. `session_policies` is `None` when no
     session policy was passed [R1.7]; `permission_boundary` is `None` for an entity without
@@ -116,6 +132,7 @@ class AuthorizationContext:
     session_policies: Sequence[Document] | None = None
     resource_policies: Mapping[str, Document] = field(default_factory=dict)
     accounts: Mapping[str, AccountPolicies] = field(default_factory=dict)
+    pointers: DocumentPointers = field(default_factory=DocumentPointers)
 
 
 @dataclass(frozen=True)

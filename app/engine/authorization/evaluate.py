@@ -19,11 +19,13 @@ from app.engine.authorization.context_keys import request_context
 from app.engine.authorization.layers import (
     CompiledLayer,
     LayerDecision,
+    compile_document,
     compile_layer,
     compile_resource_policy,
     decide_layer,
 )
 from app.engine.budget import WorkBudget
+from app.engine.json_pointer import pointer_join
 
 _SESSION_KINDS = ("assumed_role", "role", "federated_user")
 
@@ -48,16 +50,21 @@ def _partition(resource: str) -> str:
     return parts[1] if len(parts) == 6 and parts[0] == "arn" else ""
 
 
-def _policy_for(context: AuthorizationContext, request: AuthorizationRequest) -> Document | None:
+def _policy_for(
+    context: AuthorizationContext, request: AuthorizationRequest, index: int
+) -> tuple[Document, str] | None:
     """The request's own policy, else the one kept for the ARN, else (an S3 object) its
-    bucket's [R4.8]."""
+    bucket's [R4.8]; with where it sits in the input."""
+    pointers = context.pointers
     if request.resource_policy is not None:
-        return request.resource_policy
-    found = context.resource_policies.get(request.resource)
-    if found is None and request.resource.startswith("arn:aws:s3:::"):
-        bucket = request.resource.split("/", 1)[0]
-        found = context.resource_policies.get(bucket)
-    return found
+        return request.resource_policy, pointers.request_policy.format(index=index)
+    arn = request.resource
+    if arn not in context.resource_policies and arn.startswith("arn:aws:s3:::"):
+        arn = arn.split("/", 1)[0]
+    found = context.resource_policies.get(arn)
+    if found is None:
+        return None
+    return found, pointer_join(pointers.resource_policies, arn)
 
 
 class Authorizer:
@@ -68,19 +75,20 @@ class Authorizer:
         self.budget = budget or WorkBudget()
         principal = context.principal
         self._caller_has_policies = principal.kind not in ("service", "anonymous")
-        self._identity = compile_layer(context.identity_policies, "identity", "/identity_policies")
+        pointers = context.pointers
+        self._identity = compile_layer(context.identity_policies, "identity", pointers.identity)
         self._boundary = (
-            compile_layer([context.permission_boundary], "boundary", "/permission_boundary")
+            compile_document(context.permission_boundary, "boundary", pointers.boundary)
             if context.permission_boundary is not None
             else None
         )
         self._session = (
-            compile_layer(context.session_policies, "session", "/session_policies")
+            compile_layer(context.session_policies, "session", pointers.session)
             if context.session_policies is not None and principal.kind in _SESSION_KINDS
             else None
         )
         self._levels: dict[tuple[str, Layer], tuple[CompiledLayer, ...] | None] = {}
-        self._resource: dict[tuple[int, bool], CompiledLayer] = {}
+        self._resource: dict[tuple[int, bool, str], CompiledLayer] = {}
 
     def _org_levels(self, account: str, layer: Layer) -> tuple[CompiledLayer, ...] | None:
         key = (account, layer)
@@ -93,21 +101,26 @@ class Authorizer:
                 None
                 if levels is None
                 else tuple(
-                    compile_layer(docs, layer, f"/accounts/{account}/{layer}_levels/{i}", i)
+                    compile_layer(
+                        docs,
+                        layer,
+                        pointer_join(self.context.pointers.accounts, account, f"{layer}_levels", i),
+                        i,
+                    )
                     for i, docs in enumerate(levels)
                 )
             )
         return self._levels[key]
 
-    def _resource_policy(self, document: Document, trust: bool) -> CompiledLayer:
-        key = (id(document), trust)
+    def _resource_policy(self, document: Document, trust: bool, pointer: str) -> CompiledLayer:
+        key = (id(document), trust, pointer)
         if key not in self._resource:
             self._resource[key] = compile_resource_policy(
                 document,
                 self.context.principal,
                 has_boundary=self.context.permission_boundary is not None,
                 trust_policy=trust,
-                pointer="/resource_policy",
+                pointer=pointer,
                 budget=self.budget,
             )
         return self._resource[key]
@@ -142,9 +155,9 @@ class Authorizer:
         same_account = resource_account in ("", principal.account_id) and not crossing
         context = request_context(principal, resource_account, request.context)
         rule = service_rules.resource_rule(action, resource)
-        document = None
+        found = None
         if rule != "identity_only" and not crossing:
-            document = _policy_for(self.context, request)
+            found = _policy_for(self.context, request, index)
 
         def decide(compiled: CompiledLayer | None) -> LayerDecision | None:
             if compiled is None:
@@ -168,8 +181,8 @@ class Authorizer:
             session=decide(self._session if own else None),
             resource=decide(
                 None
-                if document is None
-                else self._resource_policy(document, service_rules.is_role(resource))
+                if found is None
+                else self._resource_policy(found[0], service_rules.is_role(resource), found[1])
             ),
             scp=None if scp is None else [d for c in scp if (d := decide(c)) is not None],
             rcp=None if rcp is None else [d for c in rcp if (d := decide(c)) is not None],

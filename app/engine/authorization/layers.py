@@ -28,7 +28,7 @@ from app.engine.authorization.principals import (
 from app.engine.budget import WorkBudget
 from app.engine.iam.analysis.coverage import PolicyStatement
 from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision, StatementOutcome
-from app.engine.iam.policy.view import PolicyView, read_policies
+from app.engine.iam.policy.view import PolicyView, read_policies, read_policy
 
 POLICY_VERSION_WITH_VARIABLES = "2012-10-17"
 
@@ -57,7 +57,15 @@ def _variables_allowed(view: PolicyView) -> dict[int, bool]:
 def compile_layer(
     documents: Sequence[Document], layer: Layer, pointer: str, level: int | None = None
 ) -> CompiledLayer:
-    view = _view(documents, pointer)
+    return _compiled(_view(documents, pointer), layer, level)
+
+
+def compile_document(document: Document, layer: Layer, pointer: str) -> CompiledLayer:
+    """A layer of one document (a permissions boundary), which sits at `pointer` itself."""
+    return _compiled(read_policy(document, pointer=pointer), layer, None)
+
+
+def _compiled(view: PolicyView | None, layer: Layer, level: int | None) -> CompiledLayer:
     if view is None:
         return CompiledLayer(layer, level, Evaluator(()), {})
     return CompiledLayer(
@@ -80,10 +88,9 @@ def compile_resource_policy(
     """Keep the statements that name the caller. A `Deny` with `NotPrincipal` names every
     caller that has a permissions boundary, whatever it lists [NOTP, PB, R5.5]; `Allow` with
     `NotPrincipal` is not supported [NOTP] and names nobody (SIM still evaluates it, §8);
-    NotPrincipal is not allowed in a trust policy at all [R4.5]."""
-    view = _view([document], pointer)
-    if view is None:
-        return CompiledLayer("resource", None, Evaluator(()), {})
+    NotPrincipal is not allowed in a trust policy at all [R4.5]. The document sits at
+    `pointer` itself."""
+    view = read_policy(document, pointer=pointer)
     elements = principal_elements(document)
     kept = []
     kinds: dict[tuple[int, int], MatchKind] = {}

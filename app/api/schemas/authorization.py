@@ -1,0 +1,162 @@
+"""The authorization context POST /v1/policies/evaluate takes beyond identity policies, and the
+layered answer: per request, the layer and statement that decided it and every layer's outcome
+(app/engine/authorization)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from app.api.schemas.common import Answer, FindingOut, ProvenanceOut, Schema, decision_fields
+from app.api.schemas.examples import AUTHORIZATION_RESPONSE
+from app.service.authorization import AuthorizationOutcome
+
+AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+ResourceArn = Annotated[
+    str,
+    StringConstraints(pattern=r"^arn:[a-z-]+:[a-z0-9-]*:[a-z0-9-]*:\d{0,12}:.+$", max_length=2048),
+]
+PolicyDocumentIn = dict[str, Any] | str
+# An organisation's root, up to five levels of OUs, and the account [R1.4].
+MAX_ORGANISATION_LEVELS = 7
+
+Decision = Literal["allowed", "explicitly_denied", "implicitly_denied"]
+LayerName = Literal[
+    "scp", "rcp", "resource", "identity", "boundary", "session", "root", "service_rule"
+]
+
+
+class PrincipalIn(Schema):
+    arn: str = Field(
+        default="",
+        max_length=2048,
+        description="the caller's ARN: a session ARN for a role session, the service name for "
+        "a service principal, empty for an anonymous caller",
+        examples=["arn:aws:sts::111122223333:assumed-role/pipeline-role/session"],
+    )
+    type: Literal[
+        "root", "user", "role", "assumed_role", "federated_user", "service", "anonymous"
+    ] = Field(description="who calls: `role` is a role known without a session name")
+    account: AccountId | None = Field(
+        default=None, description="the caller's account; read from the ARN when not given"
+    )
+    tags: dict[str, str] = Field(default_factory=dict, max_length=50)
+    org_id: str = Field(default="", pattern=r"^(o-[a-z0-9]{10,32})?$")
+
+    @model_validator(mode="after")
+    def _named(self) -> Self:
+        if not self.arn and self.type != "anonymous":
+            raise ValueError(f"a `{self.type}` caller needs its `arn`")
+        return self
+
+
+class AccountPoliciesIn(Schema):
+    scp_levels: list[list[PolicyDocumentIn]] | None = Field(
+        default=None,
+        max_length=MAX_ORGANISATION_LEVELS,
+        description="the SCPs binding the account's principals, one list per level (root, "
+        "each OU, the account); each level needs an Allow; absent: no SCPs",
+    )
+    rcp_levels: list[list[PolicyDocumentIn]] | None = Field(
+        default=None,
+        max_length=MAX_ORGANISATION_LEVELS,
+        description="the RCPs binding the account's resources, one list per level",
+    )
+    management: bool = Field(
+        default=False, description="the organisation's management account: neither binds it"
+    )
+
+
+class AuthorizationContextIn(Schema):
+    """The layers beyond identity policies; any of them makes the answer layered."""
+
+    permissions_boundary: PolicyDocumentIn | None = Field(
+        default=None, description="the principal's permissions boundary"
+    )
+    session_policies: list[PolicyDocumentIn] | None = Field(
+        default=None, max_length=11, description="the session policies of a role session"
+    )
+    resource_policies: dict[ResourceArn, PolicyDocumentIn] | None = Field(
+        default=None,
+        max_length=200,
+        description="resource-based policies by the ARN of their resource (a bucket's covers "
+        "its objects): bucket, key, role trust, function, repository, topic policies",
+    )
+    accounts: dict[AccountId, AccountPoliciesIn] | None = Field(
+        default=None,
+        max_length=50,
+        description="the SCP and RCP levels of the accounts involved, by account ID",
+    )
+
+
+class LayerStatementOut(Answer):
+    layer: LayerName
+    level: int | None = Field(description="the organisation level of an SCP or RCP")
+    document: int
+    statement: int
+    sid: str | None
+    path: str = Field(validation_alias="pointer", description="where it is in the request")
+
+
+class LayerOutcomeOut(Answer):
+    layer: LayerName
+    level: int | None
+    decision: Decision
+    definite: bool
+    statements: list[LayerStatementOut]
+    note: str
+
+
+class AuthorizationResultOut(Schema):
+    index: int
+    action: str
+    resource: str
+    decision: Decision
+    definite: bool
+    layer: LayerName = Field(description="the layer that decided the request")
+    level: int | None = Field(description="its organisation level, for an SCP or RCP")
+    reason: str
+    statement: LayerStatementOut | None = Field(description="the statement that decided it")
+    layers: list[LayerOutcomeOut] = Field(description="each layer's own outcome")
+    findings: list[FindingOut]
+
+
+class AuthorizationResponse(Schema):
+    """The answer when the request gives a `principal` (and any layer beyond identity
+    policies)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [AUTHORIZATION_RESPONSE]})
+
+    decision_id: str
+    provenance: ProvenanceOut
+    results: list[AuthorizationResultOut]
+    findings: list[FindingOut]
+
+    @classmethod
+    def of(cls, outcome: AuthorizationOutcome, asked: Sequence[tuple[str, str]]) -> Self:
+        return cls(
+            **decision_fields(outcome.provenance),
+            results=[
+                AuthorizationResultOut(
+                    index=i,
+                    action=action,
+                    resource=resource,
+                    decision=d.decision,
+                    definite=d.definite,
+                    layer=d.layer,
+                    level=d.level,
+                    reason=d.reason,
+                    statement=None
+                    if d.statement is None
+                    else LayerStatementOut.model_validate(d.statement),
+                    layers=[LayerOutcomeOut.model_validate(o) for o in d.layers],
+                    findings=FindingOut.all(findings),
+                )
+                for i, ((d, findings), (action, resource)) in enumerate(
+                    zip(outcome.decisions, asked, strict=True)
+                )
+            ],
+            findings=FindingOut.all(outcome.findings),
+        )

@@ -1,0 +1,311 @@
+"""POST /v1/policies/evaluate with the whole authorization context: the rows of the engine's
+layer tables asked through the API, the answer's pointers and findings, the located 422s of bad
+layer input, and the work budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.engine.authorization import AccountPolicies, Principal
+from tests.unit.engine.authorization.cases import (
+    BUCKET,
+    OBJECT,
+    ROLE_R,
+    SESS,
+    USER_U,
+    A,
+    B,
+    Case,
+    allow,
+    aws,
+    deny,
+)
+from tests.unit.engine.authorization.test_layer_tables import TABLES
+
+PATH = "/v1/policies/evaluate"
+
+
+def _principal(p: Principal) -> dict[str, Any]:
+    out: dict[str, Any] = {"arn": p.arn, "type": p.kind, "tags": dict(p.tags)}
+    if p.account:
+        out["account"] = p.account
+    if p.org_id:
+        out["org_id"] = p.org_id
+    return out
+
+
+def _account(policies: AccountPolicies) -> dict[str, Any]:
+    def levels(given: Any) -> Any:
+        return None if given is None else [list(level) for level in given]
+
+    return {
+        "scp_levels": levels(policies.scp_levels),
+        "rcp_levels": levels(policies.rcp_levels),
+        "management": policies.management,
+    }
+
+
+def body_of(case: Case) -> dict[str, Any] | None:
+    """The row as an evaluate request, or None where the API does not take what it needs (a
+    request's own policy or SSE-KMS key, a session's role path…)."""
+    ctx, req, p = case.context, case.request, case.context.principal
+    if (
+        req.resource_policy is not None
+        or req.sse_kms_key
+        or p.role_arn
+        or p.federated_by
+        or p.unique_id
+        or p.org_paths
+        or any(isinstance(v, str) and not v for v in req.context.values())
+    ):
+        return None
+    request: dict[str, Any] = {"action": req.action, "resource": req.resource}
+    if req.context:
+        request["context"] = {
+            k: v if isinstance(v, str) else list(v) for k, v in req.context.items()
+        }
+    if req.resource_account:
+        request["resource_account"] = req.resource_account
+    body: dict[str, Any] = {"principal": _principal(p), "requests": [request]}
+    if ctx.identity_policies:
+        body["policy"] = {"documents": list(ctx.identity_policies)}
+    if ctx.permission_boundary is not None:
+        body["permissions_boundary"] = ctx.permission_boundary
+    if ctx.session_policies is not None:
+        body["session_policies"] = list(ctx.session_policies)
+    if ctx.resource_policies:
+        body["resource_policies"] = dict(ctx.resource_policies)
+    if ctx.accounts:
+        body["accounts"] = {a: _account(policies) for a, policies in ctx.accounts.items()}
+    return body
+
+
+ROWS = [
+    (layer, case, body)
+    for layer, table in TABLES.items()
+    for case in table
+    if (body := body_of(case)) is not None
+]
+
+
+def test_every_layer_has_rows_through_the_api() -> None:
+    assert {layer for layer, _, _ in ROWS} == set(TABLES)
+
+
+@pytest.mark.parametrize(
+    ("layer", "case", "body"), ROWS, ids=[f"{t}: {c.name}" for t, c, _ in ROWS]
+)
+def test_layer_table_through_the_api(
+    client: TestClient, layer: str, case: Case, body: dict[str, Any]
+) -> None:
+    response = client.post(PATH, json=body)
+    assert response.status_code == 200, response.text
+    (result,) = response.json()["results"]
+    assert (result["decision"], result["layer"]) == (case.decision, case.layer), (
+        str(case),
+        result["reason"],
+    )
+
+
+def _layered(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(PATH, json=body)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_the_deciding_statement_points_into_the_request(client: TestClient) -> None:
+    boundary = deny("s3:GetObject", sid="NoReads")
+    bucket_policy = allow("s3:GetObject", f"{BUCKET}/*", principal=aws(f"arn:aws:iam::{B}:root"))
+    answer = _layered(
+        client,
+        {
+            "policy": {"documents": [allow("s3:*")]},
+            "principal": {"arn": USER_U, "type": "user"},
+            "permissions_boundary": boundary,
+            "resource_policies": {BUCKET: bucket_policy},
+            "requests": [{"action": "s3:GetObject", "resource": OBJECT, "resource_account": A}],
+        },
+    )
+    (result,) = answer["results"]
+    assert (result["decision"], result["layer"]) == ("explicitly_denied", "boundary")
+    assert result["statement"] == {
+        "layer": "boundary",
+        "level": None,
+        "document": 0,
+        "statement": 0,
+        "sid": "NoReads",
+        "path": "/permissions_boundary/Statement/0",
+    }
+    layers = {o["layer"]: o for o in result["layers"]}
+    assert layers["identity"]["decision"] == "allowed"
+    assert layers["identity"]["statements"][0]["path"] == "/policy/documents/0/Statement/0"
+    assert layers["boundary"]["decision"] == "explicitly_denied"
+
+
+def test_cross_account_needs_both_sides_and_names_the_bucket_policy(client: TestClient) -> None:
+    bucket_b = "arn:aws:s3:::bucket-b"
+    grant = allow("s3:GetObject", f"{bucket_b}/*", principal=aws(ROLE_R), sid="FromA")
+    body = {
+        "policy": {"documents": [allow("s3:GetObject")]},
+        "principal": {"arn": SESS, "type": "assumed_role"},
+        "resource_policies": {bucket_b: grant},
+        "requests": [
+            {"action": "s3:GetObject", "resource": f"{bucket_b}/k", "resource_account": B},
+            {"action": "s3:PutObject", "resource": f"{bucket_b}/k", "resource_account": B},
+        ],
+    }
+    read, write = _layered(client, body)["results"]
+    assert read["decision"] == "allowed"
+    resource = next(o for o in read["layers"] if o["layer"] == "resource")
+    assert resource["statements"][0]["path"] == (
+        "/resource_policies/arn:aws:s3:::bucket-b/Statement/0"
+    )
+    assert resource["statements"][0]["sid"] == "FromA"
+    assert write["decision"] == "implicitly_denied"
+
+
+def test_an_scp_level_is_named_with_its_level(client: TestClient) -> None:
+    answer = _layered(
+        client,
+        {
+            "policy": {"documents": [allow("s3:*")]},
+            "principal": {"arn": USER_U, "type": "user"},
+            "accounts": {A: {"scp_levels": [[allow("*")], [deny("s3:*", sid="NoS3")]]}},
+            "requests": [{"action": "s3:ListBucket", "resource": BUCKET, "resource_account": A}],
+        },
+    )
+    (result,) = answer["results"]
+    assert (result["decision"], result["layer"], result["level"]) == (
+        "explicitly_denied",
+        "scp",
+        1,
+    )
+    assert result["statement"]["path"] == f"/accounts/{A}/scp_levels/1/0/Statement/0"
+
+
+def test_findings_of_a_layer_are_located(client: TestClient) -> None:
+    sloppy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*"}]}
+    answer = _layered(
+        client,
+        {
+            "policy": {"documents": [allow("s3:*")]},
+            "principal": {"arn": USER_U, "type": "user"},
+            "session_policies": [sloppy],
+            "requests": [{"action": "s3:ListBucket", "resource": BUCKET, "resource_account": A}],
+        },
+    )
+    paths = [f["path"] for f in answer["findings"]]
+    assert paths
+    assert all(p.startswith("/session_policies/0") for p in paths), paths
+
+
+def test_without_layers_the_answer_is_the_identity_answer(client: TestClient) -> None:
+    body = {
+        "policy": {"documents": [allow("s3:*")]},
+        "requests": [{"action": "s3:ListBucket", "resource": BUCKET}],
+    }
+    (result,) = _layered(client, body)["results"]
+    assert "deciding" in result
+    assert "layers" not in result
+
+
+def test_a_resource_policy_names_principals_without_a_finding(client: TestClient) -> None:
+    grant = allow("s3:GetObject", f"{BUCKET}/*", principal=aws(ROLE_R))
+    grant["Statement"][0]["Notes"] = "kept for the audit"
+    answer = _layered(
+        client,
+        {
+            "principal": {"arn": SESS, "type": "assumed_role"},
+            "resource_policies": {BUCKET: grant},
+            "requests": [{"action": "s3:GetObject", "resource": OBJECT, "resource_account": A}],
+        },
+    )
+    assert [(f["code"], f["path"]) for f in answer["findings"]] == [
+        ("UNKNOWN_ELEMENT", "/resource_policies/arn:aws:s3:::bucket-a/Statement/0/Notes")
+    ]
+    assert answer["results"][0]["decision"] == "allowed"
+
+
+BASE: dict[str, Any] = {
+    "policy": {"documents": [allow("s3:*")]},
+    "principal": {"arn": USER_U, "type": "user"},
+    "requests": [{"action": "s3:GetObject", "resource": OBJECT, "resource_account": A}],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"principal": None, "permissions_boundary": allow("s3:*")}, "/principal"),
+        ({"principal": {"type": "superuser", "arn": USER_U}}, "/principal/type"),
+        ({"principal": {"type": "user"}}, "/principal"),
+        ({"principal": {"type": "user", "arn": USER_U, "account": "12"}}, "/principal/account"),
+        ({"resource_policies": {"bucket-a": allow("s3:*")}}, "/resource_policies/bucket-a"),
+        ({"accounts": {"A": {}}}, "/accounts/A"),
+        ({"accounts": {A: {"scp_levels": [allow("*")]}}}, f"/accounts/{A}/scp_levels/0"),
+        ({"session_policies": [42]}, "/session_policies/0"),
+        (
+            {"requests": [{"action": "s3:GetObject", "resource": OBJECT, "resource_account": "x"}]},
+            "/requests/0/resource_account",
+        ),
+        (
+            {"requests": [{"action": "s3:GetObject", "resource": OBJECT}]},
+            "/requests/0/resource_account",
+        ),
+        ({"permissions_boundary": "{not json"}, "/permissions_boundary"),
+        (
+            {
+                "principal": None,
+                "policy": None,
+                "requests": [{"action": "s3:GetObject", "resource": OBJECT}],
+            },
+            "/policy",
+        ),
+    ],
+)
+def test_bad_layer_input_is_a_located_422(
+    client: TestClient, change: dict[str, Any], pointer: str
+) -> None:
+    body = {**BASE, **change}
+    body = {k: v for k, v in body.items() if v is not None}
+    response = client.post(PATH, json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    pointers = [e["pointer"] for e in problem["errors"]]
+    assert pointers, problem
+    assert all(p.startswith(pointer) for p in pointers), problem
+
+
+def test_a_large_layered_request_is_refused_past_its_budget(client: TestClient) -> None:
+    """Each layer's statements weighed for each request are charged to the request's budget,
+    as identity statements are without layers."""
+    statements = [
+        {"Effect": "Allow", "Action": f"s3:Get{i}*", "Resource": f"{BUCKET}/{i}/*"}
+        for i in range(300)
+    ]
+    big = {"Version": "2012-10-17", "Statement": statements}
+    body = {
+        **BASE,
+        "policy": {"documents": [big]},
+        "permissions_boundary": big,
+        "session_policies": [big],
+        "principal": {"arn": SESS, "type": "assumed_role"},
+        "resource_policies": {BUCKET: allow("s3:GetObject", f"{BUCKET}/*", principal="*")},
+        "requests": [
+            {"action": "s3:GetObject", "resource": f"{OBJECT}{i}", "resource_account": A}
+            for i in range(10_000)
+        ],
+    }
+    response = client.post(PATH, json=body)
+    assert response.status_code == 422, response.text[:500]
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"].endswith("/work-limit"), problem
+    assert problem["errors"][0]["pointer"].startswith("/requests/"), problem
+    smaller = {**body, "requests": body["requests"][:10]}
+    assert client.post(PATH, json=smaller).status_code == 200
