@@ -173,6 +173,7 @@ _PIPELINE_CODES: Final = {
     "CONFIGURATION_VALUE_TYPE": _code(_E, "A configuration value that is not a string", _W),
     "NO_ARTIFACT_STORE": _code(_E, "A pipeline without an artifact store"),
     "UNKNOWN_FIELD": _code(_W, "A field CodePipeline does not know", _G),
+    "UNKNOWN_PARAMETER": _code(_W, "A parameter value given for a parameter the template lacks"),
     "UNRESOLVED_TEMPLATE_VALUE": _code(_W, "A template value not known until deployment"),
     "PIPELINE_NOT_CREATED": _code(_W, "A pipeline resource its template's condition may skip"),
     "ROLE_POLICY_NOT_READ": _code(_W, "A policy of the role the template does not determine"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import difflib
 import itertools
 import json
 import re
@@ -103,6 +104,7 @@ def parse_cloudformation(
         findings,
         budget or WorkBudget(),
     )
+    findings.extend(_unknown_parameters(parameters or {}, resolver.parameters, pointer))
     pipelines: list[Pipeline] = []
     role_policies: list[RolePolicies] = []
     errors: list[PipelineParseError] = []
@@ -283,6 +285,33 @@ class _ResourceView:
 # -- the resolver ---------------------------------------------------------------------------------
 
 _SPELLING = Spelling(name=_camel)
+
+
+def _unknown_parameters(
+    given: Mapping[str, str], declared: Mapping[str, Any], pointer: str
+) -> list[Finding]:
+    """A value given for a parameter the template does not declare is a typo more often than
+    not, and the parameter it meant then keeps its default: say so at the value."""
+    at = pointer.removesuffix("/body") + "/parameters" if pointer.endswith("/body") else pointer
+    findings = []
+    for name in given:
+        if name in declared:
+            continue
+        near = difflib.get_close_matches(name, [str(k) for k in declared], n=1, cutoff=0.6)
+        meant = f"; did you mean `{near[0]}`?" if near else ""
+        findings.append(
+            Finding(
+                code="UNKNOWN_PARAMETER",
+                finding_type=FindingType.WARNING,
+                message=f"the template declares no parameter `{name}`, so its value is not "
+                f"used{meant}",
+                path=pointer_join(at, name),
+                detail={"parameter": name, "did_you_mean": near[0]}
+                if near
+                else {"parameter": name},
+            )
+        )
+    return findings
 
 
 class _Resolver:

@@ -912,3 +912,21 @@ Resources:
     assert action.configuration["PollForSourceChanges"] == "false"
     assert (action.output_artifacts, action.run_order) == (("3",), 2)
     assert not result.findings
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"RoleArn": "arn:aws:iam::111122223333:role/p"}, []),
+        ({"RoleArm": "x"}, [("/sources/0/parameters/RoleArm", "RoleArn")]),
+        ({"Unrelated": "x"}, [("/sources/0/parameters/Unrelated", None)]),
+    ],
+)
+def test_a_value_for_a_parameter_the_template_lacks_is_named(
+    given: dict[str, str], expected: list[tuple[str, str | None]]
+) -> None:
+    header = 'Parameters:\n  RoleArn: {Type: String, Default: ""}\n'
+    text = header + _template("a")
+    result = parse_cloudformation(text, parameters=given, pointer="/sources/0/body")
+    unknown = [f for f in result.findings if f.code == "UNKNOWN_PARAMETER"]
+    assert [(f.path, f.detail.get("did_you_mean")) for f in unknown] == expected
