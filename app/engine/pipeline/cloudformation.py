@@ -17,6 +17,7 @@ import difflib
 import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -81,7 +82,7 @@ def parse_cloudformation(
     a memoised value each time it is used, and what each intrinsic produces); past it,
     WorkLimitExceededError names the node.
     """
-    template = _decode(text, pointer)
+    template = _decode(text, pointer, budget or WorkBudget())
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         raise PipelineParseError(
@@ -136,7 +137,26 @@ def parse_cloudformation(
     )
 
 
-def _decode(text: str, pointer: str) -> Mapping[str, Any]:
+# A large template's decode takes seconds, holds the interpreter and cannot be interrupted;
+# several at once gain nothing but each other's memory, and keep everything else waiting.
+LARGE_TEMPLATE_CHARS = 256 * 1024
+_LARGE_DECODES = threading.BoundedSemaphore(1)
+
+
+@contextmanager
+def _one_large_decode_at_a_time(text: str, budget: WorkBudget) -> Iterator[None]:
+    if len(text) <= LARGE_TEMPLATE_CHARS:
+        yield
+        return
+    while not _LARGE_DECODES.acquire(timeout=0.05):
+        budget.check()  # the request's deadline or cancellation ends the wait
+    try:
+        yield
+    finally:
+        _LARGE_DECODES.release()
+
+
+def _decode(text: str, pointer: str, budget: WorkBudget) -> Mapping[str, Any]:
     from cfnlint.decode import decode_str  # noqa: PLC0415 - ~1 s import, only when parsing
 
     if not text.strip():
@@ -147,12 +167,13 @@ def _decode(text: str, pointer: str) -> Mapping[str, Any]:
             "(CloudFormation itself takes templates of at most 1 MB)",
             pointer,
         )
-    try:
-        template, matches = decode_str(text)
-    except RecursionError:
-        raise PipelineParseError("the template nests too deeply to be read", pointer) from None
-    except Exception as exc:  # the decoder reports most problems as matches; anything else here
-        raise PipelineParseError(f"the template cannot be read: {exc}", pointer) from None
+    with _one_large_decode_at_a_time(text, budget):
+        try:
+            template, matches = decode_str(text)
+        except RecursionError:
+            raise PipelineParseError("the template nests too deeply to be read", pointer) from None
+        except Exception as exc:  # the decoder reports most problems as matches; anything else
+            raise PipelineParseError(f"the template cannot be read: {exc}", pointer) from None
     if matches:
         problems = "; ".join(f"line {m.linenumber}: {m.message}" for m in matches[:3])
         raise PipelineParseError(f"the template cannot be read: {problems}", pointer)

@@ -930,3 +930,47 @@ def test_a_value_for_a_parameter_the_template_lacks_is_named(
     result = parse_cloudformation(text, parameters=given, pointer="/sources/0/body")
     unknown = [f for f in result.findings if f.code == "UNKNOWN_PARAMETER"]
     assert [(f.path, f.detail.get("did_you_mean")) for f in unknown] == expected
+
+
+def test_large_templates_are_decoded_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading  # noqa: PLC0415
+
+    from cfnlint import decode  # noqa: PLC0415
+
+    from app.engine.pipeline import cloudformation  # noqa: PLC0415
+
+    running, most = 0, 0
+    lock = threading.Lock()
+    real = decode.decode_str
+
+    def counted(text: str) -> Any:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return real(text)
+
+    monkeypatch.setattr(decode, "decode_str", counted)
+    large = _template("a") + "\n# " + "x" * (cloudformation.LARGE_TEMPLATE_CHARS + 1) + "\n"
+    threads = [threading.Thread(target=parse_cloudformation, args=(large,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1
+
+
+def test_a_request_waiting_for_a_large_decode_stops_at_its_deadline() -> None:
+    from app.engine.budget import WorkBudget, WorkCancelledError  # noqa: PLC0415
+    from app.engine.pipeline import cloudformation  # noqa: PLC0415
+
+    large = _template("a") + "\n# " + "x" * (cloudformation.LARGE_TEMPLATE_CHARS + 1) + "\n"
+    budget = WorkBudget(deadline=time.monotonic() + 0.1)
+    with (
+        cloudformation._one_large_decode_at_a_time(large, WorkBudget()),
+        pytest.raises(WorkCancelledError),
+    ):
+        parse_cloudformation(large, budget=budget)
