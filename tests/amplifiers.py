@@ -166,3 +166,31 @@ def explained_evaluation(statements: int, requests: int) -> dict[str, Any]:
         ],
         "explain": True,
     }
+
+
+def wildcard_condition_evaluation(
+    requests: int, keys: int = 30, patterns: int = 1000
+) -> dict[str, Any]:
+    """`requests` evaluated against one statement whose condition tests `keys` tags, each against
+    `patterns` wildcard patterns that scan a 1,001-character value to its end and fail: each
+    (pattern, value) pair is a long match."""
+    document = policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {
+                "StringLike": {
+                    f"aws:PrincipalTag/k{j}": [f"*a*b*{i}*" for i in range(patterns)]
+                    for j in range(keys)
+                }
+            },
+        }
+    )
+    context = {f"aws:PrincipalTag/k{j}": "a" * 1000 + "b" for j in range(keys)}
+    return {
+        "policy": {"documents": [document]},
+        "explain": False,
+        "requests": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "context": context}]
+        * requests,
+    }

@@ -6,11 +6,13 @@ is exponential, pairwise checks over many statements. Each such loop charges wha
 `WorkBudget` it was handed:
 
 - `steps`: template nodes evaluated (a memoised value counts each time it is used), statement
-  pairs compared, requirements checked, statements weighed for an evaluated request;
+  pairs compared, requirements checked, statements weighed for an evaluated request, condition
+  values compared with a request's values;
 - `characters` and `items`: what template evaluation produces (strings, list and map members)
   and the explanations an evaluation lists;
 - `automaton`: pattern-automaton work (a product state costs one unit per automaton stepped, a
-  canonical instance one unit per pattern it is matched against).
+  canonical instance one unit per pattern it is matched against, a condition's wildcard match
+  one unit per character compared).
 
 Past a limit the charge raises `WorkLimitExceededError`, located at the place that multiplied
 (the template node, the policy statement). The budget also carries the request's deadline and a

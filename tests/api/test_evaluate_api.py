@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from app.api.schemas.examples import ACCOUNT, COMPUTE_REQUEST
 
+from ..amplifiers import wildcard_condition_evaluation
 from ..documents import EVALUATE_POLICY as POLICY
 
 
@@ -171,3 +172,19 @@ def test_evaluate_allows_what_compute_names(client: TestClient) -> None:
         assert result["not_derived"] == []
     for result in ask(on_s3, {"aws:ResourceAccount": "444455556666"}):
         assert (result["decision"], result["definite"]) == ("implicitly_denied", True), result
+
+
+def test_wildcard_conditions_are_matched_within_the_requests_budget(client: TestClient) -> None:
+    """Each condition value matched against each request value is charged: many long wildcard
+    matches are refused at the statement that asks for them, not left to run; a few answer."""
+    response = client.post("/v1/policies/evaluate", json=wildcard_condition_evaluation(5))
+    assert response.status_code == 422, response.text[:500]
+    problem = response.json()
+    assert problem["type"].endswith("/work-limit"), problem
+    pointers = [e["pointer"] for e in problem["errors"]]
+    assert pointers == ["/policy/documents/0/Statement/0"], problem
+    few = client.post(
+        "/v1/policies/evaluate", json=wildcard_condition_evaluation(5, keys=2, patterns=50)
+    )
+    assert few.status_code == 200, few.text[:500]
+    assert [r["decision"] for r in few.json()["results"]] == ["implicitly_denied"] * 5

@@ -32,6 +32,7 @@ from ..amplifiers import (
     nested_for,
     nested_replace,
     redundancy_policy,
+    wildcard_condition_evaluation,
 )
 from ..servers import Server, prepare_database, running_server
 
@@ -219,6 +220,20 @@ FAMILIES = [
         lambda statements: explained_evaluation(statements, 10_000),
         ((1, False), (10, False), (100, True)),
         pointer="/",
+    ),
+    Family(
+        "evaluate-wildcard-conditions",
+        "/v1/policies/evaluate",
+        lambda keys: wildcard_condition_evaluation(1, keys=keys),
+        ((1, False), (5, False), (30, True)),
+        pointer="/policy/documents/0/Statement/0",
+    ),
+    Family(
+        "evaluate-wildcard-conditions-repeated",
+        "/v1/policies/evaluate",
+        wildcard_condition_evaluation,
+        ((5, True), (50, True)),
+        pointer="/policy/documents/0/Statement/0",
     ),
 ]
 

@@ -10,6 +10,7 @@ known) leaves the decision not definite, and says so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -161,7 +162,8 @@ class Evaluator:
         budget: WorkBudget | None = None,
     ) -> RequestDecision:
         """`unknown_keys` (lower-case) are in the request with values nobody knows, unless
-        `context` gives them. Each statement weighed is a step of `budget`."""
+        `context` gives them. Each statement weighed is a step of `budget`; the comparisons of
+        its condition are charged at the statement's place."""
         ctx = _normalise(context)
         variables = {k: v[0] for k, v in ctx.items() if len(v) == 1}
         unknown = frozenset(k for k in unknown_keys if k not in ctx)
@@ -181,7 +183,7 @@ class Evaluator:
             if applies is Tri.FALSE:
                 outcomes.append(self._no_resource[i])
                 continue
-            outcome = _condition_outcome(stmt, ctx, variables, allowed_vars, unknown)
+            outcome = _condition_outcome(stmt, ctx, variables, allowed_vars, unknown, budget)
             if applies is Tri.UNKNOWN and outcome.applies is not Tri.FALSE:
                 outcome = replace(outcome, applies=Tri.UNKNOWN, reason="resource")
             outcomes.append(outcome)
@@ -196,19 +198,22 @@ def _condition_outcome(
     variables: Mapping[str, str],
     policy_variables: bool,
     unknown: frozenset[str] = frozenset(),
+    budget: WorkBudget | None = None,
 ) -> StatementOutcome:
     if stmt.unsupported_conditions:
         unsupported = tuple((op, "") for op in stmt.unsupported_conditions)
         return StatementOutcome(stmt, Tri.UNKNOWN, "condition", unknown_conditions=unsupported)
     if not stmt.conditions:
         return StatementOutcome(stmt, Tri.TRUE)
-    block = evaluate_block(
-        stmt.conditions,
-        context,
-        variables=variables,
-        policy_variables=policy_variables,
-        unknown_keys=unknown,
-    )
+    with budget.located(stmt.pointer) if budget is not None else nullcontext():
+        block = evaluate_block(
+            stmt.conditions,
+            context,
+            variables=variables,
+            policy_variables=policy_variables,
+            unknown_keys=unknown,
+            budget=budget,
+        )
     return StatementOutcome(
         stmt,
         block.result,

@@ -51,6 +51,7 @@ from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Literal
 
+from app.engine.budget import WorkBudget
 from app.engine.iam.conditions.values import (
     Glob,
     Piece,
@@ -324,7 +325,11 @@ def _arn_parts(text: str) -> list[str] | None:
 
 
 def _prepare_arn(
-    spec: _Spec, value: PolicyValue, variables: Mapping[str, str | None] | None, templates: bool
+    spec: _Spec,
+    value: PolicyValue,
+    variables: Mapping[str, str | None] | None,
+    templates: bool,
+    budget: WorkBudget | None,
 ) -> _Prepared:
     if not isinstance(value, str):
         return Tri.UNKNOWN
@@ -345,13 +350,18 @@ def _prepare_arn(
         request_parts = _arn_parts(request)
         if request_parts is None:
             return Tri.UNKNOWN
-        return Tri.of(all(map(glob_pieces_match, patterns, request_parts)))
+        matched = zip(patterns, request_parts, strict=True)  # both have six parts
+        return Tri.of(all(glob_pieces_match(p, part, budget) for p, part in matched))
 
     return match
 
 
 def _prepare_string(
-    spec: _Spec, value: PolicyValue, variables: Mapping[str, str | None] | None, templates: bool
+    spec: _Spec,
+    value: PolicyValue,
+    variables: Mapping[str, str | None] | None,
+    templates: bool,
+    budget: WorkBudget | None,
 ) -> _Prepared:
     try:
         tokens = parse_template(_as_text(value), variables=templates)
@@ -362,7 +372,7 @@ def _prepare_string(
         return _unresolved(pieces, spec)
     if spec.test == "like":
         pattern = pieces
-        return lambda request: Tri.of(glob_pieces_match(pattern, request))
+        return lambda request: Tri.of(glob_pieces_match(pattern, request, budget))
     literal = render_literal(pieces)
     if spec.test == "eq_ci":
         folded = literal.casefold()
@@ -435,14 +445,19 @@ def _prepare_ip(value: PolicyValue) -> _Prepared:
 
 
 def _prepare(
-    spec: _Spec, value: PolicyValue, variables: Mapping[str, str | None] | None, templates: bool
+    spec: _Spec,
+    value: PolicyValue,
+    variables: Mapping[str, str | None] | None,
+    templates: bool,
+    budget: WorkBudget | None,
 ) -> _Prepared:
-    """The positive test of one policy value: a constant, or a function of the request value."""
+    """The positive test of one policy value: a constant, or a function of the request value
+    (whose wildcard matching is charged to `budget`)."""
     family = spec.family
     if family is Family.STRING:
-        return _prepare_string(spec, value, variables, templates)
+        return _prepare_string(spec, value, variables, templates, budget)
     if family is Family.ARN:
-        return _prepare_arn(spec, value, variables, templates)
+        return _prepare_arn(spec, value, variables, templates, budget)
     if family is Family.BOOL:
         return _prepare_bool(spec, value, variables, templates)
     if family in (Family.NUMERIC, Family.DATE):
@@ -490,6 +505,7 @@ def evaluate_condition(
     *,
     variables: Mapping[str, str | None] | None = None,
     policy_variables: bool = True,
+    budget: WorkBudget | None = None,
 ) -> Tri:
     """Evaluate one operator on one key against concrete request values.
 
@@ -499,6 +515,10 @@ def evaluate_condition(
     UNKNOWN); `variables=None` means "not known" at all, which makes any policy variable
     UNKNOWN. `policy_variables=False`
     reads `${...}` literally (policies without Version 2012-10-17).
+
+    Each (policy value, request value) pair compared is a step of `budget`, and a wildcard
+    match also charges its automaton work, so a request listing many long values is refused
+    by its budget rather than left to run.
     """
     if not key:
         raise ValueError("a condition key must not be empty")
@@ -514,9 +534,11 @@ def evaluate_condition(
             return Tri.FALSE
         return Tri.of(op.if_exists or spec.negated)
     lookup = _lower_keys(variables)
-    prepared = [_prepare(spec, value, lookup, policy_variables) for value in values]
+    prepared = [_prepare(spec, value, lookup, policy_variables, budget) for value in values]
 
     def satisfies(request: str) -> Tri:
+        if budget is not None:
+            budget.charge(steps=len(prepared))
         matched = Tri.any_of(p if isinstance(p, Tri) else p(request) for p in prepared)
         return ~matched if spec.negated else matched
 
@@ -603,6 +625,7 @@ def evaluate_block(
     variables: Mapping[str, str] | None = None,
     policy_variables: bool = True,
     unknown_keys: frozenset[str] = frozenset(),
+    budget: WorkBudget | None = None,
 ) -> BlockResult:
     """AND of every test; context keys match case-insensitively (spellings are merged).
 
@@ -610,7 +633,7 @@ def evaluate_block(
     policy variables (multi-valued keys cannot be variables), overridden by `variables`.
     `unknown_keys` (lower-case) are in the request with values nobody knows, unless the
     context gives them: a test on one is UNKNOWN (but `Null`), and so is a policy variable
-    naming one.
+    naming one. The comparisons are charged to `budget` (see `evaluate_condition`).
     """
     ctx: dict[str, list[str]] = {}
     for name, given in context.items():
@@ -630,7 +653,13 @@ def evaluate_block(
             result = _unknown_value_result(op, values)
         else:
             result = evaluate_condition(
-                op, key, values, request, variables=lookup, policy_variables=policy_variables
+                op,
+                key,
+                values,
+                request,
+                variables=lookup,
+                policy_variables=policy_variables,
+                budget=budget,
             )
         absent = request is None and folded not in unknown
         outcomes.append(_Outcome(op, key, folded, values, absent, result))

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
+from app.engine.budget import WorkBudget
+
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IpAddr = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -56,6 +58,8 @@ class Unresolved(Enum):
 
 
 _ESCAPES = frozenset("*?$")
+# Characters a glob match compares between two charges to its budget.
+_MATCH_CHARGE_EVERY = 4096
 _KEY_RE = re.compile(r"[^\s,{}$']+")
 
 
@@ -142,15 +146,25 @@ def render_literal(pieces: Sequence[Piece]) -> str:
     return "".join(p.value if isinstance(p, Glob) else p for p in pieces)
 
 
-def glob_pieces_match(pattern: Sequence[Piece], text: str) -> bool:
+def glob_pieces_match(
+    pattern: Sequence[Piece], text: str, budget: WorkBudget | None = None
+) -> bool:
     """Whole-string glob match: `*` any sequence, `?` one character, everything else literal.
 
     Greedy scan with a single backtrack point per `*`; O(len(pattern) * len(text)) worst case.
+    Each character compared is a unit of `budget`'s automaton work (the pattern is an automaton
+    stepped over the text), charged every few thousand so that one long match is stopped in
+    its course rather than after it.
     """
     p = t = 0
     star, mark = -1, 0
     plen, tlen = len(pattern), len(text)
+    uncharged = 0
     while t < tlen:
+        uncharged += 1
+        if uncharged == _MATCH_CHARGE_EVERY and budget is not None:
+            budget.charge(automaton=uncharged)
+            uncharged = 0
         tok = pattern[p] if p < plen else None
         if tok is Glob.STAR:
             star, mark = p, t
@@ -163,7 +177,11 @@ def glob_pieces_match(pattern: Sequence[Piece], text: str) -> bool:
             mark += 1
             t = mark
         else:
-            return False
+            break
+    if budget is not None:
+        budget.charge(automaton=uncharged + plen - p)
+    if t < tlen:
+        return False
     while p < plen and pattern[p] is Glob.STAR:
         p += 1
     return p == plen

@@ -15,14 +15,23 @@ from app.engine.budget import (
     WorkLimits,
 )
 from app.engine.iam.analysis.diff import diff_policy
+from app.engine.iam.analysis.evaluate import Evaluator
 from app.engine.iam.catalog import Catalog
+from app.engine.iam.conditions.operators import Tri, evaluate_condition, parse_operator
+from app.engine.iam.conditions.values import glob_pieces_match, parse_template
 from app.engine.iam.patterns.glob import glob_union_containment
 from app.engine.iam.policy.view import read_policies, read_policy
 from app.engine.iam.validation.validate import validate_policy
 from app.service.catalog_import import default_catalog
 from app.service.diff import required_from_policy
 
-from ....amplifiers import glob_diff_request, glob_resources, policy, redundancy_policy
+from ....amplifiers import (
+    glob_diff_request,
+    glob_resources,
+    policy,
+    redundancy_policy,
+    wildcard_condition_evaluation,
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +112,40 @@ def test_redundancy_stops_with_a_finding_when_the_requests_budget_runs_out(
     budget = WorkBudget(WorkLimits(steps=50))
     result = validate_policy(redundancy_policy(20), catalog, budget=budget)
     assert "REDUNDANCY_CHECK_LIMITED" in {f.code for f in result.findings}
+
+
+def test_a_wildcard_condition_match_charges_each_character_it_compares() -> None:
+    pattern = parse_template("*a*b*7*")
+    text = "a" * 1000 + "b"
+    budget = WorkBudget()
+    assert not glob_pieces_match(pattern, text, budget)
+    # the scan reaches the end of the text, then retries the last star at each later place
+    assert len(text) <= budget.automaton <= len(pattern) * (len(text) + 1)
+    matched = WorkBudget()
+    assert glob_pieces_match(parse_template("*a*b"), text, matched)
+    assert matched.automaton >= len(text)
+
+
+def test_condition_values_compared_are_charged_and_refused_at_the_statement() -> None:
+    op = parse_operator("StringLike")
+    assert op is not None
+    values = [f"*a*b*{i}*" for i in range(200)]
+    budget = WorkBudget()
+    result = evaluate_condition(op, "aws:PrincipalTag/k", values, ["a" * 500 + "b"], budget=budget)
+    assert result is Tri.FALSE
+    assert budget.steps == len(values)
+    assert budget.automaton >= len(values) * 501
+
+    body = wildcard_condition_evaluation(1, keys=3, patterns=200)
+    view = read_policy(body["policy"]["documents"][0], pointer="/policy/documents/0")
+    stmt = view.statements[0]
+    request = body["requests"][0]
+    small = WorkBudget(WorkLimits(automaton=100_000))
+    small.location = "/requests/0"
+    with pytest.raises(WorkLimitExceededError) as refused:
+        Evaluator(view.statements).evaluate(
+            request["action"], request["resource"], request["context"], budget=small
+        )
+    assert refused.value.limit == "automaton"
+    assert refused.value.pointer == stmt.pointer
+    assert small.location == "/requests/0"  # the statement's place was left when refused
