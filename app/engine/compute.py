@@ -172,6 +172,19 @@ class _Grant:
     unverifiable: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class PolicyPlacement:
+    """Where an answer puts the policy compute works out, so its findings point there: the
+    one document, and the managed policies it is split into when the answer gives them."""
+
+    document: str
+    parts: str | None
+
+
+# Compute's own answer: `policy`, and `policies` when it does not fit one managed policy.
+COMPUTED = PolicyPlacement("/policy", "/policies")
+
+
 @dataclass
 class _Accumulator:
     service_role: list[_Grant] = field(default_factory=list)
@@ -191,12 +204,14 @@ def compute_policy(
     hints: Mapping[HintTarget, Mapping[str, Sequence[str]]] | None = None,
     catalog: Catalog | None = None,
     budget: WorkBudget | None = None,
+    placement: PolicyPlacement = COMPUTED,
 ) -> ComputeResult:
     """The least-privilege service-role policy shared by `pipelines`.
 
     With the IAM `catalog`, a resource whose whole ARN is not known takes the shape of the ARN
     formats of its actions' resource types (`arn:aws:states:<region>:<account>:stateMachine:*`)
-    rather than `*`."""
+    rather than `*`. The findings of a policy too large for one managed policy point where
+    `placement` says the answer puts it."""
     context = context or ComputeContext()
     hints = hints or {}
     acc = _Accumulator(catalog=catalog, budget=budget)
@@ -210,25 +225,7 @@ def compute_policy(
         split = tuple(
             _document(part) for part in split_statements(_fit(statements), size_of=_statement_size)
         )
-        acc.findings.append(
-            Finding(
-                code="POLICY_SPLIT",
-                finding_type=FindingType.WARNING,
-                message=(
-                    f"the policy has {size.characters} characters (white space excluded), over the "
-                    f"{size.managed_quota} of a managed policy; it is also given split into "
-                    f"{len(split)} managed policies"
-                    + (
-                        ""
-                        if size.fits_inline
-                        else f", and it exceeds the {size.inline_quota} "
-                        "characters allowed for a role's inline policies"
-                    )
-                ),
-                detail={"characters": size.characters, "parts": len(split)},
-            )
-        )
-        acc.findings.extend(_quota_findings(split))
+        acc.findings.extend(_split_findings(size, split, placement))
     # A role whose actions need nothing of it has no policy to give (an empty Statement is not
     # a policy IAM takes); the service role still assumes it.
     action_roles = tuple(
@@ -249,10 +246,34 @@ def compute_policy(
     )
 
 
-def _quota_findings(parts: Sequence[Mapping[str, Any]]) -> list[Finding]:
-    """What keeps the split policy from being attached as it is: a part over the managed-policy
-    quota (one statement too large to split), or more parts than a role may attach."""
-    findings = []
+def _split_findings(
+    size: SizeReport, parts: Sequence[Mapping[str, Any]], placement: PolicyPlacement
+) -> list[Finding]:
+    """That the policy is too large for one managed policy, and what keeps its split from being
+    attached as it is: a part over the managed-policy quota (one statement too large to split),
+    or more parts than a role may attach. An answer that gives the policy whole says that the
+    split is compute's."""
+    given = (
+        f"it is also given split into {len(parts)} managed policies"
+        if placement.parts is not None
+        else f"split, it takes {len(parts)} managed policies (compute gives them)"
+    )
+    inline = (
+        ""
+        if size.fits_inline
+        else f", and it exceeds the {size.inline_quota} characters allowed for a role's inline "
+        "policies"
+    )
+    findings = [
+        Finding(
+            code="POLICY_SPLIT",
+            finding_type=FindingType.WARNING,
+            message=f"the policy has {size.characters} characters (white space excluded), over "
+            f"the {size.managed_quota} of a managed policy; {given}{inline}",
+            path="" if placement.parts is not None else placement.document,
+            detail={"characters": size.characters, "parts": len(parts)},
+        )
+    ]
     for i, part in enumerate(parts):
         characters = measure(part).characters
         if characters > MANAGED_POLICY_QUOTA:
@@ -263,7 +284,11 @@ def _quota_findings(parts: Sequence[Mapping[str, Any]]) -> list[Finding]:
                     message=f"managed policy {i + 1} of the split has {characters} characters, "
                     f"over the {MANAGED_POLICY_QUOTA} IAM allows; one of its statements is too "
                     "large to split (a configuration value this long is not a name IAM takes)",
-                    path=f"/policies/{i}",
+                    path=(
+                        placement.document
+                        if placement.parts is None
+                        else pointer_join(placement.parts, i)
+                    ),
                     detail={"characters": characters, "part": i},
                 )
             )
@@ -276,7 +301,7 @@ def _quota_findings(parts: Sequence[Mapping[str, Any]]) -> list[Finding]:
                 f"attach {MANAGED_POLICIES_PER_ROLE} (up to {MANAGED_POLICIES_PER_ROLE_MAX} "
                 "after a quota increase) — give the pipelines separate roles, or fewer "
                 "pipelines to one role",
-                path="/policies",
+                path=placement.parts or placement.document,
                 detail={"parts": len(parts), "quota": MANAGED_POLICIES_PER_ROLE},
             )
         )

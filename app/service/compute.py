@@ -9,7 +9,13 @@ from typing import Any, Protocol
 from app.engine.budget import WorkBudget
 from app.engine.companions.assemble import compute_companions
 from app.engine.companions.documents import CompanionResult
-from app.engine.compute import ComputeContext, ComputeResult, compute_policy
+from app.engine.compute import (
+    COMPUTED,
+    ComputeContext,
+    ComputeResult,
+    PolicyPlacement,
+    compute_policy,
+)
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints, hint_findings
 from app.engine.iam.catalog import Catalog
@@ -165,11 +171,13 @@ def computed_policy(
     hints: GivenHints,
     catalog: Catalog | None = None,
     budget: WorkBudget | None = None,
+    placement: PolicyPlacement = COMPUTED,
 ) -> ComputedPolicy:
     """The policy the pipelines of `sources` need, the findings of reading them, of their
     structure's errors (what pipeline validation calls invalid), of their hints and profiles
     (the result's own findings are in the result), their service roles, and the policies their
-    templates define for those roles."""
+    templates define for those roles. The findings of a policy too large for one managed
+    policy point where `placement` says the answer puts it."""
     role_policies: list[RolePolicies] = []
     pipelines, findings = parse_pipelines(sources, context, role_policies, budget)
     findings.extend(
@@ -185,6 +193,7 @@ def computed_policy(
         hints=hints.values,
         catalog=catalog,
         budget=budget,
+        placement=placement,
     )
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     findings.extend(predating_findings(loaded, result.profiles_used))

@@ -11,7 +11,7 @@ from app.engine.api import PolicyDiff
 from app.engine.budget import WorkBudget
 from app.engine.companions.comparison import CompanionComparison, compare_companion
 from app.engine.companions.documents import CompanionDocument, DocumentKind
-from app.engine.compute import ComputeContext
+from app.engine.compute import ComputeContext, PolicyPlacement
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
 from app.engine.iam.analysis.diff import (
@@ -63,6 +63,11 @@ class DiffOutcome(PolicyDiff):
     companions: tuple[CompanionComparison, ...] = ()  # of the trust, bucket and key policies
 
 
+# The diff answers the policy the pipelines need whole, as its patched policy (with the current
+# Deny statements); compute gives its split.
+PATCHED = PolicyPlacement("/patched_policy", None)
+
+
 def required_from_pipelines(
     sources: Sequence[PipelineSource],
     loaded: LoadedProfileSet,
@@ -73,7 +78,13 @@ def required_from_pipelines(
     budget: WorkBudget | None = None,
 ) -> RequiredPermissions:
     computed = computed_policy(
-        sources, loaded, context=context, hints=hints, catalog=catalog, budget=budget
+        sources,
+        loaded,
+        context=context,
+        hints=hints,
+        catalog=catalog,
+        budget=budget,
+        placement=PATCHED,
     )
     result = computed.result
     return RequiredPermissions(

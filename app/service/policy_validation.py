@@ -46,11 +46,14 @@ def validate(
     role_created: dt.date | None = None,
     budget: WorkBudget | None = None,
 ) -> PolicyValidationOutcome:
-    source: Any = documents[0] if len(documents) == 1 else list(documents)
-    base = f"{pointer}/0" if len(documents) == 1 else pointer
     budget = budget or WorkBudget()
     validation = engine.validate(
-        source, catalog, policy_type=policy_type, pointer=base, baselines=baselines, budget=budget
+        list(documents),
+        catalog,
+        policy_type=policy_type,
+        pointer=pointer,
+        baselines=baselines,
+        budget=budget,
     )
     findings = list(validation.findings)
     used: list[Any] = []

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from ..documents import trust_policy
 from ..unit.engine.companions.scenario import ROLE_B, SERVICE_ROLE, cross_account_pipeline
+from ..unit.engine.test_compute_unknowns import pipeline_document
 
 REPO = "arn:aws:codecommit:eu-west-2:111122223333:MyDemoRepo"
 KEY = "arn:aws:kms:eu-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -238,3 +239,23 @@ def test_companions_are_compared_only_with_pipelines(client: TestClient) -> None
         "required": {"policy": policy},
     }
     assert client.post("/v1/policies/diff", json=body).status_code == 422
+
+
+def test_findings_of_a_policy_too_large_point_at_the_patched_policy(client: TestClient) -> None:
+    pipelines = []
+    for i in range(300):
+        doc = pipeline_document(bucket=f"artifacts-{i:04d}-{'x' * 40}")
+        doc["pipeline"]["name"] = f"web{i}"
+        doc["pipeline"]["stages"][1]["actions"][0]["configuration"]["ProjectName"] = f"b-{i:04d}"
+        pipelines.append(doc)
+    request = {"current": {"baseline": "legacy-2019"}, "required": {"pipelines": pipelines}}
+    response = client.post("/v1/policies/diff", json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    codes = {f["code"]: f for f in body["findings"]}
+    assert codes["TOO_MANY_MANAGED_POLICIES"]["path"] == "/patched_policy"
+    assert codes["POLICY_SPLIT"]["path"] == "/patched_policy"
+    assert "also given split" not in codes["POLICY_SPLIT"]["message"]
+    for f in body["findings"]:
+        field = f["path"].split("/")[1] if f["path"] else ""
+        assert not field or field in body or field in request, (f["code"], f["path"])

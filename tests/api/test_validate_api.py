@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -237,3 +238,77 @@ def test_pipelines_check_only_a_service_role_policy(client: TestClient) -> None:
         json={"policy": {"documents": [bucket]}, "policy_type": "bucket", "pipelines": [{}]},
     )
     assert response.status_code == 422, response.text
+
+
+def _validate_documents(client: TestClient, documents: list[Any], **extra: Any) -> dict[str, Any]:
+    response = client.post(
+        "/v1/policies/validate", json={"policy": {"documents": documents}, **extra}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _checked(body: dict[str, Any]) -> tuple[Any, ...]:
+    return body["valid"], body["size"], sorted((f["code"], f["path"]) for f in body["findings"])
+
+
+def test_every_document_given_as_json_text_is_read(client: TestClient) -> None:
+    def allow(action: str) -> dict[str, Any]:
+        statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
+        return {"Version": "2012-10-17", "Statement": [statement]}
+
+    wide, mistyped = allow("iam:PassRole"), allow("s3:GetObjekt")
+    as_objects = _validate_documents(client, [wide, mistyped])
+    paths = {f["code"]: f["path"] for f in as_objects["findings"]}
+    assert paths["PASSROLE_WITHOUT_PASSED_TO_SERVICE"].startswith("/policy/documents/0/")
+    assert paths["UNKNOWN_ACTION"] == "/policy/documents/1/Statement/0/Action"
+    for documents in (
+        [json.dumps(wide), json.dumps(mistyped)],
+        [wide, json.dumps(mistyped)],
+        [json.dumps(wide), mistyped],
+    ):
+        body = _validate_documents(client, documents)
+        assert "NOT_A_POLICY" not in _codes(body)
+        assert _checked(body) == _checked(as_objects)
+
+
+def test_findings_of_a_json_text_are_located_in_it_among_others(client: TestClient) -> None:
+    repeated = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Effect": "Allow", ' \
+        '"Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}'  # fmt: skip
+    alone = _validate_documents(client, [repeated])
+    (duplicate,) = [f for f in alone["findings"] if "more than once" in f["message"]]
+    assert duplicate["path"] == "/policy/documents/0/Statement/0/Effect"
+    wide = {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}  # fmt: skip
+    body = _validate_documents(client, [json.dumps(wide), repeated])
+    located = [f for f in body["findings"] if f["code"] == duplicate["code"]]
+    assert [f["path"] for f in located] == ["/policy/documents/1/Statement/0/Effect"]
+    assert body["valid"] is False
+    broken = _validate_documents(client, [json.dumps(wide), "{not json"])
+    assert [(f["code"], f["path"]) for f in broken["findings"]] == [
+        ("INVALID_JSON", "/policy/documents/1")
+    ]
+
+
+def test_resource_policies_given_as_json_text_are_read(client: TestClient) -> None:
+    trust = trust_policy({"Service": "codepipeline.amazonaws.com"})
+    misplaced = trust_policy({"Service": "codebuild.amazonaws.com"}, Resource="*")
+    body = _validate_documents(
+        client, [json.dumps(trust), json.dumps(misplaced)], policy_type="trust"
+    )
+    assert _codes(body)["RESOURCE_IN_TRUST_POLICY"]["path"] == (
+        "/policy/documents/1/Statement/0/Resource"
+    )
+    assert "NOT_A_POLICY" not in _codes(body)
+    for kind, resource in (("bucket", "arn:aws:s3:::b/*"), ("key", "*")):
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                  "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                  "Action": "s3:GetObject" if kind == "bucket" else "kms:Decrypt",
+                  "Resource": resource}]}  # fmt: skip
+        as_objects = _validate_documents(client, [policy, policy], policy_type=kind)
+        as_text = _validate_documents(
+            client, [json.dumps(policy), json.dumps(policy)], policy_type=kind
+        )
+        assert _checked(as_text) == _checked(as_objects)
+        assert as_text["size"]["policy_type"] == kind

@@ -36,6 +36,7 @@ __all__ = [
     "canonical_json",
     "parse_policy",
     "policy_size",
+    "require_document",
     "to_json_dict",
 ]
 
@@ -122,7 +123,7 @@ def parse_policy(source: PolicySource, *, base_pointer: str = "") -> ParsedPolic
             raise PolicyParseError("the list of policy documents is empty", base_pointer)
         documents = tuple(
             _parse_document(
-                _require_object(doc, pointer_join(base_pointer, i)),
+                require_document(doc, pointer_join(base_pointer, i)),
                 i,
                 pointer_join(base_pointer, i),
                 issues,
@@ -134,7 +135,7 @@ def parse_policy(source: PolicySource, *, base_pointer: str = "") -> ParsedPolic
     return ParsedPolicy(documents, tuple(issues))
 
 
-def _require_object(doc: object, pointer: str) -> Mapping[str, Any]:
+def require_document(doc: object, pointer: str) -> Mapping[str, Any]:
     if not isinstance(doc, Mapping):
         raise PolicyParseError("a policy document must be a JSON object", pointer)
     return doc

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.analysis.coverage import PolicyStatement
 from app.engine.iam.conditions.operators import ConditionOperator, ConditionTest
-from app.engine.iam.policy.parse import (
-    ParsedPolicy,
-    PolicyDocument,
-    Statement,
-    parse_policy,
-    to_json_dict,
-)
+from app.engine.iam.policy.documents import read_documents, read_located, read_source
+from app.engine.iam.policy.parse import ParsedPolicy, Statement, to_json_dict
 
 
 @dataclass(frozen=True)
@@ -59,30 +54,20 @@ def _statement(stmt: Statement) -> PolicyStatement:
 
 
 def read_policies(documents: Sequence[Any], *, pointer: str) -> PolicyView:
-    """Parse a role's documents; raises PolicyParseError only for input with no policy shape."""
-    source: Any = documents[0] if len(documents) == 1 else list(documents)
-    base = f"{pointer}/0" if len(documents) == 1 else pointer
-    if len(documents) > 1 and any(isinstance(d, str) for d in documents):
-        # Each JSON text is parsed on its own so its duplicates and pointers stay its own.
-        return read_policies_at([(d, f"{pointer}/{i}") for i, d in enumerate(documents)])
-    return _view(parse_policy(source, base_pointer=base))
+    """Parse a role's documents (objects or JSON text) listed at `pointer`; raises
+    PolicyParseError only for input with no policy shape."""
+    return _view(read_documents(documents, pointer=pointer).parsed)
 
 
 def read_policies_at(documents: Sequence[tuple[Any, str]]) -> PolicyView:
     """A role's documents, each at a pointer of its own (documents found in a template, say);
     they are numbered in the order given."""
-    parts = [parse_policy(d, base_pointer=at) for d, at in documents]
-    return _view(
-        ParsedPolicy(
-            tuple(_reindex(doc, i) for i, part in enumerate(parts) for doc in part.documents),
-            tuple(issue for part in parts for issue in part.issues),
-        )
-    )
+    return _view(read_located(documents).parsed)
 
 
 def read_policy(document: Any, *, pointer: str) -> PolicyView:
     """Parse one document that sits at `pointer` in the request (not in a list of them)."""
-    return _view(parse_policy(document, base_pointer=pointer))
+    return _view(read_source(document, pointer=pointer).parsed)
 
 
 def _view(parsed: ParsedPolicy) -> PolicyView:
@@ -104,12 +89,4 @@ def _view(parsed: ParsedPolicy) -> PolicyView:
         statements=tuple(_statement(s) for s in parsed.statements),
         findings=findings,
         _raw=raw,
-    )
-
-
-def _reindex(doc: PolicyDocument, index: int) -> PolicyDocument:
-    return replace(
-        doc,
-        source_index=index,
-        statements=tuple(replace(s, doc_index=index) for s in doc.statements),
     )

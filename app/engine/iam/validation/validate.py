@@ -17,8 +17,9 @@ from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType, finding
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.errors import PolicyParseError
+from app.engine.iam.policy.documents import read_source
 from app.engine.iam.policy.ir import ParsedPolicy
-from app.engine.iam.policy.parse import PolicySource, parse_policy
+from app.engine.iam.policy.parse import PolicySource
 from app.engine.iam.validation.baseline import baseline_finding, recognise_baseline
 from app.engine.iam.validation.rules_catalog import (
     resource_mismatch,
@@ -62,7 +63,7 @@ from app.engine.iam.validation.rules_security import (
     privilege_escalation,
     service_wildcards,
 )
-from app.engine.iam.validation.view import PolicyContext, PolicyType, build_context, decode
+from app.engine.iam.validation.view import PolicyContext, PolicyType, build_context
 
 __all__ = [
     "RULES",
@@ -155,7 +156,8 @@ def validate_policy(
     baselines: Mapping[str, Mapping[str, Any]] | None = None,
     budget: WorkBudget | None = None,
 ) -> PolicyValidation:
-    """Validate one document, a JSON text, or a list of documents (a role's policies).
+    """Validate one document, a JSON text, or a list of documents (a role's policies, each
+    an object or JSON text, read as diff and evaluate read them).
 
     Managed policies are measured per document against 6,144 characters; inline policies
     together against the role's 10,240. `trust`, `bucket` and `key` validate a role's trust
@@ -163,18 +165,17 @@ def validate_policy(
     policy has no Resource. The rules' pairwise checks are charged to `budget`.
     """
     try:
-        parsed = parse_policy(source, base_pointer=pointer)
+        read = read_source(source, pointer=pointer)
     except PolicyParseError as error:
         return _unreadable(error, policy_type)
-    ctx = build_context(
-        parsed, decode(source), catalog, policy_type=policy_type, pointer=pointer, budget=budget
-    )
+    parsed = read.parsed
+    ctx = build_context(read, catalog, policy_type=policy_type, budget=budget)
     found: list[Finding] = []
     for _, rule in RULES:
         found.extend(rule(ctx))
     recognised = recognise_baseline(parsed, baselines)
     if recognised is not None and baselines is not None:
-        found.append(baseline_finding(recognised, baselines, pointer))
+        found.append(baseline_finding(recognised, baselines, read.pointer))
     findings = _dedupe_sorted(found)
     return PolicyValidation(
         findings=findings,

@@ -7,14 +7,14 @@ carries its IR form and its raw entries with their JSON pointers.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
 from app.engine.budget import WorkBudget
 from app.engine.iam.catalog import Catalog
+from app.engine.iam.policy.documents import ReadDocuments
 from app.engine.iam.policy.ir import ParsedPolicy, Statement
 from app.engine.json_pointer import pointer_join
 
@@ -115,13 +115,6 @@ class PolicyContext:
         return tuple(s for doc in self.documents for s in doc.statements)
 
 
-def decode(source: Any) -> Any:
-    """The source as JSON data (text is decoded; parse_policy has already accepted it)."""
-    if isinstance(source, str | bytes):
-        return json.loads(source)
-    return source
-
-
 def _entries(raw: object, pointer: str) -> tuple[Entry, ...]:
     if isinstance(raw, str):
         return (Entry(raw, pointer),)
@@ -201,29 +194,15 @@ def _raw_statements(doc: Mapping[str, Any], pointer: str) -> dict[str, Mapping[s
     return {}
 
 
-def raw_documents(data: Any, pointer: str) -> list[tuple[Mapping[str, Any], str]]:
-    """(document, pointer) pairs in the order parse_policy numbers them."""
-    if isinstance(data, Mapping):
-        return [(data, pointer)]
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        return [
-            (doc, pointer_join(pointer, i))
-            for i, doc in enumerate(data)
-            if isinstance(doc, Mapping)
-        ]
-    return []
-
-
 def build_context(
-    parsed: ParsedPolicy,
-    data: Any,
+    read: ReadDocuments,
     catalog: Catalog,
     *,
     policy_type: PolicyType,
-    pointer: str,
     budget: WorkBudget | None = None,
 ) -> PolicyContext:
-    raws = raw_documents(data, pointer)
+    parsed = read.parsed
+    raws = read.json_documents()
     documents: list[DocumentView] = []
     for doc, (raw_doc, doc_pointer) in zip(parsed.documents, raws, strict=True):
         policy_variables = doc.version == POLICY_VARIABLES_VERSION
@@ -239,6 +218,6 @@ def build_context(
         documents=tuple(documents),
         catalog=catalog,
         policy_type=policy_type,
-        pointer=pointer,
+        pointer=read.pointer,
         budget=budget or WorkBudget.unbounded(),
     )
