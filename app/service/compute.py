@@ -103,13 +103,17 @@ def parse_pipelines(
     context: ComputeContext,
     role_policies: list[RolePolicies] | None = None,
     budget: WorkBudget | None = None,
+    catalog: Catalog | None = None,
 ) -> tuple[list[Pipeline], list[Finding]]:
     """Every pipeline of every source; a source that cannot be read raises with its pointer.
 
     When `role_policies` is given, the service-role policies the templates define are added to
     it."""
     template_context = TemplateContext(
-        account=context.account, region=context.region, partition=context.partition
+        account=context.account,
+        region=context.region,
+        partition=context.partition,
+        catalog=catalog,
     )
     pipelines: list[Pipeline] = []
     findings: list[Finding] = []
@@ -179,7 +183,7 @@ def computed_policy(
     templates define for those roles. The findings of a policy too large for one managed
     policy point where `placement` says the answer puts it."""
     role_policies: list[RolePolicies] = []
-    pipelines, findings = parse_pipelines(sources, context, role_policies, budget)
+    pipelines, findings = parse_pipelines(sources, context, role_policies, budget, catalog)
     findings.extend(
         finding
         for pipeline in pipelines

@@ -10,6 +10,7 @@ from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints, hint_findings
+from app.engine.iam.catalog import Catalog
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.source_map import in_template_places, template_pointer
 from app.engine.pipeline.structure import validate_pipeline
@@ -78,8 +79,9 @@ def validate_pipelines(
     context: ComputeContext,
     hints: GivenHints,
     budget: WorkBudget | None = None,
+    iam_catalog: Catalog | None = None,
 ) -> PipelineValidation:
-    pipelines, findings = parse_pipelines(sources, context, budget=budget)
+    pipelines, findings = parse_pipelines(sources, context, budget=budget, catalog=iam_catalog)
     findings.extend(hint_findings(pipelines, loaded.profile_set, hints))
     used: dict[ActionTypeKey, int] = {}
     for pipeline in pipelines:

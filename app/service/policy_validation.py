@@ -59,7 +59,9 @@ def validate(
     used: list[Any] = []
     if sources and validation.parsed is not None:
         context = context or ComputeContext()
-        pipelines, parse_findings = parse_pipelines(sources, context, budget=budget)
+        pipelines, parse_findings = parse_pipelines(
+            sources, context, budget=budget, catalog=catalog
+        )
         findings.extend(parse_findings)
         view = read_policies(documents, pointer=pointer)
         findings.extend(

@@ -39,6 +39,7 @@ def _validate(request: PipelineValidateRequest, services: Services, http: Reques
         context=ComputeContext(**request.context.model_dump()),
         hints=given_hints(request.hints),
         budget=request_budget(http, services),
+        iam_catalog=services.catalog,
     )
     record_decision("pipelines", "valid" if outcome.valid else "invalid")
     return model_response(PipelineValidateResponse.of(outcome))

@@ -241,6 +241,7 @@ class _ResourceView:
         self.line = line
         self.depth = depth
         self.partition = resolver.partition
+        self.catalog = resolver.context.catalog
 
     def prop(self, key: str) -> Any:
         return self.r.resource_property(self.logical_id, key, self.at, self.line, self.depth)

@@ -285,6 +285,7 @@ class ResourceView(Protocol):
     """One resource of a template, seen from a value that refers to it."""
 
     partition: str
+    catalog: Catalog | None
 
     def text(self, key: str) -> str | None: ...
 
@@ -322,7 +323,7 @@ _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 
 
 def _arn(kind: ResourceType, declared: Declared, name: str, view: ResourceView) -> str:
-    form = arn_format(kind.service, kind.resource)
+    form = arn_format(kind.service, kind.resource, view.catalog)
 
     def part(match: re.Match[str]) -> str:
         placeholder = match.group(1)
@@ -358,10 +359,9 @@ def _name_part(
     return name
 
 
-@cache
-def arn_format(service: str, resource: str) -> str:
-    """The catalogue's ARN format of a resource type."""
-    found = _shipped_catalog().service(service)
+def arn_format(service: str, resource: str, catalog: Catalog | None = None) -> str:
+    """The ARN format of a resource type in `catalog` (the shipped snapshot when None)."""
+    found = (catalog or _shipped_catalog()).service(service)
     types = found.resource_types if found else {}
     formats = next(
         (t.arn_formats for key, t in types.items() if key.lower() == resource.lower()), ()

@@ -16,6 +16,7 @@ from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.findings import Finding, FindingType
+from app.engine.iam.catalog import Catalog
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Pipeline
 
@@ -45,6 +46,9 @@ class TemplateContext:
     region: str | None = None
     partition: str | None = None
     stack_name: str | None = None
+    # The IAM catalogue whose ARN formats name the resources a template refers to: the one the
+    # answer is computed with (the shipped snapshot when none is given).
+    catalog: Catalog | None = field(default=None, compare=False, repr=False)
 
     @property
     def effective_partition(self) -> str:

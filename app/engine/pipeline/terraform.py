@@ -312,6 +312,7 @@ class _ResourceView:
         self.depth = depth
         self.declared = declared
         self.partition = ev.partition
+        self.catalog = ev.context.catalog
 
     def arg(self, key: str) -> Any:
         attribute = self.block.body.attributes.get(key)

@@ -974,3 +974,24 @@ def test_a_request_waiting_for_a_large_decode_stops_at_its_deadline() -> None:
         pytest.raises(WorkCancelledError),
     ):
         parse_cloudformation(large, budget=budget)
+
+
+def test_a_referenced_resources_arn_takes_the_format_of_the_catalogue_in_use() -> None:
+    from app.engine.iam.catalog import Catalog  # noqa: PLC0415
+
+    from ....catalogs import encode_document, shipped_document  # noqa: PLC0415
+
+    document = shipped_document()
+    # A catalogue whose topics are named under a path: every ARN built must follow it.
+    document["s"]["sns"]["r"] = [
+        ["topic", ["arn:${Partition}:sns:${Region}:${Account}:topics/${TopicName}"], [1]]
+    ]
+    catalog = Catalog.from_snapshot(encode_document(document, "test-topics"))
+    text = _template("!Ref Topic", header=PARAMS, resources=RESOURCES)
+    in_use = TemplateContext(account="111122223333", region="eu-west-1", catalog=catalog)
+    result = parse_cloudformation(text, context=in_use)
+    assert _action(result).configuration["Value"] == (
+        "arn:aws:sns:eu-west-1:111122223333:topics/alerts"
+    )
+    shipped = parse_cloudformation(text, context=CONTEXT)
+    assert _action(shipped).configuration["Value"] == "arn:aws:sns:eu-west-1:111122223333:alerts"
