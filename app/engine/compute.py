@@ -428,8 +428,20 @@ def _render_member(
         acc.findings.append(_no_profile(ACTION_ROLE_KEY, site.pointer))
     else:
         _render_profile(role_profile, scope, site, acc.service_role, acc)
-    _render_profile(profile, scope, site, acc.action_roles[role_arn], acc)
+    _render_profile(
+        profile, _in_role_account(scope, role_arn), site, acc.action_roles[role_arn], acc
+    )
     _render_role_artifacts(profiles, scope, site, home_region, acc.action_roles[role_arn], acc)
+
+
+def _in_role_account(scope: KnownValues, role_arn: str) -> KnownValues:
+    """What an action that names its own role works on is in that role's account: a
+    cross-account action's role is in the account of the resources it deploys to [CPX]. (Its
+    artifacts stay in the pipeline's account.)"""
+    match = split_arn(role_arn)
+    if match is None or not _ACCOUNT.match(match.account) or match.account == scope.account:
+        return scope
+    return replace(scope, account=match.account)
 
 
 def _render_role_artifacts(

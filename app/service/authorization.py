@@ -26,13 +26,16 @@ from app.service.evaluate import action_findings
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
-# Where each layer sits in the evaluate request (app/api/schemas/authorization.py).
-REQUEST_POINTERS = {
-    "boundary": "/permissions_boundary",
-    "session": "/session_policies",
-    "accounts": "/accounts",
-    "resource_policies": "/resource_policies",
-}
+
+def _request_pointers(identity: str) -> DocumentPointers:
+    """Where each layer sits in the evaluate request (app/api/schemas/authorization.py)."""
+    return DocumentPointers(
+        identity=identity,
+        boundary="/permissions_boundary",
+        session="/session_policies",
+        accounts="/accounts",
+        resource_policies="/resource_policies",
+    )
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def authorize_requests(
         session_policies=layers.session_policies,
         resource_policies=layers.resource_policies or {},
         accounts=layers.accounts or {},
-        pointers=DocumentPointers(identity=identity_pointer, **REQUEST_POINTERS),
+        pointers=_request_pointers(identity_pointer),
     )
     decisions = authorize(context, requests, budget)
     suggested: dict[str, list[str]] = {}

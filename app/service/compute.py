@@ -50,6 +50,7 @@ class ComputedPolicy:
     role_policies: tuple[RolePolicies, ...]  # the policies the templates define for them
     # The other documents the pipelines need, their findings placed in the templates.
     companions: CompanionResult
+    role_arns: tuple[str, ...] = ()  # the service-role ARNs the pipelines name, once each
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def computed_policy(
         service_roles(pipelines),
         tuple(role_policies),
         companions,
+        tuple(dict.fromkeys(p.role_arn for p in pipelines)),
     )
 
 

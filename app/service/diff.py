@@ -10,7 +10,7 @@ from app.engine import api as engine
 from app.engine.api import PolicyDiff
 from app.engine.budget import WorkBudget
 from app.engine.companions.comparison import CompanionComparison, compare_companion
-from app.engine.companions.documents import CompanionDocument, DocumentKind
+from app.engine.companions.documents import CompanionDocument, DocumentKind, RegionStore
 from app.engine.compute import ComputeContext, PolicyPlacement
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
@@ -24,6 +24,7 @@ from app.engine.iam.validation.view import PolicyType
 from app.engine.pipeline.roles import ServiceRole
 from app.engine.pipeline.template_values import RolePolicies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
+from app.engine.will_run import RunAnswer
 from app.service.compute import PipelineSource, computed_policy
 from app.service.errors import InvalidInputError
 from app.service.profile_cache import LoadedProfileSet
@@ -41,6 +42,10 @@ class RequiredPermissions:
     role_policies: tuple[RolePolicies, ...] = ()
     # The trust, bucket and key policies the pipelines need (none for a required policy).
     companions: tuple[CompanionDocument, ...] = ()
+    role_arns: tuple[str, ...] = ()  # the service-role ARNs the pipelines name
+    # What each action or rule role that a pipeline declares needs, by its ARN.
+    action_roles: tuple[tuple[str, tuple[Requirement, ...]], ...] = ()
+    artifact_stores: tuple[RegionStore, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class DiffOutcome(PolicyDiff):
     provenance: Provenance
     roles: tuple[ServiceRole, ...] = ()  # what the patched policy is attached to
     companions: tuple[CompanionComparison, ...] = ()  # of the trust, bucket and key policies
+    will_run: RunAnswer | None = None  # each requirement decided with every layer, when asked
 
 
 # The diff answers the policy the pipelines need whole, as its patched policy (with the current
@@ -95,6 +101,12 @@ def required_from_pipelines(
         roles=computed.roles,
         role_policies=computed.role_policies,
         companions=computed.companions.documents,
+        role_arns=computed.role_arns,
+        action_roles=tuple(
+            (role.role_arn, tuple(requirements_from_computed(role.statements, catalog)))
+            for role in result.action_roles
+        ),
+        artifact_stores=computed.companions.artifact_stores,
     )
 
 

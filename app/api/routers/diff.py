@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -24,12 +25,13 @@ from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.profile_selection import select_profiles
 from app.api.routers.compute import given_hints
-from app.api.schemas.diff import DiffRequest, DiffResponse
+from app.api.schemas.diff import DiffRequest, DiffResponse, RunContextIn
 from app.engine.companions.documents import DocumentKind
 from app.engine.compute import ComputeContext
 from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
+from app.service.will_run import GivenActionRole, RunContext, run_check
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
@@ -104,6 +106,12 @@ def _diff(
     else:
         documents, pointer = policy_documents(services, request.current, "/current")
         current_view = None
+    companions = [
+        diff_service.CurrentCompanion(
+            DocumentKind(c.kind), c.target, c.document, f"/current/companions/{i}/document"
+        )
+        for i, c in enumerate(request.current.companions)
+    ]
     outcome = diff_service.diff(
         documents,
         required,
@@ -113,15 +121,40 @@ def _diff(
         mode=request.arn_mode,
         current_pointer=pointer,
         current_view=current_view,
-        current_companions=[
-            diff_service.CurrentCompanion(
-                DocumentKind(c.kind), c.target, c.document, f"/current/companions/{i}/document"
-            )
-            for i, c in enumerate(request.current.companions)
-        ],
+        current_companions=companions,
         budget=budget,
     )
+    if (given := request.current.authorization) is not None:
+        located = [doc for rp in required.role_policies for doc in rp.documents]
+        answer = run_check(
+            required,
+            [d for d, _ in located] if current_view is not None else documents,
+            pointer,
+            run_context(given),
+            companions,
+            budget,
+            current_each=[at for _, at in located] if current_view is not None else [],
+        )
+        outcome = replace(outcome, will_run=answer)
     record_decision("diff", outcome.result.verdict)
     if snippet is not None:
         return snippet_response(snippet, [outcome.patched_policy], outcome.findings, outcome.roles)
     return model_response(DiffResponse.of(outcome), headers=findings_headers(outcome.findings))
+
+
+def run_context(given: RunContextIn) -> RunContext:
+    base = "/current/authorization"
+    return RunContext(
+        pointer=base,
+        principal=None if given.principal is None else given.principal.to_principal(),
+        permission_boundary=given.permissions_boundary,
+        session_policies=given.session_policies,
+        resource_policies=given.resource_policies or {},
+        accounts=given.account_policies(),
+        action_roles=[
+            GivenActionRole(
+                r.role_arn, r.documents, f"{base}/action_roles/{i}", r.permissions_boundary
+            )
+            for i, r in enumerate(given.action_roles)
+        ],
+    )

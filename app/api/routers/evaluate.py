@@ -14,7 +14,7 @@ from app.api.policy_source import policy_documents
 from app.api.problems import PROBLEM_RESPONSES
 from app.api.schemas.authorization import AuthorizationResponse, PrincipalIn
 from app.api.schemas.evaluate import EvaluateRequest, EvaluateResponse
-from app.engine.authorization import AccountPolicies, AuthorizationRequest, Principal
+from app.engine.authorization import AuthorizationRequest
 from app.engine.budget import WorkBudget
 from app.service.authorization import Layers, authorize_requests
 from app.service.evaluate import PointRequest, evaluate
@@ -80,20 +80,11 @@ def _authorize(
     budget: WorkBudget,
 ) -> Response:
     layers = Layers(
-        principal=Principal(
-            caller.arn,
-            caller.type,
-            account=caller.account or "",
-            tags=caller.tags,
-            org_id=caller.org_id,
-        ),
+        principal=caller.to_principal(),
         permission_boundary=request.permissions_boundary,
         session_policies=request.session_policies,
         resource_policies=request.resource_policies,
-        accounts={
-            account: AccountPolicies(p.scp_levels, p.rcp_levels, p.management)
-            for account, p in (request.accounts or {}).items()
-        },
+        accounts=request.account_policies(),
     )
     outcome = authorize_requests(
         documents,

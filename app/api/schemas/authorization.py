@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from app.api.schemas.common import Answer, FindingOut, ProvenanceOut, Schema, decision_fields
 from app.api.schemas.examples import AUTHORIZATION_RESPONSE
+from app.engine.authorization import AccountPolicies, Principal
 from app.service.authorization import AuthorizationOutcome
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
@@ -51,6 +52,11 @@ class PrincipalIn(Schema):
             raise ValueError(f"a `{self.type}` caller needs its `arn`")
         return self
 
+    def to_principal(self) -> Principal:
+        return Principal(
+            self.arn, self.type, account=self.account or "", tags=self.tags, org_id=self.org_id
+        )
+
 
 class AccountPoliciesIn(Schema):
     scp_levels: list[list[PolicyDocumentIn]] | None = Field(
@@ -67,6 +73,9 @@ class AccountPoliciesIn(Schema):
     management: bool = Field(
         default=False, description="the organisation's management account: neither binds it"
     )
+
+    def to_policies(self) -> AccountPolicies:
+        return AccountPolicies(self.scp_levels, self.rcp_levels, self.management)
 
 
 class AuthorizationContextIn(Schema):
@@ -89,6 +98,9 @@ class AuthorizationContextIn(Schema):
         max_length=50,
         description="the SCP and RCP levels of the accounts involved, by account ID",
     )
+
+    def account_policies(self) -> dict[str, AccountPolicies]:
+        return {account: p.to_policies() for account, p in (self.accounts or {}).items()}
 
 
 class LayerStatementOut(Answer):

@@ -5,8 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
+from app.api.schemas.authorization import (
+    AuthorizationContextIn,
+    LayerName,
+    LayerOutcomeOut,
+    LayerStatementOut,
+    PolicyDocumentIn,
+    PrincipalIn,
+)
 from app.api.schemas.common import (
     Answer,
     FindingOut,
@@ -28,9 +43,13 @@ from app.api.schemas.compute import (
 from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
 from app.engine.iam.analysis.coverage import Coverage
 from app.engine.policy_diff import Gap, worst_impact
+from app.engine.will_run import RunAnswer, RunCheck
 from app.service.diff import DiffOutcome
 
 ArnModeIn = Literal["segment", "strict-segment", "whole-string"]
+RoleArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:[a-z-]+:iam::\d{12}:role/.+$", max_length=2048)
+]
 
 
 class PolicyIn(Schema):
@@ -65,6 +84,33 @@ class CompanionPolicyIn(Schema):
     document: dict[str, Any] | str = Field(description="the policy as it stands")
 
 
+class ActionRolePoliciesIn(Schema):
+    role_arn: RoleArn = Field(description="the action or rule role, as its `roleArn` names it")
+    documents: list[PolicyDocumentIn] = Field(
+        min_length=1, max_length=30, description="its policy documents, as objects or JSON text"
+    )
+    permissions_boundary: PolicyDocumentIn | None = Field(
+        default=None, description="its permissions boundary"
+    )
+
+
+class RunContextIn(AuthorizationContextIn):
+    """The service role's whole authorization context: with it, `will_run` decides each
+    permission the pipelines need, naming the layer that decides it."""
+
+    principal: PrincipalIn | None = Field(
+        default=None,
+        description="the service role the current policies belong to, when the pipelines' "
+        "`roleArn` does not name one whole role ARN",
+    )
+    action_roles: list[ActionRolePoliciesIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="the policies of the action and rule roles the pipelines declare; the "
+        "permissions of a role not given are undecided",
+    )
+
+
 class CurrentPolicyIn(PolicyIn):
     companions: list[CompanionPolicyIn] = Field(
         default_factory=list,
@@ -78,6 +124,14 @@ class CurrentPolicyIn(PolicyIn):
         "(`required.sources`) attach to the service role their pipeline names, when that role "
         "is a resource of the same template (inline `Policies`, `AWS::IAM::Policy`, "
         "`AWS::IAM::RolePolicy` and `AWS::IAM::ManagedPolicy` documents)",
+    )
+
+    authorization: RunContextIn | None = Field(
+        default=None,
+        description="the rest of the service role's authorization context (permissions "
+        "boundary, session policies, SCP and RCP levels, resource policies) and the action "
+        "roles' policies: the answer's `will_run` then decides each permission the pipelines "
+        "need with every layer; `companions` count as the resource policies of their targets",
     )
 
     @model_validator(mode="after")
@@ -129,6 +183,11 @@ class DiffRequest(Schema):
         if self.current.companions and self.required.policy is not None:
             raise ValueError(
                 "`current.companions` are compared with what pipelines need: give "
+                "`required.pipelines` or `required.sources`, not `required.policy`"
+            )
+        if self.current.authorization is not None and self.required.policy is not None:
+            raise ValueError(
+                "`current.authorization` decides what pipelines need: give "
                 "`required.pipelines` or `required.sources`, not `required.policy`"
             )
         return self
@@ -307,6 +366,74 @@ class CompanionDiffOut(Answer):
 COMPANION_DIFFS = TypeAdapter(list[CompanionDiffOut])
 
 
+class RunCheckOut(Schema):
+    role: str = Field(description="the role that makes the request")
+    action: str
+    resource: str = Field(description="the resource, or the pattern standing for them")
+    necessity: Literal["required", "optional", "unverifiable"]
+    decision: Literal["allowed", "explicitly_denied", "implicitly_denied"] | None = Field(
+        description="null when it could not be decided (`note` says why)"
+    )
+    definite: bool = Field(description="false when what decides it was not given or not known")
+    layer: LayerName | None = Field(description="the layer that decided it")
+    level: int | None = Field(description="its organisation level, for an SCP or RCP")
+    statement: LayerStatementOut | None = Field(description="the statement that decided it")
+    reason: str
+    note: str | None = Field(description="why the decision may not stand, or was not made")
+    layers: list[LayerOutcomeOut] = Field(description="each layer's own outcome")
+    impact: ImpactOut | None = Field(description="what a denial does, from the profiles")
+    required_by: list[RequiredByOut]
+
+    @classmethod
+    def of(cls, check: RunCheck) -> Self:
+        d = check.decision
+        worst = worst_impact(check.required_by)
+        return cls(
+            role=check.role,
+            action=check.action,
+            resource=check.resource,
+            necessity=check.necessity,
+            decision=d.decision if d else None,
+            definite=check.definite,
+            layer=d.layer if d else None,
+            level=d.level if d else None,
+            statement=LayerStatementOut.model_validate(d.statement) if d and d.statement else None,
+            reason=d.reason if d else "",
+            note=check.note,
+            layers=[LayerOutcomeOut.model_validate(o) for o in d.layers] if d else [],
+            impact=ImpactOut.model_validate(worst.impact) if worst and worst.impact else None,
+            required_by=read(REQUIRED_BY, check.required_by),
+        )
+
+
+class RunSummaryOut(Schema):
+    allowed: int = Field(description="permissions definitely allowed")
+    denied: int = Field(description="permissions definitely denied")
+    undecided: int = Field(description="permissions not decided for sure")
+
+
+class WillRunOut(Schema):
+    verdict: Literal["runs", "fails", "undecided"] = Field(
+        description="`fails`: a permission the pipelines need for sure is denied; "
+        "`undecided`: one is not definitely allowed; `runs`: every one is allowed"
+    )
+    summary: RunSummaryOut
+    checks: list[RunCheckOut]
+
+    @classmethod
+    def of(cls, answer: RunAnswer) -> Self:
+        checks = answer.checks
+        allowed = sum(c.allowed and c.definite for c in checks)
+        denied = sum(not c.allowed and c.definite for c in checks)
+        return cls(
+            verdict=answer.verdict,
+            summary=RunSummaryOut(
+                allowed=allowed, denied=denied, undecided=len(checks) - allowed - denied
+            ),
+            checks=[RunCheckOut.of(c) for c in checks],
+        )
+
+
 class DiffResponse(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [DIFF_RESPONSE]})
 
@@ -338,6 +465,11 @@ class DiffResponse(Schema):
         description="each trust, bucket or key policy of `current.companions` against the one "
         "the pipelines need (its own verdict; `verdict` is the service-role policy's)"
     )
+    will_run: WillRunOut | None = Field(
+        default=None,
+        description="with `current.authorization`: each permission the pipelines need "
+        "(the service role's and each action role's), allowed or denied and by which layer",
+    )
     findings: list[FindingOut]
 
     @classmethod
@@ -364,5 +496,6 @@ class DiffResponse(Schema):
             patched_policy=outcome.patched_policy,
             patched_verdict=outcome.patched_verdict,
             companions=read(COMPANION_DIFFS, outcome.companions),
+            will_run=None if outcome.will_run is None else WillRunOut.of(outcome.will_run),
             findings=FindingOut.all(outcome.findings),
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.engine.errors import EngineError
+from app.engine.iam.conditions.facts import KeyFact
 
 Decision = Literal["allowed", "explicitly_denied", "implicitly_denied"]
 
@@ -93,7 +94,12 @@ class AuthorizationRequest:
     """One request. `resource_account` is the owner of the resource, required when the ARN
     carries none (S3) [R3.4]; `resource_policy` overrides the context's policy for the ARN.
     `sse_kms_key` is the KMS key an S3 object is encrypted with: reading or writing it makes a
-    call to KMS as the caller [R4.10]."""
+    call to KMS as the caller [R4.10].
+
+    With `facts`, `resource` is a pattern standing for every resource it matches, and each
+    layer is decided for all of them at once: it allows only when its grants take in the whole
+    pattern, and a Deny that may reach part of it makes the answer indefinite. `facts` says
+    what is known of the requests' condition keys (lower-case names) beyond `context`."""
 
     action: str
     resource: str
@@ -101,6 +107,7 @@ class AuthorizationRequest:
     resource_account: str = ""
     resource_policy: Document | None = None
     sse_kms_key: str = ""
+    facts: Mapping[str, KeyFact] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,8 @@ class DocumentPointers:
     `{index}`) when a request carries its own."""
 
     identity: str = "/identity_policies"
+    # Where each identity policy sits, when they are not one list (read from a template).
+    identity_each: tuple[str, ...] = ()
     boundary: str = "/permission_boundary"
     session: str = "/session_policies"
     accounts: str = "/accounts"
@@ -133,6 +142,9 @@ class AuthorizationContext:
     resource_policies: Mapping[str, Document] = field(default_factory=dict)
     accounts: Mapping[str, AccountPolicies] = field(default_factory=dict)
     pointers: DocumentPointers = field(default_factory=DocumentPointers)
+    # Where a resource policy sits when not under `pointers.resource_policies` at its ARN (one
+    # read from a template, or given as a companion document).
+    resource_policy_pointers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from app.engine.authorization import service_rules
@@ -23,11 +23,25 @@ from app.engine.authorization.layers import (
     compile_layer,
     compile_resource_policy,
     decide_layer,
+    decide_layer_on_pattern,
 )
 from app.engine.budget import WorkBudget
+from app.engine.iam.conditions.facts import KeyFact
 from app.engine.json_pointer import pointer_join
 
 _SESSION_KINDS = ("assumed_role", "role", "federated_user")
+
+
+def _pattern_facts(
+    context: Mapping[str, Sequence[str]], given: Mapping[str, KeyFact]
+) -> dict[str, KeyFact]:
+    """What is known of every request a pattern stands for: the keys the principal and the
+    resource's owner determine, then what the caller says."""
+    facts = {
+        key: KeyFact(frozenset(values), may_be_absent=False) for key, values in context.items()
+    }
+    facts.update(given)
+    return facts
 
 
 def _resource_account(request: AuthorizationRequest, index: int) -> str:
@@ -50,6 +64,18 @@ def _partition(resource: str) -> str:
     return parts[1] if len(parts) == 6 and parts[0] == "arn" else ""
 
 
+def resource_policy_arn(context: AuthorizationContext, resource: str) -> str | None:
+    """The ARN whose policy governs `resource`: its own, else (an S3 object) its bucket's
+    [R4.8]; None when the context holds neither."""
+    if resource in context.resource_policies:
+        return resource
+    if resource.startswith("arn:aws:s3:::"):
+        bucket = resource.split("/", 1)[0]
+        if bucket in context.resource_policies:
+            return bucket
+    return None
+
+
 def _policy_for(
     context: AuthorizationContext, request: AuthorizationRequest, index: int
 ) -> tuple[Document, str] | None:
@@ -58,13 +84,12 @@ def _policy_for(
     pointers = context.pointers
     if request.resource_policy is not None:
         return request.resource_policy, pointers.request_policy.format(index=index)
-    arn = request.resource
-    if arn not in context.resource_policies and arn.startswith("arn:aws:s3:::"):
-        arn = arn.split("/", 1)[0]
-    found = context.resource_policies.get(arn)
-    if found is None:
+    arn = resource_policy_arn(context, request.resource)
+    if arn is None:
         return None
-    return found, pointer_join(pointers.resource_policies, arn)
+    found = context.resource_policies[arn]
+    pointer = context.resource_policy_pointers.get(arn)
+    return found, pointer or pointer_join(pointers.resource_policies, arn)
 
 
 class Authorizer:
@@ -76,7 +101,9 @@ class Authorizer:
         principal = context.principal
         self._caller_has_policies = principal.kind not in ("service", "anonymous")
         pointers = context.pointers
-        self._identity = compile_layer(context.identity_policies, "identity", pointers.identity)
+        self._identity = compile_layer(
+            context.identity_policies, "identity", pointers.identity, each=pointers.identity_each
+        )
         self._boundary = (
             compile_document(context.permission_boundary, "boundary", pointers.boundary)
             if context.permission_boundary is not None
@@ -159,9 +186,13 @@ class Authorizer:
         if rule != "identity_only" and not crossing:
             found = _policy_for(self.context, request, index)
 
+        facts = None if request.facts is None else _pattern_facts(context, request.facts)
+
         def decide(compiled: CompiledLayer | None) -> LayerDecision | None:
             if compiled is None:
                 return None
+            if facts is not None:
+                return decide_layer_on_pattern(compiled, action, resource, facts, self.budget)
             return decide_layer(compiled, action, resource, context, self.budget)
 
         scp = (

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from app.engine.authorization.context import (
+    Decision,
     Document,
     Layer,
     LayerOutcome,
@@ -26,9 +27,10 @@ from app.engine.authorization.principals import (
     strongest,
 )
 from app.engine.budget import WorkBudget
-from app.engine.iam.analysis.coverage import PolicyStatement
+from app.engine.iam.analysis.coverage import Coverage, PolicyStatement, check_requirement
 from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision, StatementOutcome
-from app.engine.iam.policy.view import PolicyView, read_policies, read_policy
+from app.engine.iam.conditions.facts import Facts
+from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at, read_policy
 
 POLICY_VERSION_WITH_VARIABLES = "2012-10-17"
 
@@ -43,8 +45,14 @@ class CompiledLayer:
     kinds: Mapping[tuple[int, int], MatchKind]  # resource policies: how a statement names
 
 
-def _view(documents: Sequence[Document], pointer: str) -> PolicyView | None:
-    return read_policies(list(documents), pointer=pointer) if documents else None
+def _view(
+    documents: Sequence[Document], pointer: str, each: Sequence[str] = ()
+) -> PolicyView | None:
+    if not documents:
+        return None
+    if each:
+        return read_policies_at(list(zip(documents, each, strict=True)))
+    return read_policies(list(documents), pointer=pointer)
 
 
 def _variables_allowed(view: PolicyView) -> dict[int, bool]:
@@ -55,9 +63,15 @@ def _variables_allowed(view: PolicyView) -> dict[int, bool]:
 
 
 def compile_layer(
-    documents: Sequence[Document], layer: Layer, pointer: str, level: int | None = None
+    documents: Sequence[Document],
+    layer: Layer,
+    pointer: str,
+    level: int | None = None,
+    *,
+    each: Sequence[str] = (),
 ) -> CompiledLayer:
-    return _compiled(_view(documents, pointer), layer, level)
+    """`each`, when given, is where each document sits (else they are a list at `pointer`)."""
+    return _compiled(_view(documents, pointer, each), layer, level)
 
 
 def compile_document(document: Document, layer: Layer, pointer: str) -> CompiledLayer:
@@ -129,8 +143,7 @@ def _key(outcome: StatementOutcome) -> tuple[int, int]:
     return outcome.statement.doc_index, outcome.statement.stmt_index
 
 
-def _ref(compiled: CompiledLayer, outcome: StatementOutcome) -> StatementRef:
-    stmt = outcome.statement
+def _ref(compiled: CompiledLayer, stmt: PolicyStatement) -> StatementRef:
     return StatementRef(
         compiled.layer, compiled.level, stmt.doc_index, stmt.stmt_index, stmt.sid, stmt.pointer
     )
@@ -168,7 +181,7 @@ def decide_layer(
         compiled.layer,
         decision.decision,
         decision.definite,
-        tuple(_ref(compiled, o) for o in decision.deciding),
+        tuple(_ref(compiled, o.statement) for o in decision.deciding),
         compiled.level,
         note,
     )
@@ -180,4 +193,36 @@ def decide_layer(
                 for o in decision.deciding
             ]
         )
+    return LayerDecision(outcome, kind)
+
+
+def decide_layer_on_pattern(
+    compiled: CompiledLayer,
+    action: str,
+    pattern: str,
+    facts: Facts,
+    budget: WorkBudget,
+) -> LayerDecision:
+    """A layer's decision for every resource `pattern` matches, by containment: it allows when
+    its applying Allow statements take in the whole pattern, denies when one applying Deny
+    does; an Allow or Deny that may apply to part of it, or only under conditions the facts do
+    not settle, makes the outcome indefinite."""
+    found = check_requirement(action, pattern, facts, compiled.evaluator.statements, budget=budget)
+    decision: Decision
+    coverage = found.coverage
+    if coverage is Coverage.DENIED:
+        decision, definite, statements = "explicitly_denied", True, found.denying
+    elif coverage is Coverage.GRANTED:
+        decision, definite, statements = "allowed", True, found.granting
+    elif coverage is Coverage.CONDITIONAL and found.granted_unless_denied:
+        decision, definite, statements = "allowed", False, found.granting
+    elif coverage is Coverage.CONDITIONAL:
+        decision, definite, statements = "implicitly_denied", False, found.granting
+    else:
+        decision, definite, statements = "implicitly_denied", not found.denying, found.denying
+    refs = tuple(_ref(compiled, s) for s in statements)
+    outcome = LayerOutcome(compiled.layer, decision, definite, refs, compiled.level)
+    kind = None
+    if decision == "allowed" and compiled.kinds:
+        kind = strongest([compiled.kinds[(s.doc_index, s.stmt_index)] for s in statements])
     return LayerDecision(outcome, kind)

@@ -211,4 +211,5 @@ def kms_call_for(request: AuthorizationRequest) -> AuthorizationRequest | None:
         resource_account="",
         resource_policy=None,
         sse_kms_key="",
+        facts=None,
     )

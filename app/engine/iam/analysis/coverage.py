@@ -179,6 +179,8 @@ class CoverageResult:
     granting: tuple[PolicyStatement, ...] = ()
     denying: tuple[PolicyStatement, ...] = ()
     conditions: tuple[tuple[str, str], ...] = ()  # (operator, key) that made it conditional
+    # Conditional only through Deny statements that may apply: granted unless one does.
+    granted_unless_denied: bool = False
 
 
 def _condition(stmt: PolicyStatement, facts: Facts) -> tuple[Tri, tuple[tuple[str, str], ...]]:
@@ -285,6 +287,7 @@ def check_requirement(
                 granting=tuple(allow_sure),
                 denying=tuple(deny_maybe),
                 conditions=tuple(maybe_conditions),
+                granted_unless_denied=True,
             )
         return CoverageResult(Coverage.GRANTED, granting=tuple(allow_sure))
     candidates = allow_sure + allow_maybe

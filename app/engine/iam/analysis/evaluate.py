@@ -144,6 +144,11 @@ class Evaluator:
         self._no_action = [StatementOutcome(s, Tri.FALSE, "action") for s in self._statements]
         self._no_resource = [StatementOutcome(s, Tri.FALSE, "resource") for s in self._statements]
 
+    @property
+    def statements(self) -> tuple[PolicyStatement, ...]:
+        """The Allow and Deny statements it weighs."""
+        return tuple(self._statements)
+
     def _action_hits(self, action: str) -> tuple[bool, ...]:
         key = action.lower()
         hits = self._by_action.get(key)

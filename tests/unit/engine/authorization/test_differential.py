@@ -310,7 +310,9 @@ def oracle(caller: Caller, world: dict[str, Any], action: str, resource: str) ->
     return "implicitly_denied", failed[0]
 
 
-def _engine(caller: Caller, world: dict[str, Any], action: str, resource: str) -> tuple[str, str]:
+def _engine(
+    caller: Caller, world: dict[str, Any], action: str, resource: str, *, pattern: bool = False
+) -> tuple[str, str]:
     kind = {"user": "user", "session": "assumed_role", "root": "root"}[caller.kind]
     accounts = {
         a: AccountPolicies(world["scp"][a], world["rcp"][a], management=world["management"] == a)
@@ -324,7 +326,9 @@ def _engine(caller: Caller, world: dict[str, Any], action: str, resource: str) -
         world["rbp"],
         accounts,
     )
-    request = AuthorizationRequest(action, resource, resource_account=OWNER[resource])
+    request = AuthorizationRequest(
+        action, resource, resource_account=OWNER[resource], facts={} if pattern else None
+    )
     got = authorize(context, [request])[0]
     return got.decision, got.layer
 
@@ -337,3 +341,17 @@ def test_engine_agrees_with_the_brute_force_reading(
     caller, world, action, resource = scenario
     note(repr(scenario))
     assert _engine(caller, world, action, resource) == oracle(caller, world, action, resource)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(scenarios())
+def test_a_resource_asked_as_a_pattern_is_decided_as_itself(
+    scenario: tuple[Caller, dict[str, Any], str, str],
+) -> None:
+    """Deciding a layer by containment, for every resource a pattern stands for, gives the same
+    answer as the request evaluator when the pattern is one resource."""
+    caller, world, action, resource = scenario
+    note(repr(scenario))
+    assert _engine(caller, world, action, resource, pattern=True) == oracle(
+        caller, world, action, resource
+    )

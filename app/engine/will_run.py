@@ -1,0 +1,267 @@
+"""Will the pipelines run: every permission they need, decided against each role's whole
+authorization context (identity policies, permissions boundary, session policies, SCP and RCP
+levels, resource policies), with the layer and statement that decided it and the impact of a
+denial from the profiles.
+
+Each requirement is decided for every resource its pattern stands for (the layers by
+containment, as the diff decides the identity policies), so that what the diff calls granted
+is allowed here when no other layer stands in the way. An answer is indefinite, never a guess,
+where what decides it was not given: a role whose policies are unknown, a KMS key or role
+whose own policy must allow and was not given, a resource whose name or owner is not known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from app.engine.authorization import (
+    AccountPolicies,
+    AuthorizationContext,
+    AuthorizationDecision,
+    AuthorizationRequest,
+    Authorizer,
+    DocumentPointers,
+    Principal,
+    service_rules,
+)
+from app.engine.authorization.context import Document
+from app.engine.authorization.evaluate import resource_policy_arn
+from app.engine.budget import WorkBudget
+from app.engine.compute import RequiredBy
+from app.engine.iam.analysis.diff import Necessity, Requirement
+from app.engine.iam.conditions.facts import KeyFact
+from app.engine.iam.patterns.arn import split_arn
+
+RunVerdict = Literal["runs", "fails", "undecided"]
+# What a denial of a check does to the verdict: a permission needed for sure fails the run;
+# one whose need depends on a value known only at run time leaves it undecided; an optional
+# one does not count.
+Weight = Literal["fails", "undecided", "none"]
+
+
+@dataclass(frozen=True)
+class RoleUnderTest:
+    """A role the pipelines run as, what it needs, and the policies it has. `identity_policies`
+    is None when they were not given: its requests are then not decided."""
+
+    role_arn: str
+    requirements: Sequence[Requirement]
+    identity_policies: Sequence[Document] | None
+    identity_pointer: str
+    # Where each identity policy sits, when they are not one list at `identity_pointer`.
+    identity_each: tuple[str, ...] = ()
+    permission_boundary: Document | None = None
+    boundary_pointer: str = ""
+    session_policies: Sequence[Document] | None = None
+    session_pointer: str = ""
+    principal: Principal | None = None  # the caller; by default a session of the role
+
+    def caller(self) -> Principal:
+        return self.principal or Principal(self.role_arn, "role")
+
+
+@dataclass(frozen=True)
+class SharedLayers:
+    """What every role's requests meet: resource policies by the ARN of their resource (a
+    bucket's covers its objects), each with where it sits in the input, the accounts'
+    organisation policies, and the KMS key each artifact bucket encrypts its objects with."""
+
+    resource_policies: Mapping[str, Document] = field(default_factory=dict)
+    resource_pointers: Mapping[str, str] = field(default_factory=dict)
+    accounts: Mapping[str, AccountPolicies] = field(default_factory=dict)
+    accounts_pointer: str = "/accounts"
+    artifact_keys: Mapping[str, str] = field(default_factory=dict)  # bucket name → key ARN
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    """One permission of one role: its decision (None when it could not be made, `note` says
+    why), and why the pipelines need it."""
+
+    role: str
+    action: str
+    resource: str
+    necessity: Necessity
+    weight: Weight
+    decision: AuthorizationDecision | None
+    note: str | None
+    required_by: tuple[RequiredBy, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is not None and self.decision.decision == "allowed"
+
+    @property
+    def definite(self) -> bool:
+        return self.decision is not None and self.decision.definite and self.note is None
+
+
+@dataclass(frozen=True)
+class RunAnswer:
+    verdict: RunVerdict
+    checks: tuple[RunCheck, ...]
+
+
+def _weight(requirement: Requirement) -> Weight:
+    if requirement.necessity == "optional":
+        return "none"
+    reasons = [r for r in requirement.sources if isinstance(r, RequiredBy)]
+    if reasons and all(r.undetermined for r in reasons if r.optional is None):
+        return "undecided"
+    return "fails"
+
+
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _owner(requirement: Requirement, caller: Principal) -> tuple[str, str | None]:
+    """The account that owns the resource, and why it is taken for granted when it is."""
+    fact = requirement.facts.get("aws:resourceaccount")
+    if fact is not None and fact.values is not None and len(fact.values) == 1:
+        return next(iter(fact.values)), None
+    arn = split_arn(requirement.resource)
+    if arn is not None and arn.account and not _has_wildcard(arn.account):
+        return arn.account, None
+    if arn is not None and arn.account:
+        return "", "the account that owns the resource is not known"
+    if requirement.resource == "*" or (arn is not None and arn.service != "s3"):
+        return "", None
+    return caller.account_id, "the bucket is taken to be in the role's own account"
+
+
+class _RoleAuthorizer:
+    def __init__(self, role: RoleUnderTest, shared: SharedLayers, budget: WorkBudget) -> None:
+        self.role = role
+        self.shared = shared
+        self.context = AuthorizationContext(
+            principal=role.caller(),
+            identity_policies=tuple(role.identity_policies or ()),
+            permission_boundary=role.permission_boundary,
+            session_policies=role.session_policies,
+            resource_policies=shared.resource_policies,
+            accounts=shared.accounts,
+            pointers=DocumentPointers(
+                identity=role.identity_pointer,
+                identity_each=role.identity_each,
+                boundary=role.boundary_pointer,
+                session=role.session_pointer,
+                accounts=shared.accounts_pointer,
+            ),
+            resource_policy_pointers=shared.resource_pointers,
+        )
+        self.authorizer = Authorizer(self.context, budget)
+
+    def check(self, requirement: Requirement, index: int) -> RunCheck:
+        reasons = tuple(r for r in requirement.sources if isinstance(r, RequiredBy))
+        base = RunCheck(
+            self.role.role_arn,
+            requirement.action,
+            requirement.resource,
+            requirement.necessity,
+            _weight(requirement),
+            None,
+            None,
+            reasons,
+        )
+        if self.role.identity_policies is None:
+            return replace(base, note="the role's own policies were not given")
+        caller = self.context.principal
+        owner, assumed = _owner(requirement, caller)
+        if assumed and not owner:
+            return replace(base, note=assumed)
+        key = self._artifact_key(requirement.resource)
+        request = AuthorizationRequest(
+            requirement.action,
+            requirement.resource,
+            resource_account=owner,
+            sse_kms_key=key,
+            facts={**_sent(requirement.action, key), **requirement.facts},
+        )
+        self.authorizer.budget.location = self.role.identity_pointer
+        decision = self.authorizer.decide(request, index)
+        return replace(base, decision=decision, note=self._doubt(requirement, decision, assumed))
+
+    def _artifact_key(self, resource: str) -> str:
+        if not resource.startswith("arn:aws:s3:::") or "/" not in resource:
+            return ""
+        bucket = resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+        return self.shared.artifact_keys.get(bucket, "")
+
+    def _doubt(
+        self, requirement: Requirement, decision: AuthorizationDecision, assumed: str | None
+    ) -> str | None:
+        """Why a denial may not stand: what decides it was not given or not known."""
+        if decision.decision == "allowed" or (
+            decision.decision == "explicitly_denied" and decision.definite
+        ):
+            # Allowed (or denied) for every resource of the pattern: the real one included.
+            return assumed
+        doubts = [assumed] if assumed else []
+        if requirement.name_unknown:
+            doubts.append(
+                "the resource's name is not known: a grant on the real resource may allow it"
+            )
+        caller = self.context.principal
+        action, resource = requirement.action, requirement.resource
+        dependent = decision.dependent
+        if dependent is not None and dependent.decision != "allowed":
+            # Denied by the call S3 makes to KMS for it: the key's policy decides.
+            action, resource = "kms:Decrypt", self._artifact_key(resource)
+        cross = decision.layer != "service_rule" and _crosses(resource, caller)
+        rule = service_rules.resource_rule(action, resource)
+        if (rule == "must_allow" or cross) and resource_policy_arn(self.context, resource) is None:
+            doubts.append("the policy of the resource, which must allow it, was not given")
+        return "; ".join(doubts) or None
+
+
+# What every request of a pipeline carries: AWS services and SDKs call over TLS, which the
+# artifact bucket policy of the cross-account walkthrough requires [CPX, §9 D1].
+_OVER_TLS: Mapping[str, KeyFact] = {
+    "aws:securetransport": KeyFact(frozenset({"true"}), may_be_absent=False)
+}
+
+
+def _sent(action: str, key: str) -> Mapping[str, KeyFact]:
+    """The keys a pipeline's request carries: artifacts written to a store with a KMS key are
+    uploaded encrypted with it, as the walkthrough's bucket policy requires (it denies other
+    uploads) [CPX, §9 D1; inferred: CodePipeline encrypts with the store's key]."""
+    if not key or action.lower() != "s3:putobject":
+        return _OVER_TLS
+    return {
+        **_OVER_TLS,
+        "s3:x-amz-server-side-encryption": KeyFact(frozenset({"aws:kms"}), may_be_absent=False),
+        "s3:x-amz-server-side-encryption-aws-kms-key-id": KeyFact(
+            frozenset({key}), may_be_absent=False
+        ),
+    }
+
+
+def _crosses(resource: str, caller: Principal) -> bool:
+    arn = split_arn(resource)
+    return arn is not None and bool(arn.account) and arn.account != caller.account_id
+
+
+def will_it_run(
+    roles: Sequence[RoleUnderTest], shared: SharedLayers, budget: WorkBudget | None = None
+) -> RunAnswer:
+    """Every requirement of every role, decided; the verdict is `fails` when a permission the
+    pipelines need for sure is definitely denied, `undecided` when one is not definitely
+    allowed, else `runs`."""
+    budget = budget or WorkBudget()
+    checks: list[RunCheck] = []
+    for role in roles:
+        authorizer = _RoleAuthorizer(role, shared, budget)
+        for requirement in role.requirements:
+            budget.charge(steps=1)
+            checks.append(authorizer.check(requirement, len(checks)))
+    return RunAnswer(_verdict(checks), tuple(checks))
+
+
+def _verdict(checks: Sequence[RunCheck]) -> RunVerdict:
+    counted = [c for c in checks if c.weight != "none" and not (c.allowed and c.definite)]
+    if any(c.weight == "fails" and c.definite and not c.allowed for c in counted):
+        return "fails"
+    return "undecided" if counted else "runs"

@@ -1,0 +1,138 @@
+"""Use case: will the pipelines run — each permission they need decided against the service
+role's whole authorization context and each action role's, with the layer that decides it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.authorization import AccountPolicies, Principal
+from app.engine.budget import WorkBudget
+from app.engine.companions.documents import DocumentKind
+from app.engine.json_pointer import pointer_join
+from app.engine.pipeline.roles import role_name
+from app.engine.will_run import RoleUnderTest, RunAnswer, SharedLayers, will_it_run
+from app.service.diff import CurrentCompanion, RequiredPermissions
+from app.service.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class GivenActionRole:
+    """An action or rule role's own policies, as the request gives them."""
+
+    role_arn: str
+    documents: Sequence[Any]
+    pointer: str
+    permission_boundary: Any | None = None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The service role's layers beyond its identity policies, the organisation policies of the
+    accounts involved, resource policies by ARN and the action roles' policies. Everything
+    sits under `pointer` in the request."""
+
+    pointer: str
+    principal: Principal | None = None
+    permission_boundary: Any | None = None
+    session_policies: Sequence[Any] | None = None
+    resource_policies: Mapping[str, Any] = field(default_factory=dict)
+    accounts: Mapping[str, AccountPolicies] = field(default_factory=dict)
+    action_roles: Sequence[GivenActionRole] = ()
+
+
+def _service_role(required: RequiredPermissions, given: RunContext) -> Principal:
+    if given.principal is not None:
+        return given.principal
+    arns = [a for a in required.role_arns if role_name(a) is not None and "*" not in a]
+    if len(required.role_arns) == 1 and arns:
+        return Principal(arns[0], "role")
+    why = (
+        "the pipelines name several service roles"
+        if len(required.role_arns) > 1
+        else "the pipeline's service role is not a whole role ARN"
+    )
+    raise InvalidInputError(
+        f"{why}: give the role the current policies belong to as `principal` (a `role` with "
+        "its ARN)",
+        pointer=pointer_join(given.pointer, "principal"),
+    )
+
+
+def _companion_arn(companion: CurrentCompanion) -> str | None:
+    """The ARN a companion document is the resource policy of."""
+    if companion.kind is DocumentKind.BUCKET_POLICY:
+        return f"arn:aws:s3:::{companion.target}"
+    return companion.target if companion.target.startswith("arn:") else None
+
+
+def _shared_layers(
+    required: RequiredPermissions, given: RunContext, companions: Sequence[CurrentCompanion]
+) -> SharedLayers:
+    policies: dict[str, Any] = {}
+    pointers: dict[str, str] = {}
+    for companion in companions:
+        arn = _companion_arn(companion)
+        if arn is not None:
+            policies[arn], pointers[arn] = companion.document, companion.pointer
+    base = pointer_join(given.pointer, "resource_policies")
+    for arn, document in given.resource_policies.items():
+        policies[arn], pointers[arn] = document, pointer_join(base, arn)
+    keys = {
+        store.location: store.kms_key
+        for store in required.artifact_stores
+        if store.location and store.kms_key and ":key/" in store.kms_key
+    }
+    return SharedLayers(
+        resource_policies=policies,
+        resource_pointers=pointers,
+        accounts=given.accounts,
+        accounts_pointer=pointer_join(given.pointer, "accounts"),
+        artifact_keys=keys,
+    )
+
+
+def run_check(
+    required: RequiredPermissions,
+    current_documents: Sequence[Any],
+    current_pointer: str,
+    given: RunContext,
+    companions: Sequence[CurrentCompanion],
+    budget: WorkBudget,
+    *,
+    current_each: Sequence[str] = (),
+) -> RunAnswer:
+    """Every permission the service role and each action role need, decided with the layers
+    given; an action role whose policies are not given has its permissions undecided.
+    `current_each` is where each current document sits when they are not one list at
+    `current_pointer` (read from the pipelines' templates)."""
+    service_role = _service_role(required, given)
+    roles = [
+        RoleUnderTest(
+            role_arn=service_role.session_role_arn or service_role.arn,
+            requirements=required.requirements,
+            identity_policies=current_documents,
+            identity_pointer=current_pointer,
+            identity_each=tuple(current_each),
+            permission_boundary=given.permission_boundary,
+            boundary_pointer=pointer_join(given.pointer, "permissions_boundary"),
+            session_policies=given.session_policies,
+            session_pointer=pointer_join(given.pointer, "session_policies"),
+            principal=service_role,
+        )
+    ]
+    by_arn = {role.role_arn: role for role in given.action_roles}
+    for arn, requirements in required.action_roles:
+        own = by_arn.get(arn)
+        roles.append(
+            RoleUnderTest(
+                role_arn=arn,
+                requirements=requirements,
+                identity_policies=None if own is None else own.documents,
+                identity_pointer=pointer_join(own.pointer, "documents") if own else "",
+                permission_boundary=None if own is None else own.permission_boundary,
+                boundary_pointer=pointer_join(own.pointer, "permissions_boundary") if own else "",
+            )
+        )
+    return will_it_run(roles, _shared_layers(required, given, companions), budget)

@@ -1,0 +1,274 @@
+"""POST /v1/policies/diff with `current.authorization`: will the pipelines run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from ..unit.engine.companions.scenario import (
+    ROLE_B,
+    ROLE_C,
+    SERVICE_ROLE,
+    A,
+    B,
+    C,
+    cross_account_pipeline,
+)
+
+
+def _computed(client: TestClient, pipelines: list[dict[str, Any]]) -> dict[str, Any]:
+    response = client.post("/v1/policies/compute", json={"pipelines": pipelines})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _will_run(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _everything(computed: dict[str, Any]) -> dict[str, Any]:
+    """The current context made of every document compute gives."""
+    companions = [
+        {"kind": d["kind"], "target": d["target"], "document": d["policy"]}
+        for d in computed["companions"]["documents"]
+        if d["kind"] in ("trust-policy", "bucket-policy", "key-policy")
+    ]
+    others = {
+        d["target"]: d["policy"]
+        for d in computed["companions"]["documents"]
+        if d["kind"] not in ("trust-policy", "bucket-policy", "key-policy")
+    }
+    return {
+        "documents": [computed["policy"]],
+        "companions": companions,
+        "authorization": {
+            "resource_policies": others,
+            "action_roles": [
+                {"role_arn": r["role_arn"], "documents": [r["policy"]]}
+                for r in computed["action_roles"]
+            ],
+        },
+    }
+
+
+def _checks(run: dict[str, Any], role: str, action: str) -> list[dict[str, Any]]:
+    found = [c for c in run["checks"] if c["role"] == role and c["action"] == action]
+    assert found, (role, action)
+    return found
+
+
+def _setup(client: TestClient) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    pipelines = [cross_account_pipeline()]
+    return pipelines, _everything(_computed(client, pipelines))
+
+
+def _run(client: TestClient, pipelines: list[dict[str, Any]], current: dict[str, Any]) -> Any:
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    return _will_run(client, body)["will_run"]
+
+
+def test_every_document_compute_gives_lets_the_pipeline_run(client: TestClient) -> None:
+    """The cross-account, cross-Region pipeline with every document compute gives (service-role
+    and action-role policies, trust, bucket, key and function policies): every permission it
+    needs for sure is allowed, each by the layer that must allow it."""
+    pipelines, current = _setup(client)
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "runs"
+    needed = [c for c in run["checks"] if c["necessity"] == "required"]
+    assert needed
+    assert all(c["decision"] == "allowed" and c["definite"] for c in needed)
+    assert {c["role"] for c in needed} == {SERVICE_ROLE, ROLE_B, ROLE_C}
+    # Across accounts both sides allow: the trust policy names the service role.
+    (assume,) = [c for c in _checks(run, SERVICE_ROLE, "sts:AssumeRole") if c["resource"] == ROLE_B]
+    assert assume["layer"] == "resource"
+    assert assume["statement"]["path"].startswith("/current/companions/")
+    assert {layer["layer"] for layer in assume["layers"]} == {"resource", "identity"}
+    # The action role reads artifacts in A's bucket, encrypted with A's key: the bucket policy
+    # lets it in, and the key policy lets S3 decrypt for it.
+    read = _checks(run, ROLE_B, "s3:GetObject")
+    assert {c["layer"] for c in read} == {"resource"}
+    # Its own deployments are in its own account.
+    deploy = _checks(run, ROLE_B, "codedeploy:CreateDeployment")
+    assert {c["resource"].split(":")[4] for c in deploy} == {B}
+    assert {
+        c["resource"].split(":")[4] for c in _checks(run, ROLE_C, "cloudformation:CreateStack")
+    } == {C}
+
+
+def _without(current: dict[str, Any], kind: str, target: str) -> dict[str, Any]:
+    kept = [c for c in current["companions"] if not (c["kind"] == kind and c["target"] == target)]
+    return {**current, "companions": kept}
+
+
+def test_a_trust_policy_that_leaves_out_the_service_role_fails_the_run(
+    client: TestClient,
+) -> None:
+    pipelines, current = _setup(client)
+    not_given = _run(client, pipelines, _without(current, "trust-policy", ROLE_B))
+    (assume,) = [
+        c for c in _checks(not_given, SERVICE_ROLE, "sts:AssumeRole") if c["resource"] == ROLE_B
+    ]
+    assert assume["decision"] == "implicitly_denied"
+    assert assume["definite"] is False
+    assert "was not given" in assume["note"]
+    assert not_given["verdict"] == "undecided"
+
+    codedeploy_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "codedeploy.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    wrong = _without(current, "trust-policy", ROLE_B)
+    wrong["companions"] = [
+        *wrong["companions"],
+        {"kind": "trust-policy", "target": ROLE_B, "document": codedeploy_only},
+    ]
+    run = _run(client, pipelines, wrong)
+    assert run["verdict"] == "fails"
+    (assume,) = [c for c in _checks(run, SERVICE_ROLE, "sts:AssumeRole") if c["resource"] == ROLE_B]
+    assert (assume["decision"], assume["definite"], assume["layer"]) == (
+        "implicitly_denied",
+        True,
+        "resource",
+    )
+    assert "AssumeRole" in assume["impact"]["message"]
+
+
+def test_an_organisation_deny_is_named_with_its_level(client: TestClient) -> None:
+    pipelines, current = _setup(client)
+    full = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    no_codecommit = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "NoCodeCommit", "Effect": "Deny", "Action": "codecommit:*", "Resource": "*"}
+        ],
+    }
+    current["authorization"]["accounts"] = {A: {"scp_levels": [[full], [full, no_codecommit]]}}
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "fails"
+    for check in _checks(run, SERVICE_ROLE, "codecommit:GetBranch"):
+        assert (check["decision"], check["layer"], check["level"]) == (
+            "explicitly_denied",
+            "scp",
+            1,
+        )
+        assert check["statement"]["sid"] == "NoCodeCommit"
+        assert (
+            check["statement"]["path"]
+            == "/current/authorization/accounts/111111111111/scp_levels/1/1/Statement/0"
+        )
+    assert run["summary"]["denied"] >= 1
+
+
+def test_a_key_policy_grant_counts_for_the_role(client: TestClient) -> None:
+    """Without KMS statements in the service role's own policy, the key policy of each Region's
+    artifact key, which names the role, lets it use the key: the key policy decides."""
+    pipelines, current = _setup(client)
+    policy = current["documents"][0]
+    policy["Statement"] = [
+        s
+        for s in policy["Statement"]
+        if not any(str(a).startswith("kms:") for a in _list(s["Action"]))
+    ]
+    keys = {
+        c["target"]: i for i, c in enumerate(current["companions"]) if c["kind"] == "key-policy"
+    }
+    assert len(keys) == 2  # a key per Region
+    run = _run(client, pipelines, current)
+    decrypt = _checks(run, SERVICE_ROLE, "kms:Decrypt")
+    assert {(c["decision"], c["definite"], c["layer"]) for c in decrypt} == {
+        ("allowed", True, "resource")
+    }
+    assert {c["statement"]["path"].split("/")[3] for c in decrypt} == {
+        str(keys[c["resource"]]) for c in decrypt
+    }
+    # Without the key policies' word, the role's own policy no longer allows it.
+    current["companions"] = [c for c in current["companions"] if c["kind"] != "key-policy"]
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "undecided"
+    assert {(c["decision"], c["definite"]) for c in _checks(run, SERVICE_ROLE, "kms:Decrypt")} == {
+        ("implicitly_denied", False)
+    }
+
+
+def test_the_action_role_without_its_kms_statement_cannot_read_artifacts(
+    client: TestClient,
+) -> None:
+    """S3 decrypts an SSE-KMS artifact as the caller: the role needs the key too [§10 case 41]."""
+    pipelines, current = _setup(client)
+    for role in current["authorization"]["action_roles"]:
+        if role["role_arn"] == ROLE_B:
+            statements = role["documents"][0]["Statement"]
+            role["documents"][0]["Statement"] = [
+                s
+                for s in statements
+                if not any(str(a).startswith("kms:") for a in _list(s["Action"]))
+            ]
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "fails"
+    (read, *_) = _checks(run, ROLE_B, "s3:GetObject")
+    assert (read["decision"], read["definite"]) == ("implicitly_denied", True)
+    assert "KMS" in read["reason"]
+
+
+def test_roles_whose_policies_are_not_given_are_undecided(client: TestClient) -> None:
+    pipelines, current = _setup(client)
+    current["authorization"]["action_roles"] = []
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "undecided"
+    for check in [c for c in run["checks"] if c["role"] in (ROLE_B, ROLE_C)]:
+        assert check["decision"] is None
+        assert check["note"] == "the role's own policies were not given"
+
+
+def test_a_permissions_boundary_limits_the_service_role(client: TestClient) -> None:
+    pipelines, current = _setup(client)
+    current["authorization"]["permissions_boundary"] = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:*", "kms:*", "sts:*"], "Resource": "*"}],
+    }
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "fails"
+    for check in _checks(run, SERVICE_ROLE, "codecommit:GetBranch"):
+        assert (check["decision"], check["layer"]) == ("implicitly_denied", "boundary")
+
+
+def test_the_service_role_must_be_known(client: TestClient) -> None:
+    pipelines = [cross_account_pipeline(roleArn="arn:aws:iam::111111111111:role/${Role}")]
+    body = {
+        "current": {"documents": [{"Version": "2012-10-17", "Statement": []}], "authorization": {}},
+        "required": {"pipelines": pipelines},
+    }
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["errors"][0]["pointer"] == "/current/authorization/principal" or (
+        problem.get("pointer") == "/current/authorization/principal"
+    ), problem
+
+
+def test_authorization_needs_pipelines(client: TestClient) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    body = {"current": {"documents": [policy], "authorization": {}}, "required": {"policy": policy}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
