@@ -13,7 +13,7 @@ from app.engine.budget import WorkBudget
 from app.engine.compute import ComputeContext
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
-from app.engine.iam.policy.view import read_policies
+from app.engine.iam.policy.view import view_of
 from app.engine.iam.validation.view import PolicyType
 from app.engine.pipeline_checks import pipeline_checks
 from app.service.compute import PipelineSource, parse_pipelines
@@ -57,13 +57,14 @@ def validate(
     )
     findings = list(validation.findings)
     used: list[Any] = []
-    if sources and validation.parsed is not None:
+    parsed = validation.parsed  # the documents as the validator read them, read once
+    if sources and parsed is not None:
         context = context or ComputeContext()
         pipelines, parse_findings = parse_pipelines(
             sources, context, budget=budget, catalog=catalog
         )
         findings.extend(parse_findings)
-        view = read_policies(documents, pointer=pointer)
+        view = view_of(parsed)
         findings.extend(
             pipeline_checks(
                 view.statements,

@@ -21,11 +21,11 @@ from functools import lru_cache
 from typing import Literal
 
 from app.engine.budget import RequestMemo, WorkBudget
-from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.patterns.containment import (
     PRODUCT_STATE_CAP,
-    decide_containment,
-    render_witness,
+    PatternReader,
+    remembered_containment,
+    witness_text,
 )
 from app.engine.iam.patterns.glob import as_pattern_tuple, glob_match
 from app.engine.iam.patterns.nfa import compile_nfa
@@ -153,18 +153,19 @@ def _verdict(
     budget: WorkBudget | None,
     state_cap: int = PRODUCT_STATE_CAP,
 ) -> Verdict:
-    budget = budget or WorkBudget.unbounded()
-    return _VERDICTS.get(
+    return remembered_containment(
+        _VERDICTS,
         (a, bs, mode, variables, state_cap),
-        lambda: decide_containment(
-            arn_pattern_tokens(a, mode, variables=variables),
-            [arn_pattern_tokens(b, mode, variables=variables) for b in bs],
-            state_cap=state_cap,
-            instance_cap=2 * state_cap,
-            budget=budget,
-        ),
-        budget,
+        _reader(mode, variables),
+        a,
+        bs,
+        state_cap=state_cap,
+        budget=budget,
     )
+
+
+def _reader(mode: ArnMode, variables: bool) -> PatternReader:
+    return lambda pattern: arn_pattern_tokens(pattern, mode, variables=variables)
 
 
 def arn_contains(
@@ -218,12 +219,7 @@ def arn_witness_not_contained(
     """A string matched by `a` and no `b` (possibly not a well-formed ARN), or None."""
     bs = as_pattern_tuple(bs)
     verdict = _verdict(a, bs, mode, variables, budget)
-    if verdict.contained is None:
-        raise GlobLimitExceededError(f"containment of {a!r} undecided within limits")
-    if verdict.witness is None:
-        return None
-    patterns = [arn_pattern_tokens(p, mode, variables=variables) for p in (a, *bs)]
-    return render_witness(verdict.witness, patterns)
+    return witness_text(verdict, a, bs, _reader(mode, variables))
 
 
 def arn_intersects(a: str, b: str, mode: ArnMode = "segment", *, variables: bool = True) -> bool:

@@ -6,10 +6,12 @@ when both give up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
-from app.engine.budget import WorkBudget
+from app.engine.budget import RequestMemo, WorkBudget
+from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.patterns.instances import instances_verdict
 from app.engine.iam.patterns.nfa import OMEGA, Symbol, compile_nfa
 from app.engine.iam.patterns.product import Verdict, search_counterexample
@@ -110,3 +112,44 @@ def render_witness(symbols: tuple[Symbol, ...], patterns: Iterable[tuple[Token, 
         else:
             parts.append(sym)
     return "".join(parts)
+
+
+# How a caller reads its pattern strings as tokens (a glob, an ARN in a matching model).
+PatternReader = Callable[[str], tuple[Token, ...]]
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+def remembered_containment(
+    memo: RequestMemo[_Key, Verdict],
+    key: _Key,
+    read: PatternReader,
+    a: str,
+    bs: tuple[str, ...],
+    *,
+    state_cap: int,
+    budget: WorkBudget | None,
+) -> Verdict:
+    """L(a) ⊆ L(b1) ∪ … ∪ L(bn) for pattern strings read by `read`, kept in `memo` for the
+    request under `key` (which names everything `read` depends on); charged to `budget`."""
+    budget = budget or WorkBudget.unbounded()
+    return memo.get(
+        key,
+        lambda: decide_containment(
+            read(a),
+            [read(b) for b in bs],
+            state_cap=state_cap,
+            instance_cap=2 * state_cap,
+            budget=budget,
+        ),
+        budget,
+    )
+
+
+def witness_text(verdict: Verdict, a: str, bs: tuple[str, ...], read: PatternReader) -> str | None:
+    """The string `verdict` found in `a` and no `b`, or None when there is none; raises
+    GlobLimitExceededError when the verdict is undecided."""
+    if verdict.contained is None:
+        raise GlobLimitExceededError(f"containment of {a!r} undecided within limits")
+    if verdict.witness is None:
+        return None
+    return render_witness(verdict.witness, [read(p) for p in (a, *bs)])

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.engine.budget import RequestMemo, WorkBudget
-from app.engine.iam.errors import GlobLimitExceededError
 from app.engine.iam.patterns.containment import (
     PRODUCT_STATE_CAP,
-    decide_containment,
-    render_witness,
+    PatternReader,
+    remembered_containment,
+    witness_text,
 )
 from app.engine.iam.patterns.product import Verdict, tokens_intersect
 from app.engine.iam.patterns.tokens import Token, Wild, has_variables, tokenize_pattern
@@ -133,18 +133,19 @@ def _verdict(
     budget: WorkBudget | None,
     state_cap: int = PRODUCT_STATE_CAP,
 ) -> Verdict:
-    budget = budget or WorkBudget.unbounded()
-    return _VERDICTS.get(
+    return remembered_containment(
+        _VERDICTS,
         (a, bs, ignore_case, variables, state_cap),
-        lambda: decide_containment(
-            _tokens(a, ignore_case, variables),
-            [_tokens(b, ignore_case, variables) for b in bs],
-            state_cap=state_cap,
-            instance_cap=2 * state_cap,
-            budget=budget,
-        ),
-        budget,
+        _reader(ignore_case, variables),
+        a,
+        bs,
+        state_cap=state_cap,
+        budget=budget,
     )
+
+
+def _reader(ignore_case: bool, variables: bool) -> PatternReader:
+    return lambda pattern: _tokens(pattern, ignore_case, variables)
 
 
 def glob_contains(
@@ -200,12 +201,7 @@ def glob_witness_not_contained(
     """
     bs = as_pattern_tuple(bs)
     verdict = _verdict(a, bs, ignore_case, variables, budget)
-    if verdict.contained is None:
-        raise GlobLimitExceededError(f"containment of {a!r} undecided within limits")
-    if verdict.witness is None:
-        return None
-    patterns = [_tokens(p, ignore_case, variables) for p in (a, *bs)]
-    return render_witness(verdict.witness, patterns)
+    return witness_text(verdict, a, bs, _reader(ignore_case, variables))
 
 
 def glob_intersects(a: str, b: str, *, ignore_case: bool = False, variables: bool = True) -> bool:

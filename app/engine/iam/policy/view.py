@@ -56,21 +56,22 @@ def _statement(stmt: Statement) -> PolicyStatement:
 def read_policies(documents: Sequence[Any], *, pointer: str) -> PolicyView:
     """Parse a role's documents (objects or JSON text) listed at `pointer`; raises
     PolicyParseError only for input with no policy shape."""
-    return _view(read_documents(documents, pointer=pointer).parsed)
+    return view_of(read_documents(documents, pointer=pointer).parsed)
 
 
 def read_policies_at(documents: Sequence[tuple[Any, str]]) -> PolicyView:
     """A role's documents, each at a pointer of its own (documents found in a template, say);
     they are numbered in the order given."""
-    return _view(read_located(documents).parsed)
+    return view_of(read_located(documents).parsed)
 
 
 def read_policy(document: Any, *, pointer: str) -> PolicyView:
     """Parse one document that sits at `pointer` in the request (not in a list of them)."""
-    return _view(read_source(document, pointer=pointer).parsed)
+    return view_of(read_source(document, pointer=pointer).parsed)
 
 
-def _view(parsed: ParsedPolicy) -> PolicyView:
+def view_of(parsed: ParsedPolicy) -> PolicyView:
+    """Documents already parsed (by the validator, say), seen as coverage sees them."""
     raw: dict[tuple[int, int], dict[str, Any]] = {}
     for doc in parsed.documents:
         for stmt, body in zip(doc.statements, to_json_dict(doc)["Statement"], strict=True):

@@ -810,6 +810,8 @@ BUCKET_POLICY_D1 = doc(
 ACTION_ROLE_D5 = allow(["s3:GetObject*", "s3:PutObject", "s3:PutObjectAcl"], f"{ARTIFACTS}/*")
 ACTION_ROLE = Principal(f"arn:aws:sts::{B}:assumed-role/CrossAccount_Role/s", "assumed_role")
 ARTIFACT_CTX = {"aws:SecureTransport": "true"}
+# An artifact read from the bucket, encrypted with the key (the pipeline's artifact store).
+GET_ARTIFACT = get_object(f"{ARTIFACTS}/a.zip", context=ARTIFACT_CTX, sse_kms_key=KEY_A)
 
 S3 = [
     Case(
@@ -820,13 +822,7 @@ S3 = [
             [ACTION_ROLE_D5],
             resource_policies={ARTIFACTS: BUCKET_POLICY_D1, KEY_A: KEY_POLICY_D2},
         ),
-        Req(
-            "s3:GetObject",
-            f"{ARTIFACTS}/a.zip",
-            context=ARTIFACT_CTX,
-            resource_account=A,
-            sse_kms_key=KEY_A,
-        ),
+        GET_ARTIFACT,
         "implicitly_denied",
         "identity",
         {"dependent": "kms:Decrypt"},
@@ -839,13 +835,7 @@ S3 = [
             [ACTION_ROLE_D5, allow("kms:Decrypt", KEY_A)],
             resource_policies={ARTIFACTS: BUCKET_POLICY_D1, KEY_A: KEY_POLICY_D2},
         ),
-        Req(
-            "s3:GetObject",
-            f"{ARTIFACTS}/a.zip",
-            context=ARTIFACT_CTX,
-            resource_account=A,
-            sse_kms_key=KEY_A,
-        ),
+        GET_ARTIFACT,
         "allowed",
         "resource",
     ),

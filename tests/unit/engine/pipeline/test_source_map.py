@@ -74,11 +74,16 @@ resource "aws_codepipeline" "web" {
 GOOD = {"ROLE": "arn:aws:iam::111122223333:role/p", "LOCATION": "artifacts", "ARTIFACT": "src"}
 
 
-def findings(template: str, **changes: str) -> list[Finding]:
+def filled(template: str, **changes: str) -> str:
+    """The template with its placeholders given their good values, but for `changes`."""
     text = template
     for placeholder, value in {**GOOD, **changes}.items():
         text = text.replace(placeholder, value)
-    pipelines = parse_pipeline_source(text).pipelines
+    return text
+
+
+def findings(template: str, **changes: str) -> list[Finding]:
+    pipelines = parse_pipeline_source(filled(template, **changes)).pipelines
     return in_template_places(
         [f for p in pipelines for f in validate_pipeline(p, shipped_profiles())], pipelines
     )
@@ -121,10 +126,7 @@ def test_a_finding_points_at_the_templates_own_place(
     found = [f for f in findings(template, **change) if f.code == code]
     assert found
     assert path in {f.path for f in found}
-    text = template
-    for placeholder, value in {**GOOD, **change}.items():
-        text = text.replace(placeholder, value)
-    lines = SourceLines(text)
+    lines = SourceLines(filled(template, **change))
     assert all(f.line is not None and f.line == lines.line(f.path) for f in found), found
 
 
@@ -142,11 +144,7 @@ def test_a_name_the_template_does_not_determine_is_not_invalid(change: dict[str,
 
 
 def test_configuration_keys_keep_their_spelling() -> None:
-    pipelines = parse_pipeline_source(
-        CFN.replace("ROLE", GOOD["ROLE"])
-        .replace("LOCATION", "artifacts")
-        .replace("ARTIFACT", "src")
-    ).pipelines
+    pipelines = parse_pipeline_source(filled(CFN)).pipelines
     action = pipelines[0].stages[1].actions[0]
     probe = Finding(
         code="UNKNOWN_CONFIGURATION_KEY",
