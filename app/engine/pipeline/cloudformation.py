@@ -28,6 +28,7 @@ from app.engine.errors import PipelineParseError
 from app.engine.findings import Finding, FindingType
 from app.engine.json_pointer import pointer_join, pointer_tokens
 from app.engine.pipeline.api_json import parse_pipeline_json
+from app.engine.pipeline.cloudformation_companions import companion_policies
 from app.engine.pipeline.cloudformation_nodes import (
     SUB_VARIABLE,
     intrinsic_of,
@@ -44,6 +45,7 @@ from app.engine.pipeline.template_document import Places, Spelling, Writer
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
+    CompanionPolicies,
     ParsedTemplate,
     RolePolicies,
     TemplateContext,
@@ -115,6 +117,7 @@ def parse_cloudformation(
     findings.extend(_unknown_parameters(parameters or {}, resolver.parameters, pointer))
     pipelines: list[Pipeline] = []
     role_policies: list[RolePolicies] = []
+    companions: list[CompanionPolicies] = []
     errors: list[PipelineParseError] = []
     created = [lid for lid in logical_ids if resolver.created(lid) is not False]
     # When no pipeline is created with these parameters, read them as if they were, rather than
@@ -137,10 +140,16 @@ def parse_cloudformation(
             policies = None  # the pipeline itself was read; its role's policies are not needed
         if policies is not None:
             role_policies.append(policies)
+        # As for the role's policies: the pipeline itself was read, these are not needed for it.
+        with contextlib.suppress(RecursionError):
+            companions.append(companion_policies(resolver, pipeline))
     if not pipelines:
         raise errors[0]
     return ParsedTemplate(
-        pipelines=pipelines, findings=dedupe_findings(findings), role_policies=role_policies
+        pipelines=pipelines,
+        findings=dedupe_findings(findings),
+        role_policies=role_policies,
+        companion_policies=companions,
     )
 
 
