@@ -22,7 +22,7 @@ from app.engine.iam.patterns.arn import ArnMode
 from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at
 from app.engine.iam.validation.view import PolicyType
 from app.engine.pipeline.roles import ServiceRole
-from app.engine.pipeline.template_values import RolePolicies
+from app.engine.pipeline.template_values import CompanionPolicies, RolePolicies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.service.compute import PipelineSource, computed_policy
 from app.service.errors import InvalidInputError
@@ -41,6 +41,8 @@ class RequiredPermissions:
     role_policies: tuple[RolePolicies, ...] = ()
     # The trust, bucket and key policies the pipelines need (none for a required policy).
     companions: tuple[CompanionDocument, ...] = ()
+    # The trust, bucket and key policies the pipelines' templates define for them.
+    companion_policies: tuple[CompanionPolicies, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def required_from_pipelines(
         roles=computed.roles,
         role_policies=computed.role_policies,
         companions=computed.companions.documents,
+        companion_policies=computed.companion_policies,
     )
 
 
