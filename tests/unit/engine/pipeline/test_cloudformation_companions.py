@@ -22,6 +22,7 @@ KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"  # a key's ID is assigned at c
 PIPELINE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/pipeline-role"
 DEPLOY_ROLE = f"arn:aws:iam::{ACCOUNT}:role/deploy-role"
 STACK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/stack-role"
+DEPLOY_ROLE_OTHER = f"arn:aws:iam::{OTHER}:role/deploy"
 
 
 def ref(name: str) -> dict[str, Any]:
@@ -167,12 +168,33 @@ def at(logical_id: str, key: str) -> str:
     return f"/Resources/{logical_id}/Properties/{key}"
 
 
-SERVICE_ROLE_TRUST = (TRUST, PIPELINE_ROLE, at("PipelineRole", "AssumeRolePolicyDocument"))
-STORE_WITH_KEY = {
-    "Type": "S3",
-    "Location": "artifacts",
-    "EncryptionKey": {"Type": "KMS", "Id": arn("Key")},
-}
+def stack_role_deploy(stack_role: Any, **action: Any) -> dict[str, Any]:
+    """The deploy action's members with `stack_role` as its configuration's RoleArn."""
+    configuration = {"ActionMode": "CREATE_UPDATE", "StackName": "app", "RoleArn": stack_role}
+    return {**action, "Configuration": configuration}
+
+
+def key_store(key_id: Any) -> dict[str, Any]:
+    return {"Type": "S3", "Location": "artifacts", "EncryptionKey": {"Type": "KMS", "Id": key_id}}
+
+
+def alias(name: str, key: Any) -> dict[str, Any]:
+    return {"Type": "AWS::KMS::Alias", "Properties": {"AliasName": name, "TargetKeyId": key}}
+
+
+def trust_of(name: str, logical_id: str) -> tuple[DocumentKind, str, str]:
+    """The trust policy of the template's role `logical_id`, named `name`, as read."""
+    return (
+        TRUST,
+        f"arn:aws:iam::{ACCOUNT}:role/{name}",
+        at(logical_id, "AssumeRolePolicyDocument"),
+    )
+
+
+SERVICE_ROLE_TRUST = trust_of("pipeline-role", "PipelineRole")
+STACK_ROLE_TRUST = trust_of("stack-role", "StackRole")
+STACK_ROLE_RESOURCE = {"StackRole": role("stack-role", "cloudformation.amazonaws.com")}
+STORE_WITH_KEY = key_store(arn("Key"))
 
 
 @pytest.mark.parametrize(
@@ -201,49 +223,30 @@ STORE_WITH_KEY = {
             id="action-role",
         ),
         pytest.param(
-            template(deploy={"RoleArn": f"arn:aws:iam::{OTHER}:role/deploy"}),
+            template(deploy={"RoleArn": DEPLOY_ROLE_OTHER}),
             {SERVICE_ROLE_TRUST},
             id="action-role-not-in-template",
         ),
         pytest.param(
             template(
-                deploy={
-                    "Configuration": {
-                        "ActionMode": "CREATE_UPDATE",
-                        "StackName": "app",
-                        "RoleArn": arn("StackRole"),
-                    }
-                },
-                resources={"StackRole": role("stack-role", "cloudformation.amazonaws.com")},
+                deploy=stack_role_deploy(arn("StackRole")),
+                resources=STACK_ROLE_RESOURCE,
             ),
-            {SERVICE_ROLE_TRUST, (TRUST, STACK_ROLE, at("StackRole", "AssumeRolePolicyDocument"))},
+            {SERVICE_ROLE_TRUST, STACK_ROLE_TRUST},
             id="stack-role-by-arn",
         ),
         pytest.param(
             template(
-                deploy={
-                    "Configuration": {
-                        "ActionMode": "CREATE_UPDATE",
-                        "StackName": "app",
-                        "RoleArn": ref("StackRole"),
-                    }
-                },
-                resources={"StackRole": role("stack-role", "cloudformation.amazonaws.com")},
+                deploy=stack_role_deploy(ref("StackRole")),
+                resources=STACK_ROLE_RESOURCE,
             ),
-            {SERVICE_ROLE_TRUST, (TRUST, STACK_ROLE, at("StackRole", "AssumeRolePolicyDocument"))},
+            {SERVICE_ROLE_TRUST, STACK_ROLE_TRUST},
             id="stack-role-by-name",
         ),
         pytest.param(
             template(
-                deploy={
-                    "RoleArn": f"arn:aws:iam::{OTHER}:role/deploy",
-                    "Configuration": {
-                        "ActionMode": "CREATE_UPDATE",
-                        "StackName": "app",
-                        "RoleArn": ref("StackRole"),
-                    },
-                },
-                resources={"StackRole": role("stack-role", "cloudformation.amazonaws.com")},
+                deploy=stack_role_deploy(ref("StackRole"), RoleArn=DEPLOY_ROLE_OTHER),
+                resources=STACK_ROLE_RESOURCE,
             ),
             {SERVICE_ROLE_TRUST},
             id="stack-role-by-name-in-another-account-is-another-role",
@@ -256,16 +259,8 @@ STORE_WITH_KEY = {
             ),
             {
                 SERVICE_ROLE_TRUST,
-                (
-                    TRUST,
-                    f"arn:aws:iam::{ACCOUNT}:role/role-a",
-                    at("RoleA", "AssumeRolePolicyDocument"),
-                ),
-                (
-                    TRUST,
-                    f"arn:aws:iam::{ACCOUNT}:role/role-b",
-                    at("RoleB", "AssumeRolePolicyDocument"),
-                ),
+                trust_of("role-a", "RoleA"),
+                trust_of("role-b", "RoleB"),
             },
             id="undecided-if-each-branch-its-role",
         ),
@@ -278,16 +273,8 @@ STORE_WITH_KEY = {
             ),
             {
                 SERVICE_ROLE_TRUST,
-                (
-                    TRUST,
-                    f"arn:aws:iam::{ACCOUNT}:role/role-a",
-                    at("RoleA", "AssumeRolePolicyDocument"),
-                ),
-                (
-                    TRUST,
-                    f"arn:aws:iam::{ACCOUNT}:role/role-b",
-                    at("RoleB", "AssumeRolePolicyDocument"),
-                ),
+                trust_of("role-a", "RoleA"),
+                trust_of("role-b", "RoleB"),
             },
             id="undecided-if-each-form-of-the-action-its-role",
         ),
@@ -310,11 +297,7 @@ STORE_WITH_KEY = {
             ),
             {
                 SERVICE_ROLE_TRUST,
-                (
-                    TRUST,
-                    f"arn:aws:iam::{ACCOUNT}:role/role-a",
-                    at("RoleA", "AssumeRolePolicyDocument"),
-                ),
+                trust_of("role-a", "RoleA"),
             },
             id="decided-if-its-branch",
         ),
@@ -325,7 +308,7 @@ STORE_WITH_KEY = {
         ),
         pytest.param(
             template(
-                store={**STORE_WITH_KEY, "EncryptionKey": {"Type": "KMS", "Id": ref("Key")}},
+                store=key_store(ref("Key")),
                 resources={"Key": key()},
             ),
             {SERVICE_ROLE_TRUST, (KEY, "*", at("Key", "KeyPolicy"))},
@@ -333,10 +316,7 @@ STORE_WITH_KEY = {
         ),
         pytest.param(
             template(
-                store={
-                    **STORE_WITH_KEY,
-                    "EncryptionKey": {"Type": "KMS", "Id": arn("Key", "KeyId")},
-                },
+                store=key_store(arn("Key", "KeyId")),
                 resources={"Key": key()},
             ),
             {SERVICE_ROLE_TRUST, (KEY, "*", at("Key", "KeyPolicy"))},
@@ -344,13 +324,10 @@ STORE_WITH_KEY = {
         ),
         pytest.param(
             template(
-                store={**STORE_WITH_KEY, "EncryptionKey": {"Type": "KMS", "Id": ref("Alias")}},
+                store=key_store(ref("Alias")),
                 resources={
                     "Key": key(),
-                    "Alias": {
-                        "Type": "AWS::KMS::Alias",
-                        "Properties": {"AliasName": "alias/art", "TargetKeyId": ref("Key")},
-                    },
+                    "Alias": alias("alias/art", ref("Key")),
                 },
             ),
             {SERVICE_ROLE_TRUST, (KEY, "alias/art", at("Key", "KeyPolicy"))},
@@ -358,13 +335,10 @@ STORE_WITH_KEY = {
         ),
         pytest.param(
             template(
-                store={**STORE_WITH_KEY, "EncryptionKey": {"Type": "KMS", "Id": "alias/art"}},
+                store=key_store("alias/art"),
                 resources={
                     "Key": key(),
-                    "Alias": {
-                        "Type": "AWS::KMS::Alias",
-                        "Properties": {"AliasName": "alias/art", "TargetKeyId": arn("Key")},
-                    },
+                    "Alias": alias("alias/art", arn("Key")),
                 },
             ),
             {SERVICE_ROLE_TRUST, (KEY, "alias/art", at("Key", "KeyPolicy"))},
@@ -372,10 +346,7 @@ STORE_WITH_KEY = {
         ),
         pytest.param(
             template(
-                store={
-                    **STORE_WITH_KEY,
-                    "EncryptionKey": {"Type": "KMS", "Id": f"arn:aws:kms:{REGION}:{OTHER}:key/k"},
-                },
+                store=key_store(f"arn:aws:kms:{REGION}:{OTHER}:key/k"),
                 resources={"Key": key()},
             ),
             {SERVICE_ROLE_TRUST},
@@ -436,13 +407,7 @@ def test_documents_are_resolved_json_text_read_and_undecided_branches_merged() -
     )
     text = template(
         store=STORE_WITH_KEY,
-        deploy={
-            "Configuration": {
-                "ActionMode": "CREATE_UPDATE",
-                "StackName": "app",
-                "RoleArn": arn("StackRole"),
-            }
-        },
+        deploy=stack_role_deploy(arn("StackRole")),
         conditions=OPEN,
         resources={
             "Key": key(KeyPolicy=key_policy),
@@ -505,10 +470,7 @@ def _line_of(text: str, fragment: str) -> int:
         ),
         pytest.param(
             template(
-                store={
-                    **STORE_WITH_KEY,
-                    "EncryptionKey": {"Type": "KMS", "Id": if_("Open", arn("KeyA"), arn("KeyB"))},
-                },
+                store=key_store(if_("Open", arn("KeyA"), arn("KeyB"))),
                 conditions=OPEN,
                 resources={"KeyA": key(), "KeyB": key()},
             ),
@@ -535,19 +497,12 @@ def test_every_target_is_one_the_computed_companion_documents_have() -> None:
     pipeline needs (a cross-account action role makes the bucket policy needed)."""
     text = template(
         store={**STORE_WITH_KEY, "Location": ref("Bucket")},
-        deploy={
-            "RoleArn": f"arn:aws:iam::{OTHER}:role/deploy",
-            "Configuration": {
-                "ActionMode": "CREATE_UPDATE",
-                "StackName": "app",
-                "RoleArn": arn("StackRole"),
-            },
-        },
+        deploy=stack_role_deploy(arn("StackRole"), RoleArn=DEPLOY_ROLE_OTHER),
         resources={
             "Key": key(),
             "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "art"}},
             "BucketPolicy": bucket_policy(ref("Bucket")),
-            "StackRole": role("stack-role", "cloudformation.amazonaws.com"),
+            **STACK_ROLE_RESOURCE,
         },
     )
     template_parsed = parsed(text)
