@@ -82,6 +82,7 @@ def companion_policies(resolver: _Resolver, pipeline: Pipeline) -> CompanionPoli
     given = resolver.context  # as compute is given it: the partition only where one is given
     home = home_of(pipeline, ComputeContext(given.account, given.region, given.partition))
     members = members_of(pipeline, home)
+    # What is not known in the values read was reported where the pipeline uses it, if at all.
     saved, resolver.findings = resolver.findings, []
     try:
         with resolver.silenced():
@@ -220,6 +221,9 @@ class _Reader:
         return condition is None or self.r.condition(condition) is not False
 
     def _created(self, rtype: str) -> list[str]:
+        """The template's resources of a type that may be created (a scan of them all, once
+        per artifact store: charged)."""
+        self.r.budget.charge(items=len(self.r.resources), at=pointer_join(self.r.base, "Resources"))
         return [lid for lid in self.r.resources if self._is(lid, {rtype})]
 
     def _property(self, logical_id: str, key: str) -> Any:
