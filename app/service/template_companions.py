@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from app.engine.companions.documents import DocumentKind
 from app.engine.findings import Finding, FindingType
+from app.engine.pipeline.template_values import dedupe_findings
 from app.service.diff import VALIDATED_AS, CurrentCompanion, RequiredPermissions
 
 # A target with a part the template does not determine (`*`): its document cannot be told apart
@@ -43,7 +44,10 @@ def with_template_companions(
     has that target too (roles of generated names are all `role/*`): a finding says so."""
     taken = {(c.kind, c.target) for c in given}
     needed = {(d.kind, d.target) for d in required.companions}
-    findings = [f for policies in required.companion_policies for f in policies.findings]
+    # Pipelines of one template that share a key or bucket have the same findings about it.
+    findings = dedupe_findings(
+        [f for policies in required.companion_policies for f in policies.findings]
+    )
     defined = template_companions(required)
     sharing = Counter((c.kind, c.target) for c in defined)
     out = list(given)
