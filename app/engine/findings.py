@@ -338,6 +338,10 @@ _PIPELINE_CODES: Final = {
         _W, "Whether a companion's resource is in another account is unknown"
     ),
     "COMPANION_UNRESOLVED_TRIGGER": _code(_W, "A companion's trigger is known only at run time"),
+    "COMPANION_POLICY_NOT_READ": _code(_W, "A companion policy the template does not determine"),
+    "COMPANION_POLICY_NOT_COMPARED": _code(
+        _W, "A template's companion policy for a resource not known whole"
+    ),
 }
 
 # The codes the policy validator emits.

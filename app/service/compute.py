@@ -25,7 +25,7 @@ from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.roles import ServiceRole, service_roles
 from app.engine.pipeline.source_map import in_template_places
 from app.engine.pipeline.structure import validate_pipeline
-from app.engine.pipeline.template_values import RolePolicies, TemplateContext
+from app.engine.pipeline.template_values import CompanionPolicies, RolePolicies, TemplateContext
 from app.service.profile_cache import LoadedProfileSet
 from app.service.provenance import CatalogInfo, Provenance, new_provenance
 
@@ -51,6 +51,8 @@ class ComputedPolicy:
     # The other documents the pipelines need, their findings placed in the templates.
     companions: CompanionResult
     role_arns: tuple[str, ...] = ()  # the service-role ARNs the pipelines name, once each
+    # The trust, bucket and key policies the templates define for what the pipelines name.
+    companion_policies: tuple[CompanionPolicies, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,12 @@ def parse_pipelines(
     role_policies: list[RolePolicies] | None = None,
     budget: WorkBudget | None = None,
     catalog: Catalog | None = None,
+    companion_policies: list[CompanionPolicies] | None = None,
 ) -> tuple[list[Pipeline], list[Finding]]:
     """Every pipeline of every source; a source that cannot be read raises with its pointer.
 
     When `role_policies` is given, the service-role policies the templates define are added to
-    it."""
+    it; when `companion_policies` is, the trust, bucket and key policies they define."""
     template_context = TemplateContext(
         account=context.account,
         region=context.region,
@@ -132,6 +135,8 @@ def parse_pipelines(
         findings.extend(parsed.findings)
         if role_policies is not None:
             role_policies.extend(parsed.role_policies)
+        if companion_policies is not None:
+            companion_policies.extend(parsed.companion_policies)
     return pipelines, findings
 
 
@@ -181,10 +186,13 @@ def computed_policy(
     """The policy the pipelines of `sources` need, the findings of reading them, of their
     structure's errors (what pipeline validation calls invalid), of their hints and profiles
     (the result's own findings are in the result), their service roles, and the policies their
-    templates define for those roles. The findings of a policy too large for one managed
-    policy point where `placement` says the answer puts it."""
+    templates define for those roles and for their companions. The findings of a policy too
+    large for one managed policy point where `placement` says the answer puts it."""
     role_policies: list[RolePolicies] = []
-    pipelines, findings = parse_pipelines(sources, context, role_policies, budget, catalog)
+    companion_policies: list[CompanionPolicies] = []
+    pipelines, findings = parse_pipelines(
+        sources, context, role_policies, budget, catalog, companion_policies
+    )
     findings.extend(
         finding
         for pipeline in pipelines
@@ -213,7 +221,8 @@ def computed_policy(
         service_roles(pipelines),
         tuple(role_policies),
         companions,
-        tuple(dict.fromkeys(p.role_arn for p in pipelines)),
+        role_arns=tuple(dict.fromkeys(p.role_arn for p in pipelines)),
+        companion_policies=tuple(companion_policies),
     )
 
 

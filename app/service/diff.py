@@ -22,7 +22,7 @@ from app.engine.iam.patterns.arn import ArnMode
 from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at
 from app.engine.iam.validation.view import PolicyType
 from app.engine.pipeline.roles import ServiceRole
-from app.engine.pipeline.template_values import RolePolicies
+from app.engine.pipeline.template_values import CompanionPolicies, RolePolicies
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.engine.will_run import RunAnswer
 from app.service.compute import PipelineSource, computed_policy
@@ -46,6 +46,8 @@ class RequiredPermissions:
     # What each action or rule role that a pipeline declares needs, by its ARN.
     action_roles: tuple[tuple[str, tuple[Requirement, ...]], ...] = ()
     artifact_stores: tuple[RegionStore, ...] = ()
+    # The trust, bucket and key policies the pipelines' templates define for them.
+    companion_policies: tuple[CompanionPolicies, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def required_from_pipelines(
             for role in result.action_roles
         ),
         artifact_stores=computed.companions.artifact_stores,
+        companion_policies=computed.companion_policies,
     )
 
 

@@ -31,6 +31,7 @@ from app.engine.compute import ComputeContext
 from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
+from app.service.template_companions import with_template_companions
 from app.service.will_run import GivenActionRole, RunContext, run_check
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
@@ -99,19 +100,23 @@ def _diff(
     else:
         view = read_policy(required_in.policy, pointer="/required/policy")
         required = diff_service.required_from_policy(view, services.catalog, budget)
-    if request.current.from_sources:
-        documents: list[Any] = []
-        pointer = "/current/from_sources"
-        current_view = diff_service.current_from_sources(required, pointer)
-    else:
-        documents, pointer = policy_documents(services, request.current, "/current")
-        current_view = None
     companions = [
         diff_service.CurrentCompanion(
             DocumentKind(c.kind), c.target, c.document, f"/current/companions/{i}/document"
         )
         for i, c in enumerate(request.current.companions)
     ]
+    if request.current.from_sources:
+        documents: list[Any] = []
+        pointer = "/current/from_sources"
+        current_view = diff_service.current_from_sources(required, pointer)
+        # The templates' trust, bucket and key policies too; their findings are the current
+        # policy's, as those of reading the role's policies are.
+        companions, notes = with_template_companions(companions, required)
+        current_view = replace(current_view, findings=(*current_view.findings, *notes))
+    else:
+        documents, pointer = policy_documents(services, request.current, "/current")
+        current_view = None
     outcome = diff_service.diff(
         documents,
         required,

@@ -123,7 +123,9 @@ class CurrentPolicyIn(PolicyIn):
         description="or `true`: the policies the pipelines' own CloudFormation templates "
         "(`required.sources`) attach to the service role their pipeline names, when that role "
         "is a resource of the same template (inline `Policies`, `AWS::IAM::Policy`, "
-        "`AWS::IAM::RolePolicy` and `AWS::IAM::ManagedPolicy` documents)",
+        "`AWS::IAM::RolePolicy` and `AWS::IAM::ManagedPolicy` documents); the trust, artifact "
+        "bucket and key policies the templates define for what the pipelines name are then "
+        "compared as `companions` too (one given in `companions` wins)",
     )
 
     authorization: RunContextIn | None = Field(

@@ -28,6 +28,15 @@ from app.engine.errors import PipelineParseError
 from app.engine.findings import Finding, FindingType
 from app.engine.json_pointer import pointer_join, pointer_tokens
 from app.engine.pipeline.api_json import parse_pipeline_json
+from app.engine.pipeline.cloudformation_companions import companion_policies
+from app.engine.pipeline.cloudformation_nodes import (
+    SUB_VARIABLE,
+    intrinsic_of,
+    is_if,
+    node_line,
+    references,
+    resource_type,
+)
 from app.engine.pipeline.model import Pipeline, TemplateResource
 from app.engine.pipeline.resource_types import CLOUDFORMATION, resource_value
 from app.engine.pipeline.source_lines import document_line
@@ -36,6 +45,7 @@ from app.engine.pipeline.template_document import Places, Spelling, Writer
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
+    CompanionPolicies,
     ParsedTemplate,
     RolePolicies,
     TemplateContext,
@@ -63,7 +73,6 @@ _MAX_BRANCH_CONDITIONS = 4  # undecidable conditions enumerated per stage or act
 MAX_TEMPLATE_CHARS = 1024 * 1024
 _SUFFIX_ROOM = 13  # characters CloudFormation appends to a generated name ("-" + 12 random)
 
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:([^}]*)\}\}")
 
 
@@ -108,6 +117,7 @@ def parse_cloudformation(
     findings.extend(_unknown_parameters(parameters or {}, resolver.parameters, pointer))
     pipelines: list[Pipeline] = []
     role_policies: list[RolePolicies] = []
+    companions: list[CompanionPolicies] = []
     errors: list[PipelineParseError] = []
     created = [lid for lid in logical_ids if resolver.created(lid) is not False]
     # When no pipeline is created with these parameters, read them as if they were, rather than
@@ -130,10 +140,16 @@ def parse_cloudformation(
             policies = None  # the pipeline itself was read; its role's policies are not needed
         if policies is not None:
             role_policies.append(policies)
+        # As for the role's policies: the pipeline itself was read, these are not needed for it.
+        with contextlib.suppress(RecursionError):
+            companions.append(companion_policies(resolver, pipeline))
     if not pipelines:
         raise errors[0]
     return ParsedTemplate(
-        pipelines=pipelines, findings=dedupe_findings(findings), role_policies=role_policies
+        pipelines=pipelines,
+        findings=dedupe_findings(findings),
+        role_policies=role_policies,
+        companion_policies=companions,
     )
 
 
@@ -199,22 +215,6 @@ class _SplitList(list[Any]):
     def __init__(self, items: list[str], uncertain_from: int) -> None:
         super().__init__(items)
         self.uncertain_from = uncertain_from
-
-
-def _line(node: Any, fallback: int | None) -> int | None:
-    mark = getattr(node, "start_mark", None)
-    line = getattr(mark, "line", None)
-    return line + 1 if isinstance(line, int) else fallback
-
-
-def _intrinsic(node: Any, *, conditions: bool = False) -> tuple[str, Any] | None:
-    if isinstance(node, Mapping) and len(node) == 1:
-        key = next(iter(node))
-        if isinstance(key, str) and (
-            key == "Ref" or key.startswith("Fn::") or (conditions and key == "Condition")
-        ):
-            return str(key), node[key]
-    return None
 
 
 def _camel(key: str) -> str:
@@ -399,8 +399,8 @@ class _Resolver:
     def resolve(self, node: Any, at: str, line: int | None, depth: int = 0) -> Any:
         """The value a template node stands for: plain data with UNKNOWN parts, or _NOVALUE."""
         self._tick(depth, at)
-        line = _line(node, line)
-        intrinsic = _intrinsic(node)
+        line = node_line(node, line)
+        intrinsic = intrinsic_of(node)
         if intrinsic is not None:
             value = self._evaluate(intrinsic[0], intrinsic[1], at, line, depth)
             # Memoised values too: a value used many times is produced many times over.
@@ -424,9 +424,9 @@ class _Resolver:
 
     def resolve_items(self, node: Any, at: str, line: int | None, depth: int) -> list[Any]:
         """A list item: none (AWS::NoValue), one, or both branches of an undecidable Fn::If."""
-        line = _line(node, line)
-        intrinsic = _intrinsic(node)
-        if intrinsic and intrinsic[0] == "Fn::If" and _is_if(intrinsic[1]):
+        line = node_line(node, line)
+        intrinsic = intrinsic_of(node)
+        if intrinsic and intrinsic[0] == "Fn::If" and is_if(intrinsic[1]):
             args = intrinsic[1]
             decided = self.condition(args[0], line)
             if decided is None:
@@ -644,7 +644,7 @@ class _Resolver:
             saved, self.findings = self.findings, []
             try:
                 where = pointer_join(self.base, "Resources", logical_id, "Properties", key)
-                value = self.resolve(props[key], where, _line(props[key], line), depth + 1)
+                value = self.resolve(props[key], where, node_line(props[key], line), depth + 1)
             finally:
                 self._in_progress.discard(guard)
                 captured, self.findings = self.findings, saved
@@ -677,7 +677,7 @@ class _Resolver:
             return self._malformed("Fn::Sub", at, line)
         parts: list[str] = []
         position = 0
-        for match in _SUB_VARIABLE.finditer(text):
+        for match in SUB_VARIABLE.finditer(text):
             parts.append(text[position : match.start()])
             position = match.end()
             inner = match.group(1)
@@ -703,7 +703,7 @@ class _Resolver:
         return self._dynamic_references("".join(parts), at, line)
 
     def _if(self, arg: Any, at: str, line: int | None, depth: int) -> Any:
-        if not _is_if(arg):
+        if not is_if(arg):
             return self._malformed("Fn::If", at, line)
         decided = self.condition(arg[0], line)
         if decided is not None:
@@ -807,7 +807,9 @@ class _Resolver:
                 return self.resolve(default, pointer_join(at, "Fn::FindInMap", 3), line, depth)
             self.note(at, line, f"`Fn::FindInMap` finds no entry in `{map_name}`")
             return UNKNOWN
-        values = [self.resolve(node, where, _line(node, line), depth + 1) for node, where in found]
+        values = [
+            self.resolve(node, where, node_line(node, line), depth + 1) for node, where in found
+        ]
         if not (top_known and second_known):
             self.note(at, line, f"a key of `Fn::FindInMap` into `{map_name}` is not known")
         merged = values[0]
@@ -835,7 +837,7 @@ class _Resolver:
         try:
             with self.silenced():
                 where = pointer_join(self.base, "Conditions", name)
-                result = self._truth(definition, where, _line(definition, line), 0)
+                result = self._truth(definition, where, node_line(definition, line), 0)
         finally:
             self._evaluating.discard(name)
         self._memo[memo_key] = result
@@ -847,7 +849,7 @@ class _Resolver:
             return node
         if isinstance(node, str) and node.lower() in ("true", "false"):
             return node.lower() == "true"
-        intrinsic = _intrinsic(node, conditions=True)
+        intrinsic = intrinsic_of(node, conditions=True)
         if intrinsic is None:
             return None
         name, arg = intrinsic
@@ -876,8 +878,8 @@ class _Resolver:
         """Names of the undecidable conditions of the Fn::If nodes inside `node`."""
         self._tick(depth)
         names: list[str] = []
-        intrinsic = _intrinsic(node)
-        if intrinsic and intrinsic[0] == "Fn::If" and _is_if(intrinsic[1]):
+        intrinsic = intrinsic_of(node)
+        if intrinsic and intrinsic[0] == "Fn::If" and is_if(intrinsic[1]):
             name = intrinsic[1][0]
             if self.condition(name, None) is None:
                 names.append(str(name))
@@ -905,14 +907,14 @@ class _Resolver:
     def select(self, node: Any, at: str, line: int | None) -> tuple[Any, str, int | None] | None:
         """Follow decided Fn::If nodes to the template node they choose; None for AWS::NoValue."""
         for _ in range(_MAX_DEPTH):
-            line = _line(node, line)
-            intrinsic = _intrinsic(node)
+            line = node_line(node, line)
+            intrinsic = intrinsic_of(node)
             if intrinsic is None:
                 return node, at, line
             name, arg = intrinsic
             if name == "Ref" and arg == "AWS::NoValue":
                 return None
-            if name != "Fn::If" or not _is_if(arg):
+            if name != "Fn::If" or not is_if(arg):
                 return node, at, line
             decided = self.condition(arg[0], line)
             if decided is None:
@@ -938,7 +940,7 @@ class _Resolver:
                     message=f"`{logical_id}` is not created: its Condition `{_text(condition)}` "
                     "is false with these parameters",
                     path=pointer_join(self.base, "Resources", logical_id, "Condition"),
-                    line=_line(condition, _line(resource, None)),
+                    line=node_line(condition, node_line(resource, None)),
                 )
             )
         return decided
@@ -946,7 +948,7 @@ class _Resolver:
     def pipeline(self, logical_id: str, *, assume_created: bool = False) -> Pipeline:
         resource = self.resources[logical_id]
         where = pointer_join(self.base, "Resources", logical_id)
-        line = _line(resource, None)
+        line = node_line(resource, None)
         extras: dict[str, Any] = {"logicalId": logical_id}
         condition = resource.get("Condition")
         if condition is not None:
@@ -957,7 +959,7 @@ class _Resolver:
                         pointer_join(where, "Condition"),
                         f"`{logical_id}` is created only when condition `{_text(condition)}` "
                         "holds; it is read as if it held",
-                        _line(condition, line),
+                        node_line(condition, line),
                         condition=_text(condition),
                     )
                 )
@@ -978,7 +980,7 @@ class _Resolver:
         props = resource.get("Properties")
         if not isinstance(props, Mapping):
             raise PipelineParseError("`Properties` must be an object", props_at)
-        props_line = _line(props, line)
+        props_line = node_line(props, line)
         role_at = pointer_join(props_at, "RoleArn")
         if "RoleArn" not in props:
             raise PipelineParseError("`RoleArn` is required", role_at)
@@ -1007,7 +1009,7 @@ class _Resolver:
             body["name"] = logical_id
         if not body.get("roleArn") or not isinstance(body["roleArn"], str):
             self.note(
-                role_at, _line(props["RoleArn"], props_line), "`RoleArn` resolves to no value"
+                role_at, node_line(props["RoleArn"], props_line), "`RoleArn` resolves to no value"
             )
             body["roleArn"] = "*"
         source_map.update(places)
@@ -1031,7 +1033,7 @@ class _Resolver:
     def _role_resource(self, node: Any, at: str, line: int | None) -> TemplateResource | None:
         """The `AWS::IAM::Role` of this template whose ARN `RoleArn` is (`!GetAtt Role.Arn`)."""
         chosen = self.select(node, at, line)
-        intrinsic = _intrinsic(chosen[0]) if chosen is not None else None
+        intrinsic = intrinsic_of(chosen[0]) if chosen is not None else None
         if intrinsic is None or intrinsic[0] != "Fn::GetAtt":
             return None
         arg = intrinsic[1]
@@ -1102,7 +1104,7 @@ class _Resolver:
         places[rendered_at] = at
         out: list[Any] = []
         for i, item in enumerate(items):
-            item_at, item_line = pointer_join(at, i), _line(item, line)
+            item_at, item_line = pointer_join(at, i), node_line(item, line)
             names, assignments = self.forms(item, skip_key)
             forms: list[tuple[Any, Places]] = []
             for assignment in assignments:
@@ -1203,8 +1205,8 @@ class _Resolver:
             return None
         roles = [
             lid
-            for lid in _references(props["RoleArn"])
-            if _resource_type(self.resources.get(lid)) == "AWS::IAM::Role"
+            for lid in references(props["RoleArn"])
+            if resource_type(self.resources.get(lid)) == "AWS::IAM::Role"
         ]
         if len(set(roles)) != 1:
             return None
@@ -1228,14 +1230,14 @@ class _Resolver:
         for i, item in enumerate(self._listed(props.get("Policies"))):
             if isinstance(item, Mapping) and "PolicyDocument" in item:
                 at = pointer_join(role_at, "Policies", i, "PolicyDocument")
-                documents.append((self._document(item["PolicyDocument"], at), at))
+                documents.append((self.policy_document(item["PolicyDocument"], at), at))
         attached: set[str] = set()
         for i, item in enumerate(self._listed(props.get("ManagedPolicyArns"))):
             at = pointer_join(role_at, "ManagedPolicyArns", i)
             local = [
                 lid
-                for lid in _references(item)
-                if _resource_type(self.resources.get(lid)) == "AWS::IAM::ManagedPolicy"
+                for lid in references(item)
+                if resource_type(self.resources.get(lid)) == "AWS::IAM::ManagedPolicy"
             ]
             if local:
                 attached.update(local)
@@ -1248,19 +1250,19 @@ class _Resolver:
                     message=f"the role attaches the managed policy `{arn}`, which the template "
                     "does not define; its permissions are not part of the current policy",
                     path=at,
-                    line=_line(item, None),
+                    line=node_line(item, None),
                     detail={"policy": str(arn)},
                 )
             )
         for lid, resource in self.resources.items():
-            rtype = _resource_type(resource)
+            rtype = resource_type(resource)
             if rtype not in _POLICY_TYPES or not isinstance(resource, Mapping):
                 continue
             policy_props = resource.get("Properties")
             if not isinstance(policy_props, Mapping):
                 continue
             names_role = any(
-                role in _references(node)
+                role in references(node)
                 for node in [
                     *self._listed(policy_props.get("Roles")),
                     policy_props.get("RoleName"),
@@ -1273,7 +1275,7 @@ class _Resolver:
                 continue
             at = pointer_join(self.base, "Resources", lid, "Properties", "PolicyDocument")
             if "PolicyDocument" in policy_props:
-                documents.append((self._document(policy_props["PolicyDocument"], at), at))
+                documents.append((self.policy_document(policy_props["PolicyDocument"], at), at))
 
     def _listed(self, node: Any) -> list[Any]:
         """A template list with decided `Fn::If`s chosen (both branches of undecided ones)."""
@@ -1285,8 +1287,8 @@ class _Resolver:
             picked = self.select(item, "", None)
             if picked is None:
                 continue
-            intrinsic = _intrinsic(picked[0])
-            if intrinsic and intrinsic[0] == "Fn::If" and _is_if(intrinsic[1]):
+            intrinsic = intrinsic_of(picked[0])
+            if intrinsic and intrinsic[0] == "Fn::If" and is_if(intrinsic[1]):
                 out.extend(
                     branch
                     for branch in intrinsic[1][1:]
@@ -1296,8 +1298,8 @@ class _Resolver:
                 out.append(picked[0])
         return out
 
-    def _document(self, node: Any, at: str) -> Any:
-        value = widen(self.resolve(node, at, _line(node, None)))
+    def policy_document(self, node: Any, at: str) -> Any:
+        value = widen(self.resolve(node, at, node_line(node, None)))
         if isinstance(value, str):
             # Text that is not JSON stays text: the diff reports it at its pointer.
             with contextlib.suppress(ValueError):
@@ -1330,51 +1332,6 @@ def _plain_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain_json(v) for v in value]
     return value
-
-
-def _resource_type(resource: Any) -> str | None:
-    return scalar_text(resource.get("Type")) if isinstance(resource, Mapping) else None
-
-
-def _references(node: Any) -> list[str]:
-    """Logical IDs a template node refers to (`Ref`, `Fn::GetAtt`, `${X}` and `${X.Attr}` in
-    `Fn::Sub`), in every branch."""
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        intrinsic = _intrinsic(item)
-        if intrinsic is not None:
-            name, arg = intrinsic
-            if name == "Ref" and isinstance(arg, str):
-                found.append(str(arg))
-            elif name == "Fn::GetAtt":
-                target = arg.split(".", 1)[0] if isinstance(arg, str) else None
-                if isinstance(arg, list) and arg and isinstance(arg[0], str):
-                    target = str(arg[0])
-                if target:
-                    found.append(target)
-            elif name == "Fn::Sub":
-                text = arg if isinstance(arg, str) else arg[0] if isinstance(arg, list) else ""
-                if isinstance(text, str):
-                    found.extend(
-                        m.group(1).strip().split(".", 1)[0]
-                        for m in _SUB_VARIABLE.finditer(text)
-                        if not m.group(1).startswith("!")
-                    )
-                if isinstance(arg, list) and len(arg) == 2:
-                    stack.append(arg[1])
-            else:
-                stack.append(arg)
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
-def _is_if(arg: Any) -> bool:
-    return isinstance(arg, list) and len(arg) == 3
 
 
 def _text(node: Any) -> str:

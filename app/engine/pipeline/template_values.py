@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.budget import WorkBudget
+from app.engine.companions.documents import DocumentKind
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
 from app.engine.json_pointer import pointer_join
@@ -78,6 +79,29 @@ class RolePolicies:
 
 
 @dataclass(frozen=True)
+class CompanionPolicy:
+    """A trust, bucket or key policy a template defines for a role, bucket or key its pipeline
+    names: `target` is spelled as the pipeline's companion document of that kind names it, the
+    document is resolved and widened, `pointer` is its place in the template."""
+
+    kind: DocumentKind
+    target: str
+    document: Any
+    pointer: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class CompanionPolicies:
+    """The companion policies a template defines for one pipeline; `findings` say which of
+    them could not be read (a key without a key policy, a reference to one of several)."""
+
+    pipeline_pointer: str
+    policies: tuple[CompanionPolicy, ...]
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
 class ParsedTemplate:
     """The pipelines a template declares and what was found while reading them."""
 
@@ -85,6 +109,8 @@ class ParsedTemplate:
     findings: list[Finding] = field(default_factory=list)
     # The service-role policies the template itself defines, for pipelines whose role it declares.
     role_policies: list[RolePolicies] = field(default_factory=list)
+    # The trust, bucket and key policies the template defines for what its pipelines name.
+    companion_policies: list[CompanionPolicies] = field(default_factory=list)
 
 
 def is_unknown(value: Any) -> bool:
