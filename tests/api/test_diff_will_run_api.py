@@ -272,3 +272,83 @@ def test_authorization_needs_pipelines(client: TestClient) -> None:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+KEY_TEMPLATE = """
+Resources:
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: !GetAtt PipelineRole.Arn
+      ArtifactStore:
+        Type: S3
+        Location: artifacts-111122223333
+        EncryptionKey: {Type: KMS, Id: !GetAtt Key.Arn}
+      Stages:
+        - Name: Source
+          Actions:
+            - Name: Source
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+              Configuration: {RepositoryName: repo, BranchName: main}
+              OutputArtifacts: [{Name: src}]
+        - Name: Build
+          Actions:
+            - Name: Build
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: app}
+              InputArtifacts: [{Name: src}]
+  PipelineRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: pipeline-role
+      AssumeRolePolicyDocument:
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Principal: {Service: codepipeline.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: pipeline
+          PolicyDocument:
+            Version: 2012-10-17
+            Statement:
+              - {Effect: Allow, Action: ["codecommit:*", "codebuild:*", "s3:*"], Resource: "*"}
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: 2012-10-17
+        Statement:
+          - Sid: PipelineUsesKey
+            Effect: Allow
+            Principal: {AWS: !GetAtt PipelineRole.Arn}
+            Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:DescribeKey"]
+            Resource: "*"
+"""
+
+
+def test_a_key_policy_the_template_defines_grants_the_role(client: TestClient) -> None:
+    """The role's own policy grants no KMS action; the template's key policy names the role:
+    from the template, the key policy decides, at its place in the template."""
+    body = {
+        "current": {"from_sources": True, "authorization": {}},
+        "required": {
+            "sources": [{"body": KEY_TEMPLATE, "format": "cloudformation"}],
+            "context": {"account": "111122223333", "region": "eu-west-1"},
+        },
+    }
+    run = _will_run(client, body)["will_run"]
+    role = "arn:aws:iam::111122223333:role/pipeline-role"
+    decrypt = _checks(run, role, "kms:Decrypt")
+    assert {(c["decision"], c["layer"]) for c in decrypt} == {("allowed", "resource")}
+    assert {c["statement"]["path"] for c in decrypt} == {
+        "/required/sources/0/body/Resources/Key/Properties/KeyPolicy/Statement/0"
+    }
+    # The role's own grants are at their places in the template too.
+    (start,) = _checks(run, role, "codebuild:StartBuild")
+    assert start["statement"]["path"].startswith(
+        "/required/sources/0/body/Resources/PipelineRole/Properties/Policies/0/PolicyDocument"
+    )
+    assert run["verdict"] == "runs", [
+        (c["action"], c["decision"], c["note"]) for c in run["checks"] if not c["definite"]
+    ]
