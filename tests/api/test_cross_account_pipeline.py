@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.authorization_context import resource_policies, session
 from tests.unit.engine.companions.scenario import action
 
 A, B, C = "111111111111", "222222222222", "333333333333"
@@ -327,11 +328,6 @@ VIA_S3 = {
 }
 
 
-def _session(role: str) -> dict[str, str]:
-    name, account = role.rsplit("/", 1)[-1], role.split(":")[4]
-    return {"arn": f"arn:aws:sts::{account}:assumed-role/{name}/run", "type": "assumed_role"}
-
-
 def _object(region: str) -> str:
     return f"arn:aws:s3:::{BUCKET[region]}/release/built/artifact.zip"
 
@@ -352,15 +348,6 @@ def _write(region: str) -> list[dict[str, Any]]:
          "resource_account": A},
         {"action": "kms:GenerateDataKey", "resource": KEY[region], "context": via},
     ]  # fmt: skip
-
-
-def _resource_policies(computed: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The computed resource policies by the ARN of the resource each is attached to."""
-    out = {}
-    for d in computed["companions"]["documents"]:
-        arn = f"arn:aws:s3:::{d['target']}" if d["kind"] == "bucket-policy" else d["target"]
-        out[arn] = d["policy"]
-    return out
 
 
 def _evaluate(
@@ -387,13 +374,13 @@ ALLOWED_ACROSS = ("allowed", "resource")  # both sides allow; the resource side 
 
 def test_the_service_role_assumes_each_action_role_across_accounts(client: TestClient) -> None:
     computed = _computed(client)
-    policies = _resource_policies(computed)
+    policies = resource_policies(computed)
     identity = computed["policies"] or [computed["policy"]]
     requests = [
         {"action": "sts:AssumeRole", "resource": role}
         for role in (STACK_ACTION_ROLE, CODEDEPLOY_ROLE, DEPLOY_ROLE)
     ]
-    assert _evaluate(client, _session(SERVICE_ROLE), identity, policies, requests) == [
+    assert _evaluate(client, session(SERVICE_ROLE), identity, policies, requests) == [
         ALLOWED_ACROSS,
         ALLOWED_ACROSS,
         # The deploy role trusts CloudFormation only, and the service role may not assume it.
@@ -401,13 +388,13 @@ def test_the_service_role_assumes_each_action_role_across_accounts(client: TestC
     ]
     # Without the action role's trust policy, the service role's own grant does not do.
     del policies[STACK_ACTION_ROLE]
-    assert _evaluate(client, _session(SERVICE_ROLE), identity, policies, requests[:1]) == [
+    assert _evaluate(client, session(SERVICE_ROLE), identity, policies, requests[:1]) == [
         ("implicitly_denied", "resource")
     ]
 
 
 def test_cloudformation_assumes_the_deploy_role(client: TestClient) -> None:
-    policies = _resource_policies(_computed(client))
+    policies = resource_policies(_computed(client))
     request = [{"action": "sts:AssumeRole", "resource": DEPLOY_ROLE}]
     cloudformation = {"arn": "cloudformation.amazonaws.com", "type": "service"}
     assert _evaluate(client, cloudformation, [], policies, request) == [("allowed", "resource")]
@@ -435,7 +422,7 @@ def test_each_action_role_uses_the_artifacts_of_its_region(
 ) -> None:
     computed = _computed(client)
     identity = [r["policy"] for r in computed["action_roles"] if r["role_arn"] == role]
-    got = _evaluate(client, _session(role), identity, _resource_policies(computed), requests)
+    got = _evaluate(client, session(role), identity, resource_policies(computed), requests)
     assert got == expected
 
 
@@ -457,8 +444,8 @@ def test_each_action_role_calls_its_service_in_its_own_account(
 ) -> None:
     computed = _computed(client)
     identity = [r["policy"] for r in computed["action_roles"] if r["role_arn"] == role]
-    policies = _resource_policies(computed)
-    got = _evaluate(client, _session(role), identity, policies, [request_])
+    policies = resource_policies(computed)
+    got = _evaluate(client, session(role), identity, policies, [request_])
     assert got == [("allowed", "identity")]
 
 
@@ -478,7 +465,7 @@ def test_without_the_bucket_or_key_policy_statement_the_read_is_denied(
 ) -> None:
     computed = _computed(client)
     identity = [r["policy"] for r in computed["action_roles"] if r["role_arn"] == role]
-    policies = _resource_policies(computed)
+    policies = resource_policies(computed)
     if without == "bucket":
         bucket = f"arn:aws:s3:::{BUCKET[region]}"
         statements = [s for s in policies[bucket]["Statement"] if s["Effect"] == "Deny"]
@@ -487,7 +474,7 @@ def test_without_the_bucket_or_key_policy_statement_the_read_is_denied(
         key = KEY[region]
         statements = [_without_principal(s, role) for s in policies[key]["Statement"]]
         policies[key] = {**policies[key], "Statement": statements}
-    assert _evaluate(client, _session(role), identity, policies, _read(region)) == expected
+    assert _evaluate(client, session(role), identity, policies, _read(region)) == expected
 
 
 def _without_principal(statement: dict[str, Any], role: str) -> dict[str, Any]:
@@ -507,7 +494,7 @@ def test_an_unencrypted_or_insecure_write_is_refused_by_the_bucket_policy(
         {**put, "context": {**SSE_KMS, "aws:SecureTransport": "false"}},
     ]
     got = _evaluate(
-        client, _session(STACK_ACTION_ROLE), identity, _resource_policies(computed), requests
+        client, session(STACK_ACTION_ROLE), identity, resource_policies(computed), requests
     )
     assert got == [("explicitly_denied", "resource")] * 2
 
@@ -516,9 +503,7 @@ def test_the_service_role_uses_every_store_under_its_computed_policy(client: Tes
     computed = _computed(client)
     identity = computed["policies"] or [computed["policy"]]
     requests = [*_read(HOME), *_write(HOME), *_read(AWAY), *_write(AWAY)]
-    got = _evaluate(
-        client, _session(SERVICE_ROLE), identity, _resource_policies(computed), requests
-    )
+    got = _evaluate(client, session(SERVICE_ROLE), identity, resource_policies(computed), requests)
     # Same account: the bucket policy names other roles only, so the identity path allows;
     # the key policy must allow (it names the service role) [R4.1, R4.2].
     assert got == [("allowed", "identity"), ("allowed", "resource")] * 4

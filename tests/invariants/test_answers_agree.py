@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from app.engine.iam.policy.quotas import MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_QUOTA, measure
 from app.main import create_app
 from app.settings import Settings
+from tests.authorization_context import resource_policies, session
 from tests.conftest import migrate_and_seed
 from tests.hypothesis_profiles import examples
 from tests.snippets import answer_companions, snippet_companions
@@ -287,23 +288,13 @@ def check_cross_account_documents(api: TestClient, case: Case) -> None:
     _check_authorized(api, computed, pipeline, account, home)
 
 
-def _session(role: str) -> dict[str, str]:
-    return {
-        "arn": f"arn:aws:sts::{role.split(':')[4]}:assumed-role/{role.rsplit('/', 1)[-1]}/run",
-        "type": "assumed_role",
-    }
-
-
 def _check_authorized(
     api: TestClient, computed: dict[str, Any], pipeline: dict[str, Any], account: str, home: str
 ) -> None:
     """Under the computed documents, with the whole authorization context, the service role
     assumes each action role, and each action role reads its input artifact (and the store's
     key) in its Region's store and invokes the functions its policy names."""
-    policies: dict[str, Any] = {}
-    for d in computed["companions"]["documents"]:
-        arn = f"arn:aws:s3:::{d['target']}" if d["kind"] == "bucket-policy" else d["target"]
-        policies[arn] = d["policy"]
+    policies = resource_policies(computed)
     roles = {r["role_arn"]: r["policy"] for r in computed["action_roles"]}
     stores = pipeline.get("artifactStores") or {home: pipeline["artifactStore"]}
     service_role = pipeline["roleArn"]
@@ -342,7 +333,7 @@ def _check_authorized(
             api,
             "/v1/policies/evaluate",
             {
-                "principal": _session(caller),
+                "principal": session(caller),
                 "policy": {"documents": identity},
                 "resource_policies": policies,
                 "requests": requests,
