@@ -428,20 +428,30 @@ def _render_member(
         acc.findings.append(_no_profile(ACTION_ROLE_KEY, site.pointer))
     else:
         _render_profile(role_profile, scope, site, acc.service_role, acc)
-    _render_profile(
-        profile, _in_role_account(scope, role_arn), site, acc.action_roles[role_arn], acc
-    )
+    role_scope = _role_scope(scope, role_arn, site, acc)
+    _render_profile(profile, role_scope, site, acc.action_roles[role_arn], acc)
+    # The artifact store is the pipeline's, in its account, whoever reads or writes it.
     _render_role_artifacts(profiles, scope, site, home_region, acc.action_roles[role_arn], acc)
 
 
-def _in_role_account(scope: KnownValues, role_arn: str) -> KnownValues:
-    """What an action that names its own role works on is in that role's account: a
-    cross-account action's role is in the account of the resources it deploys to [CPX]. (Its
-    artifacts stay in the pipeline's account.)"""
-    match = split_arn(role_arn)
-    if match is None or not _ACCOUNT.match(match.account) or match.account == scope.account:
-        return scope
-    return replace(scope, account=match.account)
+def _role_scope(scope: KnownValues, role_arn: str, site: _Site, acc: _Accumulator) -> KnownValues:
+    """The scope of what an action or rule does on its own role. CodePipeline calls the
+    services as that role, so the names it is given (a stack, a function, a deployment group)
+    are those of the role's account, as its companion documents resolve them too."""
+    arn = split_arn(role_arn)
+    if arn is not None and _ACCOUNT.match(arn.account):
+        return replace(scope, account=arn.account)
+    if scope.account is not None:  # else the pipeline's UNKNOWN_ACCOUNT says it already
+        acc.findings.append(
+            Finding(
+                code="UNKNOWN_ACCOUNT",
+                finding_type=FindingType.WARNING,
+                message=f"the account of the role `{role_arn}` is not known; the permissions "
+                "the action has on it use `*` for the account",
+                path=pointer_join(site.pointer, "roleArn"),
+            )
+        )
+    return replace(scope, account=None)
 
 
 def _render_role_artifacts(

@@ -17,6 +17,7 @@ from app.engine.authorization import (
     Principal,
     authorize,
 )
+from app.engine.authorization.service_rules import is_role
 from app.engine.budget import WorkBudget
 from app.engine.findings import Finding
 from app.engine.iam.catalog import Catalog
@@ -56,8 +57,10 @@ class AuthorizationOutcome:
     provenance: Provenance
 
 
-# The reader is the identity policies' one; a resource policy or an RCP names its principals.
+# The reader is the identity policies' one; a resource policy or an RCP names its principals,
+# and a role's trust policy has no Resource (its resource is the role; IAM refuses one there).
 _NAMES_PRINCIPALS = "PRINCIPAL_PRESENT"
+_NO_RESOURCE = "MISSING_RESOURCE"
 
 
 def _findings(identity: Sequence[Any], identity_pointer: str, layers: Layers) -> list[Finding]:
@@ -71,7 +74,8 @@ def _findings(identity: Sequence[Any], identity_pointer: str, layers: Layers) ->
         found += read_policies(layers.session_policies, pointer="/session_policies").findings
     for arn, document in (layers.resource_policies or {}).items():
         at = pointer_join("/resource_policies", arn)
-        with_principals += read_policy(document, pointer=at).findings
+        read = read_policy(document, pointer=at).findings
+        with_principals += [f for f in read if not (f.code == _NO_RESOURCE and is_role(arn))]
     for account, policies in (layers.accounts or {}).items():
         for kind, levels in (("scp", policies.scp_levels), ("rcp", policies.rcp_levels)):
             for i, level in enumerate(levels or ()):

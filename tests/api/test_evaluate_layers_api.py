@@ -20,8 +20,10 @@ from tests.unit.engine.authorization.cases import (
     B,
     Case,
     allow,
+    attached,
     aws,
     deny,
+    doc,
 )
 from tests.unit.engine.authorization.test_layer_tables import TABLES
 
@@ -228,6 +230,28 @@ def test_a_resource_policy_names_principals_without_a_finding(client: TestClient
         ("UNKNOWN_ELEMENT", "/resource_policies/arn:aws:s3:::bucket-a/Statement/0/Notes")
     ]
     assert answer["results"][0]["decision"] == "allowed"
+
+
+def test_a_trust_policy_has_no_resource_without_a_finding(client: TestClient) -> None:
+    """A role's trust policy has no Resource (its resource is the role): no MISSING_RESOURCE
+    there, as validate with `policy_type` trust says; the same statement as a bucket's policy
+    still lacks its Resource."""
+    role_b = f"arn:aws:iam::{B}:role/Deploy"
+    trust = doc(attached("Allow", "sts:AssumeRole", principal=aws(ROLE_R)))
+    answer = _layered(
+        client,
+        {
+            "policy": {"documents": [allow("sts:AssumeRole", role_b)]},
+            "principal": {"arn": SESS, "type": "assumed_role"},
+            "resource_policies": {role_b: trust, BUCKET: trust},
+            "requests": [{"action": "sts:AssumeRole", "resource": role_b}],
+        },
+    )
+    assert [(f["code"], f["path"]) for f in answer["findings"]] == [
+        ("MISSING_RESOURCE", "/resource_policies/arn:aws:s3:::bucket-a/Statement/0")
+    ]
+    (result,) = answer["results"]
+    assert (result["decision"], result["layer"]) == ("allowed", "resource")
 
 
 BASE: dict[str, Any] = {

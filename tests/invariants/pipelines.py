@@ -240,3 +240,104 @@ def drawn_cases(draw: st.DrawFn) -> Case:
 
 def combinations(*groups: list[Case]) -> list[Case]:
     return list(itertools.chain(*groups))
+
+
+HOME, AWAY = "us-east-1", "eu-west-1"
+PIPELINE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/release"
+OTHER_ACCOUNTS = ("222222222222", "333333333333", "444455556666")
+
+
+def _cross_account_action(
+    draw: st.DrawFn, j: int, account: str, accounts: list[str]
+) -> dict[str, Any]:
+    """An action of a provider that runs across accounts, its names in `account` (the account
+    of the role it runs as), given by name or by ARN."""
+    provider = draw(st.sampled_from(["CodeDeploy", "CloudFormation", "Lambda", "S3", "CodeBuild"]))
+    category = {"Lambda": "Invoke", "CodeBuild": "Build"}.get(provider, "Deploy")
+    configuration = {
+        "CodeDeploy": {"ApplicationName": "app", "DeploymentGroupName": f"group{j}"},
+        "S3": {"BucketName": f"site-{account}", "Extract": "true"},
+        "CodeBuild": {"ProjectName": f"test{j}"},
+        "CloudFormation": {
+            "ActionMode": "CREATE_UPDATE",
+            "StackName": f"stack{j}",
+            "TemplatePath": "src::template.yaml",
+            "RoleArn": draw(
+                st.sampled_from(["stack-deployer", f"arn:aws:iam::{account}:role/stack-deployer"])
+            ),
+        },
+        # A function of the role's own account by name, or of any account by ARN.
+        "Lambda": {
+            "FunctionName": draw(
+                st.sampled_from(
+                    ["smoke", *(f"arn:aws:lambda:{HOME}:{a}:function:smoke" for a in accounts)]
+                )
+            )
+        },
+    }[provider]
+    action: dict[str, Any] = {
+        "name": f"A{j}",
+        "actionTypeId": {
+            "category": category,
+            "owner": "AWS",
+            "provider": provider,
+            "version": "1",
+        },
+        "configuration": configuration,
+        "inputArtifacts": [{"name": "src"}],
+    }
+    if provider in ("CloudFormation", "CodeBuild") and draw(st.booleans()):
+        action["outputArtifacts"] = [{"name": f"out{j}"}]
+        if provider == "CloudFormation":
+            configuration["OutputFileName"] = "outputs.json"
+    return action
+
+
+@st.composite
+def cross_account_cases(draw: st.DrawFn) -> Case:
+    """A pipeline of the account ACCOUNT in us-east-1 whose actions run as roles of one to three
+    other accounts (or of its own, or as the service role), in one or two Regions, each Region's
+    artifact store with a customer managed KMS key or without one."""
+    others = list(draw(st.lists(st.sampled_from(OTHER_ACCOUNTS), min_size=1, max_size=3,
+                                unique=True)))  # fmt: skip
+    accounts = [ACCOUNT, *others]
+    regions = [HOME, AWAY] if draw(st.booleans()) else [HOME]
+    actions = []
+    for j in range(draw(st.integers(1, 4))):
+        account = draw(st.sampled_from([None, *accounts]))  # None: the service role
+        action = _cross_account_action(draw, j, account or ACCOUNT, accounts)
+        if account is not None:
+            action["roleArn"] = f"arn:aws:iam::{account}:role/action-{j % 2}"
+        region = draw(st.sampled_from(regions))
+        if region != HOME or draw(st.booleans()):
+            action["region"] = region
+        actions.append(action)
+    # Every other account's role is drawn at least once.
+    acting = {a["roleArn"].split(":")[4] for a in actions if "roleArn" in a}
+    for account in sorted(set(others) - acting):
+        action = _cross_account_action(draw, len(actions), account, accounts)
+        action["roleArn"] = f"arn:aws:iam::{account}:role/action-{account}"
+        actions.append(action)
+
+    def store(region: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "S3", "location": f"artifacts-{region}-{ACCOUNT}"}
+        if draw(st.booleans()):
+            key = f"arn:aws:kms:{region}:{ACCOUNT}:key/{region}-0000-1111-2222-333344445555"
+            out["encryptionKey"] = {"type": "KMS", "id": key}
+        return out
+
+    document: dict[str, Any] = {
+        "name": "release",
+        "pipelineType": "V2",
+        "roleArn": PIPELINE_ROLE,
+        "stages": [
+            {"name": "Source", "actions": [SOURCE_ACTION]},
+            {"name": "Deploy", "actions": actions},
+        ],
+    }
+    if len(regions) == 1 and draw(st.booleans()):
+        document["artifactStore"] = store(HOME)
+    else:
+        document["artifactStores"] = {region: store(region) for region in regions}
+    context = draw(st.sampled_from([{"account": ACCOUNT, "region": HOME}, {"region": HOME}]))
+    return Case("cross-account", pipelines=[{"pipeline": document}], context=context)

@@ -3,8 +3,11 @@ drawn pipelines: what compute emits, validate accepts without ERROR, SECURITY_WA
 RESOURCE_STAR (every trust, bucket and key policy it emits, as what it is, without ERROR), diff
 calls sufficient with no excess (each of those documents too), and evaluate allows; no statement
 can never match; quotas are kept or an ERROR says why; compute reports what pipeline validation
-calls an error. The Hypothesis profile sets how many drawn pipelines to try: 30 under `ci`, 300
-under `long` (tests/hypothesis_profiles.py)."""
+calls an error. Drawn cross-account, cross-Region pipelines also get every document §9 of
+shared/reference/iam-evaluation-layers.md names, and evaluate, with the whole authorization
+context, allows what their roles do under them. The Hypothesis profile sets how many drawn
+pipelines to try: 30 (and 20 cross-account ones) under `ci`, ten times as many under `long`
+(tests/hypothesis_profiles.py)."""
 
 from __future__ import annotations
 
@@ -18,11 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from app.engine.iam.policy.quotas import MANAGED_POLICIES_PER_ROLE, MANAGED_POLICY_QUOTA, measure
 from app.main import create_app
 from app.settings import Settings
+from tests.authorization_context import resource_policies, session
 from tests.conftest import migrate_and_seed
 from tests.hypothesis_profiles import examples
 from tests.snippets import answer_companions, snippet_companions
 
-from .pipelines import Case, corpus_cases, drawn_cases, profile_cases
+from .pipelines import Case, corpus_cases, cross_account_cases, drawn_cases, profile_cases
 
 # The companion documents validate checks, by the policy type it checks them as.
 VALIDATED_KINDS = {"trust-policy": "trust", "bucket-policy": "bucket", "key-policy": "key"}
@@ -247,3 +251,106 @@ def test_each_profile_answers_agree(api: TestClient, case: Case) -> None:
 @given(case=drawn_cases())
 def test_drawn_pipelines_answers_agree(api: TestClient, case: Case) -> None:
     check_answers_agree(api, case)
+
+
+def check_cross_account_documents(api: TestClient, case: Case) -> None:
+    """What §9 of shared/reference/iam-evaluation-layers.md asks of a cross-account pipeline:
+    each action role of another account trusts the service role by its ARN; each Region where
+    such a role acts has its store's bucket policy, and its key's policy when the store has a
+    key (without one, an ERROR says the store cannot be shared)."""
+    computed = _post(api, "/v1/policies/compute", case.request())
+    pipeline = case.pipelines[0]["pipeline"]
+    home = case.context["region"]
+    account = pipeline["roleArn"].split(":")[4]
+    stores = pipeline.get("artifactStores") or {home: pipeline["artifactStore"]}
+    documents = {(d["kind"], d["target"]): d["policy"] for d in computed["companions"]["documents"]}
+    acting: dict[str, set[str]] = {}
+    for action in pipeline["stages"][1]["actions"]:
+        role = action.get("roleArn")
+        if role is None or role.split(":")[4] == account:
+            continue
+        trust = documents[("trust-policy", role)]
+        assert [s["Principal"] for s in trust["Statement"]] == [{"AWS": pipeline["roleArn"]}]
+        acting.setdefault(action.get("region", home), set()).add(role.split(":")[4])
+    listed = {
+        s["region"]: set(s["other_accounts"]) for s in computed["companions"]["artifact_stores"]
+    }
+    assert {r: a for r, a in listed.items() if a} == acting, case.name
+    errors = {f["code"] for f in computed["findings"] if f["finding_type"] == "ERROR"}
+    for region in acting:
+        store = stores[region]
+        assert ("bucket-policy", store["location"]) in documents
+        key = store.get("encryptionKey")
+        if key:
+            assert ("key-policy", key["id"]) in documents
+        else:
+            assert "CROSS_ACCOUNT_STORE_WITHOUT_KEY" in errors
+    _check_authorized(api, computed, pipeline, account, home)
+
+
+def _check_authorized(
+    api: TestClient, computed: dict[str, Any], pipeline: dict[str, Any], account: str, home: str
+) -> None:
+    """Under the computed documents, with the whole authorization context, the service role
+    assumes each action role, and each action role reads its input artifact (and the store's
+    key) in its Region's store and invokes the functions its policy names."""
+    policies = resource_policies(computed)
+    roles = {r["role_arn"]: r["policy"] for r in computed["action_roles"]}
+    stores = pipeline.get("artifactStores") or {home: pipeline["artifactStore"]}
+    service_role = pipeline["roleArn"]
+    asked = [{"action": "sts:AssumeRole", "resource": role} for role in sorted(roles)]
+    checks = [(service_role, _documents(computed), asked)]
+    for action in pipeline["stages"][1]["actions"]:
+        role, region = action.get("roleArn"), action.get("region", home)
+        if role is None:
+            continue
+        store = stores[region]
+        reads = [
+            {
+                "action": "s3:GetObject",
+                "resource": f"arn:aws:s3:::{store['location']}/release/src/a.zip",
+                "context": {"aws:SecureTransport": "true"},
+                "resource_account": account,
+            }
+        ]
+        if "encryptionKey" in store:
+            via = {"aws:ViaAWSService": "true", "kms:ViaService": f"s3.{region}.amazonaws.com"}
+            reads.append(
+                {"action": "kms:Decrypt", "resource": store["encryptionKey"]["id"], "context": via}
+            )
+        # The function it invokes, in whichever account: a function policy lets in a role of
+        # another account [R4.11].
+        invokes = [
+            {"action": "lambda:InvokeFunction", "resource": function}
+            for stmt in roles[role]["Statement"]
+            if "lambda:InvokeFunction" in stmt["Action"]
+            for function in ([stmt["Resource"]] if isinstance(stmt["Resource"], str)
+                             else stmt["Resource"])
+        ]  # fmt: skip
+        checks.append((role, [roles[role]], reads + invokes))
+    for caller, identity, requests in checks:
+        answer = _post(
+            api,
+            "/v1/policies/evaluate",
+            {
+                "principal": session(caller),
+                "policy": {"documents": identity},
+                "resource_policies": policies,
+                "requests": requests,
+            },
+        )
+        assert not [f for f in answer["findings"] if f["finding_type"] == "ERROR"], caller
+        denied = [(r["action"], r["resource"], r["reason"]) for r in answer["results"]
+                  if r["decision"] != "allowed"]  # fmt: skip
+        assert not denied, (caller, denied)
+
+
+@settings(
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=cross_account_cases())
+def test_drawn_cross_account_pipelines_answers_agree(api: TestClient, case: Case) -> None:
+    check_answers_agree(api, case)
+    check_cross_account_documents(api, case)
