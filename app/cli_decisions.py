@@ -23,10 +23,12 @@ import typer
 from app.cli_backend import SHIPPED_PROFILES_FLAG, Backend, ProblemAnswerError, backend, post
 from app.cli_exit import EXIT_BAD_INPUT, EXIT_FAILED, fail
 from app.cli_inputs import (
+    RUN_CONTEXT_FIELDS,
     InputFile,
     assignments,
     merged,
     read_authorization_context,
+    read_companions,
     read_hints,
     read_inputs,
     read_parameters,
@@ -237,6 +239,20 @@ def register(cli: typer.Typer) -> None:
         var: list[str] = VarOption,
         var_file: list[Path] = VarFileOption,
         stack_name: str | None = StackNameOption,
+        companions: Path | None = typer.Option(
+            None,
+            "--companions",
+            help="a JSON file: the list of trust, bucket and key policies as they stand "
+            "({kind, target, document}), each compared with the one the pipelines need",
+        ),
+        authorization: Path | None = typer.Option(
+            None,
+            "--authorization-context",
+            help="a JSON file of the service role's other layers (principal, "
+            "permissions_boundary, session_policies, resource_policies, accounts) and the "
+            "action roles' policies (action_roles): the answer then says whether the pipelines "
+            "will run, and which layer decides each permission",
+        ),
         output: PolicyOutput = PolicyOutputOption,
         fail_on: FindingType = FailOnOption,
         server: str | None = ServerOption,
@@ -245,8 +261,10 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """What the current policy lacks for the pipelines, and what it grants beyond them.
 
-        Exit 1 when the policy is insufficient or conditional, or has findings at or above
-        --fail-on (`--fail-on WARNING` fails an `unverified` answer too)."""
+        Exit 1 when the policy is insufficient or conditional, a companion policy is
+        insufficient, the pipelines will not run (with --authorization-context), or there are
+        findings at or above --fail-on (`--fail-on WARNING` fails an `unverified` answer
+        too)."""
         if sum((bool(current), bool(baseline), from_sources)) != 1:
             fail("give --current FILE (one or more), --baseline NAME or --from-sources")
         documents = [read_text(p) for p in current]
@@ -260,14 +278,27 @@ def register(cli: typer.Typer) -> None:
             stack_name=stack_name,
         )
         context = _context_options(account, region)
+        extra: dict[str, Any] = {}
+        extra_files: list[tuple[str, Path, str]] = []
+        if companions is not None:
+            extra["companions"], text = read_companions(companions)
+            extra_files.append(("/current/companions", companions, text))
+        if authorization is not None:
+            extra["authorization"], text = read_authorization_context(
+                authorization, RUN_CONTEXT_FIELDS
+            )
+            extra_files.append(("/current/authorization", authorization, text))
 
         def body() -> dict[str, Any]:
-            return {
-                "current": {"from_sources": True}
+            policy: dict[str, Any] = (
+                {"from_sources": True}
                 if from_sources
                 else {"baseline": baseline}
                 if baseline
-                else {"documents": documents},
+                else {"documents": documents}
+            )
+            return {
+                "current": {**policy, **extra},
                 "required": {"sources": run.sources(), "context": context, **run.hints_body()},
             }
 
@@ -275,6 +306,8 @@ def register(cli: typer.Typer) -> None:
             located = run.locations("/required/sources/{}/body", "/required/hints")
             for i, (path, text) in enumerate(zip(current, documents, strict=True)):
                 located.add(f"/current/documents/{i}", path, text)
+            for prefix, path, text in extra_files:
+                located.add(prefix, path, text)
             return located
 
         with backend(server, api_key, shipped_profiles=shipped_profiles) as client:
@@ -286,9 +319,12 @@ def register(cli: typer.Typer) -> None:
             print_findings(data["findings"], located)
         elif output == PolicyOutput.JSON:
             typer.echo(json.dumps(data, indent=2))
+        will_run = data.get("will_run")
         _end(
             left_out=bool(run.left_out),
             failed=data["verdict"] in ("insufficient", "conditional")
+            or any(c["verdict"] in ("insufficient", "conditional") for c in data["companions"])
+            or (will_run is not None and will_run["verdict"] == "fails")
             or findings_at_or_above(data["findings"], fail_on),
         )
 
@@ -517,3 +553,33 @@ def _print_diff(data: dict[str, Any]) -> None:
             )
     for s in data["excess"]["by_service"][:10]:
         typer.echo(f"  EXCESS {s['service']}: {s['total']} actions {dict(s['by_access_level'])}")
+    for c in data["companions"]:
+        typer.echo(f"{c['kind']} of {c['target']}: {c['verdict']}")
+        for gap in c["missing"]:
+            who = gap["principal"] or "*"
+            typer.echo(f"  MISSING {', '.join(gap['actions'])} for {who}")
+        for unneeded in c["unneeded"]:
+            typer.echo(f"  UNNEEDED statement at {unneeded['path']}")
+    if (run := data.get("will_run")) is not None:
+        _print_will_run(run)
+
+
+def _print_will_run(run: dict[str, Any]) -> None:
+    summary = run["summary"]
+    typer.echo(
+        f"will run: {run['verdict']} ({summary['allowed']} allowed, {summary['denied']} "
+        f"denied, {summary['undecided']} undecided)"
+    )
+    for check in run["checks"]:
+        if check["decision"] == "allowed" and check["definite"]:
+            continue
+        status = (check["decision"] or "undecided").upper().replace("_", " ")
+        by = f" by {check['layer']}" if check["layer"] else ""
+        typer.echo(f"  {status}{by}: {check['action']} on {check['resource']}")
+        typer.echo(f"      as {check['role']} ({check['necessity']})")
+        if check["statement"]:
+            typer.echo(f"      statement {check['statement']['path']}")
+        if check["note"]:
+            typer.echo(f"      {check['note']}")
+        if check["impact"]:
+            typer.echo(f"      without it: {check['impact']['behaviour']}")

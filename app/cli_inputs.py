@@ -89,14 +89,29 @@ AUTHORIZATION_FIELDS = (
 )
 
 
-def read_authorization_context(path: Path) -> tuple[dict[str, Any], str]:
+# What diff's `current.authorization` takes besides them: the action roles' own policies.
+RUN_CONTEXT_FIELDS = (*AUTHORIZATION_FIELDS, "action_roles")
+
+
+def read_authorization_context(
+    path: Path, fields: Sequence[str] = AUTHORIZATION_FIELDS
+) -> tuple[dict[str, Any], str]:
     """A JSON object of the authorization context's fields, and the file's text."""
     data = _json_file(path)
     if not isinstance(data, dict):
         fail(f"{path} is not a JSON object")
-    unknown = sorted(set(data) - set(AUTHORIZATION_FIELDS))
+    unknown = sorted(set(data) - set(fields))
     if unknown:
-        fail(f"{path}: `{unknown[0]}` is not one of {', '.join(AUTHORIZATION_FIELDS)}")
+        fail(f"{path}: `{unknown[0]}` is not one of {', '.join(fields)}")
+    return data, read_text(path)
+
+
+def read_companions(path: Path) -> tuple[list[Any], str]:
+    """A JSON list of trust, bucket and key policies as they stand (`kind`, `target`,
+    `document`), as diff's `current.companions` takes them, and the file's text."""
+    data = _json_file(path)
+    if not isinstance(data, list):
+        fail(f"{path} is not a JSON list of {{kind, target, document}} objects")
     return data, read_text(path)
 
 

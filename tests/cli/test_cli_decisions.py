@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 from app.cli import cli
 from app.engine.findings import FindingType
 
+from ..unit.engine.companions.scenario import ROLE_B, cross_account_pipeline
 from .sources import CLOUDFORMATION
 
 # Each case runs a command in process, the app started anew: left out of `make test-fast`.
@@ -297,3 +298,50 @@ def test_diff_against_the_policies_the_template_defines(
     assert all(not f["path"].startswith("/current/documents") for f in data["findings"])
     both = invoke("diff", "--from-sources", "--baseline", "legacy-2019", template)
     assert both.exit_code == 2
+
+
+def test_diff_says_whether_the_pipeline_will_run(tmp_path: Path) -> None:
+    """`--companions` and `--authorization-context`: the cross-account pipeline with every
+    document compute gives runs; with a trust policy naming another principal it fails (exit 1)
+    and the table names the layer and the impact."""
+    pipeline = tmp_path / "pipeline.json"
+    pipeline.write_text(json.dumps(cross_account_pipeline()))
+    computed = json.loads(runner.invoke(cli, ["compute", str(pipeline)]).stdout)
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(computed["policy"]))
+    comparable = ("trust-policy", "bucket-policy", "key-policy")
+    documents = computed["companions"]["documents"]
+    companions = [
+        {"kind": d["kind"], "target": d["target"], "document": d["policy"]}
+        for d in documents
+        if d["kind"] in comparable
+    ]
+    layers = tmp_path / "layers.json"
+    layers.write_text(json.dumps({
+        "resource_policies": {
+            d["target"]: d["policy"] for d in documents if d["kind"] not in comparable},
+        "action_roles": [
+            {"role_arn": r["role_arn"], "documents": [r["policy"]]}
+            for r in computed["action_roles"]],
+    }))  # fmt: skip
+    given = tmp_path / "companions.json"
+    ask = ["diff", "--current", str(policy), str(pipeline), "--companions", str(given)]
+    ask += ["--authorization-context", str(layers), "-o", "table"]
+
+    given.write_text(json.dumps(companions))
+    runs = runner.invoke(cli, ask)
+    assert runs.exit_code == 0, runs.output
+    assert "will run: runs" in runs.stdout
+
+    wrong_trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "codedeploy.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]}  # fmt: skip
+    kept = [c for c in companions if c["target"] != ROLE_B]
+    given.write_text(json.dumps([*kept, {"kind": "trust-policy", "target": ROLE_B,
+                                          "document": wrong_trust}], indent=2))  # fmt: skip
+    fails = runner.invoke(cli, ask)
+    assert fails.exit_code == 1, fails.output
+    assert "will run: fails" in fails.stdout
+    assert f"IMPLICITLY DENIED by resource: sts:AssumeRole on {ROLE_B}" in fails.stdout
+    assert f"trust-policy of {ROLE_B}: insufficient" in fails.stdout
+    assert "without it: FAST" in fails.stdout
