@@ -170,6 +170,34 @@ def test_cross_account_needs_both_sides_and_names_the_bucket_policy(client: Test
     assert write["decision"] == "implicitly_denied"
 
 
+def test_an_encrypted_object_needs_the_key_too(client: TestClient) -> None:
+    """`sse_kms_key`: S3 calls KMS as the caller for an SSE-KMS object; without the key the
+    read is denied by the key's side, with it allowed [R4.10, §10 case 41]."""
+    key = f"arn:aws:kms:us-east-1:{A}:key/k1"
+    key_policy = allow("kms:*", principal=aws(f"arn:aws:iam::{A}:root"))
+    body = {
+        "policy": {"documents": [allow("s3:GetObject")]},
+        "principal": {"arn": SESS, "type": "assumed_role"},
+        "resource_policies": {key: key_policy},
+        "requests": [
+            {"action": "s3:GetObject", "resource": OBJECT, "resource_account": A},
+            {
+                "action": "s3:GetObject",
+                "resource": OBJECT,
+                "resource_account": A,
+                "sse_kms_key": key,
+            },
+        ],
+    }
+    plain, encrypted = _layered(client, body)["results"]
+    assert plain["decision"] == "allowed"
+    assert encrypted["decision"] == "implicitly_denied"
+    assert "KMS" in encrypted["reason"]
+    body["policy"] = {"documents": [allow("s3:GetObject"), allow("kms:Decrypt")]}
+    _, encrypted = _layered(client, body)["results"]
+    assert encrypted["decision"] == "allowed"
+
+
 def test_an_scp_level_is_named_with_its_level(client: TestClient) -> None:
     answer = _layered(
         client,
@@ -281,6 +309,10 @@ BASE: dict[str, Any] = {
             "/requests/0/resource_account",
         ),
         ({"permissions_boundary": "{not json"}, "/permissions_boundary"),
+        (
+            {"requests": [{**BASE["requests"][0], "sse_kms_key": "alias/artifacts"}]},
+            "/requests/0/sse_kms_key",
+        ),
         (
             {
                 "principal": None,

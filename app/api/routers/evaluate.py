@@ -92,7 +92,11 @@ def _authorize(
         layers,
         [
             AuthorizationRequest(
-                r.action, r.resource, r.context, resource_account=r.resource_account or ""
+                r.action,
+                r.resource,
+                r.context,
+                resource_account=r.resource_account or "",
+                sse_kms_key=r.sse_kms_key or "",
             )
             for r in request.requests
         ],

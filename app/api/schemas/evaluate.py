@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal, Self, cast
+from typing import Annotated, Literal, Self, cast
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from app.api.schemas.authorization import AccountId, AuthorizationContextIn, PrincipalIn
 from app.api.schemas.common import FindingOut, ProvenanceOut, Schema, decision_fields
@@ -18,6 +18,10 @@ from app.api.schemas.examples import (
 from app.engine.budget import WorkBudget
 from app.engine.iam.analysis.evaluate import StatementOutcome
 from app.service.evaluate import EvaluationOutcome, RequestOutcome
+
+KmsKeyArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key/.+$", max_length=2048)
+]
 
 
 class EvaluationRequestIn(Schema):
@@ -37,6 +41,11 @@ class EvaluationRequestIn(Schema):
         default=None,
         description="the resource owner's account, for a layered answer when the ARN names "
         "none (S3)",
+    )
+    sse_kms_key: KmsKeyArn | None = Field(
+        default=None,
+        description="for a layered answer: the KMS key an S3 object is encrypted with; reading "
+        "or writing it makes S3 call KMS as the caller, whose decision then counts too",
     )
 
 
@@ -87,6 +96,8 @@ class EvaluateRequest(AuthorizationContextIn):
     ) -> list[EvaluationRequestIn]:
         if _no_caller(info) and any(r.resource_account for r in value):
             raise ValueError("`resource_account` is weighed for a caller: give `principal`")
+        if _no_caller(info) and any(r.sse_kms_key for r in value):
+            raise ValueError("`sse_kms_key` is weighed for a caller: give `principal`")
         return value
 
 
