@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from app.engine.errors import EngineError
@@ -28,6 +29,8 @@ class AuthorizationInputError(EngineError):
     """A context the rules cannot be applied to (a resource whose owner nobody can tell)."""
 
 
+# A caller's ARN is read for its partition and account on every request it makes: the answers
+# are kept on the (frozen) instance.
 @dataclass(frozen=True)
 class Principal:
     """The caller. `arn` is the caller's ARN (a session ARN for a role session, the service
@@ -46,19 +49,19 @@ class Principal:
     org_id: str = ""
     org_paths: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def partition(self) -> str:
         parts = self.arn.split(":")
         return parts[1] if len(parts) > 5 and parts[0] == "arn" else "aws"
 
-    @property
+    @cached_property
     def account_id(self) -> str:
         if self.account or self.kind in ("service", "anonymous"):
             return self.account
         parts = self.arn.split(":")
         return parts[4] if len(parts) > 5 else ""
 
-    @property
+    @cached_property
     def session_role_arn(self) -> str:
         """The role ARN of a role session (or of a role caller); empty for other callers."""
         if self.kind == "role":
