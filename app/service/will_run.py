@@ -9,7 +9,8 @@ from typing import Any
 
 from app.engine.authorization import AccountPolicies, Principal
 from app.engine.budget import WorkBudget
-from app.engine.companions.documents import DocumentKind
+from app.engine.companions.documents import DocumentKind, PrincipalKind
+from app.engine.iam.analysis.diff import Requirement
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.roles import role_name
 from app.engine.will_run import RoleUnderTest, RunAnswer, SharedLayers, will_it_run
@@ -135,4 +136,32 @@ def run_check(
                 boundary_pointer=pointer_join(own.pointer, "permissions_boundary") if own else "",
             )
         )
-    return will_it_run(roles, _shared_layers(required, given, companions), budget)
+    shared = _shared_layers(required, given, companions)
+    roles.extend(_services_assuming(required, shared))
+    return will_it_run(roles, shared, budget)
+
+
+def _services_assuming(required: RequiredPermissions, shared: SharedLayers) -> list[RoleUnderTest]:
+    """The services that must assume a role whose trust policy is given: CodePipeline its
+    service role, CloudFormation a deploy role (as compute's trust policies name them). A role
+    whose trust policy is not given is left out: its trust is not this answer's to guess."""
+    out = []
+    for document in required.companions:
+        if document.kind is not DocumentKind.TRUST_POLICY:
+            continue
+        if document.target not in shared.resource_policies:
+            continue
+        for statement in document.statements:
+            if statement.principal_kind is not PrincipalKind.SERVICE:
+                continue
+            for service in statement.principals:
+                out.append(
+                    RoleUnderTest(
+                        role_arn=service,
+                        requirements=[Requirement("sts:AssumeRole", document.target)],
+                        identity_policies=(),
+                        identity_pointer="",
+                        principal=Principal(service, "service"),
+                    )
+                )
+    return out

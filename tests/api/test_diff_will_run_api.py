@@ -10,6 +10,7 @@ from ..unit.engine.companions.scenario import (
     ROLE_B,
     ROLE_C,
     SERVICE_ROLE,
+    STACK_ROLE_C,
     A,
     B,
     C,
@@ -82,7 +83,18 @@ def test_every_document_compute_gives_lets_the_pipeline_run(client: TestClient) 
     needed = [c for c in run["checks"] if c["necessity"] == "required"]
     assert needed
     assert all(c["decision"] == "allowed" and c["definite"] for c in needed)
-    assert {c["role"] for c in needed} == {SERVICE_ROLE, ROLE_B, ROLE_C}
+    assert {c["role"] for c in needed} == {
+        SERVICE_ROLE,
+        ROLE_B,
+        ROLE_C,
+        "codepipeline.amazonaws.com",
+        "cloudformation.amazonaws.com",
+    }
+    # The trust policies given let the services assume their roles.
+    (pipeline_trust,) = _checks(run, "codepipeline.amazonaws.com", "sts:AssumeRole")
+    assert (pipeline_trust["resource"], pipeline_trust["layer"]) == (SERVICE_ROLE, "resource")
+    (stack_trust,) = _checks(run, "cloudformation.amazonaws.com", "sts:AssumeRole")
+    assert (stack_trust["resource"], stack_trust["layer"]) == (STACK_ROLE_C, "resource")
     # Across accounts both sides allow: the trust policy names the service role.
     (assume,) = [c for c in _checks(run, SERVICE_ROLE, "sts:AssumeRole") if c["resource"] == ROLE_B]
     assert assume["layer"] == "resource"
@@ -222,6 +234,23 @@ def test_the_action_role_without_its_kms_statement_cannot_read_artifacts(
     (read, *_) = _checks(run, ROLE_B, "s3:GetObject")
     assert (read["decision"], read["definite"]) == ("implicitly_denied", True)
     assert "KMS" in read["reason"]
+
+
+def test_a_service_role_that_does_not_trust_codepipeline_fails(client: TestClient) -> None:
+    pipelines, current = _setup(client)
+    for companion in current["companions"]:
+        if companion["target"] == SERVICE_ROLE:
+            companion["document"]["Statement"][0]["Principal"] = {
+                "Service": "codebuild.amazonaws.com"
+            }
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "fails"
+    (check,) = _checks(run, "codepipeline.amazonaws.com", "sts:AssumeRole")
+    assert (check["decision"], check["definite"], check["layer"]) == (
+        "implicitly_denied",
+        True,
+        "resource",
+    )
 
 
 def test_roles_whose_policies_are_not_given_are_undecided(client: TestClient) -> None:
