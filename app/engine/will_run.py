@@ -27,7 +27,7 @@ from app.engine.authorization import (
     service_rules,
 )
 from app.engine.authorization.context import Document
-from app.engine.authorization.evaluate import resource_policy_arn
+from app.engine.authorization.evaluate import OrganisationLevels, resource_policy_arn
 from app.engine.budget import WorkBudget
 from app.engine.compute import RequiredBy
 from app.engine.iam.analysis.diff import Necessity, Requirement
@@ -133,7 +133,13 @@ def _owner(requirement: Requirement, caller: Principal) -> tuple[str, str | None
 
 
 class _RoleAuthorizer:
-    def __init__(self, role: RoleUnderTest, shared: SharedLayers, budget: WorkBudget) -> None:
+    def __init__(
+        self,
+        role: RoleUnderTest,
+        shared: SharedLayers,
+        budget: WorkBudget,
+        levels: OrganisationLevels,
+    ) -> None:
         self.role = role
         self.shared = shared
         self.context = AuthorizationContext(
@@ -152,7 +158,7 @@ class _RoleAuthorizer:
             ),
             resource_policy_pointers=shared.resource_pointers,
         )
-        self.authorizer = Authorizer(self.context, budget)
+        self.authorizer = Authorizer(self.context, budget, organisation_levels=levels)
 
     def check(self, requirement: Requirement, index: int) -> RunCheck:
         reasons = tuple(r for r in requirement.sources if isinstance(r, RequiredBy))
@@ -252,8 +258,9 @@ def will_it_run(
     allowed, else `runs`."""
     budget = budget or WorkBudget()
     checks: list[RunCheck] = []
+    levels: OrganisationLevels = {}  # the organisation's policies, compiled once for every role
     for role in roles:
-        authorizer = _RoleAuthorizer(role, shared, budget)
+        authorizer = _RoleAuthorizer(role, shared, budget, levels)
         for requirement in role.requirements:
             budget.charge(steps=1)
             checks.append(authorizer.check(requirement, len(checks)))

@@ -31,6 +31,9 @@ from app.engine.json_pointer import pointer_join
 
 _SESSION_KINDS = ("assumed_role", "role", "federated_user")
 
+# The compiled SCP (or RCP) levels of an account, by (account, layer); None: it has none.
+OrganisationLevels = dict[tuple[str, Layer], tuple[CompiledLayer, ...] | None]
+
 
 def _pattern_facts(
     context: Mapping[str, Sequence[str]], given: Mapping[str, KeyFact]
@@ -95,7 +98,15 @@ def _policy_for(
 class Authorizer:
     """Decides many requests of one principal, each layer parsed once."""
 
-    def __init__(self, context: AuthorizationContext, budget: WorkBudget | None = None) -> None:
+    def __init__(
+        self,
+        context: AuthorizationContext,
+        budget: WorkBudget | None = None,
+        *,
+        organisation_levels: OrganisationLevels | None = None,
+    ) -> None:
+        """`organisation_levels` lets Authorizers of several principals over the same accounts
+        share the SCP and RCP levels they compile (those do not depend on the caller)."""
         self.context = context
         self.budget = budget or WorkBudget()
         principal = context.principal
@@ -114,7 +125,7 @@ class Authorizer:
             if context.session_policies is not None and principal.kind in _SESSION_KINDS
             else None
         )
-        self._levels: dict[tuple[str, Layer], tuple[CompiledLayer, ...] | None] = {}
+        self._levels = {} if organisation_levels is None else organisation_levels
         self._resource: dict[tuple[int, bool, str], CompiledLayer] = {}
 
     def _org_levels(self, account: str, layer: Layer) -> tuple[CompiledLayer, ...] | None:
@@ -124,6 +135,8 @@ class Authorizer:
             levels = None
             if policies is not None and not policies.management:
                 levels = policies.scp_levels if layer == "scp" else policies.rcp_levels
+            if levels is not None:
+                self.budget.charge(steps=1 + sum(len(docs) for docs in levels))
             self._levels[key] = (
                 None
                 if levels is None
