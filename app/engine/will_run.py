@@ -188,7 +188,8 @@ class _RoleAuthorizer:
         )
         self.authorizer.budget.location = self.role.identity_pointer
         decision = self.authorizer.decide(request, index)
-        return replace(base, decision=decision, note=self._doubt(requirement, decision, assumed))
+        note = self._doubt(requirement, decision, owner, assumed)
+        return replace(base, decision=decision, note=note)
 
     def _artifact_key(self, resource: str) -> str:
         if not resource.startswith("arn:aws:s3:::") or "/" not in resource:
@@ -197,15 +198,19 @@ class _RoleAuthorizer:
         return self.shared.artifact_keys.get(bucket, "")
 
     def _doubt(
-        self, requirement: Requirement, decision: AuthorizationDecision, assumed: str | None
+        self,
+        requirement: Requirement,
+        decision: AuthorizationDecision,
+        owner: str,
+        assumed: str | None,
     ) -> str | None:
-        """Why a denial may not stand: what decides it was not given or not known."""
+        """Why the decision may not stand: what decides it was not given or not known."""
+        doubts = [assumed] if assumed else []
         if decision.decision == "allowed" or (
             decision.decision == "explicitly_denied" and decision.definite
         ):
             # Allowed (or denied) for every resource of the pattern: the real one included.
-            return assumed
-        doubts = [assumed] if assumed else []
+            return _open(decision, doubts)
         if requirement.name_unknown:
             doubts.append(
                 "the resource's name is not known: a grant on the real resource may allow it"
@@ -216,11 +221,28 @@ class _RoleAuthorizer:
         if dependent is not None and dependent.decision != "allowed":
             # Denied by the call S3 makes to KMS for it: the key's policy decides.
             action, resource = "kms:Decrypt", self._artifact_key(resource)
-        cross = decision.layer != "service_rule" and _crosses(resource, caller)
+            arn = split_arn(resource)
+            owner = arn.account if arn is not None else ""
+        cross = decision.layer != "service_rule" and bool(owner) and owner != caller.account_id
         rule = service_rules.resource_rule(action, resource)
         if (rule == "must_allow" or cross) and resource_policy_arn(self.context, resource) is None:
             doubts.append("the policy of the resource, which must allow it, was not given")
-        return "; ".join(doubts) or None
+        return _open(decision, doubts)
+
+
+def _open(decision: AuthorizationDecision, doubts: list[str]) -> str | None:
+    """The doubts, and which layers left the decision open when one did."""
+    if not decision.definite and not doubts:
+        layers: list[str] = [o.layer for o in decision.layers if not o.definite]
+        if decision.dependent is not None:
+            layers += [f"kms {o.layer}" for o in decision.dependent.layers if not o.definite]
+        doubts.append(
+            "not definite: "
+            + (", ".join(dict.fromkeys(layers)) or "a layer")
+            + " may or may not apply (a condition on a request value not known here, or a "
+            "statement on part of the resources)"
+        )
+    return "; ".join(doubts) or None
 
 
 # What every request of a pipeline carries: AWS services and SDKs call over TLS, which the
@@ -243,11 +265,6 @@ def _sent(action: str, key: str) -> Mapping[str, KeyFact]:
             frozenset({key}), may_be_absent=False
         ),
     }
-
-
-def _crosses(resource: str, caller: Principal) -> bool:
-    arn = split_arn(resource)
-    return arn is not None and bool(arn.account) and arn.account != caller.account_id
 
 
 def will_it_run(

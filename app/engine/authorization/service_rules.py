@@ -211,5 +211,7 @@ def kms_call_for(request: AuthorizationRequest) -> AuthorizationRequest | None:
         resource_account="",
         resource_policy=None,
         sse_kms_key="",
-        facts=None,
+        # A request for every object of a pattern makes its KMS call on what is known of it:
+        # the keys the forward access session sets, and the caller's.
+        facts=None if request.facts is None else {},
     )

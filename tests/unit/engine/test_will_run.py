@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.engine.authorization import AccountPolicies
 from app.engine.compute import RequiredBy
 from app.engine.iam.analysis.diff import Necessity, Requirement
 from app.engine.iam.conditions.facts import KeyFact
@@ -137,6 +138,15 @@ CASES = [
         False,
         "was not given",
     ),
+    # A bucket in another account, its policy not given: not a sure denial.
+    (
+        ALL,
+        _requirement("s3:GetObject", OBJECTS, account=B),
+        "undecided",
+        "implicitly_denied",
+        False,
+        "was not given",
+    ),
     # The role's own policies not given.
     (None, _requirement("s3:GetObject", OBJECTS, account=A), "undecided", None, False, "not given"),
 ]
@@ -222,3 +232,50 @@ def test_an_artifact_upload_carries_the_encryption_the_bucket_policy_demands() -
     (check,) = encrypted.checks
     assert (check.decision.decision, check.definite) == ("allowed", True)
     assert encrypted.verdict == "runs"
+
+
+def test_a_kms_call_for_an_artifact_is_decided_on_what_is_known_as_the_key_is() -> None:
+    """An RCP denying callers outside an organisation, the caller's organisation not known:
+    neither the artifact read nor the key's own use is decided for sure, and each says which
+    layer left it open (S3's call to KMS is decided as the key's request is)."""
+    full = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    outside = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["s3:*", "kms:*"],
+                "Resource": "*",
+                "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abcdefghij"}},
+            }
+        ],
+    }
+    key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    answer = _run(
+        ALL,
+        _requirement("s3:GetObject", OBJECTS, account=A),
+        _requirement("kms:Decrypt", KEY),
+        resource_policies={KEY: key_policy},
+        accounts={A: AccountPolicies(rcp_levels=[[full, outside]])},
+        artifact_keys={"b": KEY},
+    )
+    read, decrypt = answer.checks
+    assert answer.verdict == "undecided"
+    for check in (read, decrypt):
+        assert check.definite is False
+        assert check.decision.decision != "explicitly_denied" or not check.decision.definite
+        assert "rcp" in check.note
