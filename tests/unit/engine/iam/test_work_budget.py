@@ -73,10 +73,11 @@ def test_a_diff_of_wildcard_heavy_statements_is_refused_at_a_statement(
         read_policy(request["required"]["policy"], pointer="/required/policy"), catalog, budget
     )
     current = read_policies(request["current"]["documents"], pointer="/current/documents")
-    started = time.perf_counter()
+    # CPU seconds of this process bound the work whatever else the machine runs.
+    started = time.process_time()
     with pytest.raises(WorkLimitExceededError) as raised:
         diff_policy(current.statements, required.requirements, catalog, budget=budget)
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10
     assert raised.value.limit == "automaton"
     assert raised.value.pointer.startswith("/current/documents/0/Statement/")
 
@@ -98,9 +99,9 @@ def test_a_required_policy_that_expands_past_the_budget_is_refused_before_it_exp
 def test_redundancy_of_wildcard_heavy_actions_stops_at_its_budget_with_a_finding(
     catalog: Catalog, statements: int
 ) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = validate_policy(redundancy_policy(statements), catalog, budget=WorkBudget())
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     codes = [f.code for f in result.findings]
     if statements >= 40:
         assert "REDUNDANCY_CHECK_LIMITED" in codes

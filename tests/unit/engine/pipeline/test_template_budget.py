@@ -23,10 +23,10 @@ from ....amplifiers import fan_out_template, nested_for, nested_replace
 @pytest.mark.parametrize("levels", [10, 13, 20])
 def test_references_that_fan_out_are_refused_where_they_multiply(levels: int) -> None:
     budget = WorkBudget()
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(WorkLimitExceededError) as raised:
         parse_cloudformation(fan_out_template(levels), pointer="/sources/0/body", budget=budget)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert raised.value.limit == "characters"
     assert raised.value.pointer.startswith("/sources/0/body/Resources/B")
     assert budget.characters <= 4 * budget.limits.characters  # refused before it grew far
@@ -44,10 +44,10 @@ def test_a_small_fan_out_is_read_and_charged_for_every_use_of_a_memoised_value()
 @pytest.mark.parametrize("depth", [8, 12])
 def test_nested_functions_are_refused_before_they_build_the_string(depth: int) -> None:
     budget = WorkBudget()
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(WorkLimitExceededError) as raised:
         parse_terraform(nested_replace(depth), budget=budget)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert raised.value.limit == "characters"
     assert raised.value.pointer == "/resource/aws_codepipeline/p/artifact_store/0/location"
 

@@ -252,20 +252,20 @@ def test_pathological_pair_finishes_quickly() -> None:
         return "*a" + "?" * n
 
     assert a(14) == "*b*a??????????????"
-    started = time.perf_counter()
+    started = time.process_time()
     assert glob_contains(a(14), b(16)) is False
     assert glob_contains(a(16), b(16)) is True
     assert glob_contains(a(16), b(14)) is False
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
 
 
 def test_both_caps_exceeded_is_unknown_not_a_hang() -> None:
     a, b = "*a*b*a*b*a*b*a*b*a" + "?" * 10, "*a" + "?" * 20 + "*"
-    started = time.perf_counter()
+    started = time.process_time()
     assert glob_contains(a, b) is None
     with pytest.raises(GlobLimitExceededError):
         glob_witness_not_contained(a, [b])
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
 
 
 def test_small_caps_give_unknown() -> None:
