@@ -7,13 +7,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine import api as engine
 from app.engine.authorization import AccountPolicies, Principal
 from app.engine.budget import WorkBudget
 from app.engine.companions.documents import DocumentKind, PrincipalKind
+from app.engine.findings import Finding, FindingType
 from app.engine.iam.analysis.diff import Requirement
+from app.engine.iam.catalog import Catalog
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.roles import role_name
 from app.engine.will_run import RoleUnderTest, RunAnswer, SharedLayers, will_it_run
+from app.service.authorization import layer_findings
 from app.service.diff import CurrentCompanion, RequiredPermissions
 from app.service.errors import InvalidInputError
 
@@ -165,3 +169,29 @@ def _services_assuming(required: RequiredPermissions, shared: SharedLayers) -> l
                     )
                 )
     return out
+
+
+def run_context_findings(given: RunContext, catalog: Catalog, budget: WorkBudget) -> list[Finding]:
+    """What reading and validating the context's documents finds, each at its place: the
+    layers as evaluate reports them, and each action role's policies as validate would."""
+    found = layer_findings(
+        base=given.pointer,
+        catalog=catalog,
+        budget=budget,
+        permission_boundary=given.permission_boundary,
+        session_policies=given.session_policies,
+        resource_policies=given.resource_policies,
+        accounts=given.accounts,
+    )
+    for role in given.action_roles:
+        at = pointer_join(role.pointer, "documents")
+        validation = engine.validate(list(role.documents), catalog, pointer=at, budget=budget)
+        found += [f for f in validation.findings if f.finding_type is FindingType.ERROR]
+        if role.permission_boundary is not None:
+            found += layer_findings(
+                base=role.pointer,
+                catalog=catalog,
+                budget=budget,
+                permission_boundary=role.permission_boundary,
+            )
+    return found

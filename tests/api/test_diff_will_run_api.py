@@ -381,3 +381,42 @@ def test_a_key_policy_the_template_defines_grants_the_role(client: TestClient) -
     assert run["verdict"] == "runs", [
         (c["action"], c["decision"], c["note"]) for c in run["checks"] if not c["definite"]
     ]
+
+
+def test_the_context_documents_are_read_and_validated_in_place(client: TestClient) -> None:
+    """An SCP whose Effect IAM would refuse, a boundary naming a Principal and an action role
+    policy with an unknown action: each a finding at its place, as evaluate and validate say."""
+    pipelines, current = _setup(client)
+    allowed = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allowed", "Action": "*", "Resource": "*"}]}  # fmt: skip
+    boundary = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}  # fmt: skip
+    authorization = current["authorization"]
+    authorization["accounts"] = {A: {"scp_levels": [[allowed]]}}
+    authorization["permissions_boundary"] = boundary
+    authorization["action_roles"][0]["documents"][0]["Statement"][0]["Action"] = "s3:GetObjekt"
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    findings = {(f["code"], f["path"]) for f in _will_run(client, body)["findings"]}
+    base = "/current/authorization"
+    assert ("INVALID_EFFECT", f"{base}/accounts/{A}/scp_levels/0/0/Statement/0/Effect") in findings
+    assert any(
+        code == "PRINCIPAL_PRESENT" and path.startswith(f"{base}/permissions_boundary/")
+        for code, path in findings
+    ), findings
+    assert any(
+        path.startswith(f"{base}/action_roles/0/documents/0/Statement/0/Action")
+        for _, path in findings
+    ), findings
+
+    evaluated = client.post(
+        "/v1/policies/evaluate",
+        json={
+            "principal": {"arn": SERVICE_ROLE, "type": "role"},
+            "policy": {"documents": current["documents"]},
+            "accounts": {A: {"scp_levels": [[allowed]]}},
+            "requests": [{"action": "codecommit:GetBranch", "resource": "*"}],
+        },
+    ).json()
+    assert ("INVALID_EFFECT", f"/accounts/{A}/scp_levels/0/0/Statement/0/Effect") in {
+        (f["code"], f["path"]) for f in evaluated["findings"]
+    }

@@ -28,11 +28,12 @@ from app.api.routers.compute import given_hints
 from app.api.schemas.diff import DiffRequest, DiffResponse, RunContextIn
 from app.engine.companions.documents import DocumentKind
 from app.engine.compute import ComputeContext
+from app.engine.findings import Finding
 from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 from app.service.template_companions import with_template_companions
-from app.service.will_run import GivenActionRole, RunContext, run_check
+from app.service.will_run import GivenActionRole, RunContext, run_check, run_context_findings
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
@@ -135,12 +136,17 @@ def _diff(
             required,
             [d for d, _ in located] if current_view is not None else documents,
             pointer,
-            run_context(given),
+            context := run_context(given),
             companions,
             budget,
             current_each=[at for _, at in located] if current_view is not None else [],
         )
-        outcome = replace(outcome, will_run=answer)
+        found = run_context_findings(context, services.catalog, budget)
+        outcome = replace(
+            outcome,
+            will_run=answer,
+            findings=tuple(sorted([*outcome.findings, *found], key=Finding.sort_key)),
+        )
     record_decision("diff", outcome.result.verdict)
     if snippet is not None:
         return snippet_response(snippet, [outcome.patched_policy], outcome.findings, outcome.roles)
