@@ -342,6 +342,11 @@ _PIPELINE_CODES: Final = {
     "COMPANION_POLICY_NOT_COMPARED": _code(
         _W, "A template's companion policy for a resource not known whole"
     ),
+    "COMPANION_NOT_NAMED": _code(_W, "A companion policy given for a resource no pipeline names"),
+    "COMPANION_GIVEN_TWICE": _code(_W, "Two companion policies given for one resource"),
+    "ACTION_ROLE_NOT_DECLARED": _code(_W, "Policies given for a role no action declares"),
+    "ACTION_ROLE_GIVEN_TWICE": _code(_W, "An action role's policies given twice"),
+    "PRINCIPAL_NOT_SERVICE_ROLE": _code(_W, "The principal given is not the pipelines' role"),
 }
 
 # The codes the policy validator emits.

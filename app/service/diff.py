@@ -229,7 +229,7 @@ def compare_companions(
     """Each given trust, bucket or key policy against the one the pipelines need, and the
     ERROR findings of validating it as what it is (it is compared only without them)."""
     compared: list[CompanionComparison] = []
-    findings: list[Finding] = []
+    findings: list[Finding] = _companions_named(given, required)
     for companion in given:
         validation = engine.validate(
             companion.document,
@@ -261,3 +261,50 @@ def compare_companions(
             )
         )
     return tuple(compared), findings
+
+
+def _named_targets(required: RequiredPermissions) -> set[str]:
+    """Every resource the pipelines name whose policy may be given: the targets of compute's
+    companion documents, the roles, the artifact buckets and keys."""
+    named = {d.target for d in required.companions}
+    named.update(required.role_arns)
+    named.update(arn for arn, _ in required.action_roles)
+    for store in required.artifact_stores:
+        named.update(t for t in (store.location, store.kms_key) if t)
+    return named
+
+
+def _companions_named(
+    given: Sequence[CurrentCompanion], required: RequiredPermissions
+) -> list[Finding]:
+    """A companion given for a resource no pipeline names (a mistyped target is compared with
+    nothing, and would read `not_required`), or given twice."""
+    findings: list[Finding] = []
+    named = _named_targets(required)
+    seen: set[tuple[DocumentKind, str]] = set()
+    for companion in given:
+        key = (companion.kind, companion.target)
+        if key in seen:
+            findings.append(
+                Finding(
+                    code="COMPANION_GIVEN_TWICE",
+                    finding_type=FindingType.WARNING,
+                    message=f"a {companion.kind} of `{companion.target}` is given more than "
+                    "once; each is compared, and the last is the one weighed where the "
+                    "pipelines' run is decided",
+                    path=companion.pointer,
+                )
+            )
+        seen.add(key)
+        if companion.target not in named:
+            findings.append(
+                Finding(
+                    code="COMPANION_NOT_NAMED",
+                    finding_type=FindingType.WARNING,
+                    message=f"no pipeline names `{companion.target}`: the {companion.kind} "
+                    "is compared with nothing (give the target as compute's `companions` "
+                    "name it)",
+                    path=companion.pointer,
+                )
+            )
+    return findings

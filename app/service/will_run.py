@@ -195,3 +195,46 @@ def run_context_findings(given: RunContext, catalog: Catalog, budget: WorkBudget
                 permission_boundary=role.permission_boundary,
             )
     return found
+
+
+def context_mismatch_findings(required: RequiredPermissions, given: RunContext) -> list[Finding]:
+    """What the context gives that the pipelines do not use: the policies of a role no action
+    declares (or of one role twice), a principal other than the pipelines' service role."""
+    found: list[Finding] = []
+    declared = {arn for arn, _ in required.action_roles}
+    seen: set[str] = set()
+    for role in given.action_roles:
+        at = pointer_join(role.pointer, "role_arn")
+        if role.role_arn in seen:
+            message = f"the policies of `{role.role_arn}` are given more than once; the last "
+            found.append(_warning("ACTION_ROLE_GIVEN_TWICE", message + "is used", at))
+        elif role.role_arn not in declared:
+            message = (
+                f"no action or rule of the pipelines declares `{role.role_arn}`; its policies "
+                "are not weighed"
+            )
+            found.append(_warning("ACTION_ROLE_NOT_DECLARED", message, at))
+        seen.add(role.role_arn)
+    principal = given.principal
+    named = [a for a in required.role_arns if role_name(a) is not None and "*" not in a]
+    if (
+        principal is not None
+        and named
+        and _role_key(principal.session_role_arn) not in {_role_key(arn) for arn in named}
+    ):
+        message = (
+            f"the pipelines' service role is `{named[0]}`, but the principal given is "
+            f"`{principal.arn}`: the answer is for the principal"
+        )
+        found.append(_warning("PRINCIPAL_NOT_SERVICE_ROLE", message, f"{given.pointer}/principal"))
+    return found
+
+
+def _role_key(arn: str) -> tuple[str, str | None]:
+    """A role's account and name: a session ARN names its role without the role's path."""
+    parts = arn.split(":")
+    return (parts[4] if len(parts) > 5 else "", role_name(arn))
+
+
+def _warning(code: str, message: str, path: str) -> Finding:
+    return Finding(code=code, finding_type=FindingType.WARNING, message=message, path=path)

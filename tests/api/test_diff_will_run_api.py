@@ -420,3 +420,38 @@ def test_the_context_documents_are_read_and_validated_in_place(client: TestClien
     assert ("INVALID_EFFECT", f"/accounts/{A}/scp_levels/0/0/Statement/0/Effect") in {
         (f["code"], f["path"]) for f in evaluated["findings"]
     }
+
+
+def test_what_the_pipelines_do_not_use_is_a_warning_at_its_place(client: TestClient) -> None:
+    pipelines, current = _setup(client)
+    first = current["companions"][0]
+    current["companions"] += [
+        {**first, "target": "arn:aws:iam::111111111111:role/Mistyped"},
+        first,
+    ]
+    roles = current["authorization"]["action_roles"]
+    roles += [{**roles[0], "role_arn": "arn:aws:iam::444444444444:role/Nobody"}, roles[0]]
+    current["authorization"]["principal"] = {
+        "arn": "arn:aws:iam::111111111111:role/OtherRole",
+        "type": "role",
+    }
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    found = {(f["code"], f["path"]) for f in _will_run(client, body)["findings"]}
+    n, r = len(current["companions"]), len(roles)
+    assert ("COMPANION_NOT_NAMED", f"/current/companions/{n - 2}/document") in found
+    assert ("COMPANION_GIVEN_TWICE", f"/current/companions/{n - 1}/document") in found
+    base = "/current/authorization"
+    assert ("ACTION_ROLE_NOT_DECLARED", f"{base}/action_roles/{r - 2}/role_arn") in found
+    assert ("ACTION_ROLE_GIVEN_TWICE", f"{base}/action_roles/{r - 1}/role_arn") in found
+    assert ("PRINCIPAL_NOT_SERVICE_ROLE", f"{base}/principal") in found
+
+    # A session of the service role is the service role, its path or not.
+    pipelines, current = _setup(client)
+    current["authorization"]["principal"] = {
+        "arn": "arn:aws:sts::111111111111:assumed-role/PipelineRole/run",
+        "type": "assumed_role",
+    }
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    answer = _will_run(client, body)
+    assert not [f for f in answer["findings"] if f["code"] == "PRINCIPAL_NOT_SERVICE_ROLE"]
+    assert answer["will_run"]["verdict"] == "runs"

@@ -33,7 +33,13 @@ from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
 from app.service.template_companions import with_template_companions
-from app.service.will_run import GivenActionRole, RunContext, run_check, run_context_findings
+from app.service.will_run import (
+    GivenActionRole,
+    RunContext,
+    context_mismatch_findings,
+    run_check,
+    run_context_findings,
+)
 
 router = APIRouter(prefix="/v1/policies", tags=["policies"], route_class=CheckedRoute)
 
@@ -142,6 +148,7 @@ def _diff(
             current_each=[at for _, at in located] if current_view is not None else [],
         )
         found = run_context_findings(context, services.catalog, budget)
+        found += context_mismatch_findings(required, context)
         outcome = replace(
             outcome,
             will_run=answer,

@@ -40,7 +40,12 @@ from app.api.schemas.compute import (
     PipelineSourceIn,
     RequiredByOut,
 )
-from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
+from app.api.schemas.examples import (
+    DIFF_REQUEST,
+    DIFF_REQUEST_DOCUMENTS,
+    DIFF_REQUEST_WILL_RUN,
+    DIFF_RESPONSE,
+)
 from app.engine.iam.analysis.coverage import Coverage
 from app.engine.policy_diff import Gap, worst_impact
 from app.engine.will_run import RunAnswer, RunCheck
@@ -170,7 +175,9 @@ class RequiredIn(Schema):
 
 class DiffRequest(Schema):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS]}
+        json_schema_extra={
+            "examples": [DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_REQUEST_WILL_RUN]
+        }
     )
 
     current: CurrentPolicyIn
@@ -372,7 +379,12 @@ class RunCheckOut(Schema):
     role: str = Field(description="the role that makes the request")
     action: str
     resource: str = Field(description="the resource, or the pattern standing for them")
-    necessity: Literal["required", "optional", "unverifiable"]
+    necessity: Literal["required", "optional", "unverifiable"] = Field(
+        description="`required`: needed for sure (a denial fails the run); `optional`: AWS "
+        "documents it as optional (it does not count); `unverifiable`: needed depending on a "
+        "value known only at run time, or another policy may grant it (the key policy): it is "
+        "decided here with the policies given"
+    )
     decision: Literal["allowed", "explicitly_denied", "implicitly_denied"] | None = Field(
         description="null when it could not be decided (`note` says why)"
     )

@@ -246,6 +246,47 @@ DIFF_REQUEST_DOCUMENTS: dict[str, Any] = {
     "arn_mode": "segment",
 }
 
+DIFF_REQUEST_WILL_RUN: dict[str, Any] = {
+    "current": {
+        "documents": DIFF_REQUEST_DOCUMENTS["current"]["documents"],
+        "companions": [
+            {
+                "kind": "trust-policy",
+                "target": PIPELINE["pipeline"]["roleArn"],
+                "document": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "codepipeline.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+            }
+        ],
+        "authorization": {
+            "permissions_boundary": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "codecommit:*", "Resource": "*"}],
+            },
+            "accounts": {
+                ACCOUNT: {
+                    "scp_levels": [
+                        [
+                            {
+                                "Version": "2012-10-17",
+                                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                            }
+                        ]
+                    ]
+                }
+            },
+        },
+    },
+    "required": {"pipelines": [PIPELINE], "context": {"region": REGION}},
+}
+
 DIFF_RESPONSE: dict[str, Any] = {
     "decision_id": "d9aaccad-f843-4407-82c8-be5d092f91d6",
     "provenance": PROVENANCE,

@@ -114,11 +114,20 @@ def _passes(layers: RequestLayers, name: Gate, is_root: bool) -> bool:
     return gate is None or gate.allows
 
 
+# Why the request fails when the gate that failed limits what the others allow.
+_LIMITS = {
+    "boundary": "the permissions boundary does not allow the request [PB, R2.1]",
+    "session": "the session policy does not allow the request [R1.7]",
+}
+
+
 def _implicit(
     layers: RequestLayers, gates: Sequence[Gate], is_root: bool, why: str
 ) -> AuthorizationDecision:
     failed = next((g for g in gates if not _passes(layers, g, is_root)), gates[-1])
     gate = _gate(layers, failed)
+    if gate is not None and failed in _LIMITS:
+        why = _LIMITS[failed]
     if gate is not None:
         return _answer("implicitly_denied", gate, why, layers)
     return AuthorizationDecision(
@@ -172,8 +181,9 @@ def combine(
     identity_path = all(_passes(layers, g, is_root) for g in _IDENTITY_PATH)
     if not same_account:
         if identity_path and resource is not None and kind is not None:
+            named = "the caller's account" if kind == "account" else "the caller"
             why = (
-                "both accounts allow: the resource policy names the caller, and the caller's "
+                f"both accounts allow: the resource policy names {named}, and the caller's "
                 "own account allows [XACCT, R3.1]"
             )
             return _answer("allowed", resource, why, layers)
