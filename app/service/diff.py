@@ -8,21 +8,26 @@ from typing import Any
 
 from app.engine import api as engine
 from app.engine.api import PolicyDiff
+from app.engine.authorization import (
+    AuthorizationContext,
+    AuthorizationRequest,
+    Authorizer,
+    Principal,
+)
 from app.engine.budget import WorkBudget
 from app.engine.companions.comparison import CompanionComparison, compare_companion
 from app.engine.companions.documents import CompanionDocument, DocumentKind, RegionStore
 from app.engine.compute import ComputeContext, PolicyPlacement
 from app.engine.findings import Finding, FindingType
 from app.engine.hint_checks import GivenHints
-from app.engine.iam.analysis.diff import (
-    Requirement,
-)
+from app.engine.iam.analysis.diff import Requirement, RequirementOutcome
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.patterns.arn import ArnMode
 from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at
 from app.engine.iam.validation.view import PolicyType
-from app.engine.pipeline.roles import ServiceRole
+from app.engine.pipeline.roles import ServiceRole, role_name
 from app.engine.pipeline.template_values import CompanionPolicies, RolePolicies
+from app.engine.policy_diff import merge_gaps
 from app.engine.requirements import requirements_from_computed, requirements_from_statement
 from app.engine.will_run import RunAnswer
 from app.service.compute import PipelineSource, computed_policy
@@ -195,6 +200,7 @@ def diff(
         mode=mode,
         budget=budget,
     )
+    found = credited_by_key_policies(found, required, current_companions, budget)
     engine_answer = {f.name: getattr(found, f.name) for f in fields(found)}
     findings = [*required.findings, *current.findings, *found.findings, *companion_findings]
     engine_answer["findings"] = tuple(sorted(findings, key=Finding.sort_key))
@@ -308,3 +314,44 @@ def _companions_named(
                 )
             )
     return findings
+
+
+def credited_by_key_policies(
+    found: PolicyDiff,
+    required: RequiredPermissions,
+    companions: Sequence[CurrentCompanion],
+    budget: WorkBudget,
+) -> PolicyDiff:
+    """A KMS permission the profiles leave to the key policy (unverifiable from the role's own
+    policies) is granted when the key policy given for that key names the service role for
+    it: in its own account a key policy alone allows the role [R4.2]."""
+    roles = [a for a in required.role_arns if role_name(a) is not None and "*" not in a]
+    policies = {
+        c.target: c.document
+        for c in companions
+        if c.kind is DocumentKind.KEY_POLICY and c.target.startswith("arn:")
+    }
+    if len(required.role_arns) != 1 or not roles or not policies:
+        return found
+    context = AuthorizationContext(Principal(roles[0], "role"), resource_policies=policies)
+    authorizer = Authorizer(context, budget)
+    kept: list[RequirementOutcome] = []
+    for outcome in found.result.unverifiable:
+        requirement = outcome.requirement
+        if requirement.resource in policies and any(
+            getattr(reason, "alternative", None) for reason in requirement.sources
+        ):
+            request = AuthorizationRequest(
+                requirement.action, requirement.resource, facts=requirement.facts
+            )
+            decided = authorizer.decide(request)
+            if decided.decision == "allowed" and decided.definite:
+                continue
+        kept.append(outcome)
+    if len(kept) == len(found.result.unverifiable):
+        return found
+    credited = len(found.result.unverifiable) - len(kept)
+    result = replace(
+        found.result, unverifiable=tuple(kept), granted=found.result.granted + credited
+    )
+    return replace(found, result=result, unverifiable=merge_gaps(kept))

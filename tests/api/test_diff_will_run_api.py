@@ -199,7 +199,13 @@ def test_a_key_policy_grant_counts_for_the_role(client: TestClient) -> None:
         c["target"]: i for i, c in enumerate(current["companions"]) if c["kind"] == "key-policy"
     }
     assert len(keys) == 2  # a key per Region
-    run = _run(client, pipelines, current)
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    answer = _will_run(client, body)
+    # The diff itself credits the key policies' grants: nothing on the keys is left unverified.
+    kms = [g for g in answer["unverifiable"] if any(a.startswith("kms:") for a in g["actions"])]
+    assert kms == []
+    assert answer["verdict"] == "sufficient"
+    run = answer["will_run"]
     decrypt = _checks(run, SERVICE_ROLE, "kms:Decrypt")
     assert {(c["decision"], c["definite"], c["layer"]) for c in decrypt} == {
         ("allowed", True, "resource")
@@ -209,7 +215,12 @@ def test_a_key_policy_grant_counts_for_the_role(client: TestClient) -> None:
     }
     # Without the key policies' word, the role's own policy no longer allows it.
     current["companions"] = [c for c in current["companions"] if c["kind"] != "key-policy"]
-    run = _run(client, pipelines, current)
+    answer = _will_run(client, {"current": current, "required": {"pipelines": pipelines}})
+    assert answer["verdict"] == "unverified"
+    assert any(
+        "key policy" in g["reason"] for g in answer["unverifiable"] if "kms:Decrypt" in g["actions"]
+    )
+    run = answer["will_run"]
     assert run["verdict"] == "undecided"
     assert {(c["decision"], c["definite"]) for c in _checks(run, SERVICE_ROLE, "kms:Decrypt")} == {
         ("implicitly_denied", False)
