@@ -53,7 +53,7 @@ RoleArn = Annotated[
 
 
 class PolicyIn(Schema):
-    documents: list[dict[str, Any] | str] | None = Field(
+    documents: list[PolicyDocumentIn] | None = Field(
         default=None,
         min_length=1,
         max_length=30,
@@ -81,7 +81,7 @@ class CompanionPolicyIn(Schema):
         description="the role ARN, bucket name or key ARN whose policy this is, as compute's "
         "`companions` names it",
     )
-    document: dict[str, Any] | str = Field(description="the policy as it stands")
+    document: PolicyDocumentIn = Field(description="the policy as it stands")
 
 
 class ActionRolePoliciesIn(Schema):
@@ -153,7 +153,7 @@ class RequiredIn(Schema):
     )
     context: ComputeContextIn = Field(default_factory=ComputeContextIn)
     hints: list[ActionHintsIn] = Field(default_factory=list, max_length=5000)
-    policy: dict[str, Any] | str | None = Field(
+    policy: PolicyDocumentIn | None = Field(
         default=None, description="or a policy document taken as what is required"
     )
     profiles: ProfileSelectionIn | None = Field(
