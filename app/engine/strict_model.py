@@ -79,6 +79,20 @@ def loc_pointer(loc: Iterable[Any], pointer: str = "") -> str:
     return pointer_join(pointer, *(str(p) for p in loc if p != KEY_MARKER))
 
 
+def located_error(
+    model: type[BaseModel], problems: Iterable[tuple[tuple[str | int, ...], str, Any]]
+) -> ValidationError:
+    """Problems a model's validator finds across its fields, each at its own place (raised in
+    the validator, each is located under the model's own place)."""
+    return ValidationError.from_exception_data(
+        model.__name__,
+        [
+            InitErrorDetails(type=PydanticCustomError("located", message), loc=where, input=value)
+            for where, message, value in problems
+        ],
+    )
+
+
 def located_problems(error: ValidationError, pointer: str = "") -> list[tuple[str, str]]:
     """(JSON pointer, message) for every error of a validation, in the document's terms."""
     return [(loc_pointer(e["loc"], pointer), str(e["msg"])) for e in error.errors()]

@@ -230,15 +230,23 @@ def test_diff_compares_the_companion_documents(client: TestClient) -> None:
     assert error["path"] == "/current/companions/1/document/Statement/0/Resource"
 
 
-def test_companions_are_compared_only_with_pipelines(client: TestClient) -> None:
+@pytest.mark.parametrize(
+    "given", [("companions",), ("authorization",), ("companions", "authorization")]
+)
+def test_companions_and_authorization_are_weighed_only_with_pipelines(
+    client: TestClient, given: tuple[str, ...]
+) -> None:
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}  # fmt: skip
     trust = {"kind": "trust-policy", "target": ROLE_B, "document": policy}
-    body = {
-        "current": {"documents": [policy], "companions": [trust]},
-        "required": {"policy": policy},
-    }
-    assert client.post("/v1/policies/diff", json=body).status_code == 422
+    parts = {"companions": [trust], "authorization": {}}
+    current = {"documents": [policy], **{name: parts[name] for name in given}}
+    body = {"current": current, "required": {"policy": policy}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [e["pointer"] for e in errors] == [f"/current/{name}" for name in given]
+    assert all("not `required.policy`" in e["detail"] for e in errors)
 
 
 def test_findings_of_a_policy_too_large_point_at_the_patched_policy(client: TestClient) -> None:

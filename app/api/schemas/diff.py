@@ -43,6 +43,7 @@ from app.api.schemas.compute import (
 from app.api.schemas.examples import DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS, DIFF_RESPONSE
 from app.engine.iam.analysis.coverage import Coverage
 from app.engine.policy_diff import Gap, worst_impact
+from app.engine.strict_model import located_error
 from app.engine.will_run import RunAnswer, RunCheck
 from app.service.diff import DiffOutcome
 
@@ -168,6 +169,9 @@ class RequiredIn(Schema):
         return self
 
 
+_PIPELINES = "give `required.pipelines` or `required.sources`, not `required.policy`"
+
+
 class DiffRequest(Schema):
     model_config = ConfigDict(
         json_schema_extra={"examples": [DIFF_REQUEST, DIFF_REQUEST_DOCUMENTS]}
@@ -182,16 +186,29 @@ class DiffRequest(Schema):
 
     @model_validator(mode="after")
     def _companions_need_pipelines(self) -> Self:
-        if self.current.companions and self.required.policy is not None:
-            raise ValueError(
-                "`current.companions` are compared with what pipelines need: give "
-                "`required.pipelines` or `required.sources`, not `required.policy`"
+        if self.required.policy is None:
+            return self
+        # Each at the part that needs pipelines: `current` is validated before `required`, so
+        # a field validator would see both only from `required`, and say it there.
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        if self.current.companions:
+            problems.append(
+                (
+                    ("current", "companions"),
+                    f"`current.companions` are compared with what pipelines need: {_PIPELINES}",
+                    self.current.companions,
+                )
             )
-        if self.current.authorization is not None and self.required.policy is not None:
-            raise ValueError(
-                "`current.authorization` decides what pipelines need: give "
-                "`required.pipelines` or `required.sources`, not `required.policy`"
+        if self.current.authorization is not None:
+            problems.append(
+                (
+                    ("current", "authorization"),
+                    f"`current.authorization` decides what pipelines need: {_PIPELINES}",
+                    self.current.authorization,
+                )
             )
+        if problems:
+            raise located_error(type(self), problems)
         return self
 
 
