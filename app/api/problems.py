@@ -19,6 +19,7 @@ from starlette.requests import ClientDisconnect
 
 from app.api.schemas.common import FindingOut, no_default
 from app.engine.budget import WorkCancelledError, WorkLimitExceededError
+from app.engine.error_places import error_places
 from app.engine.errors import EngineError, PipelineParseError, ProfileDefinitionError
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.errors import PolicyParseError
@@ -221,12 +222,24 @@ def _loc_to_pointer(loc: Sequence[Any]) -> str:
     return loc_pointer(parts)
 
 
+def _validation_locations(exc: RequestValidationError) -> list[ProblemLocation]:
+    """Each problem of the request at its place: a parameter's name, or a pointer into the body
+    (the body says which parts of a location are its places: see app.engine.error_places)."""
+    located: list[ProblemLocation] = []
+    in_body: list[dict[str, Any]] = []
+    for e in exc.errors():
+        loc = tuple(e.get("loc", ()))
+        if loc[:1] == ("body",) and e.get("type") != "json_invalid":
+            in_body.append({**e, "loc": loc[1:]})
+        else:
+            located.append(ProblemLocation(pointer=_loc_to_pointer(loc), detail=str(e.get("msg"))))
+    places = error_places(in_body, exc.body)
+    return located + [ProblemLocation(pointer=p, detail=m) for p, m in places]
+
+
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        ProblemLocation(pointer=_loc_to_pointer(e.get("loc", ())), detail=str(e.get("msg", "")))
-        for e in exc.errors()
-    ]
+    errors = _validation_locations(exc)
     return problem_response(
         422,
         "The request does not match its schema",

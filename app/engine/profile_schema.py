@@ -25,13 +25,13 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import PydanticCustomError
 
 from app.engine.errors import ProfileDefinitionError
 from app.engine.iam.conditions.operators import OPERATOR_NAMES, parse_operator, suggest_operator
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.placeholders import parse_template
-from app.engine.strict_model import StrictModel, did_you_mean, located_problems
+from app.engine.strict_model import StrictModel, did_you_mean, located_error, located_problems
 
 Category = Literal[
     "Source",
@@ -261,7 +261,7 @@ class ProfileTrigger(StrictModel):
         given = {fields[n].alias or n: getattr(self, n) for n in self.model_fields_set}
         nulls = [key for key, value in given.items() if value is None]
         if nulls:
-            raise _located(type(self), [((k,), "must not be null", None) for k in nulls])
+            raise located_error(type(self), [((k,), "must not be null", None) for k in nulls])
         kinds = [key for key in given if key in _TRIGGER_KINDS]
         tests = [key for key in given if key in _CONFIG_TESTS]
         if len(kinds) != 1:
@@ -276,7 +276,7 @@ class ProfileTrigger(StrictModel):
                 "a `config` trigger has exactly one of `equals`, `in`, `present`, `matches`",
             )
         if kinds != ["config"] and tests:
-            raise _located(
+            raise located_error(
                 type(self),
                 [((tests[0],), f"`{tests[0]}` belongs to a `config` trigger", self)],
             )
@@ -345,7 +345,7 @@ class ProfileStatement(StrictModel):
                         (where, f"hint `{hint}` is used but not declared in `hints`", text)
                     )
         if problems:
-            raise _located(type(self), problems)
+            raise located_error(type(self), problems)
         return self
 
     def templates(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -403,7 +403,7 @@ class ProfileCompanion(StrictModel):
         if parse_template(self.target).hint_names:
             problems.append((("target",), "a companion's target takes no hint", self.target))
         if problems:
-            raise _located(type(self), problems)
+            raise located_error(type(self), problems)
         return self
 
 
@@ -453,7 +453,7 @@ class ProfileArtifactCount(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> ProfileArtifactCount:
         if self.min > self.max:
-            raise _located(type(self), [(("min",), "`min` is above `max`", self.min)])
+            raise located_error(type(self), [(("min",), "`min` is above `max`", self.min)])
         return self
 
 
@@ -504,7 +504,7 @@ class ProfileConfigurationKey(StrictModel):
             if on
         ]
         if len(given) > 1:
-            raise _located(
+            raise located_error(
                 type(self),
                 [((given[1],), f"`{given[1]}` and `{given[0]}` exclude each other", None)],
             )
@@ -584,7 +584,7 @@ class ProfileStructure(StrictModel):
             for j, key in enumerate(group):
                 check(("alternatives", i, j), key)
         if problems:
-            raise _located(type(self), problems)
+            raise located_error(type(self), problems)
         return self
 
     def source_ids(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -701,7 +701,7 @@ class ProfileDocument(StrictModel):
                 for where, message in self.structure.kind_problems(self.action_type.category)
             )
         if problems:
-            raise _located(type(self), problems)
+            raise located_error(type(self), problems)
         return self
 
     def _extension_consistent(self) -> ProfileDocument:
@@ -709,7 +709,9 @@ class ProfileDocument(StrictModel):
         resolved with its parent)."""
         assert self.extends is not None
         if self.extends == self.action_type:
-            raise _located(type(self), [(("extends",), "a profile cannot extend itself", None)])
+            raise located_error(
+                type(self), [(("extends",), "a profile cannot extend itself", None)]
+            )
         return self
 
     def _unknown_source(
@@ -720,19 +722,6 @@ class ProfileDocument(StrictModel):
         meant = did_you_mean(source, self.sources)
         hint = f"; did you mean `{meant}`?" if meant else ""
         return ((where, f"`{source}` is not an id of `sources`{hint}", source),)
-
-
-def _located(
-    model: type[StrictModel], problems: Iterable[tuple[tuple[str | int, ...], str, Any]]
-) -> ValidationError:
-    """Problems found across a model's fields, each at its own place in the document."""
-    return ValidationError.from_exception_data(
-        model.__name__,
-        [
-            InitErrorDetails(type=PydanticCustomError("profile", message), loc=where, input=value)
-            for where, message, value in problems
-        ],
-    )
 
 
 def validate_document(document: Mapping[str, Any], pointer: str = "") -> ProfileDocument:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
+from app.engine.error_places import KEY_MARKER
 from app.engine.json_pointer import pointer_join
 
 _UNKNOWN_KEY = "extra_forbidden"
@@ -73,13 +74,23 @@ class StrictModel(BaseModel):
             ) from None
 
 
-# Pydantic adds this to the location of an error in a mapping's key.
-_KEY_MARKER = "[key]"
-
-
 def loc_pointer(loc: Iterable[Any], pointer: str = "") -> str:
     """The JSON pointer of a pydantic error location (under `pointer`)."""
-    return pointer_join(pointer, *(str(p) for p in loc if p != _KEY_MARKER))
+    return pointer_join(pointer, *(str(p) for p in loc if p != KEY_MARKER))
+
+
+def located_error(
+    model: type[BaseModel], problems: Iterable[tuple[tuple[str | int, ...], str, Any]]
+) -> ValidationError:
+    """Problems a model's validator finds across its fields, each at its own place (raised in
+    the validator, each is located under the model's own place)."""
+    return ValidationError.from_exception_data(
+        model.__name__,
+        [
+            InitErrorDetails(type=PydanticCustomError("located", message), loc=where, input=value)
+            for where, message, value in problems
+        ],
+    )
 
 
 def located_problems(error: ValidationError, pointer: str = "") -> list[tuple[str, str]]:

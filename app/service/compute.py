@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -12,6 +12,7 @@ from app.engine.companions.documents import CompanionResult
 from app.engine.compute import (
     COMPUTED,
     ComputeContext,
+    ComputedStatement,
     ComputeResult,
     PolicyPlacement,
     compute_policy,
@@ -23,7 +24,7 @@ from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
 from app.engine.pipeline.roles import ServiceRole, service_roles
-from app.engine.pipeline.source_map import in_template_places
+from app.engine.pipeline.source_map import in_template_places, template_places
 from app.engine.pipeline.structure import validate_pipeline
 from app.engine.pipeline.template_values import CompanionPolicies, RolePolicies, TemplateContext
 from app.service.profile_cache import LoadedProfileSet
@@ -215,6 +216,9 @@ def computed_policy(
     companions = replace(
         companions, findings=tuple(in_template_places(companions.findings, pipelines))
     )
+    if (place := template_places(pipelines)) is not None:
+        result = _required_in_template(result, place)
+        companions = _reasons_in_template(companions, place)
     return ComputedPolicy(
         result,
         in_template_places(findings, pipelines),
@@ -224,6 +228,44 @@ def computed_policy(
         role_arns=tuple(dict.fromkeys(p.role_arn for p in pipelines)),
         companion_policies=tuple(companion_policies),
     )
+
+
+def _required_in_template(result: ComputeResult, place: Callable[[str], str]) -> ComputeResult:
+    """The result, each statement's reasons pointing at their places in the templates."""
+
+    def placed(statements: Sequence[ComputedStatement]) -> tuple[ComputedStatement, ...]:
+        return tuple(
+            replace(
+                s, required_by=tuple(replace(r, pointer=place(r.pointer)) for r in s.required_by)
+            )
+            for s in statements
+        )
+
+    return replace(
+        result,
+        statements=placed(result.statements),
+        action_roles=tuple(
+            replace(role, statements=placed(role.statements)) for role in result.action_roles
+        ),
+    )
+
+
+def _reasons_in_template(
+    companions: CompanionResult, place: Callable[[str], str]
+) -> CompanionResult:
+    """The companion documents, each statement's reasons pointing at their places in the
+    templates."""
+    documents = tuple(
+        replace(
+            document,
+            statements=tuple(
+                replace(s, reasons=tuple(replace(r, pointer=place(r.pointer)) for r in s.reasons))
+                for s in document.statements
+            ),
+        )
+        for document in companions.documents
+    )
+    return replace(companions, documents=documents)
 
 
 def compute(

@@ -10,6 +10,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ..template_sources import (
+    CLOUDFORMATION,
+    CONTEXT,
+    PROPERTIES,
+    TERRAFORM,
+    has_place,
+    reason_paths,
+)
 from ..unit.engine.companions.scenario import (
     AWAY,
     BUCKET_AWAY,
@@ -394,3 +402,43 @@ def test_compute_answers_the_companion_documents(client: TestClient) -> None:
     (missing,) = [f for f in answer.json()["findings"] if f["code"] == "COMPANION_STORE_MISSING"]
     assert missing["path"] == "/pipelines/0/pipeline/artifactStores"
     assert missing["finding_type"] == "ERROR"
+
+
+def test_the_reasons_of_a_cloudformation_pipeline_point_at_places_of_its_template(
+    client: TestClient,
+) -> None:
+    request = {"sources": [{"body": json.dumps(CLOUDFORMATION)}], "context": CONTEXT}
+    response = client.post("/v1/policies/compute", json=request)
+    assert response.status_code == 200, response.text
+    paths = list(reason_paths(response.json()))
+    body = "/sources/0/body"
+    assert {
+        (section, path) for section, path in paths if path.startswith(body + PROPERTIES + "/")
+    } >= {
+        ("statements/required_by", f"{body}{PROPERTIES}/Stages/1/Actions/0"),
+        ("statements/required_by", f"{body}{PROPERTIES}/Stages/1/BeforeEntry/Conditions/0/Rules/0"),
+        ("action_roles/statements/required_by", f"{body}{PROPERTIES}/Stages/2/Actions/0"),
+        ("companions/documents/statements/reasons", f"{body}{PROPERTIES}/Stages/2/Actions/0"),
+    }
+    nowhere = [
+        (s, p) for s, p in paths if not has_place({"sources": [{"body": CLOUDFORMATION}]}, p)
+    ]
+    assert not nowhere
+
+
+def test_the_reasons_of_a_terraform_pipeline_are_spelt_as_terraform_spells_them(
+    client: TestClient,
+) -> None:
+    request = {"sources": [{"body": TERRAFORM}], "context": CONTEXT}
+    response = client.post("/v1/policies/compute", json=request)
+    assert response.status_code == 200, response.text
+    pipeline = "/sources/0/body/resource/aws_codepipeline/p"
+    build = f"{pipeline}/stage/1/action/0"
+    by_section: dict[str, set[str]] = {}
+    for section, path in reason_paths(response.json()):
+        by_section.setdefault(section, set()).add(path)
+    assert by_section == {
+        "statements/required_by": {pipeline, f"{pipeline}/stage/0/action/0", build},
+        "action_roles/statements/required_by": {build},
+        "companions/documents/statements/reasons": {pipeline, build},
+    }

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from .. import template_sources as template
 from ..documents import trust_policy
 from ..unit.engine.companions.scenario import ROLE_B, SERVICE_ROLE, cross_account_pipeline
 from ..unit.engine.test_compute_unknowns import pipeline_document
@@ -230,15 +231,23 @@ def test_diff_compares_the_companion_documents(client: TestClient) -> None:
     assert error["path"] == "/current/companions/1/document/Statement/0/Resource"
 
 
-def test_companions_are_compared_only_with_pipelines(client: TestClient) -> None:
+@pytest.mark.parametrize(
+    "given", [("companions",), ("authorization",), ("companions", "authorization")]
+)
+def test_companions_and_authorization_are_weighed_only_with_pipelines(
+    client: TestClient, given: tuple[str, ...]
+) -> None:
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}  # fmt: skip
     trust = {"kind": "trust-policy", "target": ROLE_B, "document": policy}
-    body = {
-        "current": {"documents": [policy], "companions": [trust]},
-        "required": {"policy": policy},
-    }
-    assert client.post("/v1/policies/diff", json=body).status_code == 422
+    parts = {"companions": [trust], "authorization": {}}
+    current = {"documents": [policy], **{name: parts[name] for name in given}}
+    body = {"current": current, "required": {"policy": policy}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [e["pointer"] for e in errors] == [f"/current/{name}" for name in given]
+    assert all("not `required.policy`" in e["detail"] for e in errors)
 
 
 def test_findings_of_a_policy_too_large_point_at_the_patched_policy(client: TestClient) -> None:
@@ -259,3 +268,64 @@ def test_findings_of_a_policy_too_large_point_at_the_patched_policy(client: Test
     for f in body["findings"]:
         field = f["path"].split("/")[1] if f["path"] else ""
         assert not field or field in body or field in request, (f["code"], f["path"])
+
+
+def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+# Two current policies that leave, between them, something in every section of a diff: one
+# grants S3 under a condition and CodeBuild on any project, the other almost nothing.
+_CONDITIONAL = _policy(
+    {
+        "Effect": "Allow",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+    },
+    {
+        "Effect": "Allow",
+        "Action": "codebuild:*",
+        "Resource": f"arn:aws:codebuild:{template.REGION}:{template.ACCOUNT}:project/*",
+    },
+)
+_BARE = _policy({"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"})
+
+
+def test_the_reasons_of_a_template_point_at_places_of_it_in_every_section_of_a_diff(
+    client: TestClient,
+) -> None:
+    owner = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{template.ACCOUNT}:root"}}
+    companions = [
+        {
+            "kind": "trust-policy",
+            "target": template.DEPLOY_ROLE,
+            "document": trust_policy({"Service": "ec2.amazonaws.com"}),
+        },
+        {
+            "kind": "key-policy",
+            "target": template.KEY,
+            "document": _policy({**owner, "Action": "kms:DescribeKey", "Resource": "*"}),
+        },
+    ]
+    required = {
+        "sources": [{"body": json.dumps(template.CLOUDFORMATION)}],
+        "context": template.CONTEXT,
+    }
+    request = {"required": {"sources": [{"body": template.CLOUDFORMATION}]}}
+    sections: set[str] = set()  # those with a reason in a stage
+    every: set[str] = set()
+    for current in (_CONDITIONAL, _BARE):
+        given = {"documents": [current], "companions": companions, "authorization": {}}
+        answer = _diff(client, given, required)
+        paths = list(template.reason_paths(answer))
+        assert [(s, p) for s, p in paths if not template.has_place(request, p)] == []
+        sections.update(s for s, p in paths if "/Stages/" in p)
+        every.update(s for s, _ in paths)
+    assert sections >= {
+        "missing/required_by",
+        "conditional/required_by",
+        "companions/missing/reasons",
+        "will_run/checks/required_by",
+    }
+    assert every >= {"unverifiable/required_by", "optional/required_by"}

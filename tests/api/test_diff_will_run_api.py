@@ -308,6 +308,7 @@ def test_authorization_needs_pipelines(client: TestClient) -> None:
     body = {"current": {"documents": [policy], "authorization": {}}, "required": {"policy": policy}}
     response = client.post("/v1/policies/diff", json=body)
     assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/current/authorization"]
 
 
 def _list(value: Any) -> list[Any]:

@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 from app.api.schemas.common import Answer, FindingOut, ProvenanceOut, Schema, decision_fields
 from app.api.schemas.examples import AUTHORIZATION_RESPONSE
@@ -19,7 +27,21 @@ ResourceArn = Annotated[
     str,
     StringConstraints(pattern=r"^arn:[a-z-]+:[a-z0-9-]*:[a-z0-9-]*:\d{0,12}:.+$", max_length=2048),
 ]
-PolicyDocumentIn = dict[str, Any] | str
+
+
+def _one_policy_document_error(
+    source: Any, handler: GetCoreSchemaHandler
+) -> core_schema.CoreSchema:
+    # A value that is neither fails once, in the request's terms, not once per member with
+    # pydantic's names for them (`dict[str,any]`, `str`).
+    return {
+        **handler(source),
+        "custom_error_type": "policy_document_type",
+        "custom_error_message": "Input should be a policy document: an object or JSON text",
+    }
+
+
+PolicyDocumentIn = Annotated[dict[str, Any] | str, GetPydanticSchema(_one_policy_document_error)]
 # An organisation's root, up to five levels of OUs, and the account [R1.4].
 MAX_ORGANISATION_LEVELS = 7
 

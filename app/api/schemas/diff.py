@@ -48,6 +48,7 @@ from app.api.schemas.examples import (
 )
 from app.engine.iam.analysis.coverage import Coverage
 from app.engine.policy_diff import Gap, worst_impact
+from app.engine.strict_model import located_error
 from app.engine.will_run import RunAnswer, RunCheck
 from app.service.diff import DiffOutcome
 
@@ -58,7 +59,7 @@ RoleArn = Annotated[
 
 
 class PolicyIn(Schema):
-    documents: list[dict[str, Any] | str] | None = Field(
+    documents: list[PolicyDocumentIn] | None = Field(
         default=None,
         min_length=1,
         max_length=30,
@@ -86,7 +87,7 @@ class CompanionPolicyIn(Schema):
         description="the role ARN, bucket name or key ARN whose policy this is, as compute's "
         "`companions` names it",
     )
-    document: dict[str, Any] | str = Field(description="the policy as it stands")
+    document: PolicyDocumentIn = Field(description="the policy as it stands")
 
 
 class ActionRolePoliciesIn(Schema):
@@ -158,7 +159,7 @@ class RequiredIn(Schema):
     )
     context: ComputeContextIn = Field(default_factory=ComputeContextIn)
     hints: list[ActionHintsIn] = Field(default_factory=list, max_length=5000)
-    policy: dict[str, Any] | str | None = Field(
+    policy: PolicyDocumentIn | None = Field(
         default=None, description="or a policy document taken as what is required"
     )
     profiles: ProfileSelectionIn | None = Field(
@@ -171,6 +172,9 @@ class RequiredIn(Schema):
         if has_pipelines == (self.policy is not None):
             raise ValueError("give pipelines (`pipelines` and/or `sources`) or a `policy`")
         return self
+
+
+_PIPELINES = "give `required.pipelines` or `required.sources`, not `required.policy`"
 
 
 class DiffRequest(Schema):
@@ -189,16 +193,29 @@ class DiffRequest(Schema):
 
     @model_validator(mode="after")
     def _companions_need_pipelines(self) -> Self:
-        if self.current.companions and self.required.policy is not None:
-            raise ValueError(
-                "`current.companions` are compared with what pipelines need: give "
-                "`required.pipelines` or `required.sources`, not `required.policy`"
+        if self.required.policy is None:
+            return self
+        # Each at the part that needs pipelines: `current` is validated before `required`, so
+        # a field validator would see both only from `required`, and say it there.
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        if self.current.companions:
+            problems.append(
+                (
+                    ("current", "companions"),
+                    f"`current.companions` are compared with what pipelines need: {_PIPELINES}",
+                    self.current.companions,
+                )
             )
-        if self.current.authorization is not None and self.required.policy is not None:
-            raise ValueError(
-                "`current.authorization` decides what pipelines need: give "
-                "`required.pipelines` or `required.sources`, not `required.policy`"
+        if self.current.authorization is not None:
+            problems.append(
+                (
+                    ("current", "authorization"),
+                    f"`current.authorization` decides what pipelines need: {_PIPELINES}",
+                    self.current.authorization,
+                )
             )
+        if problems:
+            raise located_error(type(self), problems)
         return self
 
 

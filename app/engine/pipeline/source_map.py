@@ -118,7 +118,25 @@ def in_template_places(findings: Iterable[Finding], pipelines: Sequence[Pipeline
     return [m.located(f) if (m := _map_of(f.path, maps)) else f for f in findings]
 
 
+def template_places(pipelines: Sequence[Pipeline]) -> Callable[[str], str] | None:
+    """A pointer into a pipeline's document at the template's place, for pipelines rendered from
+    templates (one place asked again is looked up once); None when none is."""
+    maps = _maps(pipelines)
+    if not maps:
+        return None
+    known: dict[str, str] = {}
+
+    def place(pointer: str) -> str:
+        if (found := known.get(pointer)) is None:
+            source_map = _map_of(pointer, maps)
+            found = (source_map.source(pointer) if source_map else None) or pointer
+            known[pointer] = found
+        return found
+
+    return place
+
+
 def template_pointer(pointer: str, pipelines: Sequence[Pipeline]) -> str:
     """A pointer into a pipeline's document, at the template's place when it has one."""
-    found = _map_of(pointer, _maps(pipelines))
-    return (found.source(pointer) if found else None) or pointer
+    place = template_places(pipelines)
+    return place(pointer) if place else pointer

@@ -9,7 +9,7 @@ import pytest
 from app.engine.findings import Finding, FindingType
 from app.engine.pipeline.detect import parse_pipeline_source
 from app.engine.pipeline.source_lines import SourceLines
-from app.engine.pipeline.source_map import in_template_places
+from app.engine.pipeline.source_map import in_template_places, template_places
 from app.engine.pipeline.structure import validate_pipeline
 
 from ..profile_fixtures import shipped_profiles
@@ -154,3 +154,42 @@ def test_configuration_keys_keep_their_spelling() -> None:
     )
     (moved,) = in_template_places([probe], pipelines)
     assert moved.path == "/Resources/P/Properties/Stages/1/Actions/0/Configuration/myKey/0"
+
+
+@pytest.mark.parametrize(
+    ("template", "places"),
+    [
+        (
+            CFN,
+            {
+                "": "/Resources/P/Properties",
+                "/stages/1/actions/0": "/Resources/P/Properties/Stages/1/Actions/0",
+                "/stages/1/actions/0/roleArn": "/Resources/P/Properties/Stages/1/Actions/0/RoleArn",
+            },
+        ),
+        (
+            TF,
+            {
+                "": "/resource/aws_codepipeline/web",
+                "/stages/1/actions/0": "/resource/aws_codepipeline/web/stage/1/action/0",
+                "/stages/1/actions/0/roleArn": (
+                    "/resource/aws_codepipeline/web/stage/1/action/0/role_arn"
+                ),
+            },
+        ),
+    ],
+)
+def test_a_rendered_pointer_has_its_place_in_the_template(
+    template: str, places: dict[str, str]
+) -> None:
+    pipelines = parse_pipeline_source(filled(template)).pipelines
+    place = template_places(pipelines)
+    assert place is not None
+    mount = pipelines[0].pointer
+    assert {rendered: place(mount + rendered) for rendered in places} == places
+    assert place("/elsewhere/0") == "/elsewhere/0"
+
+
+def test_pipelines_of_no_template_have_no_places() -> None:
+    document = {"pipeline": {"name": "p", "roleArn": GOOD["ROLE"], "stages": []}}
+    assert template_places(parse_pipeline_source(document).pipelines) is None
