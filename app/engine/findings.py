@@ -124,7 +124,9 @@ _POLICY_VALIDATOR_CODES: Final = {
     "UNKNOWN_ACTION": _code(_E, "An action or pattern that matches no catalogued action"),
     "UNKNOWN_CONDITION_KEY": _code(_E, "A condition key unknown for the statement's services"),
     "DUPLICATE_CONDITION_KEY_CASE": _code(_E, "The same condition key twice, differing in case"),
-    "INVALID_SID": _code(_E, "A Sid with characters other than A-Z, a-z, 0-9"),
+    "INVALID_SID": _code(
+        _E, "A Sid with characters other than A-Z, a-z, 0-9 in an identity or trust policy"
+    ),
     "DUPLICATE_SID": _code(_E, "Two statements of one policy share a Sid"),
     # --- security warnings
     "ALL_ACTIONS": _code(_S, 'Allow with Action "*"'),
