@@ -331,3 +331,13 @@ def test_a_sid_with_spaces_is_an_error_only_where_iam_stores_the_policy(client: 
     assert _codes(_validate(client, identity))["INVALID_SID"]["path"] == (
         "/policy/documents/0/Statement/0/Sid"
     )
+
+
+def test_a_key_user_statement_is_not_redundant_with_the_root_statement(client: TestClient) -> None:
+    """The root statement enables IAM policies; it does not grant the key users the key."""
+    users = ["arn:aws:iam::111111111111:role/x", "arn:aws:iam::222222222222:root"]
+    key_policy = console_key_policy("111111111111", users)
+    assert "REDUNDANT_STATEMENT" not in _codes(_validate(client, key_policy, policy_type="key"))
+    key_policy["Statement"][0]["Principal"] = {"AWS": users}
+    redundant = _codes(_validate(client, key_policy, policy_type="key"))["REDUNDANT_STATEMENT"]
+    assert redundant["path"] == "/policy/documents/0/Statement/1"

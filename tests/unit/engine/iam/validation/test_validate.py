@@ -1007,3 +1007,60 @@ def test_kms_default_key_policy_is_a_valid_key_policy(catalog: Catalog) -> None:
     result = validate_policy(policy, catalog, policy_type="key")
     assert "INVALID_SID" not in {f.code for f in result.findings}
     assert result.valid, [(f.code, f.path, f.message) for f in result.findings]
+
+
+_ROOT_A = {"AWS": "arn:aws:iam::111111111111:root"}
+_USERS = {"AWS": ["arn:aws:iam::111111111111:role/x", "arn:aws:iam::222222222222:root"]}
+
+
+def _kms(principal: Any, *actions: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": list(actions), "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    ("policy_type", "statements", "redundant"),
+    [
+        pytest.param(
+            "key", [_kms(_ROOT_A, "kms:*"), _kms(_USERS, "kms:Decrypt")], None, id="root-vs-users"
+        ),
+        pytest.param(
+            "key", [_kms(_USERS, "kms:*"), _kms(_USERS, "kms:Decrypt")], "/Statement/1", id="same"
+        ),
+        pytest.param(
+            "key", [_kms("*", "kms:*"), _kms(_USERS, "kms:Decrypt")], "/Statement/1", id="star"
+        ),
+        pytest.param(
+            "key", [_kms(_USERS, "kms:Decrypt"), _kms(_ROOT_A, "kms:Decrypt")], None, id="subset"
+        ),
+        pytest.param(
+            "bucket",
+            [st_(Principal=_USERS, Action="s3:*"), st_(Principal=_ROOT_A)],
+            None,
+            id="bucket-root",
+        ),
+        pytest.param(
+            "trust",
+            [
+                {**TRUST, "Action": "sts:*"},
+                {"Effect": "Allow", "Principal": _ROOT_A, "Action": "sts:AssumeRole"},
+            ],
+            None,
+            id="trust-other-principal",
+        ),
+        pytest.param(
+            "bucket",
+            [st_(Principal=_USERS, Action="s3:*"), st_(Principal={"AWS": _USERS["AWS"][1]})],
+            "/Statement/1",
+            id="bucket-one-of-them",
+        ),
+        pytest.param("managed", [st_(Action="s3:*"), st_()], "/Statement/1", id="identity"),
+    ],
+)
+def test_a_statement_is_redundant_only_for_principals_the_other_names(
+    catalog: Catalog, policy_type: Any, statements: list[dict[str, Any]], redundant: str | None
+) -> None:
+    """A resource policy's statement covers another only if it names all of its principals;
+    the account's root does not name the account's roles (in a key policy it delegates to IAM)."""
+    result = validate_policy(doc(*statements), catalog, policy_type=policy_type)
+    found = [f.path for f in result.findings if f.code == "REDUNDANT_STATEMENT"]
+    assert found == ([redundant] if redundant else [])
