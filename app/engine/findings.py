@@ -342,7 +342,7 @@ _PIPELINE_CODES: Final = {
     "COMPANION_UNRESOLVED_TRIGGER": _code(_W, "A companion's trigger is known only at run time"),
     "COMPANION_POLICY_NOT_READ": _code(_W, "A companion policy the template does not determine"),
     "COMPANION_POLICY_NOT_COMPARED": _code(
-        _W, "A template's companion policy for a resource not known whole"
+        _W, "A template's companion policy for a resource or principal not known whole"
     ),
 }
 
