@@ -153,3 +153,33 @@ def trust_policy(principal: dict[str, Any], **elements: Any) -> dict[str, Any]:
     """A role's trust policy of one statement letting `principal` assume the role."""
     statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
     return {"Version": "2012-10-17", "Statement": [{**statement, **elements}]}
+
+
+def console_key_policy(account: str, key_users: list[str]) -> dict[str, Any]:
+    """The key policy the KMS console writes: the account's root enables IAM policies, then a
+    key-user statement for `key_users` (its Sids have spaces, as KMS writes them)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "Allow use of the key",
+                "Effect": "Allow",
+                "Principal": {"AWS": key_users},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }

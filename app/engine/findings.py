@@ -124,7 +124,9 @@ _POLICY_VALIDATOR_CODES: Final = {
     "UNKNOWN_ACTION": _code(_E, "An action or pattern that matches no catalogued action"),
     "UNKNOWN_CONDITION_KEY": _code(_E, "A condition key unknown for the statement's services"),
     "DUPLICATE_CONDITION_KEY_CASE": _code(_E, "The same condition key twice, differing in case"),
-    "INVALID_SID": _code(_E, "A Sid with characters other than A-Z, a-z, 0-9"),
+    "INVALID_SID": _code(
+        _E, "A Sid with characters other than A-Z, a-z, 0-9 in an identity or trust policy"
+    ),
     "DUPLICATE_SID": _code(_E, "Two statements of one policy share a Sid"),
     # --- security warnings
     "ALL_ACTIONS": _code(_S, 'Allow with Action "*"'),
@@ -340,7 +342,7 @@ _PIPELINE_CODES: Final = {
     "COMPANION_UNRESOLVED_TRIGGER": _code(_W, "A companion's trigger is known only at run time"),
     "COMPANION_POLICY_NOT_READ": _code(_W, "A companion policy the template does not determine"),
     "COMPANION_POLICY_NOT_COMPARED": _code(
-        _W, "A template's companion policy for a resource not known whole"
+        _W, "A template's companion policy for a resource or principal not known whole"
     ),
     "COMPANION_NOT_NAMED": _code(_W, "A companion policy given for a resource no pipeline names"),
     "COMPANION_GIVEN_TWICE": _code(_W, "Two companion policies given for one resource"),

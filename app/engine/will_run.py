@@ -31,8 +31,8 @@ from app.engine.authorization.evaluate import OrganisationLevels, resource_polic
 from app.engine.budget import WorkBudget
 from app.engine.compute import RequiredBy
 from app.engine.iam.analysis.diff import Necessity, Requirement
-from app.engine.iam.conditions.facts import KeyFact
 from app.engine.iam.patterns.arn import split_arn
+from app.engine.pipeline_requests import sent_facts
 
 RunVerdict = Literal["runs", "fails", "undecided"]
 # What a denial of a check does to the verdict: a permission needed for sure fails the run;
@@ -184,7 +184,7 @@ class _RoleAuthorizer:
             requirement.resource,
             resource_account=owner,
             sse_kms_key=key,
-            facts={**_sent(requirement.action, key), **requirement.facts},
+            facts={**sent_facts(requirement.action, key), **requirement.facts},
         )
         self.authorizer.budget.location = self.role.identity_pointer
         decision = self.authorizer.decide(request, index)
@@ -243,28 +243,6 @@ def _open(decision: AuthorizationDecision, doubts: list[str]) -> str | None:
             "statement on part of the resources)"
         )
     return "; ".join(doubts) or None
-
-
-# What every request of a pipeline carries: AWS services and SDKs call over TLS, which the
-# artifact bucket policy of the cross-account walkthrough requires [CPX, §9 D1].
-_OVER_TLS: Mapping[str, KeyFact] = {
-    "aws:securetransport": KeyFact(frozenset({"true"}), may_be_absent=False)
-}
-
-
-def _sent(action: str, key: str) -> Mapping[str, KeyFact]:
-    """The keys a pipeline's request carries: artifacts written to a store with a KMS key are
-    uploaded encrypted with it, as the walkthrough's bucket policy requires (it denies other
-    uploads) [CPX, §9 D1; inferred: CodePipeline encrypts with the store's key]."""
-    if not key or action.lower() != "s3:putobject":
-        return _OVER_TLS
-    return {
-        **_OVER_TLS,
-        "s3:x-amz-server-side-encryption": KeyFact(frozenset({"aws:kms"}), may_be_absent=False),
-        "s3:x-amz-server-side-encryption-aws-kms-key-id": KeyFact(
-            frozenset({key}), may_be_absent=False
-        ),
-    }
 
 
 def will_it_run(

@@ -63,6 +63,9 @@ class CurrentCompanion:
     target: str
     document: Any
     pointer: str
+    # Where a template does not determine a value of the document (read from a template), with
+    # the line.
+    undetermined: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,8 +248,13 @@ def compare_companions(
             budget=budget,
         )
         errors = [f for f in validation.findings if f.finding_type is FindingType.ERROR]
+        unknown = [f for f in errors if _principal_not_determined(f, companion)]
+        errors = [f for f in errors if f not in unknown]
         findings.extend(errors)
         if errors:
+            continue
+        if unknown:
+            findings.extend(_principal_not_compared(f, companion) for f in unknown)
             continue
         needed = next(
             (d for d in required.companions
@@ -355,3 +363,23 @@ def credited_by_key_policies(
         found.result, unverifiable=tuple(kept), granted=found.result.granted + credited
     )
     return replace(found, result=result, unverifiable=merge_gaps(kept))
+
+
+def _principal_not_determined(error: Finding, companion: CurrentCompanion) -> bool:
+    """An invalid principal that is only the `*` standing for what a template does not
+    determine (a role of a name CloudFormation generates, say): not the policy's fault."""
+    return error.code == "INVALID_PRINCIPAL" and error.path in dict(companion.undetermined)
+
+
+def _principal_not_compared(error: Finding, companion: CurrentCompanion) -> Finding:
+    principal = error.detail.get("principal")
+    named = f" (`{principal}`, `*` standing for what it does not determine)" if principal else ""
+    return Finding(
+        code="COMPANION_POLICY_NOT_COMPARED",
+        finding_type=FindingType.WARNING,
+        message=f"the template does not determine this principal in full{named}; a principal "
+        f"cannot be a pattern, so which principals the {companion.kind.value} of "
+        f"`{companion.target}` names is not known, and it is not compared",
+        path=error.path,
+        line=dict(companion.undetermined).get(error.path),
+    )

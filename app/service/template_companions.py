@@ -27,7 +27,7 @@ def template_companions(required: RequiredPermissions) -> list[CurrentCompanion]
             if policy.kind not in VALIDATED_AS:
                 continue
             companion = CurrentCompanion(
-                policy.kind, policy.target, policy.document, policy.pointer
+                policy.kind, policy.target, policy.document, policy.pointer, policy.undetermined
             )
             if companion not in out:
                 out.append(companion)

@@ -9,8 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from .. import template_sources as template
-from ..documents import trust_policy
-from ..unit.engine.companions.scenario import ROLE_B, SERVICE_ROLE, cross_account_pipeline
+from ..documents import console_key_policy, trust_policy
+from ..unit.engine.companions.scenario import (
+    KEY_HOME,
+    ROLE_B,
+    SERVICE_ROLE,
+    A,
+    cross_account_pipeline,
+)
 from ..unit.engine.test_compute_unknowns import pipeline_document
 
 REPO = "arn:aws:codecommit:eu-west-2:111122223333:MyDemoRepo"
@@ -229,6 +235,22 @@ def test_diff_compares_the_companion_documents(client: TestClient) -> None:
     ]
     (error,) = [f for f in answer.json()["findings"] if f["code"] == "RESOURCE_IN_TRUST_POLICY"]
     assert error["path"] == "/current/companions/1/document/Statement/0/Resource"
+
+
+def test_a_key_policy_as_the_kms_console_writes_it_is_compared(client: TestClient) -> None:
+    """The console's key policy names its statements with spaces, which a key policy may: it is
+    compared (sufficient: its key users are the roles that need the key), no INVALID_SID."""
+    pipelines = [cross_account_pipeline()]
+    computed = client.post("/v1/policies/compute", json={"pipelines": pipelines}).json()
+    key_policy = console_key_policy(A, [SERVICE_ROLE, ROLE_B])
+    current = {
+        "documents": [computed["policy"]],
+        "companions": [{"kind": "key-policy", "target": KEY_HOME, "document": key_policy}],
+    }
+    body = _diff(client, current, {"pipelines": pipelines})
+    assert "INVALID_SID" not in {f["code"] for f in body["findings"]}
+    (compared,) = body["companions"]
+    assert (compared["target"], compared["verdict"]) == (KEY_HOME, "sufficient")
 
 
 @pytest.mark.parametrize(

@@ -214,3 +214,30 @@ def test_what_is_not_compared_is_a_finding_at_its_place(client: TestClient) -> N
         not_read["path"] == f"{BODY}/Resources/Pipeline/Properties/ArtifactStore/EncryptionKey/Id"
     )
     assert "default key policy" in not_read["message"]
+
+
+def test_a_principal_the_template_does_not_determine_is_a_warning_at_its_place(
+    client: TestClient,
+) -> None:
+    """The pipeline's role without a `RoleName` has a name CloudFormation generates: the key
+    policy naming it by `!GetAtt` is not compared, a WARNING at that principal says why, and
+    it is no ERROR of the policy. A principal the template writes as a pattern still is."""
+    generated = TEMPLATE.replace("      RoleName: pipeline-role\n", "")
+    body = _diff(client, [], template=generated)
+    principal = f"{BODY}/Resources/Key/Properties/KeyPolicy/Statement/1/Principal/AWS/0"
+    assert "key-policy" not in {c["kind"] for c in body["companions"]}
+    assert "INVALID_PRINCIPAL" not in {f["code"] for f in body["findings"]}
+    (warning,) = [f for f in body["findings"] if f["path"] == principal]
+    assert (warning["code"], warning["finding_type"]) == (
+        "COMPANION_POLICY_NOT_COMPARED",
+        "WARNING",
+    )
+    assert f"`arn:aws:iam::{ACCOUNT}:role/*`" in warning["message"]
+    users = f"            Principal: {{AWS: [!GetAtt PipelineRole.Arn, {DEPLOY_ROLE}]}}"
+    assert warning["line"] == generated.splitlines().index(users) + 1
+
+    pattern = users.replace("!GetAtt PipelineRole.Arn", f"arn:aws:iam::{ACCOUNT}:role/p-*")
+    written = generated.replace(users, pattern)
+    body = _diff(client, [], template=written)
+    (error,) = [f for f in body["findings"] if f["path"] == principal]
+    assert (error["code"], error["finding_type"]) == ("INVALID_PRINCIPAL", "ERROR")

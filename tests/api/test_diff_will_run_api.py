@@ -7,6 +7,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from ..unit.engine.companions.scenario import (
+    BUCKET_AWAY,
+    KEY_AWAY,
     ROLE_B,
     ROLE_C,
     SERVICE_ROLE,
@@ -467,3 +469,35 @@ def test_what_the_pipelines_do_not_use_is_a_warning_at_its_place(client: TestCli
     answer = _will_run(client, body)
     assert not [f for f in answer["findings"] if f["code"] == "PRINCIPAL_NOT_SERVICE_ROLE"]
     assert answer["will_run"]["verdict"] == "runs"
+
+
+def test_a_bucket_policy_refusing_the_store_s_key_fails_the_run_and_its_comparison(
+    client: TestClient,
+) -> None:
+    """A Deny of uploads not encrypted with another key than the store's refuses the action
+    role's uploads: the run fails on them, and the bucket policy's comparison says so too,
+    where the policy compute gives is sufficient."""
+    pipelines, current = _setup(client)
+    (bucket,) = [
+        c for c in current["companions"]
+        if c["kind"] == "bucket-policy" and c["target"] == BUCKET_AWAY
+    ]  # fmt: skip
+    body = {"current": current, "required": {"pipelines": pipelines}}
+
+    def verdicts() -> tuple[str, str, list[dict[str, Any]]]:
+        answer = _will_run(client, body)
+        (compared,) = [c for c in answer["companions"] if c["target"] == BUCKET_AWAY]
+        return answer["will_run"]["verdict"], compared["verdict"], compared["missing"]
+
+    assert verdicts() == ("runs", "sufficient", [])
+    other_key = KEY_AWAY.replace("2222bbbb", "9999ffff")
+    bucket["document"]["Statement"].append({
+        "Sid": "OnlyTheOtherKey", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{BUCKET_AWAY}/*",
+        "Condition": {"StringNotEquals": {
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": other_key}}})  # fmt: skip
+    run, compared, missing = verdicts()
+    assert (run, compared) == ("fails", "insufficient")
+    assert [(m["sid"], m["principal"], m["status"]) for m in missing] == [
+        ("WriteArtifacts", ROLE_C, "explicitly_denied")
+    ]

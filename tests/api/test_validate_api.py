@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from ..documents import trust_policy
+from ..documents import console_key_policy, trust_policy
 
 STATE_MACHINE = "arn:aws:states:eu-west-1:111122223333:stateMachine:notify"
 
@@ -312,3 +312,32 @@ def test_resource_policies_given_as_json_text_are_read(client: TestClient) -> No
         )
         assert _checked(as_text) == _checked(as_objects)
         assert as_text["size"]["policy_type"] == kind
+
+
+def test_a_sid_with_spaces_is_an_error_only_where_iam_stores_the_policy(client: TestClient) -> None:
+    """KMS's own key policy is a valid key policy; the same Sid in a role's policy is not."""
+    key_policy = console_key_policy("111111111111", ["arn:aws:iam::111111111111:role/x"])
+    body = _validate(client, key_policy, policy_type="key")
+    assert body["valid"], body["findings"]
+    assert "INVALID_SID" not in _codes(body)
+    bucket_policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Allow get requests originating from www.example.com and example.com.",
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::examplebucket/*",
+        "Condition": {"StringLike": {"aws:Referer": ["http://www.example.com/*"]}}}]}  # fmt: skip
+    assert "INVALID_SID" not in _codes(_validate(client, bucket_policy, policy_type="bucket"))
+    key_use = {k: v for k, v in key_policy["Statement"][1].items() if k != "Principal"}
+    identity = {"Version": "2012-10-17", "Statement": [key_use]}
+    assert _codes(_validate(client, identity))["INVALID_SID"]["path"] == (
+        "/policy/documents/0/Statement/0/Sid"
+    )
+
+
+def test_a_key_user_statement_is_not_redundant_with_the_root_statement(client: TestClient) -> None:
+    """The root statement enables IAM policies; it does not grant the key users the key."""
+    users = ["arn:aws:iam::111111111111:role/x", "arn:aws:iam::222222222222:root"]
+    key_policy = console_key_policy("111111111111", users)
+    assert "REDUNDANT_STATEMENT" not in _codes(_validate(client, key_policy, policy_type="key"))
+    key_policy["Statement"][0]["Principal"] = {"AWS": users}
+    redundant = _codes(_validate(client, key_policy, policy_type="key"))["REDUNDANT_STATEMENT"]
+    assert redundant["path"] == "/policy/documents/0/Statement/1"

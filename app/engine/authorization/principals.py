@@ -16,48 +16,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from app.engine.authorization.context import Document, Principal
+from app.engine.iam.policy.principals import ABSENT, PrincipalElement, principal_element
 
 MatchKind = Literal["named", "role", "federating_user", "account"]
 _STRENGTH: dict[MatchKind, int] = {"named": 3, "role": 2, "federating_user": 2, "account": 1}
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _UNIQUE_ID = re.compile(r"A[A-Z0-9]{3}[A-Z0-9]{12,}")
-
-
-@dataclass(frozen=True)
-class PrincipalElement:
-    """A statement's Principal or NotPrincipal: `entries` are (type, value) pairs; `everyone`
-    for `"*"`. `present` is False when the statement has neither element [R5.4]."""
-
-    negated: bool
-    everyone: bool
-    entries: tuple[tuple[str, str], ...]
-    present: bool = True
-
-
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        yield from (v for v in value if isinstance(v, str))
-
-
-def _element(raw: Mapping[str, Any]) -> PrincipalElement:
-    negated = "Principal" not in raw and "NotPrincipal" in raw
-    value = raw.get("NotPrincipal" if negated else "Principal")
-    if value is None:
-        return PrincipalElement(False, False, (), present=False)
-    if value == "*":
-        return PrincipalElement(negated, True, ())
-    entries: list[tuple[str, str]] = []
-    if isinstance(value, Mapping):
-        for kind, listed in value.items():
-            entries.extend((str(kind), v) for v in _strings(listed))
-    return PrincipalElement(negated, False, tuple(entries))
 
 
 def _document(document: Document) -> Any:
@@ -70,10 +38,7 @@ def principal_elements(document: Document) -> tuple[PrincipalElement, ...]:
     doc = _document(document)
     raw = doc.get("Statement") if isinstance(doc, Mapping) else None
     statements = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
-    return tuple(
-        _element(s) if isinstance(s, Mapping) else PrincipalElement(False, False, (), False)
-        for s in statements
-    )
+    return tuple(principal_element(s) if isinstance(s, Mapping) else ABSENT for s in statements)
 
 
 def _role_name(arn: str) -> str:

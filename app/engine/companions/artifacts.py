@@ -206,6 +206,7 @@ def _bucket_statements(home: Home, member: Member, store: ArtifactStore, work: _
         effect: str = "Allow",
         condition: Condition = (),
         everyone: bool = False,
+        sse_kms_key: str | None = None,
     ) -> None:
         work.drafts.append(
             Draft(
@@ -223,6 +224,7 @@ def _bucket_statements(home: Home, member: Member, store: ArtifactStore, work: _
                 reason=member_reason(
                     member, statement, text, citations.CROSS_ACCOUNT, inferred=not everyone
                 ),
+                sse_kms_key=sse_kms_key,
             )
         )
 
@@ -249,6 +251,7 @@ def _bucket_statements(home: Home, member: Member, store: ArtifactStore, work: _
             objects,
             "the role writes the action's output "
             "artifacts to the artifact bucket of its Region" + _NARROWED,
+            sse_kms_key=_key_arn(store),
         )
     draft(
         "DenyInsecureConnections",
@@ -272,6 +275,12 @@ def _bucket_statements(home: Home, member: Member, store: ArtifactStore, work: _
         )
 
 
+def _key_arn(store: ArtifactStore) -> str | None:
+    """The store's key when the pipeline names it by key ARN, the form an upload names it in."""
+    key = store.kms_key_id
+    return key if key is not None and key.startswith("arn:") and ":key/" in key else None
+
+
 def _partition(member: Member) -> str:
     return member.role_arn.split(":")[1] if member.role_arn.startswith("arn:") else "aws"
 
@@ -284,7 +293,7 @@ def _key_target(
     key = store.kms_key_id
     if key is None:
         return None
-    if ":key/" in key and key.startswith("arn:"):
+    if _key_arn(store) is not None:
         return key
     if cross_account:
         alias = key.startswith("alias/") or ":alias/" in key

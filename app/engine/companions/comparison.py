@@ -6,6 +6,13 @@ principal), and which of its Allow statements grant nothing the pipelines need.
 A statement the pipelines need with Effect Deny (the artifact bucket's refusal of unencrypted
 uploads, say) is held when a current Deny of the same shape refuses at least as much: it is
 checked as the coverage of an Allow by the current Deny statements.
+
+A statement they need with Effect Allow is checked against every current statement that names
+the principal, its Deny statements included, as the diff checks an identity policy: a Deny that
+applies for sure makes the statement missing (explicitly denied), one that may apply makes it
+conditional. The requests are those the pipelines make, with the keys they carry (over TLS; an
+artifact upload encrypted with the store's key), so the walkthrough's own refusals of other
+requests do not apply to them.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from app.engine.iam.catalog import Catalog
 from app.engine.iam.patterns.arn import ArnMode
 from app.engine.iam.policy.view import PolicyView, read_policy
 from app.engine.pipeline.model import ActionTypeKey
+from app.engine.pipeline_requests import sent_facts
 from app.engine.profiles import Impact, ProfileSet
 from app.engine.requirements import requirements_from_statement
 
@@ -179,31 +187,25 @@ def compare_companion(
     missing: list[CompanionGap] = []
     conditional: list[CompanionGap] = []
     useful: set[tuple[int, int]] = set()
-    # The refusals first: a current Deny that holds one the pipelines need is deliberate, and
-    # does not make the grants they need conditional (uploads without the key are refused).
-    needed = required.statements if required is not None else ()
-    ordered = sorted(needed, key=lambda s: s.effect != "Deny")
-    for statement in ordered:
+    for statement in required.statements if required is not None else ():
+        refusal = statement.effect == "Deny"
         resources = statement.resources or (target,)
         requirements = requirements_from_statement(
             statement.actions, resources, statement.condition, catalog, budget=budget, at=pointer
         )
         for name in statement.principals or (None,):
             applying = _statements_for(view, raws, statement.principal_kind, name, trust)
-            if statement.effect == "Deny":  # held by a Deny refusing at least as much
+            if refusal:  # held by a Deny refusing at least as much
                 applying = [replace(s, effect="Allow") for s in applying if s.effect == "Deny"]
-            else:
-                applying = [
-                    s
-                    for s in applying
-                    if s.effect != "Deny" or (s.doc_index, s.stmt_index) not in useful
-                ]
             outcomes: set[Coverage] = set()
             for requirement in requirements:
+                facts = requirement.facts
+                if not refusal:  # the request as the pipelines make it
+                    facts = {**sent_facts(requirement.action, statement.sse_kms_key), **facts}
                 result = check_requirement(
                     requirement.action,
                     requirement.resource,
-                    requirement.facts,
+                    facts,
                     applying,
                     mode=mode,
                     budget=budget,

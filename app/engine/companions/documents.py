@@ -66,6 +66,9 @@ class CompanionStatement:
     resources: tuple[str, ...]  # empty in a trust policy, which has no Resource element
     condition: Mapping[str, Mapping[str, str]] | None
     reasons: tuple[CompanionReason, ...]
+    # Not part of the policy: the KMS key (its ARN) the uploads the statement allows are
+    # encrypted with, which a Condition of the policy as it stands may test.
+    sse_kms_key: str | None = None
 
     def to_policy_statement(self) -> dict[str, Any]:
         stmt: dict[str, Any] = {"Sid": self.sid, "Effect": self.effect}

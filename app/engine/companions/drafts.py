@@ -37,6 +37,7 @@ class Draft:
     resources: tuple[str, ...]
     condition: Condition
     reason: CompanionReason
+    sse_kms_key: str | None = None  # the key the uploads it allows are encrypted with
 
 
 def member_reason(
@@ -78,7 +79,9 @@ def pipeline_reason(
     )
 
 
-_StatementKey = tuple[str, str, PrincipalKind, tuple[str, ...], tuple[str, ...], Condition]
+_StatementKey = tuple[
+    str, str, PrincipalKind, tuple[str, ...], tuple[str, ...], Condition, str | None
+]
 
 
 def merge(drafts: Iterable[Draft]) -> tuple[CompanionDocument, ...]:
@@ -91,9 +94,16 @@ def merge(drafts: Iterable[Draft]) -> tuple[CompanionDocument, ...]:
 def _document(drafts: list[Draft]) -> CompanionDocument:
     groups: dict[_StatementKey, list[Draft]] = {}
     for d in drafts:
-        groups.setdefault(
-            (d.statement, d.effect, d.principal_kind, d.actions, d.resources, d.condition), []
-        ).append(d)
+        key = (
+            d.statement,
+            d.effect,
+            d.principal_kind,
+            d.actions,
+            d.resources,
+            d.condition,
+            d.sse_kms_key,
+        )
+        groups.setdefault(key, []).append(d)
     used: set[str] = set()
     statements = []
     for key in sorted(groups, key=repr):
@@ -113,6 +123,7 @@ def _document(drafts: list[Draft]) -> CompanionDocument:
                 resources=first.resources,
                 condition={op: dict(block) for op, block in first.condition} or None,
                 reasons=reasons,
+                sse_kms_key=first.sse_kms_key,
             )
         )
     account = next((d.account for d in drafts if d.account is not None), None)

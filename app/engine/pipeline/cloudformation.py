@@ -57,6 +57,7 @@ from app.engine.pipeline.template_values import (
     optional_text,
     scalar_text,
     shape_error,
+    undetermined_places,
     unresolved,
     widen,
 )
@@ -1299,12 +1300,21 @@ class _Resolver:
         return out
 
     def policy_document(self, node: Any, at: str) -> Any:
-        value = widen(self.resolve(node, at, node_line(node, None)))
+        return self.read_policy_document(node, at)[0]
+
+    def read_policy_document(
+        self, node: Any, at: str
+    ) -> tuple[Any, tuple[tuple[str, int | None], ...]]:
+        """A policy document resolved and widened, and the places in it (with their lines) of
+        the values the template does not determine."""
+        resolved = self.resolve(node, at, node_line(node, None))
+        value = widen(resolved)
         if isinstance(value, str):
             # Text that is not JSON stays text: the diff reports it at its pointer.
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
-        return _plain_json(value)
+        places = undetermined_places(resolved, at)
+        return _plain_json(value), tuple((place, self.line_of(place)) for place in places)
 
 
 # -- small readers --------------------------------------------------------------------------------

@@ -277,8 +277,9 @@ class _Reader:
                 resource=logical_id,
             )
             return
+        document, undetermined = self.r.read_policy_document(node, at)
         self.found.add(
-            CompanionPolicy(kind, target, self.r.policy_document(node, at), at, self.r.line_of(at))
+            CompanionPolicy(kind, target, document, at, self.r.line_of(at), undetermined)
         )
 
     def _not_read(self, at: str, message: str, **detail: Any) -> None:

@@ -8,9 +8,10 @@ known parts (`arn:aws:s3:::\\x00-logs` -> `arn:aws:s3:::*-logs`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,9 @@ class CompanionPolicy:
     document: Any
     pointer: str
     line: int | None = None
+    # The places in the document (JSON pointers in the request, with their lines) of the values
+    # the template does not determine, widened to `*`: a principal so widened is none IAM takes.
+    undetermined: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,28 @@ def is_unknown(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(is_unknown(v) for v in value)
     return False
+
+
+def undetermined_places(value: Any, pointer: str) -> tuple[str, ...]:
+    """The JSON pointers, under `pointer`, of the strings of a resolved value that hold a part
+    the template does not determine; of a JSON text, those of the document it holds (as the
+    value is read once widened)."""
+    if isinstance(value, str) and UNKNOWN in value:
+        with contextlib.suppress(ValueError):
+            value = json.loads(value.replace(UNKNOWN, "\\u0000"))
+    return tuple(_undetermined(value, pointer))
+
+
+def _undetermined(value: Any, pointer: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if UNKNOWN in value:
+            yield pointer
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _undetermined(item, pointer_join(pointer, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _undetermined(item, pointer_join(pointer, index))
 
 
 def widen(value: Any) -> Any:

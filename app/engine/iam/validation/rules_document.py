@@ -24,6 +24,15 @@ from app.engine.json_pointer import pointer_join
 VALID_VERSIONS = ("2012-10-17", "2008-10-17")
 NEAR_QUOTA_SHARE = 0.95
 _SID = re.compile(r"[A-Za-z0-9]+")
+# IAM's Sid is ASCII letters and digits ("The Sid element supports ASCII uppercase letters (A-Z),
+# lowercase letters (a-z), and numbers (0-9)", IAM User Guide, "IAM JSON policy elements: Sid",
+# which leaves other services' policies to their own documentation). That rule binds the
+# documents IAM stores: identity policies and a role's trust policy. KMS and S3 store key and
+# bucket policies themselves and accept more: the default key policy KMS writes names its first
+# statement "Enable IAM User Permissions" (AWS KMS Developer Guide, "Default key policy"), and
+# the S3 User Guide's "Bucket policy examples" restrict a referer with the Sid "Allow get
+# requests originating from www.example.com and example.com.".
+_ALPHANUMERIC_SID_POLICY_TYPES: frozenset[PolicyType] = frozenset({"managed", "inline", "trust"})
 _ALLOWED_CHARS = re.compile(r"[^\t\n\r\u0020-\u00ff]")
 
 _ISSUE_CODES: Mapping[IssueCode, str] = {
@@ -184,6 +193,7 @@ def policy_id(ctx: PolicyContext) -> Iterator[Finding]:
 
 
 def sid(ctx: PolicyContext) -> Iterator[Finding]:
+    alphanumeric = ctx.policy_type in _ALPHANUMERIC_SID_POLICY_TYPES
     for doc in ctx.documents:
         seen: dict[str, str] = {}
         for stmt in doc.statements:
@@ -196,7 +206,7 @@ def sid(ctx: PolicyContext) -> Iterator[Finding]:
                     "EMPTY_SID", "the Sid is empty; remove it or name the statement", where
                 )
                 continue
-            if not _SID.fullmatch(value):
+            if alphanumeric and not _SID.fullmatch(value):
                 cleaned = re.sub(r"[^A-Za-z0-9]", "", value)
                 yield finding(
                     "INVALID_SID",

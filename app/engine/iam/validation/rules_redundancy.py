@@ -16,6 +16,7 @@ from app.engine.iam.patterns.arn import arn_intersects, arn_match, arn_union_con
 from app.engine.iam.patterns.glob import glob_intersects, glob_match, glob_union_containment
 from app.engine.iam.patterns.product import Verdict
 from app.engine.iam.policy.ir import Condition
+from app.engine.iam.policy.principals import PrincipalElement, names_all_of, principal_element
 from app.engine.iam.validation.rules_grammar import split_action
 from app.engine.iam.validation.view import Entry, PolicyContext, StatementView
 
@@ -268,13 +269,25 @@ def _resources_within(s: StatementView, t: StatementView, budget: _SearchBudget)
     return all(budget.contains(x, a.patterns, variables) is True for x in b.patterns)
 
 
-def _within(s: StatementView, t: StatementView, catalog: Catalog, budget: _SearchBudget) -> bool:
-    return _actions_within(s, t, catalog, budget) and _resources_within(s, t, budget)
+_Named = tuple[StatementView, PrincipalElement]
+
+
+def _within(covered: _Named, cover: _Named, catalog: Catalog, budget: _SearchBudget) -> bool:
+    """Everything the statement `covered` allows (or denies) `cover` does too: for the same
+    principals (a resource policy's statement covers another only if it names every principal
+    the other names), the same actions and the same resources."""
+    (s, s_principal), (t, t_principal) = covered, cover
+    return (
+        names_all_of(t_principal, s_principal)
+        and _actions_within(s, t, catalog, budget)
+        and _resources_within(s, t, budget)
+    )
 
 
 def redundant_statements(ctx: PolicyContext) -> Iterator[Finding]:
     statements = ctx.statements
     keys = [(s.effect, _condition_key(s.ir.conditions)) for s in statements]
+    named = [(s, principal_element(s.raw)) for s in statements]
     budget = _SearchBudget(STATE_BUDGET, ctx.budget)
     for i, stmt in enumerate(statements):
         if stmt.effect not in ("Allow", "Deny"):
@@ -284,9 +297,9 @@ def redundant_statements(ctx: PolicyContext) -> Iterator[Finding]:
                 continue
             if not budget.pair():
                 break
-            if not _within(stmt, other, ctx.catalog, budget):
+            if not _within(named[i], named[j], ctx.catalog, budget):
                 continue
-            if j > i and _within(other, stmt, ctx.catalog, budget):
+            if j > i and _within(named[j], named[i], ctx.catalog, budget):
                 continue  # equivalent: the later one is reported
             yield finding(
                 "REDUNDANT_STATEMENT",

@@ -16,7 +16,16 @@ from app.service.catalog_import import default_catalog
 from tests.unit.engine.profile_fixtures import shipped_profiles
 
 from .helpers import companions, document
-from .scenario import BUCKET_HOME, KEY_HOME, ROLE_B, SERVICE_ROLE, cross_account_pipeline
+from .scenario import (
+    BUCKET_AWAY,
+    BUCKET_HOME,
+    KEY_AWAY,
+    KEY_HOME,
+    ROLE_B,
+    ROLE_C,
+    SERVICE_ROLE,
+    cross_account_pipeline,
+)
 
 TRUST = DocumentKind.TRUST_POLICY
 BUCKET = DocumentKind.BUCKET_POLICY
@@ -105,3 +114,79 @@ def test_a_document_the_pipelines_do_not_need_grants_all_for_nothing() -> None:
     )  # fmt: skip
     assert compared.verdict == "not_required"
     assert len(compared.unneeded) == 1
+
+
+_OTHER_KEY = "arn:aws:kms:eu-west-1:111111111111:key/9999ffff-9999-9999-9999-999999999999"
+
+
+def _upload_deny(operator: str, condition: dict[str, str]) -> dict[str, Any]:
+    return {
+        "Sid": "ExtraDeny",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{BUCKET_AWAY}/*",
+        "Condition": {operator: condition},
+    }
+
+
+_KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+_SSE = "s3:x-amz-server-side-encryption"
+
+
+@pytest.mark.parametrize(
+    ("extra", "verdict", "coverage"),
+    [
+        pytest.param(None, "sufficient", None, id="as-computed"),
+        pytest.param(
+            _upload_deny("StringNotEquals", {_KEY_ID: _OTHER_KEY}),
+            "insufficient",
+            Coverage.DENIED,
+            id="another-key-only",
+        ),
+        pytest.param(
+            _upload_deny("StringNotEquals", {_KEY_ID: KEY_AWAY}), "sufficient", None, id="our-key"
+        ),
+        pytest.param(
+            _upload_deny("StringNotEquals", {_SSE: "AES256"}),
+            "insufficient",
+            Coverage.DENIED,
+            id="s3-managed-keys-only",
+        ),
+        pytest.param(
+            _upload_deny("StringEquals", {"aws:PrincipalTag/team": "web"}),
+            "conditional",
+            Coverage.CONDITIONAL,
+            id="may-apply",
+        ),
+        pytest.param(
+            _upload_deny("Bool", {"aws:SecureTransport": "false"}), "sufficient", None, id="tls"
+        ),
+    ],
+)
+def test_a_deny_of_the_bucket_policy_is_checked_against_the_uploads_the_pipelines_make(
+    extra: dict[str, Any] | None, verdict: str, coverage: Coverage | None
+) -> None:
+    """The cross-account action role's uploads are encrypted with the store's key and made over
+    TLS: the walkthrough's refusals (unencrypted uploads, plain HTTP) do not apply to them, a
+    Deny of uploads with any other key does, and one that may apply makes them conditional."""
+    current = document(companions(cross_account_pipeline()), BUCKET, BUCKET_AWAY).document
+    if extra is not None:
+        current = {**current, "Statement": [*current["Statement"], extra]}
+    compared = _compare(BUCKET, BUCKET_AWAY, current)
+    assert compared.verdict == verdict
+    gaps = [*compared.missing, *compared.conditional]
+    assert [(g.sid, g.principal, g.coverage) for g in gaps] == (
+        [("WriteArtifacts", ROLE_C, coverage)] if coverage else []
+    )
+
+
+def test_a_deny_that_holds_the_walkthrough_s_refusal_still_counts_against_reads() -> None:
+    """A Deny of every S3 request without SSE-KMS refuses what the walkthrough refuses, and the
+    role's reads too (a read carries no encryption header): not sufficient."""
+    needed = document(companions(cross_account_pipeline()), BUCKET, BUCKET_AWAY).document
+    statements = [s for s in needed["Statement"] if s["Sid"] != "DenyUnEncryptedObjectUploads"]
+    wide = {**_upload_deny("StringNotEquals", {_SSE: "aws:kms"}), "Action": "s3:*"}
+    compared = _compare(BUCKET, BUCKET_AWAY, {**needed, "Statement": [*statements, wide]})
+    assert compared.verdict != "sufficient"
+    assert "ReadArtifacts" in {g.sid for g in [*compared.missing, *compared.conditional]}

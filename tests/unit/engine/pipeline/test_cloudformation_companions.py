@@ -530,3 +530,45 @@ def test_pipelines_sharing_a_role_each_have_its_trust_policy() -> None:
     (first, second) = parsed(json.dumps(body)).companion_policies
     assert first.policies == second.policies
     assert first.pipeline_pointer != second.pipeline_pointer
+
+
+def _generated_role() -> dict[str, Any]:
+    generated = role("unused")
+    del generated["Properties"]["RoleName"]  # CloudFormation generates the name
+    return generated
+
+
+_SUB_KEY_POLICY = {
+    "Fn::Sub": json.dumps(
+        policy("Use", {"AWS": "${GeneratedRole.Arn}"}, "kms:Decrypt", Resource="*")
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("key_policy", "undetermined"),
+    [
+        pytest.param(KEY_POLICY, (), id="named-role"),
+        pytest.param(
+            policy("Use", {"AWS": [arn("GeneratedRole"), DEPLOY_ROLE]}, "kms:Decrypt"),
+            ("/Statement/0/Principal/AWS/0",),
+            id="generated-name",
+        ),
+        pytest.param(_SUB_KEY_POLICY, ("/Statement/0/Principal/AWS",), id="json-text"),
+    ],
+)
+def test_the_places_a_template_does_not_determine_are_kept(
+    key_policy: Any, undetermined: tuple[str, ...]
+) -> None:
+    """Where a value of a companion policy is widened because the template does not determine
+    it (the ARN of a role CloudFormation names), in a document or a JSON text of one."""
+    text = template(
+        store=STORE_WITH_KEY,
+        resources={"Key": key(KeyPolicy=key_policy), "GeneratedRole": _generated_role()},
+    )
+    (policies,) = parsed(text).companion_policies
+    (found,) = [p for p in policies.policies if p.kind is KEY]
+    base = at("Key", "KeyPolicy")
+    assert [place for place, _ in found.undetermined] == [base + p for p in undetermined]
+    principal = json.dumps(found.document["Statement"][0]["Principal"])
+    assert (f"arn:aws:iam::{ACCOUNT}:role/*" in principal) is bool(undetermined)

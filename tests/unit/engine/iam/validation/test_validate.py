@@ -16,6 +16,7 @@ from app.engine.iam.validation import rules_catalog
 from app.engine.iam.validation.validate import PolicyValidation, validate_policy
 from app.service.catalog_import import default_catalog
 from app.service.profile_files import baseline_files
+from tests.documents import console_key_policy
 from tests.hypothesis_profiles import examples
 
 E = FindingType.ERROR
@@ -964,3 +965,102 @@ def test_a_trust_policy_over_its_quota(catalog: Catalog) -> None:
     assert hit.detail["quota"] == 2048
     assert "trust policy" in hit.message
     assert not result.size.fits
+
+
+_KEY_USE = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:role/Deploy"},
+    "Action": ["kms:Decrypt", "kms:DescribeKey"],
+    "Resource": "*",
+}
+_TRUST_STATEMENT = {**TRUST, "Action": "sts:AssumeRole"}
+_BUCKET_STATEMENT = st_(Principal={"AWS": "arn:aws:iam::111122223333:role/Deploy"})
+
+
+@pytest.mark.parametrize(
+    ("policy_type", "statement", "invalid"),
+    [
+        pytest.param("managed", st_(), True, id="managed"),
+        pytest.param("inline", st_(), True, id="inline"),
+        pytest.param("trust", _TRUST_STATEMENT, True, id="trust"),
+        pytest.param("bucket", _BUCKET_STATEMENT, False, id="bucket"),
+        pytest.param("key", _KEY_USE, False, id="key"),
+    ],
+)
+@pytest.mark.parametrize("sid_value", ["Enable IAM User Permissions", "Allow get requests."])
+def test_the_alphanumeric_sid_rule_binds_the_policies_iam_stores(
+    catalog: Catalog, policy_type: Any, statement: dict[str, Any], invalid: bool, sid_value: str
+) -> None:
+    """IAM's letters-and-digits Sid binds identity and trust policies; KMS and S3 accept a Sid
+    with spaces and periods in a key or bucket policy. The Sid's other rules hold everywhere."""
+    named = {**statement, "Sid": sid_value}
+    result = validate_policy(doc(named, named), catalog, policy_type=policy_type)
+    codes = {(f.code, f.path) for f in result.findings}
+    assert (("INVALID_SID", "/Statement/0/Sid") in codes) is invalid
+    assert ("DUPLICATE_SID", "/Statement/1/Sid") in codes
+    assert result.valid is False
+
+
+def test_kms_default_key_policy_is_a_valid_key_policy(catalog: Catalog) -> None:
+    """The key policy KMS writes for a key made in the console, with a key-user statement."""
+    policy = console_key_policy("111111111111", ["arn:aws:iam::111111111111:role/x"])
+    result = validate_policy(policy, catalog, policy_type="key")
+    assert "INVALID_SID" not in {f.code for f in result.findings}
+    assert result.valid, [(f.code, f.path, f.message) for f in result.findings]
+
+
+_ROOT_A = {"AWS": "arn:aws:iam::111111111111:root"}
+_USERS = {"AWS": ["arn:aws:iam::111111111111:role/x", "arn:aws:iam::222222222222:root"]}
+
+
+def _kms(principal: Any, *actions: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": list(actions), "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    ("policy_type", "statements", "redundant"),
+    [
+        pytest.param(
+            "key", [_kms(_ROOT_A, "kms:*"), _kms(_USERS, "kms:Decrypt")], None, id="root-vs-users"
+        ),
+        pytest.param(
+            "key", [_kms(_USERS, "kms:*"), _kms(_USERS, "kms:Decrypt")], "/Statement/1", id="same"
+        ),
+        pytest.param(
+            "key", [_kms("*", "kms:*"), _kms(_USERS, "kms:Decrypt")], "/Statement/1", id="star"
+        ),
+        pytest.param(
+            "key", [_kms(_USERS, "kms:Decrypt"), _kms(_ROOT_A, "kms:Decrypt")], None, id="subset"
+        ),
+        pytest.param(
+            "bucket",
+            [st_(Principal=_USERS, Action="s3:*"), st_(Principal=_ROOT_A)],
+            None,
+            id="bucket-root",
+        ),
+        pytest.param(
+            "trust",
+            [
+                {**TRUST, "Action": "sts:*"},
+                {"Effect": "Allow", "Principal": _ROOT_A, "Action": "sts:AssumeRole"},
+            ],
+            None,
+            id="trust-other-principal",
+        ),
+        pytest.param(
+            "bucket",
+            [st_(Principal=_USERS, Action="s3:*"), st_(Principal={"AWS": _USERS["AWS"][1]})],
+            "/Statement/1",
+            id="bucket-one-of-them",
+        ),
+        pytest.param("managed", [st_(Action="s3:*"), st_()], "/Statement/1", id="identity"),
+    ],
+)
+def test_a_statement_is_redundant_only_for_principals_the_other_names(
+    catalog: Catalog, policy_type: Any, statements: list[dict[str, Any]], redundant: str | None
+) -> None:
+    """A resource policy's statement covers another only if it names all of its principals;
+    the account's root does not name the account's roles (in a key policy it delegates to IAM)."""
+    result = validate_policy(doc(*statements), catalog, policy_type=policy_type)
+    found = [f.path for f in result.findings if f.code == "REDUNDANT_STATEMENT"]
+    assert found == ([redundant] if redundant else [])
