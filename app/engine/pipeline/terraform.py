@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,6 +42,13 @@ from app.engine.pipeline.template_values import (
     shape_error,
     unresolved,
     widen,
+)
+from app.engine.pipeline.terraform_policy_document import (
+    DATA_SOURCE as POLICY_DOCUMENT_DATA,
+)
+from app.engine.pipeline.terraform_policy_document import (
+    DOCUMENT_ATTRIBUTES,
+    policy_document,
 )
 
 __all__ = ["PIPELINE_RESOURCE_TYPE", "ParsedTemplate", "parse_terraform"]
@@ -392,9 +400,21 @@ _CONTEXT_DATA: Mapping[str, Callable[[_ResourceView, str], str | None]] = {
 }
 
 
+def _policy_document_json(view: _ResourceView, attr: str) -> str | None:
+    """The `json` of a `data "aws_iam_policy_document"` the file declares, its arguments
+    evaluated at its own place."""
+    if attr not in DOCUMENT_ATTRIBUTES:
+        return None
+    at = pointer_join(view.ev.base, "data", POLICY_DOCUMENT_DATA, *view.address.split(".")[2:])
+    arguments = view.ev.body_value(view.block.body, {}, at, view.depth + 1)
+    return _json_text(policy_document(arguments))
+
+
 def _attribute_value(view: _ResourceView, data: bool, rtype: str, attr: str) -> str | None:
     if data and rtype in _CONTEXT_DATA:
         return _CONTEXT_DATA[rtype](view, attr)
+    if data and rtype == POLICY_DOCUMENT_DATA and view.declared:
+        return _policy_document_json(view, attr)
     if rtype in TERRAFORM:
         return resource_value(*TERRAFORM[rtype], attr, view)
     return None
@@ -428,6 +448,19 @@ def _format(fmt: str, *args: Any) -> Any:
         else:
             out.append(piece)
     return "".join(out)
+
+
+# JSON's escape of the unknown marker, where it is one (not an escaped backslash before `u0000`).
+_ESCAPED_UNKNOWN = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _json_text(value: Any) -> str:
+    """`jsonencode`: the JSON text of a value, its unknown parts kept unknown in place (a policy
+    document keeps every statement it knows)."""
+    if value == UNKNOWN:
+        return UNKNOWN
+    text = json.dumps(value, separators=(",", ":"))
+    return _ESCAPED_UNKNOWN.sub(lambda m: m.group(1) + UNKNOWN, text) if "\\u0000" in text else text
 
 
 def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
@@ -472,6 +505,7 @@ _STRING_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "compact": lambda items: [v for v in items if v not in (None, "")],
     "flatten": lambda items: _flat(list(items)),
     "one": lambda items: items[0] if len(items) == 1 else UNKNOWN,
+    "jsonencode": _json_text,
 }
 
 # Functions that need every argument known.
@@ -488,7 +522,6 @@ _KNOWN_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "contains": lambda items, v: v in items,
     "startswith": lambda s, p: s.startswith(p),
     "endswith": lambda s, p: s.endswith(p),
-    "jsonencode": lambda v: json.dumps(v, separators=(",", ":")),
     "tonumber": lambda v: int(v) if str(v).lstrip("-").isdigit() else float(v),
     "zipmap": lambda ks, vs: dict(zip(ks, vs, strict=True)),
     "abs": abs,
@@ -540,6 +573,7 @@ class _Evaluator:
         self.base = base
         self.findings = findings
         self._in_progress: set[str] = set()
+        self._followed: set[str] | None = None
 
     def note(self, at: str, line: int | None, message: str, **detail: Any) -> None:
         self.findings.append(unresolved(at, message + "; `*` stands in for it", line, **detail))
@@ -560,6 +594,32 @@ class _Evaluator:
         self.budget.charge(steps=1, at=at)
         if depth > _MAX_DEPTH:
             raise RecursionError
+
+    @contextmanager
+    def following(self) -> Iterator[set[str]]:
+        """The addresses (`aws_iam_role.NAME`, `data.TYPE.NAME`) of the file's resources and
+        data sources that the values evaluated within refer to: directly or through locals,
+        not through the arguments of those resources in turn; the branch a condition decides
+        only."""
+        saved, self._followed = self._followed, set()
+        try:
+            yield self._followed
+        finally:
+            self._followed = saved
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """What is not known in the values evaluated within is not reported: it was where the
+        pipeline uses it, if at all."""
+        saved, self.findings = self.findings, []
+        try:
+            yield
+        finally:
+            self.findings = saved
+
+    def resource_attribute(self, rtype: str, name: str, attr: str, at: str) -> Any:
+        """An attribute of a resource of the file (`aws_iam_role.NAME.name`)."""
+        return self._attribute(False, rtype, name, [attr], at, None, 0)
 
     # -- expressions ------------------------------------------------------------------------------
 
@@ -939,6 +999,9 @@ class _Evaluator:
         if text in self._in_progress:
             self.note(at, line, f"`{text}` refers back to itself")
             return UNKNOWN
+        if declared and self._followed is not None:
+            self._followed.add(address)
+        followed, self._followed = self._followed, None
         self._in_progress.add(text)
         try:
             view = _ResourceView(self, address, block, at, line, depth, declared=declared)
@@ -949,6 +1012,7 @@ class _Evaluator:
                 result = _attribute_value(view, data, rtype, attr)
         finally:
             self._in_progress.discard(text)
+            self._followed = followed
         if result is None:
             self.note(at, line, f"`{text}` is known only once it is applied", reference=text)
             return UNKNOWN
@@ -1026,7 +1090,7 @@ class _Evaluator:
         block = self.module.resources[(PIPELINE_RESOURCE_TYPE, name)]
         at = pointer_join(self.base, "resource", PIPELINE_RESOURCE_TYPE, name)
         body = block.body
-        scope: dict[str, Any] = {}
+        scope = pipeline_scope(block)
         for meta in ("count", "for_each"):
             if meta in body.attributes:
                 self.note(
@@ -1034,8 +1098,6 @@ class _Evaluator:
                     body.attributes[meta].line,
                     f"the pipeline has `{meta}`; one pipeline stands for every instance",
                 )
-                scope["count"] = {"index": UNKNOWN}
-                scope["each"] = {"key": UNKNOWN, "value": UNKNOWN}
         if "role_arn" not in body.attributes:
             raise PipelineParseError("`role_arn` is required", pointer_join(at, "role_arn"))
         raw = self.body_value(
@@ -1148,6 +1210,19 @@ class _Evaluator:
 
 
 # -- small readers --------------------------------------------------------------------------------
+
+# The scope of a counted resource read once for all its instances: which one is not known.
+EVERY_INSTANCE: Mapping[str, Any] = {
+    "count": {"index": UNKNOWN},
+    "each": {"key": UNKNOWN, "value": UNKNOWN},
+}
+
+
+def pipeline_scope(block: _Block) -> _Scope:
+    """What a pipeline's arguments are evaluated in: one pipeline stands for all its instances."""
+    counted = any(meta in block.body.attributes for meta in ("count", "for_each"))
+    return EVERY_INSTANCE if counted else {}
+
 
 _MISSING = object()
 _PIPELINE_ARGUMENTS = frozenset({"name", "role_arn", "pipeline_type", "execution_mode", "tags"})
