@@ -11,6 +11,7 @@ only, with an UNRESOLVED_TEMPLATE_VALUE finding located by a JSON pointer such a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -30,7 +31,9 @@ from app.engine.pipeline.template_document import Places, Spelling, Writer, arti
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
+    CompanionPolicies,
     ParsedTemplate,
+    RolePolicies,
     TemplateContext,
     charge_join,
     charge_value,
@@ -103,11 +106,17 @@ def parse_terraform(
         findings,
         budget,
     )
+    # The readers of the policies the file defines look at it through this module's evaluator.
+    from app.engine.pipeline.terraform_companions import companion_policies  # noqa: PLC0415
+    from app.engine.pipeline.terraform_policies import role_policies  # noqa: PLC0415
+
     pipelines: list[Pipeline] = []
+    roles: list[RolePolicies] = []
+    companions: list[CompanionPolicies] = []
     errors: list[PipelineParseError] = []
     for name in names:
         try:
-            pipelines.append(evaluator.pipeline(name))
+            pipeline = evaluator.pipeline(name)
         except RecursionError:
             raise PipelineParseError(
                 "the Terraform text nests too deeply to be read", pointer
@@ -117,9 +126,22 @@ def parse_terraform(
             findings.append(
                 shape_error(exc.pointer, f"pipeline `{name}` was not read: {exc.message}")
             )
+            continue
+        pipelines.append(pipeline)
+        # The pipeline itself was read; the policies the file defines for it are not needed.
+        with contextlib.suppress(RecursionError):
+            if (policies := role_policies(evaluator, pipeline)) is not None:
+                roles.append(policies)
+        with contextlib.suppress(RecursionError):
+            companions.append(companion_policies(evaluator, pipeline))
     if not pipelines:
         raise errors[0]
-    return ParsedTemplate(pipelines=pipelines, findings=dedupe_findings(findings))
+    return ParsedTemplate(
+        pipelines=pipelines,
+        findings=dedupe_findings(findings),
+        role_policies=roles,
+        companion_policies=companions,
+    )
 
 
 def _parse(text: str, pointer: str, budget: WorkBudget) -> Any:
@@ -893,9 +915,11 @@ class _Evaluator:
 
     def _reference(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> Any:
         steps: list[Any] = []
+        attributes: list[bool] = []  # whether each step is `.name` (else an index)
         current = node
         while _kind(current) in ("get_attr_expr_term", "index_expr_term"):
             base, step = _parts(current)[0], _parts(current)[-1]
+            attributes.append(step.data == "get_attr")
             if step.data == "get_attr":
                 steps.append(_name_of(_parts(step)[0]))
             elif step.data == "short_index":
@@ -904,6 +928,9 @@ class _Evaluator:
                 steps.append(self.value(_parts(step)[0], scope, at, line, depth + 1))
             current = _parts(base)[0] if _kind(base) == "expr_term" and _parts(base) else base
         steps.reverse()
+        attributes.reverse()
+        # A resource's or data source's instance keys (`[0]`, `["a"]`) do not matter.
+        names = [s for s, named in zip(steps, attributes, strict=True) if named]
         if _kind(current) != "identifier":
             return _walk(self.value(current, scope, at, line, depth + 1), steps)
         root = _name_of(current)
@@ -914,13 +941,11 @@ class _Evaluator:
             return self._walk(self._variable(steps[0], at, line, depth), steps[1:], text, at, line)
         if root == "local" and steps and isinstance(steps[0], str):
             return self._walk(self._local(steps[0], at, line, depth), steps[1:], text, at, line)
-        if root == "data" and len(steps) >= 3 and all(isinstance(s, str) for s in steps[:2]):
-            rest = [s for s in steps[2:] if isinstance(s, str)]
-            return self._attribute(True, steps[0], steps[1], rest, at, line, depth)
+        if root == "data" and len(names) >= 3 and attributes[:2] == [True, True]:
+            return self._attribute(True, names[0], names[1], names[2:], at, line, depth)
         declared = (root, steps[0] if steps else None) in self.module.resources
-        if steps and isinstance(steps[0], str) and (declared or root in TERRAFORM):
-            rest = [s for s in steps[1:] if isinstance(s, str)]  # instance keys do not matter
-            return self._attribute(False, root, str(steps[0]), rest, at, line, depth)
+        if names and attributes[0] and (declared or root in TERRAFORM):
+            return self._attribute(False, root, names[0], names[1:], at, line, depth)
         self.note(at, line, f"`{text}` is not determined by this file", reference=text)
         return UNKNOWN
 

@@ -209,6 +209,8 @@ CASES: list[tuple[str, str, dict[str, str], TemplateContext | None, str, bool]] 
     ),
     ("role-name", "aws_iam_role.deployer.name", {}, None, "deployer", False),
     ("codebuild-name", "aws_codebuild_project.build.name", {}, None, "dev-build", False),
+    ("instance-key", 'aws_codebuild_project.build["k"].name', {}, None, "dev-build", False),
+    ("instance-index", "aws_codebuild_project.build[0].name", {}, None, "dev-build", False),
     (
         "kms-key-arn",
         "aws_kms_key.key.arn",
