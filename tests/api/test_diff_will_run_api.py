@@ -352,3 +352,117 @@ def test_a_key_policy_the_template_defines_grants_the_role(client: TestClient) -
     assert run["verdict"] == "runs", [
         (c["action"], c["decision"], c["note"]) for c in run["checks"] if not c["definite"]
     ]
+
+
+KEY_TERRAFORM = """
+data "aws_iam_policy_document" "pipeline" {
+  statement {
+    actions   = ["codecommit:*", "codebuild:*", "s3:*"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "pipeline" {
+  name = "pipeline-role"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect = "Allow", Principal = { Service = "codepipeline.amazonaws.com" },
+      Action = "sts:AssumeRole"
+    }]
+  })
+  inline_policy {
+    name   = "pipeline"
+    policy = data.aws_iam_policy_document.pipeline.json
+  }
+}
+
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "PipelineUsesKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.pipeline.arn]
+    }
+  }
+}
+
+resource "aws_kms_key" "artifacts" {
+  policy = data.aws_iam_policy_document.key.json
+}
+
+resource "aws_codepipeline" "main" {
+  name     = "main"
+  role_arn = aws_iam_role.pipeline.arn
+  artifact_store {
+    location = "artifacts-111122223333"
+    type     = "S3"
+    encryption_key {
+      id   = aws_kms_key.artifacts.arn
+      type = "KMS"
+    }
+  }
+  stage {
+    name = "Source"
+    action {
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "CodeCommit"
+      version          = "1"
+      output_artifacts = ["src"]
+      configuration    = { RepositoryName = "repo", BranchName = "main" }
+    }
+  }
+  stage {
+    name = "Build"
+    action {
+      name            = "Build"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["src"]
+      configuration   = { ProjectName = "app" }
+    }
+  }
+}
+"""
+
+
+def test_a_key_policy_the_terraform_file_defines_grants_the_role(client: TestClient) -> None:
+    """As for a CloudFormation template: the role's own policy (an `aws_iam_policy_document`)
+    grants no KMS action, the file's key policy names the role and decides, at its place."""
+    body = {
+        "current": {"from_sources": True, "authorization": {}},
+        "required": {
+            "sources": [{"body": KEY_TERRAFORM, "format": "terraform"}],
+            "context": {"account": "111122223333", "region": "eu-west-1"},
+        },
+    }
+    run = _will_run(client, body)["will_run"]
+    role = "arn:aws:iam::111122223333:role/pipeline-role"
+    decrypt = _checks(run, role, "kms:Decrypt")
+    assert {(c["decision"], c["layer"]) for c in decrypt} == {("allowed", "resource")}
+    assert {c["statement"]["path"] for c in decrypt} == {
+        "/required/sources/0/body/data/aws_iam_policy_document/key/Statement/0"
+    }
+    (start,) = _checks(run, role, "codebuild:StartBuild")
+    assert start["statement"]["path"] == (
+        "/required/sources/0/body/data/aws_iam_policy_document/pipeline/Statement/0"
+    )
+    assert run["verdict"] == "runs", [
+        (c["action"], c["decision"], c["note"]) for c in run["checks"] if not c["definite"]
+    ]
+
+    # Without the key policy the file defines, the role's own policy does not allow it.
+    without_key_policy = KEY_TERRAFORM.replace(
+        "  policy = data.aws_iam_policy_document.key.json\n", ""
+    )
+    body["required"]["sources"] = [{"body": without_key_policy, "format": "terraform"}]
+    run = _will_run(client, body)["will_run"]
+    assert {(c["decision"], c["definite"]) for c in _checks(run, role, "kms:Decrypt")} == {
+        ("implicitly_denied", False)
+    }
