@@ -225,6 +225,7 @@ class Configuration:
             if attribute is not None:
                 node, line, _ = expression_at(attribute.expr, rest[1:], attribute.line)
                 return [(node, scope, line)]
+            self.ev.budget.charge(items=len(body.blocks), at=at)
             if not any(_block_kind(b) == token for b in body.blocks):
                 return []
             indexed = len(rest) > 1 and rest[1].isdigit()
@@ -284,6 +285,7 @@ class Configuration:
             return out
         for scope in self.instances(address):
             read = self.document(attribute, scope, self.pointer(address, name))
+            self.ev.budget.charge(items=len(out), at=self.pointer(address, name))
             if read is not None and read not in out:
                 out.append(read)
         return out
@@ -415,16 +417,18 @@ class _RoleReader:
         not wholly unknown."""
         if not isinstance(arn, str) or optional_text(arn) in (None, "*"):
             return set()
+        c = self.configuration
         if self.policy_arns is None:
-            c = self.configuration
             self.policy_arns = {
                 p: c.ev.resource_attribute(POLICY, p.split(".")[1], "arn", c.pointer(p))
                 for p in c.created(POLICY)
             }
+        c.ev.budget.charge(items=len(self.policy_arns), at=c.pointer(POLICY))
         return {p for p, known in self.policy_arns.items() if known == arn}
 
     def _add(self, reads: list[ReadDocument]) -> None:
         for read in reads:
+            self.configuration.ev.budget.charge(items=len(self.documents), at=read.pointer)
             if (read.document, read.pointer) not in self.documents:
                 self.documents.append((read.document, read.pointer))
             for address, argument in read.merged:
@@ -453,5 +457,6 @@ class _RoleReader:
             detail=detail,
             line=line or self.configuration.line_of(at),
         )
+        self.configuration.ev.budget.charge(items=len(self.findings), at=at)
         if finding not in self.findings:
             self.findings.append(finding)
