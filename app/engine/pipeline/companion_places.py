@@ -12,10 +12,10 @@ from typing import Any
 from app.engine.companions.documents import DocumentKind
 from app.engine.companions.members import home_of, members_of
 from app.engine.compute import ComputeContext
-from app.engine.findings import Finding, FindingType
+from app.engine.findings import Finding
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
-from app.engine.pipeline.template_values import CompanionPolicy, TemplateContext
+from app.engine.pipeline.template_values import CompanionPolicy, TemplateContext, not_read
 
 # The action types whose configuration names a role another service assumes (its trust policy
 # is a companion document of the pipeline), with the configuration key.
@@ -78,14 +78,7 @@ class FoundPolicies:
             self.policies.append(policy)
 
     def not_read(self, at: str, line: int | None, message: str, **detail: Any) -> None:
-        finding = Finding(
-            code="COMPANION_POLICY_NOT_READ",
-            finding_type=FindingType.WARNING,
-            message=message,
-            path=at,
-            detail=detail,
-            line=line,
-        )
+        finding = not_read("COMPANION_POLICY_NOT_READ", at, message, line, **detail)
         if finding not in self.findings:
             self.findings.append(finding)
 

@@ -208,6 +208,31 @@ def unresolved(path: str, message: str, line: int | None, **detail: Any) -> Find
     )
 
 
+def not_read(code: str, path: str, message: str, line: int | None, **detail: Any) -> Finding:
+    """A WARNING that a policy the template defines (or a part of it) was not read."""
+    return Finding(
+        code=code,
+        finding_type=FindingType.WARNING,
+        message=message,
+        path=path,
+        detail=detail,
+        line=line,
+    )
+
+
+def managed_policy_not_read(arn: str, path: str, line: int | None, source: str) -> Finding:
+    """ROLE_POLICY_NOT_READ: the service role attaches a managed policy that `source` (the
+    template, the file) does not define."""
+    return not_read(
+        "ROLE_POLICY_NOT_READ",
+        path,
+        f"the role attaches the managed policy `{arn}`, which the {source} does not define; its "
+        "permissions are not part of the current policy",
+        line,
+        policy=arn,
+    )
+
+
 def shape_error(path: str, message: str, line: int | None = None) -> Finding:
     return Finding(
         code="PIPELINE_SHAPE",

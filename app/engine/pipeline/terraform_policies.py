@@ -26,13 +26,15 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from app.engine.findings import Finding, FindingType
+from app.engine.findings import Finding
 from app.engine.json_pointer import pointer_join, pointer_tokens
 from app.engine.pipeline.model import Pipeline
 from app.engine.pipeline.source_lines import expression_at
 from app.engine.pipeline.template_values import (
     RolePolicies,
     is_unknown,
+    managed_policy_not_read,
+    not_read,
     optional_text,
     widen,
 )
@@ -432,31 +434,19 @@ class _RoleReader:
             if (read.document, read.pointer) not in self.documents:
                 self.documents.append((read.document, read.pointer))
             for address, argument in read.merged:
-                self._note(
-                    self.configuration.pointer(address, argument),
-                    merged_message(address, argument),
-                    policy=address,
-                )
+                at = self.configuration.pointer(address, argument)
+                message = merged_message(address, argument)
+                code = "ROLE_POLICY_NOT_READ"
+                self._add_finding(not_read(code, at, message, self._line(at), policy=address))
 
     def _not_read(self, arn: Any, at: str, line: int | None) -> None:
         text = optional_text(arn) or "*"
-        self._note(
-            at,
-            f"the role attaches the managed policy `{text}`, which the file does not define; its "
-            "permissions are not part of the current policy",
-            line,
-            policy=text,
-        )
+        self._add_finding(managed_policy_not_read(text, at, line or self._line(at), "file"))
 
-    def _note(self, at: str, message: str, line: int | None = None, **detail: Any) -> None:
-        finding = Finding(
-            code="ROLE_POLICY_NOT_READ",
-            finding_type=FindingType.WARNING,
-            message=message,
-            path=at,
-            detail=detail,
-            line=line or self.configuration.line_of(at),
-        )
-        self.configuration.ev.budget.charge(items=len(self.findings), at=at)
+    def _line(self, at: str) -> int | None:
+        return self.configuration.line_of(at)
+
+    def _add_finding(self, finding: Finding) -> None:
+        self.configuration.ev.budget.charge(items=len(self.findings), at=finding.path)
         if finding not in self.findings:
             self.findings.append(finding)
