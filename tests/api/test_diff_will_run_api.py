@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ..unit.engine.companions.scenario import (
@@ -327,33 +328,6 @@ Resources:
 """
 
 
-def test_a_key_policy_the_template_defines_grants_the_role(client: TestClient) -> None:
-    """The role's own policy grants no KMS action; the template's key policy names the role:
-    from the template, the key policy decides, at its place in the template."""
-    body = {
-        "current": {"from_sources": True, "authorization": {}},
-        "required": {
-            "sources": [{"body": KEY_TEMPLATE, "format": "cloudformation"}],
-            "context": {"account": "111122223333", "region": "eu-west-1"},
-        },
-    }
-    run = _will_run(client, body)["will_run"]
-    role = "arn:aws:iam::111122223333:role/pipeline-role"
-    decrypt = _checks(run, role, "kms:Decrypt")
-    assert {(c["decision"], c["layer"]) for c in decrypt} == {("allowed", "resource")}
-    assert {c["statement"]["path"] for c in decrypt} == {
-        "/required/sources/0/body/Resources/Key/Properties/KeyPolicy/Statement/0"
-    }
-    # The role's own grants are at their places in the template too.
-    (start,) = _checks(run, role, "codebuild:StartBuild")
-    assert start["statement"]["path"].startswith(
-        "/required/sources/0/body/Resources/PipelineRole/Properties/Policies/0/PolicyDocument"
-    )
-    assert run["verdict"] == "runs", [
-        (c["action"], c["decision"], c["note"]) for c in run["checks"] if not c["definite"]
-    ]
-
-
 KEY_TERRAFORM = """
 data "aws_iam_policy_document" "pipeline" {
   statement {
@@ -432,13 +406,44 @@ resource "aws_codepipeline" "main" {
 """
 
 
-def test_a_key_policy_the_terraform_file_defines_grants_the_role(client: TestClient) -> None:
-    """As for a CloudFormation template: the role's own policy (an `aws_iam_policy_document`)
-    grants no KMS action, the file's key policy names the role and decides, at its place."""
-    body = {
+BODY = "/required/sources/0/body"
+
+
+@pytest.mark.parametrize(
+    ("source", "language", "key_policy", "own_grant", "without_key_policy"),
+    [
+        pytest.param(
+            KEY_TEMPLATE,
+            "cloudformation",
+            f"{BODY}/Resources/Key/Properties/KeyPolicy/Statement/0",
+            f"{BODY}/Resources/PipelineRole/Properties/Policies/0/PolicyDocument/Statement/0",
+            KEY_TEMPLATE[: KEY_TEMPLATE.index("      KeyPolicy:")] + "      Description: k\n",
+            id="cloudformation",
+        ),
+        pytest.param(
+            KEY_TERRAFORM,
+            "terraform",
+            f"{BODY}/data/aws_iam_policy_document/key/Statement/0",
+            f"{BODY}/data/aws_iam_policy_document/pipeline/Statement/0",
+            KEY_TERRAFORM.replace("  policy = data.aws_iam_policy_document.key.json\n", ""),
+            id="terraform",
+        ),
+    ],
+)
+def test_a_key_policy_the_source_defines_grants_the_role(
+    client: TestClient,
+    source: str,
+    language: str,
+    key_policy: str,
+    own_grant: str,
+    without_key_policy: str,
+) -> None:
+    """The role's own policy grants no KMS action; the source's key policy names the role: from
+    the source, the key policy decides, at its place in the source."""
+    body: dict[str, Any] = {
         "current": {"from_sources": True, "authorization": {}},
         "required": {
-            "sources": [{"body": KEY_TERRAFORM, "format": "terraform"}],
+            "sources": [{"body": source, "format": language}],
             "context": {"account": "111122223333", "region": "eu-west-1"},
         },
     }
@@ -446,22 +451,16 @@ def test_a_key_policy_the_terraform_file_defines_grants_the_role(client: TestCli
     role = "arn:aws:iam::111122223333:role/pipeline-role"
     decrypt = _checks(run, role, "kms:Decrypt")
     assert {(c["decision"], c["layer"]) for c in decrypt} == {("allowed", "resource")}
-    assert {c["statement"]["path"] for c in decrypt} == {
-        "/required/sources/0/body/data/aws_iam_policy_document/key/Statement/0"
-    }
+    assert {c["statement"]["path"] for c in decrypt} == {key_policy}
+    # The role's own grants are at their places in the source too.
     (start,) = _checks(run, role, "codebuild:StartBuild")
-    assert start["statement"]["path"] == (
-        "/required/sources/0/body/data/aws_iam_policy_document/pipeline/Statement/0"
-    )
+    assert start["statement"]["path"] == own_grant
     assert run["verdict"] == "runs", [
         (c["action"], c["decision"], c["note"]) for c in run["checks"] if not c["definite"]
     ]
 
-    # Without the key policy the file defines, the role's own policy does not allow it.
-    without_key_policy = KEY_TERRAFORM.replace(
-        "  policy = data.aws_iam_policy_document.key.json\n", ""
-    )
-    body["required"]["sources"] = [{"body": without_key_policy, "format": "terraform"}]
+    # Without the key policy the source defines, the role's own policy does not allow it.
+    body["required"]["sources"] = [{"body": without_key_policy, "format": language}]
     run = _will_run(client, body)["will_run"]
     assert {(c["decision"], c["definite"]) for c in _checks(run, role, "kms:Decrypt")} == {
         ("implicitly_denied", False)
