@@ -15,7 +15,7 @@ from app.engine.compute import ComputeContext
 from app.engine.findings import Finding
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import ActionTypeKey, Pipeline
-from app.engine.pipeline.template_values import CompanionPolicy, TemplateContext, not_read
+from app.engine.pipeline.template_values import CompanionPolicy, TemplateContext, warning
 
 # The action types whose configuration names a role another service assumes (its trust policy
 # is a companion document of the pipeline), with the configuration key.
@@ -78,7 +78,7 @@ class FoundPolicies:
             self.policies.append(policy)
 
     def not_read(self, at: str, line: int | None, message: str, **detail: Any) -> None:
-        finding = not_read("COMPANION_POLICY_NOT_READ", at, message, line, **detail)
+        finding = warning("COMPANION_POLICY_NOT_READ", at, message, line, **detail)
         if finding not in self.findings:
             self.findings.append(finding)
 

@@ -198,18 +198,11 @@ def merge_alternatives(first: Any, second: Any) -> Any:
 
 
 def unresolved(path: str, message: str, line: int | None, **detail: Any) -> Finding:
-    return Finding(
-        code=UNRESOLVED,
-        finding_type=FindingType.WARNING,
-        message=message,
-        path=path,
-        detail=detail,
-        line=line,
-    )
+    return warning(UNRESOLVED, path, message, line, **detail)
 
 
-def not_read(code: str, path: str, message: str, line: int | None, **detail: Any) -> Finding:
-    """A WARNING that a policy the template defines (or a part of it) was not read."""
+def warning(code: str, path: str, message: str, line: int | None, **detail: Any) -> Finding:
+    """A WARNING about a place of the template (a value not determined, a policy not read)."""
     return Finding(
         code=code,
         finding_type=FindingType.WARNING,
@@ -223,7 +216,7 @@ def not_read(code: str, path: str, message: str, line: int | None, **detail: Any
 def managed_policy_not_read(arn: str, path: str, line: int | None, source: str) -> Finding:
     """ROLE_POLICY_NOT_READ: the service role attaches a managed policy that `source` (the
     template, the file) does not define."""
-    return not_read(
+    return warning(
         "ROLE_POLICY_NOT_READ",
         path,
         f"the role attaches the managed policy `{arn}`, which the {source} does not define; its "

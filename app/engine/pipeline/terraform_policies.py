@@ -34,8 +34,8 @@ from app.engine.pipeline.template_values import (
     RolePolicies,
     is_unknown,
     managed_policy_not_read,
-    not_read,
     optional_text,
+    warning,
     widen,
 )
 from app.engine.pipeline.terraform import (
@@ -437,7 +437,7 @@ class _RoleReader:
                 at = self.configuration.pointer(address, argument)
                 message = merged_message(address, argument)
                 code = "ROLE_POLICY_NOT_READ"
-                self._add_finding(not_read(code, at, message, self._line(at), policy=address))
+                self._add_finding(warning(code, at, message, self._line(at), policy=address))
 
     def _not_read(self, arn: Any, at: str, line: int | None) -> None:
         text = optional_text(arn) or "*"
