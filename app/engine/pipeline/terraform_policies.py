@@ -1,5 +1,6 @@
 """The identity policies a Terraform file attaches to a pipeline's service role, when the
-pipeline's `role_arn` refers to an `aws_iam_role` of the same file:
+pipeline's `role_arn` refers to an `aws_iam_role` of the same file (or names it by its ARN,
+known whole):
 
 - the role's `inline_policy` blocks (dynamic ones expanded);
 - `aws_iam_role_policy` resources whose `role` refers to the role (or names it);
@@ -65,6 +66,8 @@ ROLE_POLICY = "aws_iam_role_policy"
 ROLE_ATTACHMENT = "aws_iam_role_policy_attachment"
 POLICY_ATTACHMENT = "aws_iam_policy_attachment"
 
+# The attributes of a role, key, alias or bucket by which the pipeline names it.
+_NAMING_ATTRIBUTES = ("arn", "name", "id", "key_id", "bucket")
 # The resources that attach a policy to roles, with the argument that names the roles.
 _ATTACHMENTS = ((ROLE_ATTACHMENT, "role"), (POLICY_ATTACHMENT, "roles"))
 
@@ -197,15 +200,51 @@ class Configuration:
         self, pipeline: Pipeline, rendered: str, types: Iterable[str]
     ) -> tuple[str, set[str]]:
         """The file's place of a rendered one of the pipeline, and the resources of `types`
-        its expression refers to."""
+        its expression refers to; when it refers to none, those whose ARN it is, known whole
+        (a role named in full, an action of a dynamic block over a list of ARNs)."""
         source_map = pipeline.source_map
         at = source_map.source(rendered) if source_map is not None else None
         if at is None:
             return rendered, set()
         found: set[str] = set()
+        values: list[Any] = []
         for node, scope, line in self.expressions(at):
-            found |= self.refers(node, scope, at, line).addresses
-        return at, self.of_types(found, types)
+            referred = self.refers(node, scope, at, line)
+            found |= referred.addresses
+            values.append(referred.value)
+        kinds = list(types)
+        of_types = self.of_types(found, kinds)
+        return at, self.narrowed(of_types, values) if of_types else self.with_arn(values, kinds)
+
+    def narrowed(self, addresses: set[str], values: list[Any]) -> set[str]:
+        """Of the resources an expression refers to, those one of whose names or ARNs is its
+        value, when some are (`local.roles["deploy"]` refers to every role of the map); all
+        of them when none is (an undecided condition)."""
+        matching: set[str] = set()
+        for address in addresses:
+            rtype, name = address.split(".")
+            at = self.pointer(address)
+            if any(
+                self.ev.resource_attribute(rtype, name, attribute, at) in values
+                for attribute in _NAMING_ATTRIBUTES
+            ):
+                matching.add(address)
+        return matching or addresses
+
+    def with_arn(self, values: Iterable[Any], types: Iterable[str]) -> set[str]:
+        """The file's resources of `types` whose ARN, known whole, is one of `values`."""
+        arns = {v for v in values if isinstance(v, str) and v.startswith("arn:")}
+        arns -= {v for v in arns if is_unknown(v)}
+        if not arns:
+            return set()
+        out: set[str] = set()
+        for rtype in types:
+            for address in self.created(rtype):
+                name = address.split(".")[1]
+                arn = self.ev.resource_attribute(rtype, name, "arn", self.pointer(address))
+                if arn in arns:
+                    out.add(address)
+        return out
 
     def expressions(self, pointer: str) -> list[tuple[Any, _Scope, int | None]]:
         """The expression at a place of a resource (an argument, in nested blocks with dynamic

@@ -163,6 +163,30 @@ RULE = """before_entry {
             id="decided-condition-its-branch",
         ),
         pytest.param(
+            configuration(
+                role("deploy"),
+                role("other"),
+                "\nlocals {\n  roles = { deploy = aws_iam_role.deploy.arn, "
+                "other = aws_iam_role.other.arn }\n}\n",
+                deploy=('role_arn = local.roles["deploy"]',),
+            ),
+            {SERVICE_TRUST, trust_of("deploy")},
+            id="action-role-of-a-map-of-roles",
+        ),
+        pytest.param(
+            configuration(
+                role("deploy"),
+                stage=(
+                    'dynamic "action" {\n      for_each = [aws_iam_role.deploy.arn]\n'
+                    '      content {\n        name = "Approve"\n        category = "Approval"\n'
+                    '        owner = "AWS"\n        provider = "Manual"\n        version = "1"\n'
+                    "        role_arn = action.value\n      }\n    }",
+                ),
+            ),
+            {SERVICE_TRUST, trust_of("deploy")},
+            id="action-role-of-a-dynamic-block-by-its-arn",
+        ),
+        pytest.param(
             configuration(role("rule"), stage=(RULE,)),
             {SERVICE_TRUST, trust_of("rule")},
             id="rule-role",

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from app.engine.pipeline.template_values import RolePolicies
+from app.engine.pipeline.template_values import RolePolicies, TemplateContext
 from tests.unit.engine.pipeline.terraform_sources import (
     ACCOUNT,
+    PIPELINE_ROLE,
     allow,
     configuration,
     line_of,
@@ -317,7 +318,6 @@ def test_merged_documents_of_a_policy_document_are_named_as_not_read() -> None:
 @pytest.mark.parametrize(
     "role_arn",
     [
-        f'"arn:aws:iam::{ACCOUNT}:role/pipeline-role"',  # the same name, not a reference
         "var.role_arn",
         "aws_iam_role.elsewhere.arn",
         "var.pick ? aws_iam_role.pipeline.arn : aws_iam_role.other.arn",
@@ -330,6 +330,18 @@ def test_a_role_the_file_does_not_define_as_one_of_its_own_has_no_policies(role_
         role_arn=role_arn,
     )
     assert parsed(text).role_policies == []
+
+
+def test_a_role_named_by_its_whole_arn_is_the_files() -> None:
+    """The pipeline names the role the file creates, in the account the context gives; without
+    the account, it may be another's role of that name."""
+    text = with_role(inline(allow("x:Y"))).replace(
+        "role_arn = aws_iam_role.pipeline.arn", f'role_arn = "{PIPELINE_ROLE}"'
+    )
+    (found,) = parsed(text).role_policies
+    assert found.role == "aws_iam_role.pipeline"
+    assert [at for _, at in found.documents] == [f"{ROLE_AT}/inline_policy/0/policy"]
+    assert parsed(text, TemplateContext(region="eu-west-1")).role_policies == []
 
 
 def test_a_role_that_is_not_created_has_no_policies() -> None:
