@@ -12,8 +12,9 @@ companion documents as they stand, to compare with those the pipeline needs.
 
 A place refers to a resource when its expression does, in the branch a condition decides (in
 both when it is not decided), and, of several, to those it has the name or ARN of; a place that
-refers to none names a resource by its ARN known whole. Each document's target is the one the pipeline's companion
-document of its kind has. A resource whose `count` is 0 (or `for_each` empty) is left out.
+refers to none names a resource by its ARN known whole. Each document's target is the one the
+pipeline's companion document of its kind has. A resource whose `count` is 0 (or `for_each`
+empty) is left out.
 """
 
 from __future__ import annotations

@@ -184,8 +184,9 @@ class Configuration:
         at = self.pointer(address, name)
         found: set[str] = set()
         for scope in self.instances(address):
-            found |= self.refers(attribute.expr, scope, at, attribute.line).addresses
-        return self.of_types(found, types)
+            referred = self.refers(attribute.expr, scope, at, attribute.line)
+            found |= self.resources_of(referred, types)
+        return found
 
     def argument_texts(self, address: str, name: str) -> set[str]:
         """The texts an argument of a resource has, in its instances, where known whole."""
@@ -206,30 +207,36 @@ class Configuration:
         at = source_map.source(rendered) if source_map is not None else None
         if at is None:
             return rendered, set()
+        kinds = list(types)
         found: set[str] = set()
         values: list[Any] = []
         for node, scope, line in self.expressions(at):
             referred = self.refers(node, scope, at, line)
-            found |= referred.addresses
+            found |= self.resources_of(referred, kinds)
             values.append(referred.value)
-        kinds = list(types)
-        of_types = self.of_types(found, kinds)
-        return at, self.narrowed(of_types, values) if of_types else self.with_arn(values, kinds)
+        return at, found or self.with_arn(values, kinds)
 
-    def narrowed(self, addresses: set[str], values: list[Any]) -> set[str]:
-        """Of the resources an expression refers to, those one of whose names or ARNs is its
-        value, when some are (`local.roles["deploy"]` refers to every role of the map); all
-        of them when none is (an undecided condition)."""
-        matching: set[str] = set()
-        for address in addresses:
-            rtype, name = address.split(".")
-            at = self.pointer(address)
-            if any(
-                self.ev.resource_attribute(rtype, name, attribute, at) in values
-                for attribute in _NAMING_ATTRIBUTES
-            ):
-                matching.add(address)
+    def resources_of(self, referred: Referred, types: Iterable[str]) -> set[str]:
+        """The resources of `types` that may be created a value refers to: of several, those
+        one of whose names or ARNs it is (or is one of, a list), when some are
+        (`local.roles["deploy"]` refers to every role of the map); all of them when none is
+        (an undecided condition)."""
+        addresses = self.of_types(referred.addresses, types)
+        if len(addresses) <= 1:
+            return addresses
+        value = referred.value
+        values = value if isinstance(value, list) else [value]
+        matching = {a for a in addresses if self._named_by(a, values)}
         return matching or addresses
+
+    def _named_by(self, address: str, values: list[Any]) -> bool:
+        rtype, name = address.split(".")
+        at = self.pointer(address)
+        for attribute in _NAMING_ATTRIBUTES:
+            self.ev.budget.charge(items=len(values), at=at)
+            if self.ev.resource_attribute(rtype, name, attribute, at) in values:
+                return True
+        return False
 
     def with_arn(self, values: Iterable[Any], types: Iterable[str]) -> set[str]:
         """The file's resources of `types` whose ARN, known whole, is one of `values`."""
@@ -393,7 +400,7 @@ class _RoleReader:
         at = c.pointer(address, argument)
         for scope in c.instances(address):
             referred = c.refers(attribute.expr, scope, at, attribute.line)
-            if self.role in referred.addresses:
+            if self.role in c.resources_of(referred, [ROLE]):
                 return True
             value = referred.value
             items = value if isinstance(value, list) else [value]
@@ -428,7 +435,7 @@ class _RoleReader:
             return
         referred = c.refers(attribute.expr, scope, at, attribute.line)
         values = referred.value if isinstance(referred.value, list) else [referred.value]
-        policies = c.of_types(referred.addresses, [POLICY])
+        policies = c.resources_of(referred, [POLICY])
         self.attached |= policies
         for i, value in enumerate(values):
             found = self._policies_named(value)
@@ -447,7 +454,7 @@ class _RoleReader:
     def _attached_by(self, node: Any, scope: _Scope, at: str, line: int | None) -> None:
         c = self.configuration
         referred = c.refers(node, scope, at, line)
-        policies = c.of_types(referred.addresses, [POLICY]) | self._policies_named(referred.value)
+        policies = c.resources_of(referred, [POLICY]) | self._policies_named(referred.value)
         if policies:
             self.attached |= policies
         else:

@@ -167,6 +167,28 @@ DOCUMENT_JSON = "data.aws_iam_policy_document.pipeline.json"
         ),
         pytest.param(
             configuration(
+                role("other"),
+                "\nlocals {\n  names = { mine = aws_iam_role.pipeline.name, "
+                "other = aws_iam_role.other.name }\n}\n",
+                resource(
+                    "aws_iam_role_policy",
+                    "mine",
+                    'role = local.names["mine"]',
+                    f"policy = {allow('a:Mine')}",
+                ),
+                resource(
+                    "aws_iam_role_policy",
+                    "theirs",
+                    'role = local.names["other"]',
+                    f"policy = {allow('a:Theirs')}",
+                ),
+            ),
+            [at("aws_iam_role_policy.mine", "policy")],
+            ["a:Mine"],
+            id="role-policies-naming-roles-of-a-map",
+        ),
+        pytest.param(
+            configuration(
                 policy("attached", "b:One"),
                 policy("unattached", "b:No"),
                 policy("by_for_each", "b:Two"),
