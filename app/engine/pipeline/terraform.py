@@ -7,6 +7,10 @@ resources and data sources of the file (their arguments, and the ARNs those impl
 `for_each` of dynamic blocks, and common functions. What stays unknown becomes `*` in that place
 only, with an UNRESOLVED_TEMPLATE_VALUE finding located by a JSON pointer such as
 `/resource/aws_codepipeline/<name>/stage/0/action/0/configuration/ProjectName` and its line.
+
+The policies the file defines for what a pipeline names (its service role's identity policies,
+trust, bucket and key policies) are read by terraform_policies and terraform_companions, with
+this module's evaluator.
 """
 
 from __future__ import annotations
