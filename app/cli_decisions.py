@@ -228,8 +228,9 @@ def register(cli: typer.Typer) -> None:
         from_sources: bool = typer.Option(
             False,
             "--from-sources",
-            help="or the policies the CloudFormation templates in PATHS attach to their "
-            "pipelines' service role",
+            help="or the policies the CloudFormation templates and Terraform files in PATHS "
+            "attach to their pipelines' service role (and the trust, artifact bucket and key "
+            "policies they define, compared too)",
         ),
         account: str | None = AccountOption,
         region: str | None = RegionOption,

@@ -122,7 +122,8 @@ def required_from_pipelines(
 
 
 def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyView:
-    """The service-role policies the pipelines' own templates define, as the current policy.
+    """The service-role policies the pipelines' own templates (CloudFormation or Terraform)
+    define, as the current policy.
 
     Raises InvalidInputError when no template defines its pipeline's role."""
     documents = [doc for rp in required.role_policies for doc in rp.documents]
@@ -130,8 +131,10 @@ def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyV
         raise InvalidInputError(
             "no source defines the service role of its pipeline together with its policies "
             "(a CloudFormation template whose pipeline `RoleArn` refers to an `AWS::IAM::Role` "
-            "of the same template with inline, attached or `AWS::IAM::Policy` documents); "
-            "give the role's policy documents instead",
+            "of the same template with inline, attached or `AWS::IAM::Policy` documents, or a "
+            "Terraform file whose pipeline `role_arn` refers to an `aws_iam_role` of the same "
+            "file with `inline_policy` blocks, `aws_iam_role_policy` or attached "
+            "`aws_iam_policy` documents); give the role's policy documents instead",
             pointer=pointer,
         )
     view = read_policies_at(documents)

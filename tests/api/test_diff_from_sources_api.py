@@ -241,3 +241,194 @@ def test_a_principal_the_template_does_not_determine_is_a_warning_at_its_place(
     body = _diff(client, [], template=written)
     (error,) = [f for f in body["findings"] if f["path"] == principal]
     assert (error["code"], error["finding_type"]) == ("INVALID_PRINCIPAL", "ERROR")
+
+
+TERRAFORM = f"""
+data "aws_iam_policy_document" "trust" {{
+  statement {{
+    actions = ["sts:AssumeRole"]
+    principals {{
+      type        = "Service"
+      identifiers = ["codepipeline.amazonaws.com"]
+    }}
+  }}
+}}
+
+data "aws_iam_policy_document" "pipeline" {{
+  statement {{
+    sid       = "Artifacts"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.artifacts.arn, "${{aws_s3_bucket.artifacts.arn}}/*"]
+  }}
+}}
+
+resource "aws_iam_role" "pipeline" {{
+  name               = "pipeline-role"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+  inline_policy {{
+    name = "source"
+    policy = jsonencode({{
+      Version   = "2012-10-17"
+      Statement = [{{ Effect = "Allow", Action = "codecommit:*", Resource = "*" }}]
+    }})
+  }}
+}}
+
+resource "aws_iam_role_policy" "pipeline" {{
+  role   = aws_iam_role.pipeline.id
+  policy = data.aws_iam_policy_document.pipeline.json
+}}
+
+resource "aws_iam_role" "stack" {{
+  name               = "stack-role"
+  assume_role_policy = <<EOT
+{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+  "Principal": {{"Service": "codedeploy.amazonaws.com"}}, "Action": "sts:AssumeRole"}}]}}
+EOT
+}}
+
+resource "aws_s3_bucket" "artifacts" {{
+  bucket = "artifacts"
+}}
+
+resource "aws_s3_bucket_policy" "artifacts" {{
+  bucket = aws_s3_bucket.artifacts.id
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Principal = {{ AWS = "{DEPLOY_ROLE}" }}
+      Action    = ["s3:GetObject", "s3:GetObjectVersion"]
+      Resource  = "${{aws_s3_bucket.artifacts.arn}}/*"
+    }}]
+  }})
+}}
+
+resource "aws_kms_key" "artifacts" {{
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [
+      {{
+        Sid       = "Admin"
+        Effect    = "Allow"
+        Principal = {{ AWS = "arn:aws:iam::${{data.aws_caller_identity.me.account_id}}:root" }}
+        Action    = "kms:*"
+        Resource  = "*"
+      }},
+      {{
+        Sid       = "Users"
+        Effect    = "Allow"
+        Principal = {{ AWS = [aws_iam_role.pipeline.arn, "{DEPLOY_ROLE}"] }}
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+      }},
+    ]
+  }})
+}}
+
+data "aws_caller_identity" "me" {{}}
+
+resource "aws_codepipeline" "main" {{
+  name     = "main"
+  role_arn = aws_iam_role.pipeline.arn
+  artifact_store {{
+    location = aws_s3_bucket.artifacts.bucket
+    type     = "S3"
+    encryption_key {{
+      id   = aws_kms_key.artifacts.arn
+      type = "KMS"
+    }}
+  }}
+  stage {{
+    name = "Source"
+    action {{
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "CodeCommit"
+      version          = "1"
+      output_artifacts = ["src"]
+      configuration    = {{ RepositoryName = "repo", BranchName = "main" }}
+    }}
+  }}
+  stage {{
+    name = "Deploy"
+    action {{
+      name            = "Stack"
+      category        = "Deploy"
+      owner           = "AWS"
+      provider        = "CloudFormation"
+      version         = "1"
+      role_arn        = "{DEPLOY_ROLE}"
+      input_artifacts = ["src"]
+      configuration = {{
+        ActionMode   = "CREATE_UPDATE"
+        StackName    = "app"
+        TemplatePath = "src::stack.yaml"
+        RoleArn      = aws_iam_role.stack.arn
+      }}
+    }}
+  }}
+}}
+"""
+TF = f"{BODY}/resource"
+
+
+def _terraform_diff(client: TestClient, current: dict[str, Any]) -> dict[str, Any]:
+    request = {
+        "current": current,
+        "required": {
+            "sources": [{"body": TERRAFORM, "format": "terraform"}],
+            "context": {"account": ACCOUNT, "region": REGION},
+        },
+    }
+    response = client.post("/v1/policies/diff", json=request)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_terraform_files_policies_are_the_current_ones(client: TestClient) -> None:
+    """The role's inline policy and its `aws_iam_role_policy` (a policy document data source)
+    are the current policy; the trust, bucket and key policies the file defines are compared,
+    each at its place in the file."""
+    body = _terraform_diff(client, {"from_sources": True})
+    compared = {(c["kind"], c["target"]): c for c in body["companions"]}
+    assert {key: c["path"] for key, c in compared.items()} == {
+        ("trust-policy", SERVICE_ROLE): f"{BODY}/data/aws_iam_policy_document/trust",
+        ("trust-policy", STACK_ROLE): f"{TF}/aws_iam_role/stack/assume_role_policy",
+        ("bucket-policy", "artifacts"): f"{TF}/aws_s3_bucket_policy/artifacts/policy",
+        ("key-policy", KEY): f"{TF}/aws_kms_key/artifacts/policy",
+    }
+    assert {key: c["verdict"] for key, c in compared.items()} == {
+        ("trust-policy", SERVICE_ROLE): "sufficient",
+        ("trust-policy", STACK_ROLE): "insufficient",  # it trusts CodeDeploy
+        ("bucket-policy", "artifacts"): "insufficient",
+        ("key-policy", KEY): "sufficient",
+    }
+    (stack_gap,) = compared[("trust-policy", STACK_ROLE)]["missing"]
+    assert stack_gap["principal"] == "cloudformation.amazonaws.com"
+    bucket_gaps = {g["sid"] for g in compared[("bucket-policy", "artifacts")]["missing"]}
+    assert "ListArtifactBucket" in bucket_gaps
+    # The role's own policies grant CodeCommit and S3, not assuming the deploy action's role.
+    assert body["verdict"] == "insufficient"
+    assert [(m["actions"], m["resources"]) for m in body["missing"]] == [
+        (["sts:AssumeRole"], [DEPLOY_ROLE])
+    ]
+    unneeded_paths = {
+        s["path"] for c in body["companions"] for s in c["unneeded"] if s["path"] is not None
+    }
+    assert all(p.startswith(BODY) for p in unneeded_paths)
+
+
+def test_a_terraform_file_whose_role_is_not_its_own_is_a_problem(client: TestClient) -> None:
+    text = TERRAFORM.replace("role_arn = aws_iam_role.pipeline.arn", f'role_arn = "{SERVICE_ROLE}"')
+    request = {
+        "current": {"from_sources": True},
+        "required": {"sources": [{"body": text, "format": "terraform"}]},
+    }
+    response = client.post("/v1/policies/diff", json=request)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["pointer"] == "/current/from_sources"
+    assert "aws_iam_role" in error["detail"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ..unit.engine.companions.scenario import (
@@ -370,13 +371,122 @@ Resources:
 """
 
 
-def test_a_key_policy_the_template_defines_grants_the_role(client: TestClient) -> None:
-    """The role's own policy grants no KMS action; the template's key policy names the role:
-    from the template, the key policy decides, at its place in the template."""
-    body = {
+KEY_TERRAFORM = """
+data "aws_iam_policy_document" "pipeline" {
+  statement {
+    actions   = ["codecommit:*", "codebuild:*", "s3:*"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "pipeline" {
+  name = "pipeline-role"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect = "Allow", Principal = { Service = "codepipeline.amazonaws.com" },
+      Action = "sts:AssumeRole"
+    }]
+  })
+  inline_policy {
+    name   = "pipeline"
+    policy = data.aws_iam_policy_document.pipeline.json
+  }
+}
+
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "PipelineUsesKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.pipeline.arn]
+    }
+  }
+}
+
+resource "aws_kms_key" "artifacts" {
+  policy = data.aws_iam_policy_document.key.json
+}
+
+resource "aws_codepipeline" "main" {
+  name     = "main"
+  role_arn = aws_iam_role.pipeline.arn
+  artifact_store {
+    location = "artifacts-111122223333"
+    type     = "S3"
+    encryption_key {
+      id   = aws_kms_key.artifacts.arn
+      type = "KMS"
+    }
+  }
+  stage {
+    name = "Source"
+    action {
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "CodeCommit"
+      version          = "1"
+      output_artifacts = ["src"]
+      configuration    = { RepositoryName = "repo", BranchName = "main" }
+    }
+  }
+  stage {
+    name = "Build"
+    action {
+      name            = "Build"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["src"]
+      configuration   = { ProjectName = "app" }
+    }
+  }
+}
+"""
+
+
+BODY = "/required/sources/0/body"
+
+
+@pytest.mark.parametrize(
+    ("source", "language", "key_policy", "own_grant", "without_key_policy"),
+    [
+        pytest.param(
+            KEY_TEMPLATE,
+            "cloudformation",
+            f"{BODY}/Resources/Key/Properties/KeyPolicy/Statement/0",
+            f"{BODY}/Resources/PipelineRole/Properties/Policies/0/PolicyDocument/Statement/0",
+            KEY_TEMPLATE[: KEY_TEMPLATE.index("      KeyPolicy:")] + "      Description: k\n",
+            id="cloudformation",
+        ),
+        pytest.param(
+            KEY_TERRAFORM,
+            "terraform",
+            f"{BODY}/data/aws_iam_policy_document/key/Statement/0",
+            f"{BODY}/data/aws_iam_policy_document/pipeline/Statement/0",
+            KEY_TERRAFORM.replace("  policy = data.aws_iam_policy_document.key.json\n", ""),
+            id="terraform",
+        ),
+    ],
+)
+def test_a_key_policy_the_source_defines_grants_the_role(
+    client: TestClient,
+    source: str,
+    language: str,
+    key_policy: str,
+    own_grant: str,
+    without_key_policy: str,
+) -> None:
+    """The role's own policy grants no KMS action; the source's key policy names the role: from
+    the source, the key policy decides, at its place in the source."""
+    body: dict[str, Any] = {
         "current": {"from_sources": True, "authorization": {}},
         "required": {
-            "sources": [{"body": KEY_TEMPLATE, "format": "cloudformation"}],
+            "sources": [{"body": source, "format": language}],
             "context": {"account": "111122223333", "region": "eu-west-1"},
         },
     }
@@ -384,17 +494,20 @@ def test_a_key_policy_the_template_defines_grants_the_role(client: TestClient) -
     role = "arn:aws:iam::111122223333:role/pipeline-role"
     decrypt = _checks(run, role, "kms:Decrypt")
     assert {(c["decision"], c["layer"]) for c in decrypt} == {("allowed", "resource")}
-    assert {c["statement"]["path"] for c in decrypt} == {
-        "/required/sources/0/body/Resources/Key/Properties/KeyPolicy/Statement/0"
-    }
-    # The role's own grants are at their places in the template too.
+    assert {c["statement"]["path"] for c in decrypt} == {key_policy}
+    # The role's own grants are at their places in the source too.
     (start,) = _checks(run, role, "codebuild:StartBuild")
-    assert start["statement"]["path"].startswith(
-        "/required/sources/0/body/Resources/PipelineRole/Properties/Policies/0/PolicyDocument"
-    )
+    assert start["statement"]["path"] == own_grant
     assert run["verdict"] == "runs", [
         (c["action"], c["decision"], c["note"]) for c in run["checks"] if not c["definite"]
     ]
+
+    # Without the key policy the source defines, the role's own policy does not allow it.
+    body["required"]["sources"] = [{"body": without_key_policy, "format": language}]
+    run = _will_run(client, body)["will_run"]
+    assert {(c["decision"], c["definite"]) for c in _checks(run, role, "kms:Decrypt")} == {
+        ("implicitly_denied", False)
+    }
 
 
 def test_the_context_documents_are_read_and_validated_in_place(client: TestClient) -> None:

@@ -1,8 +1,8 @@
-"""Every corpus template that defines its pipeline's service-role policy beside the pipeline is
-diffed against that policy. Those policies run in production, so every `missing` claim must be
-a permission AWS documents as required for that configuration, and the verdicts, with what each
-policy grants beyond the needs, are kept as a golden file reviewed when they change
-(`make golden` rewrites it)."""
+"""Every corpus template (CloudFormation, or a Terraform file) that defines its pipeline's
+service-role policy beside the pipeline is diffed against that policy. Those policies run in
+production, so every `missing` claim must be a permission AWS documents as required for that
+configuration, and the verdicts, with what each policy grants beyond the needs, are kept as a
+golden file reviewed when they change (`make golden` rewrites it)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _templates() -> list[str]:
     return sorted(
         p.name
         for p in CORPUS.iterdir()
-        if p.suffix in (".json", ".yaml", ".yml") and ".sib-" not in p.name
+        if p.suffix in (".json", ".yaml", ".yml", ".tf") and ".sib-" not in p.name
     )
 
 

@@ -126,12 +126,15 @@ class CurrentPolicyIn(PolicyIn):
     )
     from_sources: bool | None = Field(
         default=None,
-        description="or `true`: the policies the pipelines' own CloudFormation templates "
-        "(`required.sources`) attach to the service role their pipeline names, when that role "
-        "is a resource of the same template (inline `Policies`, `AWS::IAM::Policy`, "
-        "`AWS::IAM::RolePolicy` and `AWS::IAM::ManagedPolicy` documents); the trust, artifact "
-        "bucket and key policies the templates define for what the pipelines name are then "
-        "compared as `companions` too (one given in `companions` wins)",
+        description="or `true`: the policies the pipelines' own CloudFormation templates or "
+        "Terraform files (`required.sources`) attach to the service role their pipeline names, "
+        "when that role is a resource of the same source (CloudFormation: inline `Policies`, "
+        "`AWS::IAM::Policy`, `AWS::IAM::RolePolicy` and `AWS::IAM::ManagedPolicy` documents; "
+        "Terraform: `inline_policy` blocks, `aws_iam_role_policy`, and `aws_iam_policy` "
+        "attached by `managed_policy_arns` or a policy attachment, as `jsonencode`, JSON text "
+        "or an `aws_iam_policy_document`); the trust, artifact bucket and key policies the "
+        "sources define for what the pipelines name are then compared as `companions` too "
+        "(one given in `companions` wins)",
     )
 
     authorization: RunContextIn | None = Field(

@@ -53,6 +53,7 @@ from app.engine.pipeline.template_values import (
     charge_value,
     dedupe_findings,
     is_unknown,
+    managed_policy_not_read,
     merge_alternatives,
     optional_text,
     scalar_text,
@@ -1244,17 +1245,7 @@ class _Resolver:
                 attached.update(local)
                 continue
             arn = widen(self.resolve(item, at, None))
-            notes.append(
-                Finding(
-                    code="ROLE_POLICY_NOT_READ",
-                    finding_type=FindingType.WARNING,
-                    message=f"the role attaches the managed policy `{arn}`, which the template "
-                    "does not define; its permissions are not part of the current policy",
-                    path=at,
-                    line=node_line(item, None),
-                    detail={"policy": str(arn)},
-                )
-            )
+            notes.append(managed_policy_not_read(str(arn), at, node_line(item, None), "template"))
         for lid, resource in self.resources.items():
             rtype = resource_type(resource)
             if rtype not in _POLICY_TYPES or not isinstance(resource, Mapping):

@@ -18,13 +18,9 @@ false is left out; one that may or may not be created is read.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.engine.companions.documents import DocumentKind
-from app.engine.companions.members import Member, home_of, members_of
-from app.engine.compute import ComputeContext
-from app.engine.findings import Finding, FindingType
 from app.engine.json_pointer import pointer_join, pointer_tokens
 from app.engine.pipeline.cloudformation_nodes import (
     intrinsic_of,
@@ -32,7 +28,13 @@ from app.engine.pipeline.cloudformation_nodes import (
     references,
     resource_type,
 )
-from app.engine.pipeline.model import ActionTypeKey, ArtifactStore, Pipeline
+from app.engine.pipeline.companion_places import (
+    WITHOUT_POLICY,
+    FoundPolicies,
+    Named,
+    roles_named,
+)
+from app.engine.pipeline.model import ArtifactStore, Pipeline
 from app.engine.pipeline.template_values import (
     CompanionPolicies,
     CompanionPolicy,
@@ -48,45 +50,16 @@ ALIAS = "AWS::KMS::Alias"
 BUCKET = "AWS::S3::Bucket"
 BUCKET_POLICY = "AWS::S3::BucketPolicy"
 
-# The action types whose configuration names a role another service assumes (its trust policy
-# is a companion document of the pipeline), with the configuration key.
-CONFIGURED_ROLES: Mapping[ActionTypeKey, str] = {
-    ActionTypeKey("Deploy", "AWS", "CloudFormation", "1"): "RoleArn",
-}
-
-
-@dataclass(frozen=True)
-class _Named:
-    """A place of the rendered pipeline that names a role, bucket or key: the value there, and
-    the target the pipeline's companion document of that kind has for it."""
-
-    rendered: str
-    value: str
-    target: str
-
-
-@dataclass
-class _Found:
-    policies: list[CompanionPolicy] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    def add(self, policy: CompanionPolicy) -> None:
-        if policy not in self.policies:
-            self.policies.append(policy)
-
 
 def companion_policies(resolver: _Resolver, pipeline: Pipeline) -> CompanionPolicies:
     """The companion policies the template defines for one pipeline it declares, read with its
     resolver (values resolved and widened, what stays unknown not reported again)."""
     reader = _Reader(resolver, pipeline)
-    given = resolver.context  # as compute is given it: the partition only where one is given
-    home = home_of(pipeline, ComputeContext(given.account, given.region, given.partition))
-    members = members_of(pipeline, home)
     # What is not known in the values read was reported where the pipeline uses it, if at all.
     saved, resolver.findings = resolver.findings, []
     try:
         with resolver.silenced():
-            reader.trusts(_roles_named(pipeline, members, home.partition, given.account))
+            reader.trusts(roles_named(pipeline, resolver.context))
             for store in pipeline.artifact_stores:
                 reader.key_policy(store)
                 reader.bucket_policy(store)
@@ -97,41 +70,15 @@ def companion_policies(resolver: _Resolver, pipeline: Pipeline) -> CompanionPoli
     )
 
 
-def _roles_named(
-    pipeline: Pipeline, members: list[Member], partition: str, account: str | None
-) -> list[_Named]:
-    """The service role, each action's and rule's role, and each role a configuration names,
-    with the target their trust policies have (a role a configuration names by name is the
-    one of that name in the account of the role that runs the action, as compute renders
-    `iam_role_arn`: the template's own only when that is the template's account)."""
-    named = [
-        _Named(pointer_join(pipeline.pointer, "roleArn"), pipeline.role_arn, pipeline.role_arn)
-    ]
-    for member in members:
-        if member.declares_role:
-            named.append(_Named(member.role_pointer, member.role_arn, member.role_arn))
-        key = CONFIGURED_ROLES.get(member.type) if member.action is not None else None
-        value = member.configuration.get(key) if key else None
-        if not (key and value):
-            continue
-        target = value
-        if not value.startswith("arn:"):
-            if member.role_account not in (None, account):
-                continue  # a role of that name in the account that runs it, not the template's
-            target = f"arn:{partition}:iam::{member.role_account or '*'}:role/{value}"
-        named.append(_Named(pointer_join(member.pointer, "configuration", key), value, target))
-    return named
-
-
 class _Reader:
     def __init__(self, resolver: _Resolver, pipeline: Pipeline) -> None:
         self.r = resolver
         self.pipeline = pipeline
-        self.found = _Found()
+        self.found = FoundPolicies()
 
     # -- what the pipeline names ----------------------------------------------------------------
 
-    def trusts(self, named: Iterable[_Named]) -> None:
+    def trusts(self, named: Iterable[Named]) -> None:
         for place in named:
             at, roles = self._referred(place, {ROLE})
             role = self._one(roles, at, "role")
@@ -144,7 +91,7 @@ class _Reader:
         if store.kms_key_id is None:
             return
         key_id = store.kms_key_id
-        place = _Named(pointer_join(store.pointer, "encryptionKey", "id"), key_id, key_id)
+        place = Named(pointer_join(store.pointer, "encryptionKey", "id"), key_id, key_id)
         at, referred = self._referred(place, {KEY, ALIAS})
         aliases = {lid for lid in referred if resource_type(self.r.resources.get(lid)) == ALIAS}
         if not referred and "*" not in key_id and "alias/" in key_id:
@@ -158,7 +105,7 @@ class _Reader:
 
     def bucket_policy(self, store: ArtifactStore) -> None:
         location = store.location
-        place = _Named(pointer_join(store.pointer, "location"), location, location)
+        place = Named(pointer_join(store.pointer, "location"), location, location)
         at, buckets = self._referred(place, {BUCKET})
         policies = {
             lid
@@ -172,7 +119,7 @@ class _Reader:
 
     # -- references --------------------------------------------------------------------------
 
-    def _referred(self, place: _Named, types: set[str]) -> tuple[str, set[str]]:
+    def _referred(self, place: Named, types: set[str]) -> tuple[str, set[str]]:
         """The template's place of a rendered one, and the resources of `types` it refers to
         where its value is the pipeline's."""
         source_map = self.pipeline.source_map
@@ -250,16 +197,7 @@ class _Reader:
     # -- documents -----------------------------------------------------------------------------
 
     def _one(self, logical_ids: set[str], at: str, what: str) -> str | None:
-        if len(logical_ids) <= 1:
-            return next(iter(logical_ids), None)
-        listed = ", ".join(f"`{lid}`" for lid in sorted(logical_ids))
-        self._not_read(
-            at,
-            f"this refers to the {what} {listed}, one or another as conditions the template does "
-            "not decide hold; which one's policy stands is not known, and none is compared",
-            resources=sorted(logical_ids),
-        )
-        return None
+        return self.found.one(logical_ids, at, self.r.line_of(at), what)
 
     def _document(
         self, kind: DocumentKind, target: str, logical_id: str, key: str, named_at: str
@@ -267,12 +205,10 @@ class _Reader:
         node = self._property(logical_id, key)
         at = pointer_join(self.r.base, "Resources", logical_id, "Properties", key)
         if node is None or self.r.select(node, at, None) is None:  # absent, or AWS::NoValue
-            what = {
-                DocumentKind.KEY_POLICY: " (KMS gives the key its default key policy, which "
-                "leaves its use to the account's IAM policies)",
-            }.get(kind, "")
-            self._not_read(
+            what = WITHOUT_POLICY.get(kind, "")
+            self.found.not_read(
                 named_at,
+                self.r.line_of(named_at),
                 f"`{logical_id}` has no `{key}`{what}; its {kind.value} is not compared",
                 resource=logical_id,
             )
@@ -281,18 +217,6 @@ class _Reader:
         self.found.add(
             CompanionPolicy(kind, target, document, at, self.r.line_of(at), undetermined)
         )
-
-    def _not_read(self, at: str, message: str, **detail: Any) -> None:
-        finding = Finding(
-            code="COMPANION_POLICY_NOT_READ",
-            finding_type=FindingType.WARNING,
-            message=message,
-            path=at,
-            detail=detail,
-            line=self.r.line_of(at),
-        )
-        if finding not in self.found.findings:
-            self.found.findings.append(finding)
 
 
 def _step(node: Any, at: str, token: str) -> list[tuple[Any, str]]:

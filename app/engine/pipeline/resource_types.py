@@ -101,6 +101,7 @@ TYPES: tuple[ResourceType, ...] = (
                 "AWS::IAM::ManagedPolicy", "ManagedPolicyName", "Ref:arn PolicyArn:arn", Path="Path"
             ),
         ),
+        _declared("aws_iam_policy", "name", "name:name id:arn arn:arn", _TF, Path="path"),
     ),
     ResourceType(
         "codebuild",

@@ -145,7 +145,7 @@ def body_line(body: _Body, tokens: Sequence[str], line: int | None) -> int | Non
     found = _match(names, token)
     if found is not None:
         attribute = body.attributes[names[found]]
-        return _expression_line(attribute.expr, rest, attribute.line or line)
+        return expression_at(attribute.expr, rest, attribute.line or line)[1]
     kinds = [_block_kind(b) for b in body.blocks]
     found = _match(kinds, token)
     if found is None:
@@ -178,9 +178,12 @@ def _nth_block_line(
     return line
 
 
-def _expression_line(node: Any, tokens: Sequence[str], line: int | None) -> int | None:
-    """Into an object or tuple expression, as far as the tokens go."""
-    for token in tokens:
+def expression_at(
+    node: Any, tokens: Sequence[str], line: int | None
+) -> tuple[Any, int | None, int]:
+    """Into an object or tuple expression, as far as the tokens go: the expression reached, its
+    line, and how many tokens were followed."""
+    for followed, token in enumerate(tokens):
         while _kind(node) == "expr_term" and len(_parts(node)) == 1:
             node = _parts(node)[0]
         kind = _kind(node)
@@ -189,15 +192,15 @@ def _expression_line(node: Any, tokens: Sequence[str], line: int | None) -> int 
             keys = [_object_key(e) for e in elements]
             found = _match(keys, token)
             if found is None:
-                return line
+                return node, line, followed
             line = _line(elements[found], line)
             node = _parts(elements[found])[-1]
         elif kind == "tuple" and token.isdigit() and int(token) < len(_parts(node)):
             node = _parts(node)[int(token)]
             line = _line(node, line)
         else:
-            return line
-    return line
+            return node, line, followed
+    return node, line, len(tokens)
 
 
 def _object_key(element: Any) -> str:

@@ -224,13 +224,31 @@ def merge_alternatives(first: Any, second: Any) -> Any:
 
 
 def unresolved(path: str, message: str, line: int | None, **detail: Any) -> Finding:
+    return warning(UNRESOLVED, path, message, line, **detail)
+
+
+def warning(code: str, path: str, message: str, line: int | None, **detail: Any) -> Finding:
+    """A WARNING about a place of the template (a value not determined, a policy not read)."""
     return Finding(
-        code=UNRESOLVED,
+        code=code,
         finding_type=FindingType.WARNING,
         message=message,
         path=path,
         detail=detail,
         line=line,
+    )
+
+
+def managed_policy_not_read(arn: str, path: str, line: int | None, source: str) -> Finding:
+    """ROLE_POLICY_NOT_READ: the service role attaches a managed policy that `source` (the
+    template, the file) does not define."""
+    return warning(
+        "ROLE_POLICY_NOT_READ",
+        path,
+        f"the role attaches the managed policy `{arn}`, which the {source} does not define; its "
+        "permissions are not part of the current policy",
+        line,
+        policy=arn,
     )
 
 

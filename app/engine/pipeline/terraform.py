@@ -7,13 +7,19 @@ resources and data sources of the file (their arguments, and the ARNs those impl
 `for_each` of dynamic blocks, and common functions. What stays unknown becomes `*` in that place
 only, with an UNRESOLVED_TEMPLATE_VALUE finding located by a JSON pointer such as
 `/resource/aws_codepipeline/<name>/stage/0/action/0/configuration/ProjectName` and its line.
+
+The policies the file defines for what a pipeline names (its service role's identity policies,
+trust, bucket and key policies) are read by terraform_policies and terraform_companions, with
+this module's evaluator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,7 +35,9 @@ from app.engine.pipeline.template_document import Places, Spelling, Writer, arti
 from app.engine.pipeline.template_values import (
     UNKNOWN,
     URL_SUFFIXES,
+    CompanionPolicies,
     ParsedTemplate,
+    RolePolicies,
     TemplateContext,
     charge_join,
     charge_value,
@@ -41,6 +49,13 @@ from app.engine.pipeline.template_values import (
     shape_error,
     unresolved,
     widen,
+)
+from app.engine.pipeline.terraform_policy_document import (
+    DATA_SOURCE as POLICY_DOCUMENT_DATA,
+)
+from app.engine.pipeline.terraform_policy_document import (
+    DOCUMENT_ATTRIBUTES,
+    policy_document,
 )
 
 __all__ = ["PIPELINE_RESOURCE_TYPE", "ParsedTemplate", "parse_terraform"]
@@ -95,11 +110,17 @@ def parse_terraform(
         findings,
         budget,
     )
+    # The readers of the policies the file defines look at it through this module's evaluator.
+    from app.engine.pipeline.terraform_companions import companion_policies  # noqa: PLC0415
+    from app.engine.pipeline.terraform_policies import role_policies  # noqa: PLC0415
+
     pipelines: list[Pipeline] = []
+    roles: list[RolePolicies] = []
+    companions: list[CompanionPolicies] = []
     errors: list[PipelineParseError] = []
     for name in names:
         try:
-            pipelines.append(evaluator.pipeline(name))
+            pipeline = evaluator.pipeline(name)
         except RecursionError:
             raise PipelineParseError(
                 "the Terraform text nests too deeply to be read", pointer
@@ -109,9 +130,22 @@ def parse_terraform(
             findings.append(
                 shape_error(exc.pointer, f"pipeline `{name}` was not read: {exc.message}")
             )
+            continue
+        pipelines.append(pipeline)
+        # The pipeline itself was read; the policies the file defines for it are not needed.
+        with contextlib.suppress(RecursionError):
+            if (policies := role_policies(evaluator, pipeline)) is not None:
+                roles.append(policies)
+        with contextlib.suppress(RecursionError):
+            companions.append(companion_policies(evaluator, pipeline))
     if not pipelines:
         raise errors[0]
-    return ParsedTemplate(pipelines=pipelines, findings=dedupe_findings(findings))
+    return ParsedTemplate(
+        pipelines=pipelines,
+        findings=dedupe_findings(findings),
+        role_policies=roles,
+        companion_policies=companions,
+    )
 
 
 def _parse(text: str, pointer: str, budget: WorkBudget) -> Any:
@@ -392,9 +426,21 @@ _CONTEXT_DATA: Mapping[str, Callable[[_ResourceView, str], str | None]] = {
 }
 
 
+def _policy_document_json(view: _ResourceView, attr: str) -> str | None:
+    """The `json` of a `data "aws_iam_policy_document"` the file declares, its arguments
+    evaluated at its own place."""
+    if attr not in DOCUMENT_ATTRIBUTES:
+        return None
+    at = pointer_join(view.ev.base, "data", POLICY_DOCUMENT_DATA, *view.address.split(".")[2:])
+    arguments = view.ev.body_value(view.block.body, {}, at, view.depth + 1)
+    return _json_text(policy_document(arguments))
+
+
 def _attribute_value(view: _ResourceView, data: bool, rtype: str, attr: str) -> str | None:
     if data and rtype in _CONTEXT_DATA:
         return _CONTEXT_DATA[rtype](view, attr)
+    if data and rtype == POLICY_DOCUMENT_DATA and view.declared:
+        return _policy_document_json(view, attr)
     if rtype in TERRAFORM:
         return resource_value(*TERRAFORM[rtype], attr, view)
     return None
@@ -428,6 +474,19 @@ def _format(fmt: str, *args: Any) -> Any:
         else:
             out.append(piece)
     return "".join(out)
+
+
+# JSON's escape of the unknown marker, where it is one (not an escaped backslash before `u0000`).
+_ESCAPED_UNKNOWN = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _json_text(value: Any) -> str:
+    """`jsonencode`: the JSON text of a value, its unknown parts kept unknown in place (a policy
+    document keeps every statement it knows)."""
+    if value == UNKNOWN:
+        return UNKNOWN
+    text = json.dumps(value, separators=(",", ":"))
+    return _ESCAPED_UNKNOWN.sub(lambda m: m.group(1) + UNKNOWN, text) if "\\u0000" in text else text
 
 
 def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
@@ -472,6 +531,7 @@ _STRING_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "compact": lambda items: [v for v in items if v not in (None, "")],
     "flatten": lambda items: _flat(list(items)),
     "one": lambda items: items[0] if len(items) == 1 else UNKNOWN,
+    "jsonencode": _json_text,
 }
 
 # Functions that need every argument known.
@@ -488,7 +548,6 @@ _KNOWN_FUNCTIONS: Mapping[str, Callable[..., Any]] = {
     "contains": lambda items, v: v in items,
     "startswith": lambda s, p: s.startswith(p),
     "endswith": lambda s, p: s.endswith(p),
-    "jsonencode": lambda v: json.dumps(v, separators=(",", ":")),
     "tonumber": lambda v: int(v) if str(v).lstrip("-").isdigit() else float(v),
     "zipmap": lambda ks, vs: dict(zip(ks, vs, strict=True)),
     "abs": abs,
@@ -540,6 +599,7 @@ class _Evaluator:
         self.base = base
         self.findings = findings
         self._in_progress: set[str] = set()
+        self._followed: set[str] | None = None
 
     def note(self, at: str, line: int | None, message: str, **detail: Any) -> None:
         self.findings.append(unresolved(at, message + "; `*` stands in for it", line, **detail))
@@ -560,6 +620,32 @@ class _Evaluator:
         self.budget.charge(steps=1, at=at)
         if depth > _MAX_DEPTH:
             raise RecursionError
+
+    @contextmanager
+    def following(self) -> Iterator[set[str]]:
+        """The addresses (`aws_iam_role.NAME`, `data.TYPE.NAME`) of the file's resources and
+        data sources that the values evaluated within refer to: directly or through locals,
+        not through the arguments of those resources in turn; the branch a condition decides
+        only."""
+        saved, self._followed = self._followed, set()
+        try:
+            yield self._followed
+        finally:
+            self._followed = saved
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """What is not known in the values evaluated within is not reported: it was where the
+        pipeline uses it, if at all."""
+        saved, self.findings = self.findings, []
+        try:
+            yield
+        finally:
+            self.findings = saved
+
+    def resource_attribute(self, rtype: str, name: str, attr: str, at: str) -> Any:
+        """An attribute of a resource of the file (`aws_iam_role.NAME.name`)."""
+        return self._attribute(False, rtype, name, [attr], at, None, 0)
 
     # -- expressions ------------------------------------------------------------------------------
 
@@ -833,9 +919,11 @@ class _Evaluator:
 
     def _reference(self, node: Any, scope: _Scope, at: str, line: int | None, depth: int) -> Any:
         steps: list[Any] = []
+        attributes: list[bool] = []  # whether each step is `.name` (else an index)
         current = node
         while _kind(current) in ("get_attr_expr_term", "index_expr_term"):
             base, step = _parts(current)[0], _parts(current)[-1]
+            attributes.append(step.data == "get_attr")
             if step.data == "get_attr":
                 steps.append(_name_of(_parts(step)[0]))
             elif step.data == "short_index":
@@ -844,6 +932,9 @@ class _Evaluator:
                 steps.append(self.value(_parts(step)[0], scope, at, line, depth + 1))
             current = _parts(base)[0] if _kind(base) == "expr_term" and _parts(base) else base
         steps.reverse()
+        attributes.reverse()
+        # A resource's or data source's instance keys (`[0]`, `["a"]`) do not matter.
+        names = [s for s, named in zip(steps, attributes, strict=True) if named]
         if _kind(current) != "identifier":
             return _walk(self.value(current, scope, at, line, depth + 1), steps)
         root = _name_of(current)
@@ -854,13 +945,11 @@ class _Evaluator:
             return self._walk(self._variable(steps[0], at, line, depth), steps[1:], text, at, line)
         if root == "local" and steps and isinstance(steps[0], str):
             return self._walk(self._local(steps[0], at, line, depth), steps[1:], text, at, line)
-        if root == "data" and len(steps) >= 3 and all(isinstance(s, str) for s in steps[:2]):
-            rest = [s for s in steps[2:] if isinstance(s, str)]
-            return self._attribute(True, steps[0], steps[1], rest, at, line, depth)
+        if root == "data" and len(names) >= 3 and attributes[:2] == [True, True]:
+            return self._attribute(True, names[0], names[1], names[2:], at, line, depth)
         declared = (root, steps[0] if steps else None) in self.module.resources
-        if steps and isinstance(steps[0], str) and (declared or root in TERRAFORM):
-            rest = [s for s in steps[1:] if isinstance(s, str)]  # instance keys do not matter
-            return self._attribute(False, root, str(steps[0]), rest, at, line, depth)
+        if names and attributes[0] and (declared or root in TERRAFORM):
+            return self._attribute(False, root, names[0], names[1:], at, line, depth)
         self.note(at, line, f"`{text}` is not determined by this file", reference=text)
         return UNKNOWN
 
@@ -939,6 +1028,9 @@ class _Evaluator:
         if text in self._in_progress:
             self.note(at, line, f"`{text}` refers back to itself")
             return UNKNOWN
+        if declared and self._followed is not None:
+            self._followed.add(address)
+        followed, self._followed = self._followed, None
         self._in_progress.add(text)
         try:
             view = _ResourceView(self, address, block, at, line, depth, declared=declared)
@@ -949,6 +1041,7 @@ class _Evaluator:
                 result = _attribute_value(view, data, rtype, attr)
         finally:
             self._in_progress.discard(text)
+            self._followed = followed
         if result is None:
             self.note(at, line, f"`{text}` is known only once it is applied", reference=text)
             return UNKNOWN
@@ -1026,7 +1119,7 @@ class _Evaluator:
         block = self.module.resources[(PIPELINE_RESOURCE_TYPE, name)]
         at = pointer_join(self.base, "resource", PIPELINE_RESOURCE_TYPE, name)
         body = block.body
-        scope: dict[str, Any] = {}
+        scope = pipeline_scope(block)
         for meta in ("count", "for_each"):
             if meta in body.attributes:
                 self.note(
@@ -1034,8 +1127,6 @@ class _Evaluator:
                     body.attributes[meta].line,
                     f"the pipeline has `{meta}`; one pipeline stands for every instance",
                 )
-                scope["count"] = {"index": UNKNOWN}
-                scope["each"] = {"key": UNKNOWN, "value": UNKNOWN}
         if "role_arn" not in body.attributes:
             raise PipelineParseError("`role_arn` is required", pointer_join(at, "role_arn"))
         raw = self.body_value(
@@ -1148,6 +1239,19 @@ class _Evaluator:
 
 
 # -- small readers --------------------------------------------------------------------------------
+
+# The scope of a counted resource read once for all its instances: which one is not known.
+EVERY_INSTANCE: Mapping[str, Any] = {
+    "count": {"index": UNKNOWN},
+    "each": {"key": UNKNOWN, "value": UNKNOWN},
+}
+
+
+def pipeline_scope(block: _Block) -> _Scope:
+    """What a pipeline's arguments are evaluated in: one pipeline stands for all its instances."""
+    counted = any(meta in block.body.attributes for meta in ("count", "for_each"))
+    return EVERY_INSTANCE if counted else {}
+
 
 _MISSING = object()
 _PIPELINE_ARGUMENTS = frozenset({"name", "role_arn", "pipeline_type", "execution_mode", "tags"})

@@ -18,6 +18,7 @@ from app.engine.pipeline.cloudformation import parse_cloudformation
 from app.engine.pipeline.terraform import parse_terraform
 
 from ....amplifiers import fan_out_template, nested_for, nested_replace
+from .terraform_sources import allow, configuration, resource
 
 
 @pytest.mark.parametrize("levels", [10, 13, 20])
@@ -72,3 +73,38 @@ def test_a_cancelled_budget_stops_template_evaluation() -> None:
     budget.cancel()
     with pytest.raises(WorkCancelledError):
         parse_terraform(nested_for(1), budget=budget)
+
+
+def _pipelines_sharing_a_role(pipelines: int, policies: int) -> str:
+    """A Terraform file of `pipelines` pipelines whose service role has `policies`
+    `aws_iam_role_policy` resources: each pipeline's reader scans them all."""
+    text = configuration(
+        *(
+            resource(
+                "aws_iam_role_policy",
+                f"p{i}",
+                "role = aws_iam_role.pipeline.id",
+                f"policy = {allow(f'sns:Publish{i}')}",
+            )
+            for i in range(policies)
+        )
+    )
+    pipeline = text[text.index('resource "aws_codepipeline"') :]
+    return text + "".join(pipeline.replace('"main"', f'"main{i}"', 1) for i in range(1, pipelines))
+
+
+def test_reading_the_policies_a_terraform_file_defines_is_charged() -> None:
+    pipelines, policies = 20, 30
+    without = WorkBudget()
+    parse_terraform(_pipelines_sharing_a_role(pipelines, 0), budget=without)
+    budget = WorkBudget()
+    parsed = parse_terraform(_pipelines_sharing_a_role(pipelines, policies), budget=budget)
+    assert [len(rp.documents) for rp in parsed.role_policies] == [policies] * pipelines
+    # Every pipeline's reader looks at every policy resource.
+    assert budget.items - without.items >= pipelines * policies
+
+    small = WorkBudget(WorkLimits(items=(without.items + budget.items) // 2))
+    with pytest.raises(WorkLimitExceededError) as raised:
+        parse_terraform(_pipelines_sharing_a_role(pipelines, policies), budget=small)
+    assert raised.value.limit == "items"
+    assert raised.value.pointer.startswith("/resource/aws_iam_role_policy/")

@@ -66,6 +66,15 @@ resource "aws_codestarconnections_connection" "gh" {
   name          = "gh"
   provider_type = "GitHub"
 }
+resource "aws_iam_policy" "policy" {
+  name = "policy"
+}
+data "aws_iam_policy_document" "doc" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.artifacts.arn}/*"]
+  }
+}
 """
 
 
@@ -200,6 +209,8 @@ CASES: list[tuple[str, str, dict[str, str], TemplateContext | None, str, bool]] 
     ),
     ("role-name", "aws_iam_role.deployer.name", {}, None, "deployer", False),
     ("codebuild-name", "aws_codebuild_project.build.name", {}, None, "dev-build", False),
+    ("instance-key", 'aws_codebuild_project.build["k"].name', {}, None, "dev-build", False),
+    ("instance-index", "aws_codebuild_project.build[0].name", {}, None, "dev-build", False),
     (
         "kms-key-arn",
         "aws_kms_key.key.arn",
@@ -243,6 +254,42 @@ CASES: list[tuple[str, str, dict[str, str], TemplateContext | None, str, bool]] 
         "arn:aws:codestar-connections:eu-west-1:111122223333:connection/*",
         True,
     ),
+    (
+        "policy-arn",
+        "aws_iam_policy.policy.arn",
+        {},
+        CONTEXT,
+        "arn:aws:iam::111122223333:policy/policy",
+        False,
+    ),
+    ("jsonencode", "jsonencode({ a = var.env, b = [1] })", {}, None, '{"a":"dev","b":[1]}', False),
+    (
+        "jsonencode-partly-unknown",
+        'jsonencode(["${aws_kms_key.key.arn}/x"])',
+        {},
+        CONTEXT,
+        '["arn:aws:kms:eu-west-1:111122223333:key/*/x"]',
+        True,
+    ),
+    ("jsonencode-unknown", "jsonencode(var.missing)", {}, None, "*", True),
+    (
+        "jsonencode-escaped-text",
+        'jsonencode("\\\\u0000")',  # the text `\\u0000`, no unknown part
+        {},
+        None,
+        '"\\\\u0000"',
+        False,
+    ),
+    (
+        "policy-document-json",
+        "data.aws_iam_policy_document.doc.json",
+        {},
+        None,
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",'
+        '"Resource":"arn:aws:s3:::app-dev-artifacts/*"}]}',
+        False,
+    ),
+    ("policy-document-elsewhere", "data.aws_iam_policy_document.none.json", {}, None, "*", True),
     ("resource-elsewhere", "aws_codebuild_project.other.name", {}, None, "*", True),
     ("unknown-resource-type", "aws_instance.web.public_dns", {}, None, "*", True),
     (
