@@ -14,7 +14,7 @@ WORKDIR /src
 # again only when the lock changes); then the project without dependencies. No dev extras.
 COPY requirements.txt ./
 RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install --require-hashes -r requirements.txt
+    && /opt/venv/bin/pip install --require-hashes --no-deps -r requirements.txt
 # app/migrations links to migrations/: the package carries the Alembic revisions, so the image
 # migrates from site-packages. pip and setuptools leave the venv once it is built.
 COPY pyproject.toml README.md ./

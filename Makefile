@@ -13,12 +13,15 @@ LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet --cust
 
 .PHONY: run test test-fast golden lint format install clean bench audit lock
 
-# Exact versions, each checked against the hashes in the lock; then the project itself, without
-# its dependencies, which the lock has given. `pip check` fails when pyproject.toml asks for
-# something the lock does not hold (run `make lock`).
+# Exact versions, each checked against the hashes in the lock, installed as the lock lists them
+# (`--no-deps`: the lock holds every dependency already, and pip's resolver would otherwise look
+# up a dependency that asks for an extra, `CacheControl[filecache]`, on the index and refuse the
+# newer release it finds there); then the project itself, without its dependencies. `pip check`
+# fails when the lock misses one, or pyproject.toml asks for something it does not hold (run
+# `make lock`).
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
 	# The setuptools a new venv comes with (65.5 on Python 3.11, with known vulnerabilities) is
 	# in no lock and nothing here needs it installed: builds bring their own, isolated.
 	$(BIN)/python -m pip uninstall --quiet --yes setuptools 2>/dev/null || true
