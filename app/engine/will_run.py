@@ -31,7 +31,7 @@ from app.engine.authorization.evaluate import OrganisationLevels, resource_polic
 from app.engine.budget import WorkBudget
 from app.engine.compute import RequiredBy
 from app.engine.iam.analysis.diff import Necessity, Requirement
-from app.engine.iam.patterns.arn import split_arn
+from app.engine.iam.patterns.arn import arn_intersects, split_arn
 from app.engine.pipeline_requests import sent_facts
 
 RunVerdict = Literal["runs", "fails", "undecided"]
@@ -73,6 +73,11 @@ class SharedLayers:
     accounts: Mapping[str, AccountPolicies] = field(default_factory=dict)
     accounts_pointer: str = "/accounts"
     artifact_keys: Mapping[str, str] = field(default_factory=dict)  # bucket name → key ARN
+    # The places, in a resource policy (by its ARN), of values the template does not determine.
+    undetermined: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Resource policies a template defines for a resource whose name it does not determine
+    # (their ARN a pattern) and that are placed on no resource: (ARN, where each sits).
+    unplaced: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,7 +194,39 @@ class _RoleAuthorizer:
         self.authorizer.budget.location = self.role.identity_pointer
         decision = self.authorizer.decide(request, index)
         note = self._doubt(requirement, decision, owner, assumed)
+        uncertain = self._uncertain_policies(requirement)
+        if uncertain:
+            note = "; ".join(n for n in (note, uncertain) if n)
         return replace(base, decision=decision, note=note)
+
+    def _uncertain_policies(self, requirement: Requirement) -> str | None:
+        """Why a resource policy makes the decision uncertain: the one weighed holds values
+        the template does not determine, or one that may be the resource's was not weighed
+        (its resource's name is not known, and may be this pattern's)."""
+        resource = requirement.resource
+        used = resource_policy_arn(self.context, resource)
+        doubts = []
+        if used is not None and self.shared.undetermined.get(used):
+            doubts.append(
+                f"its policy (at {self.shared.resource_pointers.get(used, used)}) holds values "
+                "the template does not determine"
+            )
+        # `*` alone is the resource of an action that names none: no resource policy governs it.
+        if resource != "*" and _has_wildcard(resource):
+            candidates = [
+                (arn, self.shared.resource_pointers.get(arn, arn))
+                for arn in self.shared.resource_policies
+                if arn != used
+            ]
+            candidates += list(self.shared.unplaced)
+            self.authorizer.budget.charge(steps=1 + len(candidates))
+            maybe = [at for arn, at in candidates if _may_govern(arn, resource)]
+            if maybe:
+                doubts.append(
+                    "the resource's name is not known, and it may be the resource of the "
+                    f"policy at {maybe[0]}, which is not weighed for it"
+                )
+        return "; ".join(doubts) or None
 
     def _artifact_key(self, resource: str) -> str:
         if not resource.startswith("arn:aws:s3:::") or "/" not in resource:
@@ -228,6 +265,14 @@ class _RoleAuthorizer:
         if (rule == "must_allow" or cross) and resource_policy_arn(self.context, resource) is None:
             doubts.append("the policy of the resource, which must allow it, was not given")
         return _open(decision, doubts)
+
+
+def _may_govern(policy_arn: str, pattern: str) -> bool:
+    """Whether a resource policy's resource (a bucket's covering its objects) may be one the
+    pattern stands for."""
+    if arn_intersects(pattern, policy_arn):
+        return True
+    return policy_arn.startswith("arn:aws:s3:::") and arn_intersects(pattern, f"{policy_arn}/*")
 
 
 def _open(decision: AuthorizationDecision, doubts: list[str]) -> str | None:

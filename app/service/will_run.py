@@ -73,14 +73,19 @@ def _companion_arn(companion: CurrentCompanion) -> str | None:
 
 
 def _shared_layers(
-    required: RequiredPermissions, given: RunContext, companions: Sequence[CurrentCompanion]
+    required: RequiredPermissions,
+    given: RunContext,
+    companions: Sequence[CurrentCompanion],
+    unplaced: Sequence[CurrentCompanion],
 ) -> SharedLayers:
     policies: dict[str, Any] = {}
     pointers: dict[str, str] = {}
+    undetermined: dict[str, tuple[str, ...]] = {}
     for companion in companions:
         arn = _companion_arn(companion)
         if arn is not None:
             policies[arn], pointers[arn] = companion.document, companion.pointer
+            undetermined[arn] = tuple(place for place, _ in companion.undetermined)
     base = pointer_join(given.pointer, "resource_policies")
     for arn, document in given.resource_policies.items():
         policies[arn], pointers[arn] = document, pointer_join(base, arn)
@@ -95,6 +100,12 @@ def _shared_layers(
         accounts=given.accounts,
         accounts_pointer=pointer_join(given.pointer, "accounts"),
         artifact_keys=keys,
+        undetermined={arn: places for arn, places in undetermined.items() if arn in pointers},
+        unplaced=tuple(
+            (arn, companion.pointer)
+            for companion in unplaced
+            if (arn := _companion_arn(companion)) is not None
+        ),
     )
 
 
@@ -107,11 +118,13 @@ def run_check(
     budget: WorkBudget,
     *,
     current_each: Sequence[str] = (),
+    unplaced: Sequence[CurrentCompanion] = (),
 ) -> RunAnswer:
     """Every permission the service role and each action role need, decided with the layers
     given; an action role whose policies are not given has its permissions undecided.
     `current_each` is where each current document sits when they are not one list at
-    `current_pointer` (read from the pipelines' templates)."""
+    `current_pointer` (read from the pipelines' templates); `unplaced` are the templates'
+    companion policies whose resource's name is not known, placed on no resource."""
     service_role = _service_role(required, given)
     roles = [
         RoleUnderTest(
@@ -140,7 +153,7 @@ def run_check(
                 boundary_pointer=pointer_join(own.pointer, "permissions_boundary") if own else "",
             )
         )
-    shared = _shared_layers(required, given, companions)
+    shared = _shared_layers(required, given, companions, unplaced)
     roles.extend(_services_assuming(required, shared))
     return will_it_run(roles, shared, budget)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -614,3 +615,88 @@ def test_a_bucket_policy_refusing_the_store_s_key_fails_the_run_and_its_comparis
     assert [(m["sid"], m["principal"], m["status"]) for m in missing] == [
         ("WriteArtifacts", ROLE_C, "explicitly_denied")
     ]
+
+
+def _template_run(client: TestClient, template: dict[str, Any]) -> Any:
+    body = {
+        "current": {"from_sources": True, "authorization": {}},
+        "required": {
+            "sources": [{"body": json.dumps(template), "format": "cloudformation"}],
+            "context": {"account": "111122223333", "region": "eu-west-1"},
+        },
+    }
+    return _will_run(client, body)["will_run"]
+
+
+def _template(bucket: Any, key_principal: Any) -> dict[str, Any]:
+    role = {"Fn::GetAtt": ["PipelineRole", "Arn"]}
+    everything = [{"Effect": "Allow", "Action": ["codecommit:*", "codebuild:*", "s3:*"],
+                   "Resource": "*"}]  # fmt: skip
+    source = {"Name": "Source", "ActionTypeId": {"Category": "Source", "Owner": "AWS",
+              "Provider": "CodeCommit", "Version": "1"},
+              "Configuration": {"RepositoryName": "repo", "BranchName": "main"},
+              "OutputArtifacts": [{"Name": "src"}]}  # fmt: skip
+    return {
+        "Parameters": {"Env": {"Type": "String"}},
+        "Resources": {
+            "Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {
+                "RoleArn": role,
+                "ArtifactStore": {"Type": "S3", "Location": bucket, "EncryptionKey": {
+                    "Type": "KMS", "Id": {"Fn::GetAtt": ["Key", "Arn"]}}},
+                "Stages": [{"Name": "Source", "Actions": [source]}]}},
+            "PipelineRole": {"Type": "AWS::IAM::Role", "Properties": {
+                "RoleName": "pipeline-role",
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]},
+                "Policies": [{"PolicyName": "p", "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": everything}}]}},
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {
+                "Version": "2012-10-17", "Statement": [{
+                    "Sid": "PipelineUsesKey", "Effect": "Allow",
+                    "Principal": {"AWS": key_principal},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}]}}},
+            "Bucket": {"Type": "AWS::S3::Bucket"},
+            "BucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+                "Bucket": {"Ref": "Bucket"},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": [{"Fn::Sub": "arn:aws:s3:::${Bucket}"},
+                                 {"Fn::Sub": "arn:aws:s3:::${Bucket}/*"}]}]}}},
+        },
+    }  # fmt: skip
+
+
+def test_a_template_policy_the_run_cannot_place_leaves_it_undecided(client: TestClient) -> None:
+    """The artifact bucket's name is generated (`!Ref Bucket`): its Deny-all bucket policy
+    cannot be placed on the requests, which are then not decided for sure; the same bucket
+    named in full fails for sure."""
+    role = "arn:aws:iam::111122223333:role/pipeline-role"
+    principal = {"Fn::GetAtt": ["PipelineRole", "Arn"]}
+    run = _template_run(client, _template({"Ref": "Bucket"}, principal))
+    assert run["verdict"] == "undecided"
+    reads = _checks(run, role, "s3:GetObject")
+    assert reads
+    assert all(not c["definite"] and "may be the resource" in c["note"] for c in reads), reads
+    named = _template({"Ref": "Bucket"}, principal)
+    named["Resources"]["Bucket"]["Properties"] = {"BucketName": "artifacts-111122223333"}
+    run = _template_run(client, named)
+    assert run["verdict"] == "fails"
+    assert {(c["decision"], c["layer"]) for c in _checks(run, role, "s3:GetObject")} == {
+        ("explicitly_denied", "resource")
+    }
+
+
+def test_a_principal_the_template_does_not_determine_decides_nothing_for_sure(
+    client: TestClient,
+) -> None:
+    """The key policy's principal is a parameter with no value: read as `*` it would let
+    everyone in; the KMS checks it decides are not definite, and say why."""
+    role = "arn:aws:iam::111122223333:role/pipeline-role"
+    template = _template("artifacts-111122223333", {"Ref": "Env"})
+    del template["Resources"]["BucketPolicy"], template["Resources"]["Bucket"]
+    run = _template_run(client, template)
+    decrypt = _checks(run, role, "kms:Decrypt")
+    assert all(not c["definite"] for c in decrypt)
+    assert all("does not determine" in (c["note"] or "") for c in decrypt), decrypt
+    assert run["verdict"] == "undecided"

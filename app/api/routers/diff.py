@@ -32,7 +32,7 @@ from app.engine.findings import Finding
 from app.engine.iam.policy.view import read_policy
 from app.service import diff as diff_service
 from app.service.compute import sources_from_request
-from app.service.template_companions import with_template_companions
+from app.service.template_companions import template_companions, with_template_companions
 from app.service.will_run import (
     GivenActionRole,
     RunContext,
@@ -113,6 +113,7 @@ def _diff(
         )
         for i, c in enumerate(request.current.companions)
     ]
+    unplaced: list[diff_service.CurrentCompanion] = []
     if request.current.from_sources:
         documents: list[Any] = []
         pointer = "/current/from_sources"
@@ -120,6 +121,8 @@ def _diff(
         # The templates' trust, bucket and key policies too; their findings are the current
         # policy's, as those of reading the role's policies are.
         companions, notes = with_template_companions(companions, required)
+        placed = {(c.kind, c.target) for c in companions}
+        unplaced = [c for c in template_companions(required) if (c.kind, c.target) not in placed]
         current_view = replace(current_view, findings=(*current_view.findings, *notes))
     else:
         documents, pointer = policy_documents(services, request.current, "/current")
@@ -146,6 +149,7 @@ def _diff(
             companions,
             budget,
             current_each=[at for _, at in located] if current_view is not None else [],
+            unplaced=unplaced,
         )
         found = run_context_findings(context, services.catalog, budget)
         found += context_mismatch_findings(required, context)
