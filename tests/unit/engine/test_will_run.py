@@ -279,3 +279,36 @@ def test_a_kms_call_for_an_artifact_is_decided_on_what_is_known_as_the_key_is() 
         assert check.definite is False
         assert check.decision.decision != "explicitly_denied" or not check.decision.definite
         assert "rcp" in check.note
+
+
+def test_a_policy_with_undetermined_values_or_not_placed_leaves_it_open() -> None:
+    key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}
+        ],
+    }
+    at = "/required/sources/0/body/Resources/Key/Properties/KeyPolicy"
+    undetermined = _run(
+        NOTHING,
+        _requirement("kms:Decrypt", KEY),
+        resource_policies={KEY: key_policy},
+        resource_pointers={KEY: at},
+        undetermined={KEY: (f"{at}/Statement/0/Principal/AWS",)},
+    )
+    (check,) = undetermined.checks
+    assert (check.decision.decision, check.definite) == ("allowed", False)
+    assert "does not determine" in check.note
+    assert undetermined.verdict == "undecided"
+
+    for unplaced, open_ in (
+        (("arn:aws:s3:::artifacts", "/policy/at"), True),
+        (("arn:aws:kms:us-east-1:111111111111:key/*", "/policy/at"), False),
+    ):
+        answer = _run(
+            ALL,
+            _requirement("s3:GetObject", "arn:aws:s3:::*/*", account=A, name_unknown=True),
+            unplaced=(unplaced,),
+        )
+        (check,) = answer.checks
+        assert check.definite is not open_, unplaced
