@@ -194,23 +194,29 @@ class _RoleAuthorizer:
         self.authorizer.budget.location = self.role.identity_pointer
         decision = self.authorizer.decide(request, index)
         note = self._doubt(requirement, decision, owner, assumed)
-        uncertain = self._uncertain_policies(requirement)
+        uncertain = self._uncertain_policies(requirement, decision)
         if uncertain:
             note = "; ".join(n for n in (note, uncertain) if n)
         return replace(base, decision=decision, note=note)
 
-    def _uncertain_policies(self, requirement: Requirement) -> str | None:
-        """Why a resource policy makes the decision uncertain: the one weighed holds values
-        the template does not determine, or one that may be the resource's was not weighed
-        (its resource's name is not known, and may be this pattern's)."""
+    def _uncertain_policies(
+        self, requirement: Requirement, decision: AuthorizationDecision
+    ) -> str | None:
+        """Why a resource policy makes the decision uncertain: one weighed (the resource's,
+        or the artifact key's for the call S3 makes to KMS) holds values the template does not
+        determine, or one that may be the resource's was not weighed (its resource's name is
+        not known, and may be this pattern's)."""
         resource = requirement.resource
         used = resource_policy_arn(self.context, resource)
-        doubts = []
-        if used is not None and self.shared.undetermined.get(used):
-            doubts.append(
-                f"its policy (at {self.shared.resource_pointers.get(used, used)}) holds values "
-                "the template does not determine"
-            )
+        weighed = [used]
+        if decision.dependent is not None:
+            weighed.append(resource_policy_arn(self.context, self._artifact_key(resource)))
+        doubts = [
+            f"the policy at {self.shared.resource_pointers.get(arn, arn)} holds values the "
+            "template does not determine"
+            for arn in weighed
+            if arn is not None and self.shared.undetermined.get(arn)
+        ]
         # `*` alone is the resource of an action that names none: no resource policy governs it.
         if resource != "*" and _has_wildcard(resource):
             candidates = [

@@ -700,3 +700,28 @@ def test_a_principal_the_template_does_not_determine_decides_nothing_for_sure(
     assert all(not c["definite"] for c in decrypt)
     assert all("does not determine" in (c["note"] or "") for c in decrypt), decrypt
     assert run["verdict"] == "undecided"
+
+
+def test_a_statement_under_an_undecided_condition_decides_nothing_for_sure(
+    client: TestClient,
+) -> None:
+    """A key-policy Deny kept only when `IsProd`, which the template cannot decide (no value for
+    Env): neither branch is certain, so the KMS checks are not definite; with Env given they
+    are."""
+    role = "arn:aws:iam::111122223333:role/pipeline-role"
+    template = _template("artifacts-111122223333", {"Fn::GetAtt": ["PipelineRole", "Arn"]})
+    del template["Resources"]["BucketPolicy"], template["Resources"]["Bucket"]
+    template["Conditions"] = {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}}
+    statements = template["Resources"]["Key"]["Properties"]["KeyPolicy"]["Statement"]
+    statements.append({"Fn::If": ["IsProd", {"Sid": "DenyAll", "Effect": "Deny",
+                       "Principal": "*", "Action": "kms:*", "Resource": "*"},
+                       {"Ref": "AWS::NoValue"}]})  # fmt: skip
+    run = _template_run(client, template)
+    decrypt = _checks(run, role, "kms:Decrypt")
+    assert all(not c["definite"] for c in decrypt), decrypt
+    assert run["verdict"] == "undecided"
+    template["Parameters"]["Env"]["Default"] = "dev"
+    run = _template_run(client, template)
+    assert {(c["decision"], c["definite"]) for c in _checks(run, role, "kms:Decrypt")} == {
+        ("allowed", True)
+    }

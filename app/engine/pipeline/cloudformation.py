@@ -1304,8 +1304,28 @@ class _Resolver:
             # Text that is not JSON stays text: the diff reports it at its pointer.
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
-        places = undetermined_places(resolved, at)
+        places = [*undetermined_places(resolved, at), *self._undecided_ifs(node, at)]
         return _plain_json(value), tuple((place, self.line_of(place)) for place in places)
+
+    def _undecided_ifs(self, node: Any, at: str) -> Iterator[str]:
+        """The places of the `Fn::If`s in a document whose condition the template does not
+        decide: each of their branches is read, so what they hold is not certain."""
+        stack = [(node, at)]
+        while stack:
+            current, where = stack.pop()
+            self.budget.charge(steps=1)
+            if isinstance(current, Mapping):
+                branches = current.get("Fn::If")
+                if (
+                    len(current) == 1
+                    and isinstance(branches, list)
+                    and branches
+                    and self.condition(branches[0]) is None
+                ):
+                    yield where
+                stack.extend((v, pointer_join(where, str(k))) for k, v in current.items())
+            elif isinstance(current, list):
+                stack.extend((v, pointer_join(where, i)) for i, v in enumerate(current))
 
 
 # -- small readers --------------------------------------------------------------------------------
