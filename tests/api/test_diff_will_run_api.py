@@ -303,6 +303,17 @@ def test_the_service_role_must_be_known(client: TestClient) -> None:
     ), problem
 
 
+def test_the_principal_s_arn_is_of_its_kind(client: TestClient) -> None:
+    """A session ARN naming no role was a 500 where its role was read from it."""
+    pipelines, current = _setup(client)
+    current["authorization"]["principal"] = {"arn": "x", "type": "assumed_role"}
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    pointers = [e["pointer"] for e in response.json()["errors"]]
+    assert pointers == ["/current/authorization/principal/arn"]
+
+
 def test_authorization_needs_pipelines(client: TestClient) -> None:
     policy = {
         "Version": "2012-10-17",

@@ -337,6 +337,50 @@ def test_bad_layer_input_is_a_located_422(
     assert all(p.startswith(pointer) for p in pointers), problem
 
 
+# Each kind of caller with an ARN of another kind, or of no kind: the session ARN `x` was a
+# 500 (the role of the session was read from the ARN's resource without looking).
+WRONG_ARNS = [
+    ("assumed_role", "x"),
+    ("assumed_role", "arn:aws:sts::111111111111:assumed-role/R"),
+    ("assumed_role", ROLE_R),
+    ("role", SESS),
+    ("role", "arn:aws:iam::111111111111:role/"),
+    ("user", ROLE_R),
+    ("root", USER_U),
+    ("federated_user", "arn:aws:sts::111111111111:federated-user/"),
+    ("service", "codepipeline"),
+    ("service", ROLE_R),
+    ("anonymous", USER_U),
+]
+
+
+@pytest.mark.parametrize(("kind", "arn"), WRONG_ARNS)
+def test_a_caller_s_arn_is_of_its_kind(client: TestClient, kind: str, arn: str) -> None:
+    body = {**BASE, "principal": {"arn": arn, "type": kind}}
+    response = client.post(PATH, json=body)
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/principal/arn"]
+
+
+RIGHT_ARNS = [
+    ("assumed_role", "arn:aws-us-gov:sts::111111111111:assumed-role/R/s@example.com"),
+    ("role", "arn:aws:iam::111111111111:role/service-role/team/R"),
+    ("user", "arn:aws:iam::111111111111:user/u+1=2,3.4@5-6_7"),
+    ("root", "arn:aws:iam::111111111111:root"),
+    ("federated_user", "arn:aws:sts::111111111111:federated-user/u"),
+    ("service", "states.eu-west-2.amazonaws.com"),
+    ("service", "codepipeline.amazonaws.com.cn"),
+    ("anonymous", ""),
+]
+
+
+@pytest.mark.parametrize(("kind", "arn"), RIGHT_ARNS)
+def test_each_kind_of_caller_is_taken(client: TestClient, kind: str, arn: str) -> None:
+    body = {**BASE, "principal": {"arn": arn, "type": kind}}
+    response = client.post(PATH, json=body)
+    assert response.status_code == 200, response.text
+
+
 def test_a_large_layered_request_is_refused_past_its_budget(client: TestClient) -> None:
     """Each layer's statements weighed for each request are charged to the request's budget,
     as identity statements are without layers."""
