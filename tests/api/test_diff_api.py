@@ -238,11 +238,13 @@ def test_diff_compares_the_companion_documents(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("authorization", [False, True])
-def test_a_companion_given_as_json_text_of_a_list_is_a_located_422(
-    client: TestClient, authorization: bool
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_companion_that_is_not_one_document_is_a_located_422(
+    client: TestClient, authorization: bool, listed: bool
 ) -> None:
     """A companion holds one document: JSON text of a list of them (a 500 when its statements
-    were compared) is refused at the document, whether the run is decided or not."""
+    were compared), or text that is not JSON, is refused at the document, whether the run is
+    decided or not."""
     pipelines = [cross_account_pipeline()]
     computed = client.post("/v1/policies/compute", json={"pipelines": pipelines}).json()
     (trust,) = [
@@ -252,7 +254,11 @@ def test_a_companion_given_as_json_text_of_a_list_is_a_located_422(
     current: dict[str, Any] = {
         "documents": [computed["policy"]],
         "companions": [
-            {"kind": "trust-policy", "target": ROLE_B, "document": json.dumps([trust["policy"]])}
+            {
+                "kind": "trust-policy",
+                "target": ROLE_B,
+                "document": json.dumps([trust["policy"]]) if listed else "{not json",
+            }
         ],
     }
     if authorization:
@@ -262,6 +268,18 @@ def test_a_companion_given_as_json_text_of_a_list_is_a_located_422(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert [e["pointer"] for e in response.json()["errors"]] == ["/current/companions/0/document"]
+
+
+@pytest.mark.parametrize("required", ["[]", "42", "{not json"])
+def test_a_required_policy_that_is_not_one_document_is_a_located_422(
+    client: TestClient, required: str
+) -> None:
+    allowed = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}  # fmt: skip
+    body = {"current": {"documents": [allowed]}, "required": {"policy": required}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/required/policy"]
 
 
 def test_a_key_policy_as_the_kms_console_writes_it_is_compared(client: TestClient) -> None:

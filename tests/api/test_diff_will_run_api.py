@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -312,6 +313,49 @@ def test_the_principal_s_arn_is_of_its_kind(client: TestClient) -> None:
     assert response.status_code == 422, response.text
     pointers = [e["pointer"] for e in response.json()["errors"]]
     assert pointers == ["/current/authorization/principal/arn"]
+
+
+ANYTHING = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+LISTED = json.dumps([ANYTHING])
+
+
+def _not_one_document(current: dict[str, Any], place: str) -> str:
+    """`current` with the document at `place` made JSON text of a list (or text that is not
+    JSON); where it is."""
+    authorization = current["authorization"]
+    base = "/current/authorization"
+    if place == "companion":
+        current["companions"][0]["document"] = "{not json"
+        return "/current/companions/0/document"
+    if place == "resource_policy":
+        arn = f"arn:aws:s3:::{BUCKET_AWAY}"
+        authorization["resource_policies"][arn] = LISTED
+        return f"{base}/resource_policies/{arn}"
+    if place == "boundary":
+        authorization["permissions_boundary"] = LISTED
+        return f"{base}/permissions_boundary"
+    if place == "session_policy":
+        authorization["session_policies"] = [LISTED]
+        return f"{base}/session_policies/0"
+    authorization["action_roles"][0]["permissions_boundary"] = LISTED
+    return f"{base}/action_roles/0/permissions_boundary"
+
+
+@pytest.mark.parametrize(
+    "place", ["companion", "resource_policy", "boundary", "session_policy", "action_role_boundary"]
+)
+def test_a_place_of_one_document_refuses_anything_else(client: TestClient, place: str) -> None:
+    """Every place that holds one policy document takes an object or JSON text of one; JSON
+    text of a list, or text that is not JSON, is a 422 at its place."""
+    pipelines, current = _setup(client)
+    pointer = _not_one_document(current, place)
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
 
 
 def test_authorization_needs_pipelines(client: TestClient) -> None:

@@ -4,6 +4,7 @@ layer input, and the work budget."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -282,6 +283,22 @@ def test_a_trust_policy_has_no_resource_without_a_finding(client: TestClient) ->
     assert (result["decision"], result["layer"]) == ("allowed", "resource")
 
 
+def test_a_resource_policy_given_as_json_text_is_weighed(client: TestClient) -> None:
+    body = {
+        "policy": {"documents": [allow("*")]},
+        "principal": {"arn": ROLE_R, "type": "role"},
+        "resource_policies": {BUCKET: json.dumps(deny("*", principal="*"))},
+        "requests": [{"action": "s3:GetObject", "resource": OBJECT, "resource_account": A}],
+    }
+    (result,) = _layered(client, body)["results"]
+    assert (result["decision"], result["layer"], result["definite"]) == (
+        "explicitly_denied",
+        "resource",
+        True,
+    )
+    assert result["statement"]["path"] == f"/resource_policies/{BUCKET}/Statement/0"
+
+
 BASE: dict[str, Any] = {
     "policy": {"documents": [allow("s3:*")]},
     "principal": {"arn": USER_U, "type": "user"},
@@ -309,6 +326,19 @@ BASE: dict[str, Any] = {
             "/requests/0/resource_account",
         ),
         ({"permissions_boundary": "{not json"}, "/permissions_boundary"),
+        # One document is an object or JSON text of one: a list's Deny was left unread, and
+        # the request allowed for sure.
+        (
+            {"resource_policies": {BUCKET: json.dumps([deny("*", principal="*")])}},
+            f"/resource_policies/{BUCKET}",
+        ),
+        ({"resource_policies": {BUCKET: "42"}}, f"/resource_policies/{BUCKET}"),
+        ({"permissions_boundary": json.dumps([allow("*")])}, "/permissions_boundary"),
+        ({"session_policies": [json.dumps([allow("*")])]}, "/session_policies/0"),
+        (
+            {"accounts": {A: {"scp_levels": [[json.dumps([allow("*")])]]}}},
+            f"/accounts/{A}/scp_levels/0/0",
+        ),
         (
             {"requests": [{**BASE["requests"][0], "sse_kms_key": "alias/artifacts"}]},
             "/requests/0/sse_kms_key",

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -16,12 +17,14 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from app.api.schemas.common import Answer, FindingOut, ProvenanceOut, Schema, decision_fields
 from app.api.schemas.examples import AUTHORIZATION_RESPONSE
 from app.engine.authorization import AccountPolicies, Principal
 from app.engine.authorization.context import PrincipalKind
+from app.engine.iam.errors import PolicyParseError
+from app.engine.iam.policy.parse import decode_document
 from app.engine.strict_model import located_error
 from app.service.authorization import AuthorizationOutcome
 
@@ -44,7 +47,25 @@ def _one_policy_document_error(
     }
 
 
-PolicyDocumentIn = Annotated[dict[str, Any] | str, GetPydanticSchema(_one_policy_document_error)]
+def _one_document(value: dict[str, Any] | str) -> dict[str, Any] | str:
+    # The rule every place of one document reads it by (decode_document); the text itself is
+    # kept, so that the keys it repeats are reported where it is read.
+    try:
+        decode_document(value, "")
+    except PolicyParseError as error:
+        raise PydanticCustomError("policy_document", error.message) from None
+    return value
+
+
+# One policy document: an object, or JSON text of one.
+PolicyDocumentIn = Annotated[
+    dict[str, Any] | str,
+    GetPydanticSchema(_one_policy_document_error),
+    AfterValidator(_one_document),
+]
+# One of a role's policy documents: an object, or JSON text of one or of a list of them (a file
+# holding several).
+RoleDocumentIn = Annotated[dict[str, Any] | str, GetPydanticSchema(_one_policy_document_error)]
 # An organisation's root, up to five levels of OUs, and the account [R1.4].
 MAX_ORGANISATION_LEVELS = 7
 
