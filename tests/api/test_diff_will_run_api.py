@@ -290,6 +290,16 @@ def test_a_permissions_boundary_limits_the_service_role(client: TestClient) -> N
         assert (check["decision"], check["layer"]) == ("implicitly_denied", "boundary")
 
 
+def test_an_empty_list_of_session_policies_is_none_passed(client: TestClient) -> None:
+    """AWS takes no session policy from an empty list: the run is not refused by a layer that
+    would allow nothing."""
+    pipelines, current = _setup(client)
+    current["authorization"]["session_policies"] = []
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "runs"
+    assert all(o["layer"] != "session" for c in run["checks"] for o in c["layers"])
+
+
 def test_the_service_role_must_be_known(client: TestClient) -> None:
     pipelines = [cross_account_pipeline(roleArn="arn:aws:iam::111111111111:role/${Role}")]
     body = {

@@ -174,7 +174,9 @@ class AuthorizationContextIn(Schema):
         default=None, description="the principal's permissions boundary"
     )
     session_policies: list[PolicyDocumentIn] | None = Field(
-        default=None, max_length=11, description="the session policies of a role session"
+        default=None,
+        max_length=11,
+        description="the session policies of a role session; empty or absent: none was passed",
     )
     resource_policies: dict[ResourceArn, PolicyDocumentIn] | None = Field(
         default=None,

@@ -137,10 +137,10 @@ class DocumentPointers:
 
 @dataclass(frozen=True)
 class AuthorizationContext:
-    """Everything that decides the principal's requests. `session_policies` is `None` when no
-    session policy was passed [R1.7]; `permission_boundary` is `None` for an entity without
-    one [R1.6]. `resource_policies` maps a resource ARN (a bucket ARN covers its objects) to
-    its policy: bucket, key, role trust, function, repository, topic…"""
+    """Everything that decides the principal's requests. `session_policies` is `None` (or
+    empty) when no session policy was passed [R1.7]; `permission_boundary` is `None` for an
+    entity without one [R1.6]. `resource_policies` maps a resource ARN (a bucket ARN covers
+    its objects) to its policy: bucket, key, role trust, function, repository, topic…"""
 
     principal: Principal
     identity_policies: Sequence[Document] = ()
