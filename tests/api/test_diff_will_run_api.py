@@ -160,6 +160,34 @@ def test_a_trust_policy_that_leaves_out_the_service_role_fails_the_run(
     assert "AssumeRole" in assume["impact"]["message"]
 
 
+def test_a_resource_policy_over_a_companion_of_the_same_resource_is_a_warning(
+    client: TestClient,
+) -> None:
+    """A trust companion that denies assuming the role fails the run; a resource policy given
+    for the same role stands over it where the run is decided: a WARNING at that resource
+    policy says the companion is overridden (it was silent)."""
+    pipelines, current = _setup(client)
+    (trust,) = [
+        c for c in current["companions"] if c["kind"] == "trust-policy" and c["target"] == ROLE_B
+    ]
+    allowing = trust["document"]
+    refuse = {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}
+    trust["document"] = {**allowing, "Statement": [*allowing["Statement"], refuse]}
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    denied = _will_run(client, body)
+    assert denied["will_run"]["verdict"] == "fails"
+    assert "COMPANION_OVERRIDDEN" not in {f["code"] for f in denied["findings"]}
+
+    current["authorization"]["resource_policies"][ROLE_B] = allowing
+    answer = _will_run(client, body)
+    assert answer["will_run"]["verdict"] == "runs"
+    (overridden,) = [f for f in answer["findings"] if f["code"] == "COMPANION_OVERRIDDEN"]
+    at = f"/current/authorization/resource_policies/{ROLE_B.replace('/', '~1')}"
+    assert (overridden["finding_type"], overridden["path"]) == ("WARNING", at)
+    index = current["companions"].index(trust)
+    assert f"/current/companions/{index}/document" in overridden["message"]
+
+
 def test_an_organisation_deny_is_named_with_its_level(client: TestClient) -> None:
     pipelines, current = _setup(client)
     full = {

@@ -148,7 +148,7 @@ def _diff(
             current_each=[at for _, at in located] if current_view is not None else [],
         )
         found = run_context_findings(context, services.catalog, budget)
-        found += context_mismatch_findings(required, context)
+        found += context_mismatch_findings(required, context, companions)
         outcome = replace(
             outcome,
             will_run=answer,
