@@ -25,6 +25,7 @@ from app.engine.authorization import AccountPolicies, Principal
 from app.engine.authorization.context import PrincipalKind
 from app.engine.iam.errors import PolicyParseError
 from app.engine.iam.policy.parse import decode_document
+from app.engine.iam.validation.rules_principal import SERVICE_PRINCIPAL
 from app.engine.strict_model import located_error
 from app.service.authorization import AuthorizationOutcome
 
@@ -104,7 +105,7 @@ _ARN_FORMS: Mapping[PrincipalKind, tuple[re.Pattern[str], str]] = {
         "a federated user's ARN: `arn:aws:sts::111122223333:federated-user/name`",
     ),
     "service": (
-        re.compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?"),
+        SERVICE_PRINCIPAL,
         "a service principal: `codepipeline.amazonaws.com`",
     ),
     "anonymous": (re.compile(""), "nothing: an anonymous caller has no ARN"),
