@@ -346,6 +346,9 @@ _PIPELINE_CODES: Final = {
     ),
     "COMPANION_NOT_NAMED": _code(_W, "A companion policy given for a resource no pipeline names"),
     "COMPANION_GIVEN_TWICE": _code(_W, "Two companion policies given for one resource"),
+    "COMPANION_OVERRIDDEN": _code(
+        _W, "A resource policy given for a resource a companion policy is given for"
+    ),
     "ACTION_ROLE_NOT_DECLARED": _code(_W, "Policies given for a role no action declares"),
     "ACTION_ROLE_GIVEN_TWICE": _code(_W, "An action role's policies given twice"),
     "PRINCIPAL_NOT_SERVICE_ROLE": _code(_W, "The principal given is not the pipelines' role"),

@@ -123,11 +123,12 @@ def required_from_pipelines(
 
 def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyView:
     """The service-role policies the pipelines' own templates (CloudFormation or Terraform)
-    define, as the current policy.
+    define, as the current policy (with the ERROR of each document that is none, not read).
 
-    Raises InvalidInputError when no template defines its pipeline's role."""
+    Raises InvalidInputError when no template defines its pipeline's role with policies."""
     documents = [doc for rp in required.role_policies for doc in rp.documents]
-    if not documents:
+    notes = tuple(f for rp in required.role_policies for f in rp.findings)
+    if not documents and not any(f.finding_type is FindingType.ERROR for f in notes):
         raise InvalidInputError(
             "no source defines the service role of its pipeline together with its policies "
             "(a CloudFormation template whose pipeline `RoleArn` refers to an `AWS::IAM::Role` "
@@ -138,7 +139,6 @@ def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyV
             pointer=pointer,
         )
     view = read_policies_at(documents)
-    notes = tuple(f for rp in required.role_policies for f in rp.findings)
     return replace(view, findings=(*view.findings, *notes))
 
 

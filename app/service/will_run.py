@@ -210,10 +210,14 @@ def run_context_findings(given: RunContext, catalog: Catalog, budget: WorkBudget
     return found
 
 
-def context_mismatch_findings(required: RequiredPermissions, given: RunContext) -> list[Finding]:
-    """What the context gives that the pipelines do not use: the policies of a role no action
-    declares (or of one role twice), a principal other than the pipelines' service role."""
-    found: list[Finding] = []
+def context_mismatch_findings(
+    required: RequiredPermissions, given: RunContext, companions: Sequence[CurrentCompanion] = ()
+) -> list[Finding]:
+    """What the context gives that the pipelines do not use, or that stands over what else is
+    given: the policies of a role no action declares (or of one role twice), a principal other
+    than the pipelines' service role, a resource policy of a resource a companion document is
+    the policy of (the resource policy is the one weighed, as `_shared_layers` takes them)."""
+    found = _companions_overridden(given, companions)
     declared = {arn for arn, _ in required.action_roles}
     seen: set[str] = set()
     for role in given.action_roles:
@@ -240,6 +244,25 @@ def context_mismatch_findings(required: RequiredPermissions, given: RunContext) 
             f"`{principal.arn}`: the answer is for the principal"
         )
         found.append(_warning("PRINCIPAL_NOT_SERVICE_ROLE", message, f"{given.pointer}/principal"))
+    return found
+
+
+def _companions_overridden(
+    given: RunContext, companions: Sequence[CurrentCompanion]
+) -> list[Finding]:
+    covered = {arn: c for c in companions if (arn := _companion_arn(c)) is not None}
+    base = pointer_join(given.pointer, "resource_policies")
+    found = []
+    for arn in given.resource_policies:
+        companion = covered.get(arn)
+        if companion is None:
+            continue
+        message = (
+            f"`{arn}` has a companion policy too, the {companion.kind} at "
+            f"{companion.pointer}: this resource policy overrides it where the run is decided, "
+            "and the companion is only compared with what the pipelines need"
+        )
+        found.append(_warning("COMPANION_OVERRIDDEN", message, pointer_join(base, arn)))
     return found
 
 

@@ -237,6 +237,51 @@ def test_diff_compares_the_companion_documents(client: TestClient) -> None:
     assert error["path"] == "/current/companions/1/document/Statement/0/Resource"
 
 
+@pytest.mark.parametrize("authorization", [False, True])
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_companion_that_is_not_one_document_is_a_located_422(
+    client: TestClient, authorization: bool, listed: bool
+) -> None:
+    """A companion holds one document: JSON text of a list of them (a 500 when its statements
+    were compared), or text that is not JSON, is refused at the document, whether the run is
+    decided or not."""
+    pipelines = [cross_account_pipeline()]
+    computed = client.post("/v1/policies/compute", json={"pipelines": pipelines}).json()
+    (trust,) = [
+        d for d in computed["companions"]["documents"]
+        if d["kind"] == "trust-policy" and d["target"] == ROLE_B
+    ]  # fmt: skip
+    current: dict[str, Any] = {
+        "documents": [computed["policy"]],
+        "companions": [
+            {
+                "kind": "trust-policy",
+                "target": ROLE_B,
+                "document": json.dumps([trust["policy"]]) if listed else "{not json",
+            }
+        ],
+    }
+    if authorization:
+        current["authorization"] = {}
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/current/companions/0/document"]
+
+
+@pytest.mark.parametrize("required", ["[]", "42", "{not json"])
+def test_a_required_policy_that_is_not_one_document_is_a_located_422(
+    client: TestClient, required: str
+) -> None:
+    allowed = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}  # fmt: skip
+    body = {"current": {"documents": [allowed]}, "required": {"policy": required}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/required/policy"]
+
+
 def test_a_key_policy_as_the_kms_console_writes_it_is_compared(client: TestClient) -> None:
     """The console's key policy names its statements with spaces, which a key policy may: it is
     compared (sufficient: its key users are the roles that need the key), no INVALID_SID."""

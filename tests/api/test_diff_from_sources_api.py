@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ..documents import trust_policy
@@ -243,6 +244,81 @@ def test_a_principal_the_template_does_not_determine_is_a_warning_at_its_place(
     assert (error["code"], error["finding_type"]) == ("INVALID_PRINCIPAL", "ERROR")
 
 
+KEY_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": SERVICE_ROLE},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+            },
+            {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"},
+        ],
+    }
+)
+# A key policy that is not one document: JSON text of a list of them (was a 500 when its
+# statements were compared), text that is not JSON, a list.
+NOT_ONE_KEY_POLICY = [
+    ("NOT_A_POLICY", f"      KeyPolicy: '[{KEY_POLICY}]'"),
+    ("INVALID_JSON", f"      KeyPolicy: '{KEY_POLICY[:-1]}'"),
+    ("NOT_A_POLICY", f"      KeyPolicy: [{KEY_POLICY}]"),
+]
+
+
+@pytest.mark.parametrize(("code", "key_policy"), NOT_ONE_KEY_POLICY)
+def test_a_template_key_policy_that_is_not_one_document_is_an_error_at_its_place(
+    client: TestClient, code: str, key_policy: str
+) -> None:
+    """An ERROR at the key policy, with its line; the key policy is neither compared nor
+    weighed where the run is decided (its Deny would refuse the role otherwise)."""
+    start = TEMPLATE.index("      KeyPolicy:")
+    template = TEMPLATE[:start] + key_policy + "\n"
+    request = {
+        "current": {"from_sources": True, "authorization": {}},
+        "required": {
+            "sources": [{"body": template, "format": "cloudformation"}],
+            "context": {"account": ACCOUNT, "region": REGION},
+        },
+    }
+    response = client.post("/v1/policies/diff", json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    at = f"{BODY}/Resources/Key/Properties/KeyPolicy"
+    (error,) = [f for f in body["findings"] if f["path"] == at]
+    assert (error["code"], error["finding_type"]) == (code, "ERROR")
+    assert error["line"] == template.splitlines().index(key_policy) + 1
+    assert "key-policy" not in {c["kind"] for c in body["companions"]}
+    decrypts = [
+        c for c in body["will_run"]["checks"]
+        if c["role"] == SERVICE_ROLE and c["action"] == "kms:Decrypt"
+    ]  # fmt: skip
+    assert decrypts
+    assert all(c["decision"] != "explicitly_denied" for c in decrypts), decrypts
+
+
+ROLE_POLICY = """          PolicyDocument:
+            Version: 2012-10-17
+            Statement:
+              - {Effect: Allow, Action: "codecommit:*", Resource: "*"}
+"""
+
+
+def test_a_template_role_policy_that_is_not_one_document_is_not_read(client: TestClient) -> None:
+    """The role's only policy as JSON text of a list: an ERROR at its place, and no policy of
+    the template's grants the role CodeCommit."""
+    statement = {"Effect": "Allow", "Action": "codecommit:*", "Resource": "*"}
+    listed = json.dumps([{"Version": "2012-10-17", "Statement": [statement]}])
+    assert ROLE_POLICY in TEMPLATE
+    template = TEMPLATE.replace(ROLE_POLICY, f"          PolicyDocument: '{listed}'\n")
+    body = _diff(client, [], template=template)
+    at = f"{BODY}/Resources/PipelineRole/Properties/Policies/0/PolicyDocument"
+    (error,) = [f for f in body["findings"] if f["path"] == at]
+    assert (error["code"], error["finding_type"]) == ("NOT_A_POLICY", "ERROR")
+    assert "codecommit:GetBranch" in {a for m in body["missing"] for a in m["actions"]}
+
+
 TERRAFORM = f"""
 data "aws_iam_policy_document" "trust" {{
   statement {{
@@ -432,3 +508,25 @@ def test_a_terraform_file_whose_role_is_not_its_own_is_a_problem(client: TestCli
     (error,) = response.json()["errors"]
     assert error["pointer"] == "/current/from_sources"
     assert "aws_iam_role" in error["detail"]
+
+
+def test_a_terraform_key_policy_that_is_not_one_document_is_an_error_at_its_place(
+    client: TestClient,
+) -> None:
+    """`jsonencode` of a list of documents: an ERROR at the key's `policy`, not compared."""
+    start = TERRAFORM.index('resource "aws_kms_key" "artifacts" {')
+    end = TERRAFORM.index('data "aws_caller_identity"')
+    key = f'resource "aws_kms_key" "artifacts" {{\n  policy = jsonencode([{KEY_POLICY}])\n}}\n\n'
+    request = {
+        "current": {"from_sources": True},
+        "required": {
+            "sources": [{"body": TERRAFORM[:start] + key + TERRAFORM[end:], "format": "terraform"}],
+            "context": {"account": ACCOUNT, "region": REGION},
+        },
+    }
+    response = client.post("/v1/policies/diff", json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    (error,) = [f for f in body["findings"] if f["path"] == f"{TF}/aws_kms_key/artifacts/policy"]
+    assert (error["code"], error["finding_type"]) == ("NOT_A_POLICY", "ERROR")
+    assert "key-policy" not in {c["kind"] for c in body["companions"]}

@@ -160,6 +160,34 @@ def test_a_trust_policy_that_leaves_out_the_service_role_fails_the_run(
     assert "AssumeRole" in assume["impact"]["message"]
 
 
+def test_a_resource_policy_over_a_companion_of_the_same_resource_is_a_warning(
+    client: TestClient,
+) -> None:
+    """A trust companion that denies assuming the role fails the run; a resource policy given
+    for the same role stands over it where the run is decided: a WARNING at that resource
+    policy says the companion is overridden (it was silent)."""
+    pipelines, current = _setup(client)
+    (trust,) = [
+        c for c in current["companions"] if c["kind"] == "trust-policy" and c["target"] == ROLE_B
+    ]
+    allowing = trust["document"]
+    refuse = {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}
+    trust["document"] = {**allowing, "Statement": [*allowing["Statement"], refuse]}
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    denied = _will_run(client, body)
+    assert denied["will_run"]["verdict"] == "fails"
+    assert "COMPANION_OVERRIDDEN" not in {f["code"] for f in denied["findings"]}
+
+    current["authorization"]["resource_policies"][ROLE_B] = allowing
+    answer = _will_run(client, body)
+    assert answer["will_run"]["verdict"] == "runs"
+    (overridden,) = [f for f in answer["findings"] if f["code"] == "COMPANION_OVERRIDDEN"]
+    at = f"/current/authorization/resource_policies/{ROLE_B.replace('/', '~1')}"
+    assert (overridden["finding_type"], overridden["path"]) == ("WARNING", at)
+    index = current["companions"].index(trust)
+    assert f"/current/companions/{index}/document" in overridden["message"]
+
+
 def test_an_organisation_deny_is_named_with_its_level(client: TestClient) -> None:
     pipelines, current = _setup(client)
     full = {
@@ -290,6 +318,16 @@ def test_a_permissions_boundary_limits_the_service_role(client: TestClient) -> N
         assert (check["decision"], check["layer"]) == ("implicitly_denied", "boundary")
 
 
+def test_an_empty_list_of_session_policies_is_none_passed(client: TestClient) -> None:
+    """AWS takes no session policy from an empty list: the run is not refused by a layer that
+    would allow nothing."""
+    pipelines, current = _setup(client)
+    current["authorization"]["session_policies"] = []
+    run = _run(client, pipelines, current)
+    assert run["verdict"] == "runs"
+    assert all(o["layer"] != "session" for c in run["checks"] for o in c["layers"])
+
+
 def test_the_service_role_must_be_known(client: TestClient) -> None:
     pipelines = [cross_account_pipeline(roleArn="arn:aws:iam::111111111111:role/${Role}")]
     body = {
@@ -302,6 +340,60 @@ def test_the_service_role_must_be_known(client: TestClient) -> None:
     assert problem["errors"][0]["pointer"] == "/current/authorization/principal" or (
         problem.get("pointer") == "/current/authorization/principal"
     ), problem
+
+
+def test_the_principal_s_arn_is_of_its_kind(client: TestClient) -> None:
+    """A session ARN naming no role was a 500 where its role was read from it."""
+    pipelines, current = _setup(client)
+    current["authorization"]["principal"] = {"arn": "x", "type": "assumed_role"}
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    pointers = [e["pointer"] for e in response.json()["errors"]]
+    assert pointers == ["/current/authorization/principal/arn"]
+
+
+ANYTHING = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+LISTED = json.dumps([ANYTHING])
+
+
+def _not_one_document(current: dict[str, Any], place: str) -> str:
+    """`current` with the document at `place` made JSON text of a list (or text that is not
+    JSON); where it is."""
+    authorization = current["authorization"]
+    base = "/current/authorization"
+    if place == "companion":
+        current["companions"][0]["document"] = "{not json"
+        return "/current/companions/0/document"
+    if place == "resource_policy":
+        arn = f"arn:aws:s3:::{BUCKET_AWAY}"
+        authorization["resource_policies"][arn] = LISTED
+        return f"{base}/resource_policies/{arn}"
+    if place == "boundary":
+        authorization["permissions_boundary"] = LISTED
+        return f"{base}/permissions_boundary"
+    if place == "session_policy":
+        authorization["session_policies"] = [LISTED]
+        return f"{base}/session_policies/0"
+    authorization["action_roles"][0]["permissions_boundary"] = LISTED
+    return f"{base}/action_roles/0/permissions_boundary"
+
+
+@pytest.mark.parametrize(
+    "place", ["companion", "resource_policy", "boundary", "session_policy", "action_role_boundary"]
+)
+def test_a_place_of_one_document_refuses_anything_else(client: TestClient, place: str) -> None:
+    """Every place that holds one policy document takes an object or JSON text of one; JSON
+    text of a list, or text that is not JSON, is a 422 at its place."""
+    pipelines, current = _setup(client)
+    pointer = _not_one_document(current, place)
+    body = {"current": current, "required": {"pipelines": pipelines}}
+    response = client.post("/v1/policies/diff", json=body)
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
 
 
 def test_authorization_needs_pipelines(client: TestClient) -> None:

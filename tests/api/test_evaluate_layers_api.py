@@ -4,6 +4,7 @@ layer input, and the work budget."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -282,6 +283,22 @@ def test_a_trust_policy_has_no_resource_without_a_finding(client: TestClient) ->
     assert (result["decision"], result["layer"]) == ("allowed", "resource")
 
 
+def test_a_resource_policy_given_as_json_text_is_weighed(client: TestClient) -> None:
+    body = {
+        "policy": {"documents": [allow("*")]},
+        "principal": {"arn": ROLE_R, "type": "role"},
+        "resource_policies": {BUCKET: json.dumps(deny("*", principal="*"))},
+        "requests": [{"action": "s3:GetObject", "resource": OBJECT, "resource_account": A}],
+    }
+    (result,) = _layered(client, body)["results"]
+    assert (result["decision"], result["layer"], result["definite"]) == (
+        "explicitly_denied",
+        "resource",
+        True,
+    )
+    assert result["statement"]["path"] == f"/resource_policies/{BUCKET}/Statement/0"
+
+
 BASE: dict[str, Any] = {
     "policy": {"documents": [allow("s3:*")]},
     "principal": {"arn": USER_U, "type": "user"},
@@ -309,6 +326,19 @@ BASE: dict[str, Any] = {
             "/requests/0/resource_account",
         ),
         ({"permissions_boundary": "{not json"}, "/permissions_boundary"),
+        # One document is an object or JSON text of one: a list's Deny was left unread, and
+        # the request allowed for sure.
+        (
+            {"resource_policies": {BUCKET: json.dumps([deny("*", principal="*")])}},
+            f"/resource_policies/{BUCKET}",
+        ),
+        ({"resource_policies": {BUCKET: "42"}}, f"/resource_policies/{BUCKET}"),
+        ({"permissions_boundary": json.dumps([allow("*")])}, "/permissions_boundary"),
+        ({"session_policies": [json.dumps([allow("*")])]}, "/session_policies/0"),
+        (
+            {"accounts": {A: {"scp_levels": [[json.dumps([allow("*")])]]}}},
+            f"/accounts/{A}/scp_levels/0/0",
+        ),
         (
             {"requests": [{**BASE["requests"][0], "sse_kms_key": "alias/artifacts"}]},
             "/requests/0/sse_kms_key",
@@ -335,6 +365,50 @@ def test_bad_layer_input_is_a_located_422(
     pointers = [e["pointer"] for e in problem["errors"]]
     assert pointers, problem
     assert all(p.startswith(pointer) for p in pointers), problem
+
+
+# Each kind of caller with an ARN of another kind, or of no kind: the session ARN `x` was a
+# 500 (the role of the session was read from the ARN's resource without looking).
+WRONG_ARNS = [
+    ("assumed_role", "x"),
+    ("assumed_role", "arn:aws:sts::111111111111:assumed-role/R"),
+    ("assumed_role", ROLE_R),
+    ("role", SESS),
+    ("role", "arn:aws:iam::111111111111:role/"),
+    ("user", ROLE_R),
+    ("root", USER_U),
+    ("federated_user", "arn:aws:sts::111111111111:federated-user/"),
+    ("service", "codepipeline"),
+    ("service", ROLE_R),
+    ("anonymous", USER_U),
+]
+
+
+@pytest.mark.parametrize(("kind", "arn"), WRONG_ARNS)
+def test_a_caller_s_arn_is_of_its_kind(client: TestClient, kind: str, arn: str) -> None:
+    body = {**BASE, "principal": {"arn": arn, "type": kind}}
+    response = client.post(PATH, json=body)
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/principal/arn"]
+
+
+RIGHT_ARNS = [
+    ("assumed_role", "arn:aws-us-gov:sts::111111111111:assumed-role/R/s@example.com"),
+    ("role", "arn:aws:iam::111111111111:role/service-role/team/R"),
+    ("user", "arn:aws:iam::111111111111:user/u+1=2,3.4@5-6_7"),
+    ("root", "arn:aws:iam::111111111111:root"),
+    ("federated_user", "arn:aws:sts::111111111111:federated-user/u"),
+    ("service", "states.eu-west-2.amazonaws.com"),
+    ("service", "codepipeline.amazonaws.com.cn"),
+    ("anonymous", ""),
+]
+
+
+@pytest.mark.parametrize(("kind", "arn"), RIGHT_ARNS)
+def test_each_kind_of_caller_is_taken(client: TestClient, kind: str, arn: str) -> None:
+    body = {**BASE, "principal": {"arn": arn, "type": kind}}
+    response = client.post(PATH, json=body)
+    assert response.status_code == 200, response.text
 
 
 def test_a_large_layered_request_is_refused_past_its_budget(client: TestClient) -> None:

@@ -152,7 +152,7 @@ def _diff(
             unplaced=unplaced,
         )
         found = run_context_findings(context, services.catalog, budget)
-        found += context_mismatch_findings(required, context)
+        found += context_mismatch_findings(required, context, companions)
         outcome = replace(
             outcome,
             will_run=answer,

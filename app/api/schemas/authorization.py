@@ -4,10 +4,12 @@ layered answer: per request, the layer and statement that decided it and every l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -15,11 +17,16 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from app.api.schemas.common import Answer, FindingOut, ProvenanceOut, Schema, decision_fields
 from app.api.schemas.examples import AUTHORIZATION_RESPONSE
 from app.engine.authorization import AccountPolicies, Principal
+from app.engine.authorization.context import PrincipalKind
+from app.engine.iam.errors import PolicyParseError
+from app.engine.iam.policy.parse import decode_document
+from app.engine.iam.validation.rules_principal import SERVICE_PRINCIPAL
+from app.engine.strict_model import located_error
 from app.service.authorization import AuthorizationOutcome
 
 AccountId = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
@@ -41,7 +48,25 @@ def _one_policy_document_error(
     }
 
 
-PolicyDocumentIn = Annotated[dict[str, Any] | str, GetPydanticSchema(_one_policy_document_error)]
+def _one_document(value: dict[str, Any] | str) -> dict[str, Any] | str:
+    # The rule every place of one document reads it by (decode_document); the text itself is
+    # kept, so that the keys it repeats are reported where it is read.
+    try:
+        decode_document(value, "")
+    except PolicyParseError as error:
+        raise PydanticCustomError("policy_document", error.message) from None
+    return value
+
+
+# One policy document: an object, or JSON text of one.
+PolicyDocumentIn = Annotated[
+    dict[str, Any] | str,
+    GetPydanticSchema(_one_policy_document_error),
+    AfterValidator(_one_document),
+]
+# One of a role's policy documents: an object, or JSON text of one or of a list of them (a file
+# holding several).
+RoleDocumentIn = Annotated[dict[str, Any] | str, GetPydanticSchema(_one_policy_document_error)]
 # An organisation's root, up to five levels of OUs, and the account [R1.4].
 MAX_ORGANISATION_LEVELS = 7
 
@@ -51,12 +76,51 @@ LayerName = Literal[
 ]
 
 
+# What a caller's ARN is, by the kind of caller: IAM names are of letters, digits and `_+=,.@-`,
+# a path of any printable character; a session ARN names its role without the role's path. A
+# service is named by its service principal, an anonymous caller by nothing.
+_IAM = r"arn:aws[a-z-]*:iam::\d{12}:"
+_STS = r"arn:aws[a-z-]*:sts::\d{12}:"
+_NAME = r"[A-Za-z0-9_+=,.@-]+"
+_PATH = r"(?:[!-~]+/)?"
+_ARN_FORMS: Mapping[PrincipalKind, tuple[re.Pattern[str], str]] = {
+    "root": (
+        re.compile(rf"{_IAM}root"),
+        "an account's root ARN: `arn:aws:iam::111122223333:root`",
+    ),
+    "user": (
+        re.compile(rf"{_IAM}user/{_PATH}{_NAME}"),
+        "an IAM user's ARN: `arn:aws:iam::111122223333:user/name`",
+    ),
+    "role": (
+        re.compile(rf"{_IAM}role/{_PATH}{_NAME}"),
+        "an IAM role's ARN: `arn:aws:iam::111122223333:role/name`",
+    ),
+    "assumed_role": (
+        re.compile(rf"{_STS}assumed-role/{_NAME}/{_NAME}"),
+        "a role session's ARN: `arn:aws:sts::111122223333:assumed-role/role-name/session`",
+    ),
+    "federated_user": (
+        re.compile(rf"{_STS}federated-user/{_NAME}"),
+        "a federated user's ARN: `arn:aws:sts::111122223333:federated-user/name`",
+    ),
+    "service": (
+        SERVICE_PRINCIPAL,
+        "a service principal: `codepipeline.amazonaws.com`",
+    ),
+    "anonymous": (re.compile(""), "nothing: an anonymous caller has no ARN"),
+}
+
+
 class PrincipalIn(Schema):
     arn: str = Field(
         default="",
         max_length=2048,
-        description="the caller's ARN: a session ARN for a role session, the service name for "
-        "a service principal, empty for an anonymous caller",
+        description="the caller's ARN, as its `type` has it: a role session's "
+        "(`arn:aws:sts::111122223333:assumed-role/ROLE/SESSION`), a role's, a user's, the "
+        "root's, a federated user's (`arn:aws:sts::111122223333:federated-user/NAME`); the "
+        "service principal of a service (`codepipeline.amazonaws.com`); empty for an "
+        "anonymous caller",
         examples=["arn:aws:sts::111122223333:assumed-role/pipeline-role/session"],
     )
     type: Literal[
@@ -72,6 +136,10 @@ class PrincipalIn(Schema):
     def _named(self) -> Self:
         if not self.arn and self.type != "anonymous":
             raise ValueError(f"a `{self.type}` caller needs its `arn`")
+        form, expected = _ARN_FORMS[self.type]
+        if form.fullmatch(self.arn) is None:
+            message = f"the `arn` of a caller of type `{self.type}` is {expected}"
+            raise located_error(type(self), [(("arn",), message, self.arn)])
         return self
 
     def to_principal(self) -> Principal:
@@ -107,7 +175,9 @@ class AuthorizationContextIn(Schema):
         default=None, description="the principal's permissions boundary"
     )
     session_policies: list[PolicyDocumentIn] | None = Field(
-        default=None, max_length=11, description="the session policies of a role session"
+        default=None,
+        max_length=11,
+        description="the session policies of a role session; empty or absent: none was passed",
     )
     resource_policies: dict[ResourceArn, PolicyDocumentIn] | None = Field(
         default=None,

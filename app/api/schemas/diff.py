@@ -21,6 +21,7 @@ from app.api.schemas.authorization import (
     LayerStatementOut,
     PolicyDocumentIn,
     PrincipalIn,
+    RoleDocumentIn,
 )
 from app.api.schemas.common import (
     Answer,
@@ -59,7 +60,7 @@ RoleArn = Annotated[
 
 
 class PolicyIn(Schema):
-    documents: list[PolicyDocumentIn] | None = Field(
+    documents: list[RoleDocumentIn] | None = Field(
         default=None,
         min_length=1,
         max_length=30,
@@ -92,7 +93,7 @@ class CompanionPolicyIn(Schema):
 
 class ActionRolePoliciesIn(Schema):
     role_arn: RoleArn = Field(description="the action or rule role, as its `roleArn` names it")
-    documents: list[PolicyDocumentIn] = Field(
+    documents: list[RoleDocumentIn] = Field(
         min_length=1, max_length=30, description="its policy documents, as objects or JSON text"
     )
     permissions_boundary: PolicyDocumentIn | None = Field(

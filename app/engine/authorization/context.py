@@ -63,15 +63,19 @@ class Principal:
 
     @cached_property
     def session_role_arn(self) -> str:
-        """The role ARN of a role session (or of a role caller); empty for other callers."""
+        """The role ARN of a role session (or of a role caller); empty for other callers, and
+        for a session ARN that names no role (`assumed-role/ROLE/SESSION` is its resource)."""
         if self.kind == "role":
             return self.arn
         if self.kind != "assumed_role":
             return ""
         if self.role_arn:
             return self.role_arn
-        role_name = self.arn.split(":", 5)[-1].split("/")[1]
-        return f"arn:{self.partition}:iam::{self.account_id}:role/{role_name}"
+        parts = self.arn.split(":", 5)
+        resource = parts[5].split("/") if len(parts) == 6 else []
+        if len(resource) < 3 or resource[0] != "assumed-role" or not resource[1]:
+            return ""
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{resource[1]}"
 
     @property
     def is_service_linked_role(self) -> bool:
@@ -133,10 +137,10 @@ class DocumentPointers:
 
 @dataclass(frozen=True)
 class AuthorizationContext:
-    """Everything that decides the principal's requests. `session_policies` is `None` when no
-    session policy was passed [R1.7]; `permission_boundary` is `None` for an entity without
-    one [R1.6]. `resource_policies` maps a resource ARN (a bucket ARN covers its objects) to
-    its policy: bucket, key, role trust, function, repository, topic…"""
+    """Everything that decides the principal's requests. `session_policies` is `None` (or
+    empty) when no session policy was passed [R1.7]; `permission_boundary` is `None` for an
+    entity without one [R1.6]. `resource_policies` maps a resource ARN (a bucket ARN covers
+    its objects) to its policy: bucket, key, role trust, function, repository, topic…"""
 
     principal: Principal
     identity_policies: Sequence[Document] = ()

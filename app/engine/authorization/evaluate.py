@@ -120,9 +120,11 @@ class Authorizer:
             if context.permission_boundary is not None
             else None
         )
+        # An empty list of session policies is none passed: AWS takes no session policy then,
+        # and the session is not limited [R1.7]; it is no layer that allows nothing.
         self._session = (
             compile_layer(context.session_policies, "session", pointers.session)
-            if context.session_policies is not None and principal.kind in _SESSION_KINDS
+            if context.session_policies and principal.kind in _SESSION_KINDS
             else None
         )
         self._levels = {} if organisation_levels is None else organisation_levels

@@ -105,7 +105,7 @@ def compile_resource_policy(
     NotPrincipal is not allowed in a trust policy at all [R4.5]. The document sits at
     `pointer` itself."""
     view = read_policy(document, pointer=pointer)
-    elements = principal_elements(document)
+    elements = principal_elements(document, pointer)
     kept = []
     kinds: dict[tuple[int, int], MatchKind] = {}
     for stmt in view.statements:

@@ -14,12 +14,12 @@ How a statement names the caller decides what its `Allow` is worth in the same a
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from app.engine.authorization.context import Document, Principal
+from app.engine.iam.policy.parse import decode_document
 from app.engine.iam.policy.principals import ABSENT, PrincipalElement, principal_element
 
 MatchKind = Literal["named", "role", "federating_user", "account"]
@@ -28,15 +28,11 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _UNIQUE_ID = re.compile(r"A[A-Z0-9]{3}[A-Z0-9]{12,}")
 
 
-def _document(document: Document) -> Any:
-    return json.loads(document) if isinstance(document, str | bytes) else document
-
-
-def principal_elements(document: Document) -> tuple[PrincipalElement, ...]:
-    """The Principal element of each statement of a resource-based policy, by statement index
-    (the order the policy parser numbers them in)."""
-    doc = _document(document)
-    raw = doc.get("Statement") if isinstance(doc, Mapping) else None
+def principal_elements(document: Document, pointer: str) -> tuple[PrincipalElement, ...]:
+    """The Principal element of each statement of a resource-based policy (at `pointer`), by
+    statement index (the order the policy parser numbers them in). The policy is one document:
+    anything else raises PolicyParseError (decode_document)."""
+    raw = decode_document(document, pointer).get("Statement")
     statements = [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
     return tuple(principal_element(s) if isinstance(s, Mapping) else ABSENT for s in statements)
 

@@ -17,7 +17,6 @@ requests do not apply to them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -34,6 +33,7 @@ from app.engine.companions.documents import (
 from app.engine.iam.analysis.coverage import Coverage, PolicyStatement, check_requirement
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.patterns.arn import ArnMode
+from app.engine.iam.policy.parse import decode_document
 from app.engine.iam.policy.view import PolicyView, read_policy
 from app.engine.pipeline.model import ActionTypeKey
 from app.engine.pipeline_requests import sent_facts
@@ -130,10 +130,9 @@ def _applies(raw: Mapping[str, Any], kind: PrincipalKind, name: str | None) -> b
     return False
 
 
-def _raw_statements(document: Any) -> list[Any]:
+def _raw_statements(document: Any, pointer: str) -> list[Any]:
     """The statements as written (the policy IR keeps no Principal), in the IR's numbering."""
-    data = json.loads(document) if isinstance(document, str | bytes) else document
-    written = data.get("Statement") if isinstance(data, Mapping) else None
+    written = decode_document(document, pointer).get("Statement")
     return written if isinstance(written, list) else [written]
 
 
@@ -182,7 +181,7 @@ def compare_companion(
     the pipelines need nothing of it); each (action, resource) checked is a step of `budget`."""
     budget = budget or WorkBudget()
     view = read_policy(current, pointer=pointer)
-    raws = _raw_statements(current)
+    raws = _raw_statements(current, pointer)
     trust = kind is DocumentKind.TRUST_POLICY
     missing: list[CompanionGap] = []
     conditional: list[CompanionGap] = []

@@ -55,6 +55,7 @@ from app.engine.pipeline.template_values import (
     is_unknown,
     managed_policy_not_read,
     merge_alternatives,
+    one_policy_document,
     optional_text,
     scalar_text,
     shape_error,
@@ -1232,7 +1233,7 @@ class _Resolver:
         for i, item in enumerate(self._listed(props.get("Policies"))):
             if isinstance(item, Mapping) and "PolicyDocument" in item:
                 at = pointer_join(role_at, "Policies", i, "PolicyDocument")
-                documents.append((self.policy_document(item["PolicyDocument"], at), at))
+                self._role_document(item["PolicyDocument"], at, documents, notes)
         attached: set[str] = set()
         for i, item in enumerate(self._listed(props.get("ManagedPolicyArns"))):
             at = pointer_join(role_at, "ManagedPolicyArns", i)
@@ -1267,7 +1268,7 @@ class _Resolver:
                 continue
             at = pointer_join(self.base, "Resources", lid, "Properties", "PolicyDocument")
             if "PolicyDocument" in policy_props:
-                documents.append((self.policy_document(policy_props["PolicyDocument"], at), at))
+                self._role_document(policy_props["PolicyDocument"], at, documents, notes)
 
     def _listed(self, node: Any) -> list[Any]:
         """A template list with decided `Fn::If`s chosen (both branches of undecided ones)."""
@@ -1290,22 +1291,27 @@ class _Resolver:
                 out.append(picked[0])
         return out
 
-    def policy_document(self, node: Any, at: str) -> Any:
-        return self.read_policy_document(node, at)[0]
+    def _role_document(
+        self, node: Any, at: str, documents: list[tuple[Any, str]], notes: list[Finding]
+    ) -> None:
+        read = self.read_policy_document(node, at)
+        if isinstance(read, Finding):
+            notes.append(read)
+        else:
+            documents.append((read[0], at))
 
     def read_policy_document(
         self, node: Any, at: str
-    ) -> tuple[Any, tuple[tuple[str, int | None], ...]]:
+    ) -> tuple[Any, tuple[tuple[str, int | None], ...]] | Finding:
         """A policy document resolved and widened, and the places in it (with their lines) of
-        the values the template does not determine."""
+        the values the template does not determine; the ERROR at its place of one that is not
+        one document (text that is not JSON, a list of documents), which is not read."""
         resolved = self.resolve(node, at, node_line(node, None))
-        value = widen(resolved)
-        if isinstance(value, str):
-            # Text that is not JSON stays text: the diff reports it at its pointer.
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
+        document = one_policy_document(widen(resolved), at, self.line_of(at))
+        if isinstance(document, Finding):
+            return document
         places = [*undetermined_places(resolved, at), *self._undecided_ifs(node, at)]
-        return _plain_json(value), tuple((place, self.line_of(place)) for place in places)
+        return _plain_json(document), tuple((place, self.line_of(place)) for place in places)
 
     def _undecided_ifs(self, node: Any, at: str) -> Iterator[str]:
         """The places of the `Fn::If`s in a document whose condition the template does not

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.engine.companions.documents import DocumentKind
+from app.engine.findings import Finding
 from app.engine.json_pointer import pointer_join, pointer_tokens
 from app.engine.pipeline.cloudformation_nodes import (
     intrinsic_of,
@@ -213,7 +214,11 @@ class _Reader:
                 resource=logical_id,
             )
             return
-        document, undetermined = self.r.read_policy_document(node, at)
+        read = self.r.read_policy_document(node, at)
+        if isinstance(read, Finding):
+            self.found.refused(read)
+            return
+        document, undetermined = read
         self.found.add(
             CompanionPolicy(kind, target, document, at, self.r.line_of(at), undetermined)
         )

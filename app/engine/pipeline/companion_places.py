@@ -78,7 +78,10 @@ class FoundPolicies:
             self.policies.append(policy)
 
     def not_read(self, at: str, line: int | None, message: str, **detail: Any) -> None:
-        finding = warning("COMPANION_POLICY_NOT_READ", at, message, line, **detail)
+        self.refused(warning("COMPANION_POLICY_NOT_READ", at, message, line, **detail))
+
+    def refused(self, finding: Finding) -> None:
+        """Why a policy is not read (a document that is none, say)."""
         if finding not in self.findings:
             self.findings.append(finding)
 

@@ -12,13 +12,16 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.engine.budget import WorkBudget
 from app.engine.companions.documents import DocumentKind
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.catalog import Catalog
+from app.engine.iam.errors import PolicyParseError
+from app.engine.iam.policy.parse import decode_document
+from app.engine.iam.validation.validate import unreadable_finding
 from app.engine.json_pointer import pointer_join
 from app.engine.pipeline.model import Pipeline
 
@@ -250,6 +253,18 @@ def managed_policy_not_read(arn: str, path: str, line: int | None, source: str) 
         line,
         policy=arn,
     )
+
+
+def one_policy_document(value: Any, path: str, line: int | None) -> Mapping[str, Any] | Finding:
+    """The policy document a template gives at `path` (a role's `PolicyDocument` or trust
+    policy, a key's `KeyPolicy`, a bucket's policy), widened: an object, or JSON text of one,
+    decoded, as every place that holds one document takes it. Anything else (text that is not
+    JSON, JSON text of a list) is an ERROR at its place, and the document is not used."""
+    try:
+        return decode_document(value, path)
+    except PolicyParseError as error:
+        refused = unreadable_finding(error)
+        return replace(refused, message=f"{refused.message}; it is not read", line=line)
 
 
 def shape_error(path: str, message: str, line: int | None = None) -> Finding:

@@ -162,6 +162,9 @@ class _Reader:
             )
             return
         read = reads[0]
+        if read.refused is not None:
+            self.found.refused(read.refused)
+            return
         self.found.add(
             CompanionPolicy(kind, target, read.document, read.pointer, self.c.line_of(read.pointer))
         )

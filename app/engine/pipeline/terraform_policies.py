@@ -20,8 +20,6 @@ a place of a resource, what they refer to, the instances of a resource, its docu
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
@@ -35,6 +33,7 @@ from app.engine.pipeline.template_values import (
     RolePolicies,
     is_unknown,
     managed_policy_not_read,
+    one_policy_document,
     optional_text,
     warning,
     widen,
@@ -82,11 +81,13 @@ def resource_type(address: str) -> str:
 class ReadDocument:
     """A policy document as the file defines it (resolved and widened, JSON text decoded), its
     place, and the data sources whose merged documents (`source_policy_documents`, ...) are
-    not part of it, with the argument that merges them."""
+    not part of it, with the argument that merges them. `refused` is the ERROR of a value that
+    is not one document (text that is not JSON, a list of documents): it is not read."""
 
     document: Any
     pointer: str
     merged: tuple[tuple[str, str], ...] = ()
+    refused: Finding | None = None
 
 
 @dataclass(frozen=True)
@@ -304,10 +305,9 @@ class Configuration:
         value = widen(referred.value)
         if value is None:
             return None
-        if isinstance(value, str):
-            # Text that is not JSON stays text: the diff reports it at its pointer.
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
+        document = one_policy_document(value, pointer, self.line_of(pointer))
+        if isinstance(document, Finding):
+            return ReadDocument(None, pointer, refused=document)
         merged = tuple(
             (address, argument)
             for address in sorted(referred.addresses)
@@ -315,7 +315,7 @@ class Configuration:
             for argument in MERGED_ARGUMENTS
             if self._merges(address, argument)
         )
-        return ReadDocument(value, pointer, merged)
+        return ReadDocument(document, pointer, merged)
 
     def _merges(self, address: str, argument: str) -> bool:
         """Whether a policy document data source merges in documents by an argument (one that
@@ -477,7 +477,9 @@ class _RoleReader:
     def _add(self, reads: list[ReadDocument]) -> None:
         for read in reads:
             self.configuration.ev.budget.charge(items=len(self.documents), at=read.pointer)
-            if (read.document, read.pointer) not in self.documents:
+            if read.refused is not None:
+                self._add_finding(read.refused)
+            elif (read.document, read.pointer) not in self.documents:
                 self.documents.append((read.document, read.pointer))
             for address, argument in read.merged:
                 at = self.configuration.pointer(address, argument)

@@ -14,7 +14,12 @@ from typing import Any
 
 from app.engine.iam.errors import PolicyParseError
 from app.engine.iam.policy.ir import ParsedPolicy, PolicyDocument
-from app.engine.iam.policy.parse import PolicySource, parse_policy, require_document
+from app.engine.iam.policy.parse import (
+    PolicySource,
+    decode_document,
+    parse_policy,
+    require_document,
+)
 from app.engine.json_pointer import pointer_join
 
 JsonDocument = tuple[Mapping[str, Any], str]
@@ -57,9 +62,9 @@ def read_documents(documents: Sequence[Any], *, pointer: str) -> ReadDocuments:
 
 
 def read_located(documents: Sequence[tuple[Any, str]]) -> ReadDocuments:
-    """Documents each at a pointer of its own (documents found in a template, say); they are
-    numbered in the order given."""
-    parts = [read_source(d, pointer=at) for d, at in documents]
+    """Documents each at a pointer of its own (documents found in a template, say), each one
+    document; they are numbered in the order given."""
+    parts = [read_document(d, pointer=at) for d, at in documents]
     parsed = ParsedPolicy(
         tuple(
             _reindex(doc, i)
@@ -68,6 +73,14 @@ def read_located(documents: Sequence[tuple[Any, str]]) -> ReadDocuments:
         tuple(issue for part in parts for issue in part.parsed.issues),
     )
     return ReadDocuments(parsed, tuple(s for part in parts for s in part.sources), "")
+
+
+def read_document(source: PolicySource, *, pointer: str) -> ReadDocuments:
+    """The one document a place holds, at `pointer`: an object, or JSON text of one; anything
+    else raises PolicyParseError there (decode_document). A text is then parsed as text, so
+    that its repeated keys are reported."""
+    decode_document(source, pointer)
+    return read_source(source, pointer=pointer)
 
 
 def read_source(source: PolicySource, *, pointer: str) -> ReadDocuments:

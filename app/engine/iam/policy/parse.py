@@ -34,6 +34,7 @@ __all__ = [
     "ResourceSet",
     "Statement",
     "canonical_json",
+    "decode_document",
     "parse_policy",
     "policy_size",
     "require_document",
@@ -139,6 +140,23 @@ def require_document(doc: object, pointer: str) -> Mapping[str, Any]:
     if not isinstance(doc, Mapping):
         raise PolicyParseError("a policy document must be a JSON object", pointer)
     return doc
+
+
+def decode_document(source: object, pointer: str) -> Mapping[str, Any]:
+    """The one policy document a place holds (a resource's policy, a permissions boundary, a
+    template's `KeyPolicy`): an object, or JSON text of one, decoded.
+
+    Raises PolicyParseError at `pointer` for anything else: text that is not JSON, JSON text
+    of a list (a role's documents may be given so, but several documents are not one), of a
+    string or a number."""
+    if not isinstance(source, str | bytes):
+        return require_document(source, pointer)
+    data, _ = _loads(source, pointer)
+    if isinstance(data, list):
+        raise PolicyParseError(
+            "JSON text of a list: this holds one policy document, a JSON object", pointer
+        )
+    return require_document(data, pointer)
 
 
 def _issue(issues: list[ParseIssue], code: IssueCode, message: str, pointer: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from app.engine.findings import Finding, FindingType
 from app.engine.iam.analysis.coverage import PolicyStatement
 from app.engine.iam.conditions.operators import ConditionOperator, ConditionTest
-from app.engine.iam.policy.documents import read_documents, read_located, read_source
+from app.engine.iam.policy.documents import read_document, read_documents, read_located
 from app.engine.iam.policy.parse import ParsedPolicy, Statement, to_json_dict
 
 
@@ -66,8 +66,9 @@ def read_policies_at(documents: Sequence[tuple[Any, str]]) -> PolicyView:
 
 
 def read_policy(document: Any, *, pointer: str) -> PolicyView:
-    """Parse one document that sits at `pointer` in the request (not in a list of them)."""
-    return view_of(read_source(document, pointer=pointer).parsed)
+    """Parse one document that sits at `pointer` in the request (not in a list of them): an
+    object, or JSON text of one; anything else raises PolicyParseError."""
+    return view_of(read_document(document, pointer=pointer).parsed)
 
 
 def view_of(parsed: ParsedPolicy) -> PolicyView:

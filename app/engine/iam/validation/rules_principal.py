@@ -17,7 +17,8 @@ _PRINCIPAL_KEYS = ("Principal", "NotPrincipal")
 # the value: IAM rejects `arn:aws:iam::*:role/x` as an invalid principal.
 _ACCOUNT = re.compile(r"^\d{12}$")
 _AWS_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}|cloudfront):[^*?]+$")
-_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
+# A service principal, as a Service entry names it and a service calls as.
+SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -31,7 +32,10 @@ def _valid_federated(value: str) -> bool:
 
 _CHECKS: Mapping[str, tuple[Callable[[str], object], str]] = {
     "AWS": (_valid_aws, "`*`, a 12-digit account or an IAM/STS ARN without wildcards"),
-    "Service": (_SERVICE.match, "a service principal such as `codepipeline.amazonaws.com`"),
+    "Service": (
+        SERVICE_PRINCIPAL.match,
+        "a service principal such as `codepipeline.amazonaws.com`",
+    ),
     "Federated": (_valid_federated, "an identity provider's ARN or domain"),
     "CanonicalUser": (_CANONICAL_USER.match, "a 64-character canonical user id"),
 }

@@ -125,7 +125,8 @@ def _no_error(findings: Iterable[Finding]) -> bool:
     return not any(f.finding_type is FindingType.ERROR for f in findings)
 
 
-def _unreadable(error: PolicyParseError, policy_type: PolicyType) -> PolicyValidation:
+def unreadable_finding(error: PolicyParseError) -> Finding:
+    """The ERROR of input that is no policy, at its place."""
     message = error.message
     if message.startswith("invalid JSON"):
         code = "INVALID_JSON"
@@ -133,8 +134,12 @@ def _unreadable(error: PolicyParseError, policy_type: PolicyType) -> PolicyValid
         code = "MISSING_STATEMENT"
     else:
         code = "NOT_A_POLICY"
+    return finding(code, message, error.pointer)
+
+
+def _unreadable(error: PolicyParseError, policy_type: PolicyType) -> PolicyValidation:
     return PolicyValidation(
-        findings=(finding(code, message, error.pointer),),
+        findings=(unreadable_finding(error),),
         valid=False,
         size=PolicySize((), 0, policy_type, quota_for(policy_type)),
     )

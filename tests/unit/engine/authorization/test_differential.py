@@ -245,7 +245,8 @@ def oracle(caller: Caller, world: dict[str, Any], action: str, resource: str) ->
     same = owner == caller.account
     is_key = resource == KEY
     boundary = world["boundary"]
-    session = world["session"] if caller.kind == "session" else None
+    # An empty list of session policies is none passed [R1.7].
+    session = (world["session"] or None) if caller.kind == "session" else None
     scp = None if world["management"] == caller.account else world["scp"][caller.account]
     rcp = None if world["management"] == owner else world["rcp"][owner]
     policy = world["rbp"].get(KEY if is_key else resource.rsplit("/", 1)[0])

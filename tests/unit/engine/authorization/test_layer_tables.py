@@ -213,6 +213,14 @@ SESSION = [
         "identity",
     ),
     Case(
+        "an empty list of session policies is none passed: not limited",
+        "R1.7 ENF",
+        Ctx(session, [S3_ALL], session_policies=[]),
+        get_object(),
+        "allowed",
+        "identity",
+    ),
+    Case(
         "#15 rbp names role ARN; session policy ec2:* only",
         "§2 POL",
         Ctx(

@@ -16,6 +16,7 @@ from app.engine.iam.policy.parse import (
     Condition,
     ResourceSet,
     canonical_json,
+    decode_document,
     parse_policy,
     policy_size,
     to_json_dict,
@@ -135,6 +136,35 @@ def test_uninterpretable_input_raises(text: str, pointer: str) -> None:
     with pytest.raises(PolicyParseError) as caught:
         parse_policy(text)
     assert caught.value.pointer == pointer
+
+
+ONE_DOCUMENT = {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+# A place that holds one document (a resource's policy, a boundary, a template's KeyPolicy)
+# takes an object or JSON text of one; anything else is refused there, with why.
+NOT_ONE_DOCUMENT: list[tuple[Any, str]] = [
+    (json.dumps([ONE_DOCUMENT]), "JSON text of a list"),
+    (json.dumps([ONE_DOCUMENT]).encode(), "JSON text of a list"),
+    ("[]", "JSON text of a list"),
+    ([ONE_DOCUMENT], "must be a JSON object"),
+    ("{not json", "invalid JSON"),
+    ("42", "must be a JSON object"),
+    ('"policy"', "must be a JSON object"),
+    (42, "must be a JSON object"),
+    (None, "must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("source", "why"), NOT_ONE_DOCUMENT)
+def test_a_place_of_one_document_refuses_anything_else(source: Any, why: str) -> None:
+    with pytest.raises(PolicyParseError) as caught:
+        decode_document(source, "/resource_policies/arn:aws:s3:::b")
+    assert caught.value.pointer == "/resource_policies/arn:aws:s3:::b"
+    assert why in caught.value.message
+
+
+@pytest.mark.parametrize("source", [ONE_DOCUMENT, json.dumps(ONE_DOCUMENT)])
+def test_a_place_of_one_document_takes_it_as_an_object_or_its_text(source: Any) -> None:
+    assert decode_document(source, "") == ONE_DOCUMENT
 
 
 def test_parse_error_carries_base_pointer() -> None:
