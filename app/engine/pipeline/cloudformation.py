@@ -38,6 +38,7 @@ from app.engine.pipeline.cloudformation_nodes import (
     resource_type,
 )
 from app.engine.pipeline.model import Pipeline, TemplateResource
+from app.engine.pipeline.policy_readings import template_policy
 from app.engine.pipeline.resource_types import CLOUDFORMATION, resource_value
 from app.engine.pipeline.source_lines import document_line
 from app.engine.pipeline.source_map import SourceMap, cloudformation_token
@@ -49,6 +50,7 @@ from app.engine.pipeline.template_values import (
     ParsedTemplate,
     RolePolicies,
     TemplateContext,
+    TemplatePolicy,
     charge_join,
     charge_value,
     dedupe_findings,
@@ -58,7 +60,6 @@ from app.engine.pipeline.template_values import (
     optional_text,
     scalar_text,
     shape_error,
-    undetermined_places,
     unresolved,
     widen,
 )
@@ -1213,7 +1214,7 @@ class _Resolver:
         if len(set(roles)) != 1:
             return None
         role = roles[0]
-        documents: list[tuple[Any, str]] = []
+        documents: list[TemplatePolicy] = []
         notes: list[Finding] = []
         saved, self.findings = self.findings, notes
         try:
@@ -1224,7 +1225,7 @@ class _Resolver:
         return RolePolicies(pipeline_pointer, role, tuple(documents), tuple(notes))
 
     def _role_documents(
-        self, role: str, documents: list[tuple[Any, str]], notes: list[Finding]
+        self, role: str, documents: list[TemplatePolicy], notes: list[Finding]
     ) -> None:
         role_at = pointer_join(self.base, "Resources", role, "Properties")
         props = self.resources[role].get("Properties")
@@ -1232,7 +1233,7 @@ class _Resolver:
         for i, item in enumerate(self._listed(props.get("Policies"))):
             if isinstance(item, Mapping) and "PolicyDocument" in item:
                 at = pointer_join(role_at, "Policies", i, "PolicyDocument")
-                documents.append((self.policy_document(item["PolicyDocument"], at), at))
+                documents.append(self.template_policy(item["PolicyDocument"], at))
         attached: set[str] = set()
         for i, item in enumerate(self._listed(props.get("ManagedPolicyArns"))):
             at = pointer_join(role_at, "ManagedPolicyArns", i)
@@ -1267,7 +1268,7 @@ class _Resolver:
                 continue
             at = pointer_join(self.base, "Resources", lid, "Properties", "PolicyDocument")
             if "PolicyDocument" in policy_props:
-                documents.append((self.policy_document(policy_props["PolicyDocument"], at), at))
+                documents.append(self.template_policy(policy_props["PolicyDocument"], at))
 
     def _listed(self, node: Any) -> list[Any]:
         """A template list with decided `Fn::If`s chosen (both branches of undecided ones)."""
@@ -1290,22 +1291,11 @@ class _Resolver:
                 out.append(picked[0])
         return out
 
-    def policy_document(self, node: Any, at: str) -> Any:
-        return self.read_policy_document(node, at)[0]
-
-    def read_policy_document(
-        self, node: Any, at: str
-    ) -> tuple[Any, tuple[tuple[str, int | None], ...]]:
-        """A policy document resolved and widened, and the places in it (with their lines) of
-        the values the template does not determine."""
-        resolved = self.resolve(node, at, node_line(node, None))
-        value = widen(resolved)
-        if isinstance(value, str):
-            # Text that is not JSON stays text: the diff reports it at its pointer.
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
-        places = undetermined_places(resolved, at)
-        return _plain_json(value), tuple((place, self.line_of(place)) for place in places)
+    def template_policy(self, node: Any, at: str) -> TemplatePolicy:
+        """A policy document resolved, widened and read both ways, with the places in it (and
+        their lines) of the values the template does not determine."""
+        resolved = _plain_json(self.resolve(node, at, node_line(node, None)))
+        return template_policy(resolved, at, self.line_of)
 
 
 # -- small readers --------------------------------------------------------------------------------

@@ -213,9 +213,9 @@ class _Reader:
                 resource=logical_id,
             )
             return
-        document, undetermined = self.r.read_policy_document(node, at)
+        read = self.r.template_policy(node, at)
         self.found.add(
-            CompanionPolicy(kind, target, document, at, self.r.line_of(at), undetermined)
+            CompanionPolicy(kind, target, read.document, at, self.r.line_of(at), read.undetermined)
         )
 
 
