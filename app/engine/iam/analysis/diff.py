@@ -102,16 +102,7 @@ def coverage_gaps(
     found: dict[str, list[RequirementOutcome]] = defaultdict(list)
     granted = 0
     for requirement in requirements:
-        statements = by_action.matching(requirement.action)
-        budget.charge(steps=1 + len(statements))
-        result = check_requirement(
-            requirement.action,
-            requirement.resource,
-            requirement.facts,
-            statements,
-            mode=mode,
-            budget=budget,
-        )
+        statements, result = _checked(requirement, by_action, mode=mode, budget=budget)
         if result.coverage is Coverage.GRANTED:
             granted += 1
         elif result.coverage is Coverage.CONDITIONAL:
@@ -126,6 +117,24 @@ def coverage_gaps(
         unverifiable=tuple(found["unverifiable"]),
         optional=tuple(found["optional"]),
     )
+
+
+def _checked(
+    requirement: Requirement, by_action: StatementsByAction, *, mode: ArnMode, budget: WorkBudget
+) -> tuple[tuple[PolicyStatement, ...], CoverageResult]:
+    """The statements about a requirement's action, and its coverage by them: a step of
+    `budget`."""
+    statements = by_action.matching(requirement.action)
+    budget.charge(steps=1 + len(statements))
+    result = check_requirement(
+        requirement.action,
+        requirement.resource,
+        requirement.facts,
+        statements,
+        mode=mode,
+        budget=budget,
+    )
+    return statements, result
 
 
 def _ungranted(
@@ -247,16 +256,7 @@ def _bounded(
             if kind == "unverifiable" and requirement.necessity != "required":
                 kept[kind].append(outcome)
                 continue
-            statements = possible.matching(requirement.action)
-            budget.charge(steps=1 + len(statements))
-            result = check_requirement(
-                requirement.action,
-                requirement.resource,
-                requirement.facts,
-                statements,
-                mode=mode,
-                budget=budget,
-            )
+            statements, result = _checked(requirement, possible, mode=mode, budget=budget)
             if _RANK.get(result.coverage, 0) > _RANK.get(outcome.result.coverage, 0):
                 reason = UNDETERMINED_GRANT[result.coverage]
                 if kind == "optional":

@@ -10,21 +10,10 @@ import pytest
 
 from app.engine.pipeline.policy_readings import policy_readings, template_policy
 from app.engine.pipeline.template_values import UNKNOWN
+from tests.documents import allow, deny, policy_of
 
 U = UNKNOWN
 BUCKET = f"arn:aws:s3:::{U}/*"
-
-
-def document(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(**members: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", **members}
-
-
-def deny(**members: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", **members}
 
 
 @pytest.mark.parametrize(
@@ -102,14 +91,14 @@ def deny(**members: Any) -> dict[str, Any]:
 def test_each_statement_is_read_as_little_and_as_much_as_it_may_apply(
     statement: dict[str, Any], sure: dict[str, Any], possible: dict[str, Any]
 ) -> None:
-    readings = policy_readings(document(statement, allow(Action="sns:Publish", Resource="*")))
+    readings = policy_readings(policy_of(statement, allow(Action="sns:Publish", Resource="*")))
     known = allow(Action="sns:Publish", Resource="*")
-    assert readings.sure == document(sure, known)
-    assert readings.possible == document(possible, known)
+    assert readings.sure == policy_of(sure, known)
+    assert readings.possible == policy_of(possible, known)
 
 
 def test_json_text_is_read_as_its_document() -> None:
-    text = json.dumps(document(allow(Action="s3:GetObject", Resource="arn:aws:s3:::b-\u0000")))
+    text = json.dumps(policy_of(allow(Action="s3:GetObject", Resource="arn:aws:s3:::b-\u0000")))
     resolved = text.replace("\\u0000", UNKNOWN)
     readings = policy_readings(resolved)
     assert readings.sure["Statement"][0]["Resource"] == f"arn:aws:s3:::b-{U}"
@@ -119,7 +108,7 @@ def test_json_text_is_read_as_its_document() -> None:
 @pytest.mark.parametrize(
     "resolved",
     [
-        pytest.param(document(allow(Action="s3:GetObject", Resource="*")), id="determined"),
+        pytest.param(policy_of(allow(Action="s3:GetObject", Resource="*")), id="determined"),
         pytest.param('{"Statement": [}', id="text-that-is-no-json"),
         pytest.param(f"not {U} json", id="undetermined-text-that-is-no-json"),
     ],
@@ -130,10 +119,10 @@ def test_a_document_determined_in_full_or_no_document_reads_as_widened(resolved:
 
 
 def test_the_places_of_undetermined_values_are_found_with_their_lines() -> None:
-    resolved = document(allow(Action=["s3:GetObject", U], Resource=BUCKET))
+    resolved = policy_of(allow(Action=["s3:GetObject", U], Resource=BUCKET))
     policy = template_policy(resolved, "/doc", len)
     places = ["/doc/Statement/0/Action/1", "/doc/Statement/0/Resource"]
     assert policy.undetermined == tuple((place, len(place)) for place in places)
-    assert policy.document == document(
+    assert policy.document == policy_of(
         allow(Action=["s3:GetObject", "*"], Resource="arn:aws:s3:::*/*")
     )

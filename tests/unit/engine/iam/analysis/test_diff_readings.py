@@ -14,6 +14,7 @@ from app.engine.iam.policy.view import read_policy
 from app.engine.pipeline.policy_readings import policy_readings
 from app.engine.pipeline.template_values import UNKNOWN
 from app.service.catalog_import import default_catalog
+from tests.documents import allow, deny, policy_of
 
 OBJECT = "arn:aws:s3:::artifacts/app.zip"
 GET = Requirement("s3:GetObject", OBJECT)
@@ -21,7 +22,7 @@ GRANTED_IF = UNDETERMINED_GRANT[Coverage.GRANTED]
 
 
 def diff(requirements: list[Requirement], *statements: dict[str, Any]) -> DiffResult:
-    readings = policy_readings({"Version": "2012-10-17", "Statement": list(statements)})
+    readings = policy_readings(policy_of(*statements))
     sure = read_policy(readings.sure, pointer="/sure").statements
     possible = read_policy(readings.possible, pointer="/possible").statements
     return diff_policy(sure, requirements, default_catalog(), possible=possible)
@@ -34,14 +35,6 @@ def outcome(result: DiffResult) -> tuple[str, str | None]:
             return kind, found.reason
     assert result.granted == 1
     return "granted", None
-
-
-def allow(**members: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", **members}
-
-
-def deny(**members: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", **members}
 
 
 @pytest.mark.parametrize(
