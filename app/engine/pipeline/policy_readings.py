@@ -8,7 +8,8 @@ whatever the values are. The `possible` reading is the other way round: what it 
 
 A statement applies more where an undetermined part of its Action, Resource or Principal is
 widened to `*` and less where the part is kept as the marker, a character no action or ARN
-holds, so that it matches nothing (NotAction, NotResource and NotPrincipal the other way). A
+holds, so that it matches nothing (NotAction, NotResource and NotPrincipal the other way: an
+item kept as the marker would except nothing, so it is left out). A
 condition test whose operator, key or values are undetermined is dropped where the statement
 applies more (a test left out always holds); where it applies less the statement applies to no
 action at all, since whether the test may hold is not known. An undetermined Effect is an
@@ -40,7 +41,7 @@ def _holds_unknown(value: Any) -> bool:
 
 # A statement's members that name what it applies to, and those that name what it does not.
 _APPLIES_TO = frozenset({"Action", "Resource", "Principal"})
-_EXCEPT = frozenset({"NotAction", "NotResource", "NotPrincipal"})
+_EXCEPT = {"NotAction": "Action", "NotResource": "Resource", "NotPrincipal": "Principal"}
 
 
 def template_policy(
@@ -104,8 +105,10 @@ def _statement(statement: Any, *, sure: bool) -> Any:
             out[key] = _widened(effect)
         elif key in _APPLIES_TO:
             out[key] = _widened(value) if wider else value
+        elif key in _EXCEPT and wider:
+            out.update(_excepting_nothing_unknown(key, value))
         elif key in _EXCEPT:
-            out[key] = value if wider else _widened(value)
+            out[key] = _widened(value)
         elif key == "Condition" and _holds_unknown(value):
             if wider and isinstance(value, Mapping):
                 if held := _determined_tests(value):
@@ -117,6 +120,18 @@ def _statement(statement: Any, *, sure: bool) -> Any:
     if not wider and _holds_unknown(condition):
         return _applying_to_nothing(out)
     return out
+
+
+def _excepting_nothing_unknown(key: str, value: Any) -> dict[str, Any]:
+    """A NotAction, NotResource or NotPrincipal that excepts nothing by the items the template
+    does not determine (an item that matches nothing excepts nothing): without them, or, when
+    no other is left, the statement for everything (`Action: *`, ...). The wider readings,
+    which the patched policy's Deny statements come from, keep no marker."""
+    items = value if isinstance(value, list) else [value]
+    kept = [item for item in items if not _holds_unknown(item)]
+    if not kept:
+        return {_EXCEPT[key]: "*"}
+    return {key: kept if isinstance(value, list) else kept[0]}
 
 
 def _determined_tests(condition: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.engine.pipeline.policy_readings import policy_readings, template_policy
-from app.engine.pipeline.template_values import UNKNOWN
+from app.engine.pipeline.template_values import UNKNOWN, undetermined_places
 from tests.documents import allow, deny, policy_of
 
 U = UNKNOWN
@@ -77,8 +77,15 @@ BUCKET = f"arn:aws:s3:::{U}/*"
         pytest.param(
             allow(NotAction=f"iam:{U}", NotResource=BUCKET),
             allow(NotAction="iam:*", NotResource="arn:aws:s3:::*/*"),
-            allow(NotAction=f"iam:{U}", NotResource=BUCKET),
+            # What it excepts by them matches nothing: it excepts nothing.
+            allow(Action="*", Resource="*"),
             id="allow-unknown-exceptions",
+        ),
+        pytest.param(
+            deny(NotAction=["iam:PassRole", U], Resource="*"),
+            deny(NotAction=["iam:PassRole"], Resource="*"),
+            deny(NotAction=["iam:PassRole", "*"], Resource="*"),
+            id="deny-unknown-exception",
         ),
         pytest.param(
             {"Effect": U, "Action": "s3:GetObject", "Resource": BUCKET},
@@ -95,6 +102,11 @@ def test_each_statement_is_read_as_little_and_as_much_as_it_may_apply(
     known = allow(Action="sns:Publish", Resource="*")
     assert readings.sure == policy_of(sure, known)
     assert readings.possible == policy_of(possible, known)
+    # A statement read as far as it may apply holds no marker: the patched policy keeps the
+    # sure reading's Deny statements.
+    wider = [s for s in readings.sure["Statement"] if s["Effect"] == "Deny"]
+    wider += [s for s in readings.possible["Statement"] if s["Effect"] == "Allow"]
+    assert not undetermined_places(wider, "")
 
 
 def test_json_text_is_read_as_its_document() -> None:
