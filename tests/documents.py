@@ -1,4 +1,4 @@
-"""Profile documents and a pipeline for the write, as-of and replica tests."""
+"""Profile and policy documents and a pipeline for the write, as-of, replica and diff tests."""
 
 from __future__ import annotations
 
@@ -183,3 +183,18 @@ def console_key_policy(account: str, key_users: list[str]) -> dict[str, Any]:
             },
         ],
     }
+
+
+def policy_of(*statements: dict[str, Any]) -> dict[str, Any]:
+    """A policy document of the statements given."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(**members: Any) -> dict[str, Any]:
+    """An Allow statement of the members given (`Action=...`, `Resource=...`)."""
+    return {"Effect": "Allow", **members}
+
+
+def deny(**members: Any) -> dict[str, Any]:
+    """A Deny statement of the members given."""
+    return {"Effect": "Deny", **members}

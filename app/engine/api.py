@@ -126,12 +126,21 @@ def diff(
     *,
     mode: ArnMode,
     budget: WorkBudget,
+    possible: PolicyView | None = None,
 ) -> PolicyDiff:
     """Each requirement granted, conditional, unverifiable, optional or missing under the
     `current` policy, what it grants beyond them, and the verdict of the patched policy (the
-    `required_statements` plus the current Deny statements)."""
+    `required_statements` plus the current Deny statements). `possible` is what the current
+    policy may grant where `current` is what it grants whatever the values its template does
+    not determine are: a requirement only `possible` grants is unverifiable."""
     return diff_against_requirements(
-        current, requirements, required_statements, catalog, mode=mode, budget=budget
+        current,
+        requirements,
+        required_statements,
+        catalog,
+        mode=mode,
+        budget=budget,
+        possible=possible,
     )
 
 

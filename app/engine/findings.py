@@ -179,6 +179,9 @@ _PIPELINE_CODES: Final = {
     "UNRESOLVED_TEMPLATE_VALUE": _code(_W, "A template value not known until deployment"),
     "PIPELINE_NOT_CREATED": _code(_W, "A pipeline resource its template's condition may skip"),
     "ROLE_POLICY_NOT_READ": _code(_W, "A policy of the role the template does not determine"),
+    "CURRENT_POLICY_VALUE_UNDETERMINED": _code(
+        _W, "A value of the role's policy the template does not determine"
+    ),
     # === the pipeline's structure (what CodePipeline would reject, or warns about)
     "TOO_FEW_STAGES": _code(_E, "Fewer stages than a pipeline needs"),
     "TOO_MANY_STAGES": _code(_E, "More stages than a pipeline may have"),

@@ -65,9 +65,20 @@ def diff_against_requirements(
     *,
     mode: ArnMode,
     budget: WorkBudget,
+    possible: PolicyView | None = None,
 ) -> PolicyDiff:
-    """`current` against `requirements`; the patch grants `required_statements`."""
-    result = diff_policy(current.statements, requirements, catalog, mode=mode, budget=budget)
+    """`current` against `requirements`; the patch grants `required_statements`. Given
+    `possible`, `current` is the sure reading of a policy whose template leaves values
+    undetermined and `possible` what it may grant (diff_policy); the patch keeps `current`'s
+    Deny statements, which apply at least as far as the template's."""
+    result = diff_policy(
+        current.statements,
+        requirements,
+        catalog,
+        mode=mode,
+        budget=budget,
+        possible=possible.statements if possible is not None else None,
+    )
     patch = patched_policy(current, required_statements)
     patched_view = read_policy(patch, pointer="/patched_policy")
     # Only the verdict of the patched policy is reported: its excess is not worked out.
@@ -139,9 +150,10 @@ def _unverified_findings(result: DiffResult) -> tuple[Finding, ...]:
             code="UNVERIFIED_REQUIREMENTS",
             finding_type=FindingType.WARNING,
             message=f"{len(result.unverifiable)} required (action, resource) pairs could not be "
-            "checked against the policy (a name, account or Region is not known, or another "
-            "policy may grant them); see `unverifiable` — give the values (context, parameters, "
-            "hints) to check them",
+            "checked against the policy (a name, account or Region is not known, another policy "
+            "may grant them, or the policy grants them only through a value its template does "
+            "not determine); see `unverifiable` — give the values (context, parameters, hints) "
+            "to check them",
             path="/unverifiable",
             detail={"count": len(result.unverifiable)},
         ),

@@ -52,6 +52,10 @@ class RoleUnderTest:
     identity_pointer: str
     # Where each identity policy sits, when they are not one list at `identity_pointer`.
     identity_each: tuple[str, ...] = ()
+    # What the identity policies may grant, where their template does not determine every
+    # value (`identity_policies` being what they grant whatever the values are): a request
+    # only these allow is not definite.
+    possible_identity_policies: Sequence[Document] | None = None
     permission_boundary: Document | None = None
     boundary_pointer: str = ""
     session_policies: Sequence[Document] | None = None
@@ -147,9 +151,18 @@ class _RoleAuthorizer:
     ) -> None:
         self.role = role
         self.shared = shared
-        self.context = AuthorizationContext(
+        self.context = self._context(role.identity_policies or ())
+        self.authorizer = Authorizer(self.context, budget, organisation_levels=levels)
+        self.possible: Authorizer | None = None
+        if role.possible_identity_policies is not None:
+            context = self._context(role.possible_identity_policies)
+            self.possible = Authorizer(context, budget, organisation_levels=levels)
+
+    def _context(self, identity_policies: Sequence[Document]) -> AuthorizationContext:
+        role, shared = self.role, self.shared
+        return AuthorizationContext(
             principal=role.caller(),
-            identity_policies=tuple(role.identity_policies or ()),
+            identity_policies=tuple(identity_policies),
             permission_boundary=role.permission_boundary,
             session_policies=role.session_policies,
             resource_policies=shared.resource_policies,
@@ -163,7 +176,6 @@ class _RoleAuthorizer:
             ),
             resource_policy_pointers=shared.resource_pointers,
         )
-        self.authorizer = Authorizer(self.context, budget, organisation_levels=levels)
 
     def check(self, requirement: Requirement, index: int) -> RunCheck:
         reasons = tuple(r for r in requirement.sources if isinstance(r, RequiredBy))
@@ -197,6 +209,8 @@ class _RoleAuthorizer:
         uncertain = self._uncertain_policies(requirement, decision)
         if uncertain:
             note = "; ".join(n for n in (note, uncertain) if n)
+        if self._possibly_allowed(decision, request, index):
+            note = "; ".join(filter(None, [UNDETERMINED_ALLOW, note]))
         return replace(base, decision=decision, note=note)
 
     def _uncertain_policies(
@@ -233,6 +247,19 @@ class _RoleAuthorizer:
                     f"policy at {maybe[0]}, which is not weighed for it"
                 )
         return "; ".join(doubts) or None
+
+    def _possibly_allowed(
+        self, decision: AuthorizationDecision, request: AuthorizationRequest, index: int
+    ) -> bool:
+        """Whether a request the identity policies do not allow for sure may be allowed
+        through a value their template does not determine: their possible reading allows it
+        where the sure one does not, or for sure where the sure one may."""
+        if self.possible is None or (decision.decision == "allowed" and decision.definite):
+            return False
+        possible = self.possible.decide(request, index)
+        if possible.decision != "allowed":
+            return False
+        return decision.decision != "allowed" or possible.definite
 
     def _artifact_key(self, resource: str) -> str:
         if not resource.startswith("arn:aws:s3:::") or "/" not in resource:
@@ -279,6 +306,12 @@ def _may_govern(policy_arn: str, pattern: str) -> bool:
     if arn_intersects(pattern, policy_arn):
         return True
     return policy_arn.startswith("arn:aws:s3:::") and arn_intersects(pattern, f"{policy_arn}/*")
+
+
+UNDETERMINED_ALLOW = (
+    "allowed only if the values the template does not determine allow it: the service role's "
+    "policies grant it only through such a value (CURRENT_POLICY_VALUE_UNDETERMINED)"
+)
 
 
 def _open(decision: AuthorizationDecision, doubts: list[str]) -> str | None:

@@ -121,14 +121,28 @@ def required_from_pipelines(
     )
 
 
-def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyView:
+@dataclass(frozen=True)
+class SourcePolicies:
+    """The service-role policies the pipelines' templates define, as the current policy, each
+    document at its place. `sure` reads what they grant whatever the values the templates do
+    not determine are, `view` is its view (with the findings of reading them, one at each such
+    value); `possible` reads what they may grant, and is None where the templates determine
+    every value."""
+
+    sure: tuple[tuple[Any, str], ...]
+    view: PolicyView
+    possible: tuple[tuple[Any, str], ...] | None = None
+    possible_view: PolicyView | None = None
+
+
+def current_from_sources(required: RequiredPermissions, pointer: str) -> SourcePolicies:
     """The service-role policies the pipelines' own templates (CloudFormation or Terraform)
     define, as the current policy (with the ERROR of each document that is none, not read).
 
     Raises InvalidInputError when no template defines its pipeline's role with policies."""
-    documents = [doc for rp in required.role_policies for doc in rp.documents]
-    notes = tuple(f for rp in required.role_policies for f in rp.findings)
-    if not documents and not any(f.finding_type is FindingType.ERROR for f in notes):
+    sure = tuple(doc for rp in required.role_policies for doc in rp.sure)
+    refused = [f for rp in required.role_policies for f in rp.findings]
+    if not sure and not any(f.finding_type is FindingType.ERROR for f in refused):
         raise InvalidInputError(
             "no source defines the service role of its pipeline together with its policies "
             "(a CloudFormation template whose pipeline `RoleArn` refers to an `AWS::IAM::Role` "
@@ -138,8 +152,33 @@ def current_from_sources(required: RequiredPermissions, pointer: str) -> PolicyV
             "`aws_iam_policy` documents); give the role's policy documents instead",
             pointer=pointer,
         )
-    view = read_policies_at(documents)
-    return replace(view, findings=(*view.findings, *notes))
+    view = read_policies_at(sure)
+    notes = [f for rp in required.role_policies for f in rp.findings]
+    notes += [
+        _value_undetermined(at, line)
+        for rp in required.role_policies
+        for at, line in rp.undetermined
+    ]
+    view = replace(view, findings=(*view.findings, *notes))
+    if not any(rp.undetermined for rp in required.role_policies):
+        return SourcePolicies(sure, view)
+    possible = tuple(doc for rp in required.role_policies for doc in rp.possible)
+    return SourcePolicies(sure, view, possible, read_policies_at(possible))
+
+
+def _value_undetermined(at: str, line: int | None) -> Finding:
+    return Finding(
+        code="CURRENT_POLICY_VALUE_UNDETERMINED",
+        finding_type=FindingType.WARNING,
+        message="the template does not determine this value of the service role's policy (a "
+        "parameter without a value, a reference to what it does not define, a variable not "
+        "known): what the policy grants through it is not certain. A requirement granted only "
+        "through it is `unverifiable`, not granted, and not definite in `will_run`; what the "
+        "policy grants beyond the requirements reckons with it as `*`. Give the template's "
+        "parameters (a Terraform file's variables) to decide it",
+        path=at,
+        line=line,
+    )
 
 
 # A required policy is expanded to one (action, resource) question per pair: `*` on eleven
@@ -186,13 +225,15 @@ def diff(
     mode: ArnMode,
     current_pointer: str = "/current/documents",
     current_view: PolicyView | None = None,
+    possible_view: PolicyView | None = None,
     current_companions: Sequence[CurrentCompanion] = (),
     budget: WorkBudget | None = None,
 ) -> DiffOutcome:
     """The diff of the role's current policy (its documents, or the view of them given as
-    `current_view`) against what is required, and of each current trust, bucket or key policy
-    against the one the pipelines need (with the ERROR findings of validating it as what it
-    is)."""
+    `current_view`, with `possible_view` what it may grant where its template does not
+    determine every value: SourcePolicies) against what is required, and of each current
+    trust, bucket or key policy against the one the pipelines need (with the ERROR findings of
+    validating it as what it is)."""
     budget = budget or WorkBudget()
     compared, companion_findings = compare_companions(
         current_companions, required, catalog, loaded, mode=mode, budget=budget
@@ -205,6 +246,7 @@ def diff(
         catalog,
         mode=mode,
         budget=budget,
+        possible=possible_view,
     )
     found = credited_by_key_policies(found, required, current_companions, budget)
     engine_answer = {f.name: getattr(found, f.name) for f in fields(found)}

@@ -119,11 +119,14 @@ def run_check(
     *,
     current_each: Sequence[str] = (),
     unplaced: Sequence[CurrentCompanion] = (),
+    possible: Sequence[Any] | None = None,
 ) -> RunAnswer:
     """Every permission the service role and each action role need, decided with the layers
     given; an action role whose policies are not given has its permissions undecided.
     `current_each` is where each current document sits when they are not one list at
-    `current_pointer` (read from the pipelines' templates); `unplaced` are the templates'
+    `current_pointer` (read from the pipelines' templates); `possible` is what those documents
+    may grant where the templates do not determine every value, `current_documents` being
+    what they grant whatever the values are (SourcePolicies); `unplaced` are the templates'
     companion policies whose resource's name is not known, placed on no resource."""
     service_role = _service_role(required, given)
     roles = [
@@ -133,6 +136,7 @@ def run_check(
             identity_policies=current_documents,
             identity_pointer=current_pointer,
             identity_each=tuple(current_each),
+            possible_identity_policies=possible,
             permission_boundary=given.permission_boundary,
             boundary_pointer=pointer_join(given.pointer, "permissions_boundary"),
             session_policies=given.session_policies,

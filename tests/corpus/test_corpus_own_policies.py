@@ -62,8 +62,16 @@ def _diffs(name: str) -> dict[str, Any]:
         pipeline = next(p for p in parsed.pipelines if p.pointer == policies.pipeline_pointer)
         computed = compute_policy([pipeline], shipped_profiles(), context=ComputeContext())
         requirements = requirements_from_computed(computed.statements, catalog)
-        current = read_policies_at(policies.documents)
-        result = diff_policy(current.statements, requirements, catalog)
+        # What the policy grants whatever the values its template does not determine are, and
+        # what it may grant, as the diff of `from_sources` reads it.
+        current = read_policies_at(policies.sure)
+        possible = read_policies_at(policies.possible) if policies.undetermined else None
+        result = diff_policy(
+            current.statements,
+            requirements,
+            catalog,
+            possible=possible.statements if possible is not None else None,
+        )
         out[pipeline.name] = {
             "verdict": result.verdict,
             "missing": sorted(

@@ -114,16 +114,17 @@ def _diff(
         for i, c in enumerate(request.current.companions)
     ]
     unplaced: list[diff_service.CurrentCompanion] = []
+    sources: diff_service.SourcePolicies | None = None
     if request.current.from_sources:
         documents: list[Any] = []
         pointer = "/current/from_sources"
-        current_view = diff_service.current_from_sources(required, pointer)
+        sources = diff_service.current_from_sources(required, pointer)
         # The templates' trust, bucket and key policies too; their findings are the current
         # policy's, as those of reading the role's policies are.
         companions, notes = with_template_companions(companions, required)
         placed = {(c.kind, c.target) for c in companions}
         unplaced = [c for c in template_companions(required) if (c.kind, c.target) not in placed]
-        current_view = replace(current_view, findings=(*current_view.findings, *notes))
+        current_view = replace(sources.view, findings=(*sources.view.findings, *notes))
     else:
         documents, pointer = policy_documents(services, request.current, "/current")
         current_view = None
@@ -136,20 +137,23 @@ def _diff(
         mode=request.arn_mode,
         current_pointer=pointer,
         current_view=current_view,
+        possible_view=sources.possible_view if sources is not None else None,
         current_companions=companions,
         budget=budget,
     )
     if (given := request.current.authorization) is not None:
-        located = [doc for rp in required.role_policies for doc in rp.documents]
         answer = run_check(
             required,
-            [d for d, _ in located] if current_view is not None else documents,
+            documents if sources is None else [d for d, _ in sources.sure],
             pointer,
             context := run_context(given),
             companions,
             budget,
-            current_each=[at for _, at in located] if current_view is not None else [],
+            current_each=[] if sources is None else [at for _, at in sources.sure],
             unplaced=unplaced,
+            possible=None
+            if sources is None or sources.possible is None
+            else [d for d, _ in sources.possible],
         )
         found = run_context_findings(context, services.catalog, budget)
         found += context_mismatch_findings(required, context, companions)

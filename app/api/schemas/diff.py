@@ -485,8 +485,9 @@ class DiffResponse(Schema):
     unverifiable: list[UnverifiableOut] = Field(
         description="required permissions that could not be checked: their resource's name is "
         "not known but the policy grants them on resources of that shape, whether they are "
-        "needed depends on a value known only at run time, or another policy (a key policy) "
-        "may grant them"
+        "needed depends on a value known only at run time, another policy (a key policy) "
+        "may grant them, or the policy read from a template grants them only through a value "
+        "the template does not determine"
     )
     optional: list[OptionalOut] = Field(
         description="permissions AWS documents as optional that the policy leaves out"

@@ -38,6 +38,7 @@ from app.engine.pipeline.cloudformation_nodes import (
     resource_type,
 )
 from app.engine.pipeline.model import Pipeline, TemplateResource
+from app.engine.pipeline.policy_readings import template_policy
 from app.engine.pipeline.resource_types import CLOUDFORMATION, resource_value
 from app.engine.pipeline.source_lines import document_line
 from app.engine.pipeline.source_map import SourceMap, cloudformation_token
@@ -49,6 +50,7 @@ from app.engine.pipeline.template_values import (
     ParsedTemplate,
     RolePolicies,
     TemplateContext,
+    TemplatePolicy,
     charge_join,
     charge_value,
     dedupe_findings,
@@ -59,7 +61,6 @@ from app.engine.pipeline.template_values import (
     optional_text,
     scalar_text,
     shape_error,
-    undetermined_places,
     unresolved,
     widen,
 )
@@ -1214,7 +1215,7 @@ class _Resolver:
         if len(set(roles)) != 1:
             return None
         role = roles[0]
-        documents: list[tuple[Any, str]] = []
+        documents: list[TemplatePolicy] = []
         notes: list[Finding] = []
         saved, self.findings = self.findings, notes
         try:
@@ -1225,7 +1226,7 @@ class _Resolver:
         return RolePolicies(pipeline_pointer, role, tuple(documents), tuple(notes))
 
     def _role_documents(
-        self, role: str, documents: list[tuple[Any, str]], notes: list[Finding]
+        self, role: str, documents: list[TemplatePolicy], notes: list[Finding]
     ) -> None:
         role_at = pointer_join(self.base, "Resources", role, "Properties")
         props = self.resources[role].get("Properties")
@@ -1292,26 +1293,26 @@ class _Resolver:
         return out
 
     def _role_document(
-        self, node: Any, at: str, documents: list[tuple[Any, str]], notes: list[Finding]
+        self, node: Any, at: str, documents: list[TemplatePolicy], notes: list[Finding]
     ) -> None:
-        read = self.read_policy_document(node, at)
+        read = self.template_policy(node, at)
         if isinstance(read, Finding):
             notes.append(read)
         else:
-            documents.append((read[0], at))
+            documents.append(read)
 
-    def read_policy_document(
-        self, node: Any, at: str
-    ) -> tuple[Any, tuple[tuple[str, int | None], ...]] | Finding:
-        """A policy document resolved and widened, and the places in it (with their lines) of
-        the values the template does not determine; the ERROR at its place of one that is not
-        one document (text that is not JSON, a list of documents), which is not read."""
-        resolved = self.resolve(node, at, node_line(node, None))
-        document = one_policy_document(widen(resolved), at, self.line_of(at))
-        if isinstance(document, Finding):
-            return document
-        places = [*undetermined_places(resolved, at), *self._undecided_ifs(node, at)]
-        return _plain_json(document), tuple((place, self.line_of(place)) for place in places)
+    def template_policy(self, node: Any, at: str) -> TemplatePolicy | Finding:
+        """A policy document resolved, widened and read both ways, with the places in it (and
+        their lines) of the values the template does not determine (an `Fn::If` it cannot
+        decide among them); the ERROR at its place of one that is not one document (text that
+        is not JSON, a list of documents), which is not read."""
+        resolved = _plain_json(self.resolve(node, at, node_line(node, None)))
+        refused = one_policy_document(widen(resolved), at, self.line_of(at))
+        if isinstance(refused, Finding):
+            return refused
+        policy = template_policy(resolved, at, self.line_of)
+        ifs = tuple((place, self.line_of(place)) for place in self._undecided_ifs(node, at))
+        return replace(policy, undetermined=(*policy.undetermined, *ifs)) if ifs else policy
 
     def _undecided_ifs(self, node: Any, at: str) -> Iterator[str]:
         """The places of the `Fn::If`s in a document whose condition the template does not

@@ -214,13 +214,12 @@ class _Reader:
                 resource=logical_id,
             )
             return
-        read = self.r.read_policy_document(node, at)
+        read = self.r.template_policy(node, at)
         if isinstance(read, Finding):
             self.found.refused(read)
             return
-        document, undetermined = read
         self.found.add(
-            CompanionPolicy(kind, target, document, at, self.r.line_of(at), undetermined)
+            CompanionPolicy(kind, target, read.document, at, self.r.line_of(at), read.undetermined)
         )
 
 

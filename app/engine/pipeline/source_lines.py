@@ -145,7 +145,7 @@ def body_line(body: _Body, tokens: Sequence[str], line: int | None) -> int | Non
     found = _match(names, token)
     if found is not None:
         attribute = body.attributes[names[found]]
-        return expression_at(attribute.expr, rest, attribute.line or line)[1]
+        return expression_at(attribute.expr, rest, attribute.line or line, encoded=True)[1]
     kinds = [_block_kind(b) for b in body.blocks]
     found = _match(kinds, token)
     if found is None:
@@ -179,13 +179,18 @@ def _nth_block_line(
 
 
 def expression_at(
-    node: Any, tokens: Sequence[str], line: int | None
+    node: Any, tokens: Sequence[str], line: int | None, *, encoded: bool = False
 ) -> tuple[Any, int | None, int]:
     """Into an object or tuple expression, as far as the tokens go: the expression reached, its
-    line, and how many tokens were followed."""
+    line, and how many tokens were followed; with `encoded`, into the value a `jsonencode(...)`
+    encodes too (the places of a policy document are those of the value it is written as)."""
     for followed, token in enumerate(tokens):
         while _kind(node) == "expr_term" and len(_parts(node)) == 1:
             node = _parts(node)[0]
+        if encoded and (value := _encoded_value(node)) is not None:
+            node = value
+            while _kind(node) == "expr_term" and len(_parts(node)) == 1:
+                node = _parts(node)[0]
         kind = _kind(node)
         if kind == "object":
             elements = [p for p in _parts(node) if p.data == "object_elem"]
@@ -201,6 +206,18 @@ def expression_at(
         else:
             return node, line, followed
     return node, line, len(tokens)
+
+
+def _encoded_value(node: Any) -> Any:
+    """The one argument of a `jsonencode(...)` call; None for any other expression."""
+    if _kind(node) != "function_call":
+        return None
+    parts = _parts(node)
+    names = [_name_of(p) for p in parts if _is_tree(p) and p.data == "identifier"]
+    arguments = next((p for p in parts if _is_tree(p) and p.data == "arguments"), None)
+    if names != ["jsonencode"] or arguments is None or len(_parts(arguments)) != 1:
+        return None
+    return _parts(arguments)[0]
 
 
 def _object_key(element: Any) -> str:

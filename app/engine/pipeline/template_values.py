@@ -68,18 +68,62 @@ class TemplateContext:
 
 
 @dataclass(frozen=True)
+class PolicyReadings:
+    """An identity policy a template defines, read for what it grants whatever the values the
+    template does not determine are (`sure`: those parts of an Allow statement match nothing,
+    those of a Deny statement are widened) and for what it may grant (`possible`: the other way
+    round). Both are the widened document where the template determines every value."""
+
+    sure: Any
+    possible: Any
+
+
+@dataclass(frozen=True)
+class TemplatePolicy:
+    """An identity policy a template defines: resolved and widened (JSON text decoded), its
+    place in the template, its readings, and the places in it of the values the template does
+    not determine (JSON pointers, with their lines)."""
+
+    document: Any
+    pointer: str
+    readings: PolicyReadings
+    undetermined: tuple[tuple[str, int | None], ...] = ()
+
+
+@dataclass(frozen=True)
 class RolePolicies:
     """The identity policies a template attaches to a pipeline's service role.
 
-    `documents` are resolved and widened, each with the JSON pointer of its document in the
-    template; `findings` say what could not be included (an AWS managed policy, a policy whose
-    name the template does not determine) or read.
+    A current policy is read from their `sure` and `possible` readings: widened, a value the
+    template does not determine would grant everything. `findings` say what could not be
+    included (an AWS managed policy, a policy whose name the template does not determine) or
+    read.
     """
 
     pipeline_pointer: str
     role: str  # the role's logical ID
-    documents: tuple[tuple[Any, str], ...]
+    policies: tuple[TemplatePolicy, ...]
     findings: tuple[Finding, ...] = ()
+
+    @property
+    def documents(self) -> tuple[tuple[Any, str], ...]:
+        """Each document resolved and widened, at its place."""
+        return tuple((p.document, p.pointer) for p in self.policies)
+
+    @property
+    def sure(self) -> tuple[tuple[Any, str], ...]:
+        """Each document as it grants whatever the undetermined values are, at its place."""
+        return tuple((p.readings.sure, p.pointer) for p in self.policies)
+
+    @property
+    def possible(self) -> tuple[tuple[Any, str], ...]:
+        """Each document as it may grant, at its place."""
+        return tuple((p.readings.possible, p.pointer) for p in self.policies)
+
+    @property
+    def undetermined(self) -> tuple[tuple[str, int | None], ...]:
+        """The places of the values the template does not determine, each once."""
+        return tuple(dict.fromkeys(place for p in self.policies for place in p.undetermined))
 
 
 @dataclass(frozen=True)
@@ -135,10 +179,16 @@ def undetermined_places(value: Any, pointer: str) -> tuple[str, ...]:
     """The JSON pointers, under `pointer`, of the strings of a resolved value that hold a part
     the template does not determine; of a JSON text, those of the document it holds (as the
     value is read once widened)."""
+    return tuple(_undetermined(decoded(value), pointer))
+
+
+def decoded(value: Any) -> Any:
+    """A resolved value that is JSON text holding a part the template does not determine, as
+    the document it holds (those parts kept as the marker); any other value as it is."""
     if isinstance(value, str) and UNKNOWN in value:
         with contextlib.suppress(ValueError):
-            value = json.loads(value.replace(UNKNOWN, "\\u0000"))
-    return tuple(_undetermined(value, pointer))
+            return json.loads(value.replace(UNKNOWN, "\\u0000"))
+    return value
 
 
 def _undetermined(value: Any, pointer: str) -> Iterator[str]:
@@ -146,8 +196,10 @@ def _undetermined(value: Any, pointer: str) -> Iterator[str]:
         if UNKNOWN in value:
             yield pointer
     elif isinstance(value, Mapping):
+        if any(UNKNOWN in str(key) for key in value):
+            yield pointer  # a member whose name is not known: the object holding it
         for key, item in value.items():
-            yield from _undetermined(item, pointer_join(pointer, str(key)))
+            yield from _undetermined(item, pointer_join(pointer, widen(str(key))))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from _undetermined(item, pointer_join(pointer, index))

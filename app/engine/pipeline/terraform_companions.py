@@ -162,11 +162,14 @@ class _Reader:
             )
             return
         read = reads[0]
-        if read.refused is not None:
-            self.found.refused(read.refused)
+        if read.refused is not None or read.policy is None:
+            if read.refused is not None:
+                self.found.refused(read.refused)
             return
+        line = self.c.line_of(read.pointer)
+        undetermined = read.policy.undetermined
         self.found.add(
-            CompanionPolicy(kind, target, read.document, read.pointer, self.c.line_of(read.pointer))
+            CompanionPolicy(kind, target, read.document, read.pointer, line, undetermined)
         )
         for data, merging in read.merged:
             at = self.c.pointer(data, merging)

@@ -22,15 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from app.engine.findings import Finding
 from app.engine.json_pointer import pointer_join, pointer_tokens
 from app.engine.pipeline.model import Pipeline
+from app.engine.pipeline.policy_readings import template_policy
 from app.engine.pipeline.source_lines import expression_at
 from app.engine.pipeline.template_values import (
     RolePolicies,
+    TemplatePolicy,
     is_unknown,
     managed_policy_not_read,
     one_policy_document,
@@ -54,6 +57,7 @@ from app.engine.pipeline.terraform_policy_document import (
     DATA_SOURCE,
     DOCUMENT_ATTRIBUTES,
     MERGED_ARGUMENTS,
+    written_place,
 )
 
 if TYPE_CHECKING:
@@ -79,15 +83,20 @@ def resource_type(address: str) -> str:
 
 @dataclass(frozen=True)
 class ReadDocument:
-    """A policy document as the file defines it (resolved and widened, JSON text decoded), its
-    place, and the data sources whose merged documents (`source_policy_documents`, ...) are
-    not part of it, with the argument that merges them. `refused` is the ERROR of a value that
-    is not one document (text that is not JSON, a list of documents): it is not read."""
+    """A policy document as the file defines it (resolved and widened, JSON text decoded, read
+    both ways), at its place, and the data sources whose merged documents
+    (`source_policy_documents`, ...) are not part of it, with the argument that merges them.
+    `refused` is the ERROR of a value that is not one document (text that is not JSON, a list
+    of documents): it is not read, and `policy` is None."""
 
-    document: Any
+    policy: TemplatePolicy | None
     pointer: str
     merged: tuple[tuple[str, str], ...] = ()
     refused: Finding | None = None
+
+    @property
+    def document(self) -> Any:
+        return None if self.policy is None else self.policy.document
 
 
 @dataclass(frozen=True)
@@ -293,7 +302,7 @@ class Configuration:
     def document(self, attribute: _Attribute, scope: _Scope, at: str) -> ReadDocument | None:
         """The policy document an argument holds; None when it holds none (null)."""
         names = _plain_reference(attribute.expr)
-        pointer = at
+        pointer, line_of = at, self.line_of
         if (
             len(names) == 4
             and names[:2] == ["data", DATA_SOURCE]
@@ -301,13 +310,13 @@ class Configuration:
             and (DATA_SOURCE, names[2]) in self.ev.module.data
         ):
             pointer = self.pointer(".".join(names[:3]))
+            line_of = partial(self._data_source_line, pointer)
         referred = self.refers(attribute.expr, scope, at, attribute.line)
-        value = widen(referred.value)
-        if value is None:
+        if referred.value is None:
             return None
-        document = one_policy_document(value, pointer, self.line_of(pointer))
-        if isinstance(document, Finding):
-            return ReadDocument(None, pointer, refused=document)
+        refused = one_policy_document(widen(referred.value), pointer, self.line_of(pointer))
+        if isinstance(refused, Finding):
+            return ReadDocument(None, pointer, refused=refused)
         merged = tuple(
             (address, argument)
             for address in sorted(referred.addresses)
@@ -315,7 +324,12 @@ class Configuration:
             for argument in MERGED_ARGUMENTS
             if self._merges(address, argument)
         )
-        return ReadDocument(document, pointer, merged)
+        return ReadDocument(template_policy(referred.value, pointer, line_of), pointer, merged)
+
+    def _data_source_line(self, pointer: str, place: str) -> int | None:
+        """The line of a place of the document a data source at `pointer` makes."""
+        tokens = pointer_tokens(place[len(pointer) :])
+        return self.line_of(pointer_join(pointer, *written_place(tokens)))
 
     def _merges(self, address: str, argument: str) -> bool:
         """Whether a policy document data source merges in documents by an argument (one that
@@ -368,7 +382,7 @@ def role_policies(ev: _Evaluator, pipeline: Pipeline) -> RolePolicies | None:
 class _RoleReader:
     configuration: Configuration
     role: str
-    documents: list[tuple[Any, str]] = field(default_factory=list)
+    documents: list[TemplatePolicy] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     attached: set[str] = field(default_factory=set)
     policy_arns: dict[str, Any] | None = None  # of the file's policies, once needed
@@ -477,10 +491,11 @@ class _RoleReader:
     def _add(self, reads: list[ReadDocument]) -> None:
         for read in reads:
             self.configuration.ev.budget.charge(items=len(self.documents), at=read.pointer)
-            if read.refused is not None:
-                self._add_finding(read.refused)
-            elif (read.document, read.pointer) not in self.documents:
-                self.documents.append((read.document, read.pointer))
+            if read.refused is not None or read.policy is None:
+                if read.refused is not None:
+                    self._add_finding(read.refused)
+            elif read.policy not in self.documents:
+                self.documents.append(read.policy)
             for address, argument in read.merged:
                 at = self.configuration.pointer(address, argument)
                 message = merged_message(address, argument)

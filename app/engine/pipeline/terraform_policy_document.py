@@ -11,7 +11,7 @@ read here: MERGED_ARGUMENTS names them for the readers that say so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.engine.pipeline.template_values import UNKNOWN, scalar_text
@@ -33,6 +33,30 @@ _LISTS = {
     "not_resources": "NotResource",
 }
 _PRINCIPALS = {"principals": "Principal", "not_principals": "NotPrincipal"}
+
+
+# A statement's members, by the name of the block argument (or nested block) they are written as.
+_WRITTEN_AS = {
+    **{name: key for key, name in _LISTS.items()},
+    **{name: key for key, name in _PRINCIPALS.items()},
+    "Sid": "sid",
+    "Effect": "effect",
+    "Condition": "condition",
+}
+
+
+def written_place(tokens: Sequence[str]) -> list[str]:
+    """Where, among a data source's arguments, a place of the document it makes is written
+    (`Statement/0/Resource` is `statement/0/resources`), as far as it can be told: within a
+    statement's Condition, the `condition` blocks."""
+    if len(tokens) < 2 or tokens[0] != "Statement":
+        return []
+    place = ["statement", tokens[1]]
+    if len(tokens) > 2 and tokens[2] in _WRITTEN_AS:
+        place.append(_WRITTEN_AS[tokens[2]])
+        if tokens[2] in _LISTS.values():
+            place.extend(tokens[3:4])
+    return place
 
 
 def policy_document(arguments: Mapping[str, Any]) -> dict[str, Any]:

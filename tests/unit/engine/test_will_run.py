@@ -312,3 +312,67 @@ def test_a_policy_with_undetermined_values_or_not_placed_leaves_it_open() -> Non
         )
         (check,) = answer.checks
         assert check.definite is not open_, unplaced
+
+
+def _granting(effect: str, resource: str) -> dict[str, Any]:
+    statement = {"Effect": effect, "Action": "s3:GetObject", "Resource": resource}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+UNDETERMINED = "arn:aws:s3:::\x00/*"  # a bucket its template does not determine
+
+
+@pytest.mark.parametrize(
+    ("sure", "possible", "verdict", "decision", "definite"),
+    [
+        pytest.param(
+            _granting("Allow", UNDETERMINED),
+            _granting("Allow", "arn:aws:s3:::*/*"),
+            "undecided",
+            "implicitly_denied",
+            False,
+            id="allowed-only-through-the-value",
+        ),
+        pytest.param(
+            [ALL, _granting("Deny", "arn:aws:s3:::*/*")],
+            [ALL, _granting("Deny", UNDETERMINED)],
+            "undecided",
+            "explicitly_denied",
+            False,
+            id="denied-only-through-the-value",
+        ),
+        pytest.param(
+            _granting("Allow", OBJECTS),
+            _granting("Allow", OBJECTS),
+            "runs",
+            "allowed",
+            True,
+            id="allowed-whatever-the-value",
+        ),
+        pytest.param(
+            _granting("Allow", "arn:aws:s3:::other/*"),
+            _granting("Allow", "arn:aws:s3:::other/*"),
+            "fails",
+            "implicitly_denied",
+            True,
+            id="allowed-by-no-value",
+        ),
+    ],
+)
+def test_a_request_allowed_only_through_an_undetermined_value_is_not_definite(
+    sure: Any, possible: Any, verdict: str, decision: str, definite: bool
+) -> None:
+    """The identity policies decide as they grant whatever the values are; a request their
+    possible reading allows and that reading does not is not definite, and says why."""
+    role = RoleUnderTest(
+        ROLE,
+        [_requirement("s3:GetObject", OBJECTS, account=A)],
+        sure if isinstance(sure, list) else [sure],
+        "/current",
+        possible_identity_policies=possible if isinstance(possible, list) else [possible],
+    )
+    run = will_it_run([role], SharedLayers())
+    (check,) = run.checks
+    assert (run.verdict, check.decision.decision, check.definite) == (verdict, decision, definite)
+    undetermined = check.note is not None and "values the template does not determine" in check.note
+    assert undetermined is not definite

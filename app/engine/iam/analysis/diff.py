@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from app.engine.budget import WorkBudget
@@ -102,16 +102,7 @@ def coverage_gaps(
     found: dict[str, list[RequirementOutcome]] = defaultdict(list)
     granted = 0
     for requirement in requirements:
-        statements = by_action.matching(requirement.action)
-        budget.charge(steps=1 + len(statements))
-        result = check_requirement(
-            requirement.action,
-            requirement.resource,
-            requirement.facts,
-            statements,
-            mode=mode,
-            budget=budget,
-        )
+        statements, result = _checked(requirement, by_action, mode=mode, budget=budget)
         if result.coverage is Coverage.GRANTED:
             granted += 1
         elif result.coverage is Coverage.CONDITIONAL:
@@ -126,6 +117,24 @@ def coverage_gaps(
         unverifiable=tuple(found["unverifiable"]),
         optional=tuple(found["optional"]),
     )
+
+
+def _checked(
+    requirement: Requirement, by_action: StatementsByAction, *, mode: ArnMode, budget: WorkBudget
+) -> tuple[tuple[PolicyStatement, ...], CoverageResult]:
+    """The statements about a requirement's action, and its coverage by them: a step of
+    `budget`."""
+    statements = by_action.matching(requirement.action)
+    budget.charge(steps=1 + len(statements))
+    result = check_requirement(
+        requirement.action,
+        requirement.resource,
+        requirement.facts,
+        statements,
+        mode=mode,
+        budget=budget,
+    )
+    return statements, result
 
 
 def _ungranted(
@@ -190,10 +199,18 @@ def diff_policy(
     *,
     mode: ArnMode = "segment",
     budget: WorkBudget | None = None,
+    possible: Sequence[PolicyStatement] | None = None,
 ) -> DiffResult:
+    """The diff of `current`; given `possible`, `current` is what a policy grants whatever
+    values its template does not determine are, and `possible` what it may grant: a
+    requirement granted only by `possible` is unverifiable, and the excess is what it may grant
+    beyond the requirements (the safe side of each claim)."""
     budget = budget or WorkBudget.unbounded()
     by_action = StatementsByAction(current)
     gaps = coverage_gaps(current, requirements, mode=mode, by_action=by_action, budget=budget)
+    if possible is not None:
+        by_action = StatementsByAction(possible)
+        gaps = _bounded(gaps, by_action, mode=mode, budget=budget)
     needed: dict[str, set[str]] = defaultdict(set)
     for requirement in requirements:
         needed[requirement.action].add(requirement.resource)
@@ -204,6 +221,63 @@ def diff_policy(
         unverifiable=gaps.unverifiable,
         optional=gaps.optional,
         excess=compute_excess(
-            current, needed, catalog, mode=mode, by_action=by_action, budget=budget
+            possible if possible is not None else current,
+            needed,
+            catalog,
+            mode=mode,
+            by_action=by_action,
+            budget=budget,
         ),
+    )
+
+
+# Why a requirement the sure reading of a policy does not grant as the possible one does is
+# unverifiable, by what the possible reading grants.
+UNDETERMINED_GRANT = {
+    Coverage.GRANTED: "granted only if the values the template does not determine allow it",
+    Coverage.CONDITIONAL: "granted under conditions only if the values the template does not "
+    "determine allow it",
+}
+_RANK = {Coverage.GRANTED: 2, Coverage.CONDITIONAL: 1}
+
+
+def _bounded(
+    sure: CoverageGaps, possible: StatementsByAction, *, mode: ArnMode, budget: WorkBudget
+) -> CoverageGaps:
+    """`sure`'s gaps as the possible reading changes them, each requirement a step of
+    `budget`: one it grants, or grants under conditions where `sure` does not, is unverifiable
+    (an optional one stays optional, its reason saying so; one unverifiable for its own sake,
+    a need known only at run time, stays as it is); one `sure` denies and it does not is as it
+    has it."""
+    kept: dict[str, list[RequirementOutcome]] = defaultdict(list)
+    for kind in ("missing", "conditional", "unverifiable", "optional"):
+        for outcome in getattr(sure, kind):
+            requirement = outcome.requirement
+            if kind == "unverifiable" and requirement.necessity != "required":
+                kept[kind].append(outcome)
+                continue
+            statements, result = _checked(requirement, possible, mode=mode, budget=budget)
+            if _RANK.get(result.coverage, 0) > _RANK.get(outcome.result.coverage, 0):
+                reason = UNDETERMINED_GRANT[result.coverage]
+                if kind == "optional":
+                    reason = "; ".join(filter(None, [outcome.reason, reason]))
+                    kept[kind].append(replace(outcome, reason=reason))
+                else:
+                    kept["unverifiable"].append(RequirementOutcome(requirement, result, reason))
+            elif (
+                kind == "missing"
+                and outcome.result.coverage is Coverage.DENIED
+                and result.coverage is Coverage.NOT_GRANTED
+            ):
+                # Denied only through such values: not granted, as the possible reading says.
+                found, again = _ungranted(requirement, result, statements, mode)
+                kept[found].append(again)
+            else:
+                kept[kind].append(outcome)
+    return CoverageGaps(
+        missing=tuple(kept["missing"]),
+        conditional=tuple(kept["conditional"]),
+        granted=sure.granted,
+        unverifiable=tuple(kept["unverifiable"]),
+        optional=tuple(kept["optional"]),
     )

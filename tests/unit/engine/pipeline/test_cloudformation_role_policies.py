@@ -133,3 +133,68 @@ def test_a_role_the_template_does_not_define_has_no_policies(role_arn: str) -> N
         "Resources:", "Parameters:\n  RoleParam: {Type: String, Default: x}\nResources:", 1
     )
     assert parse_cloudformation(text).role_policies == []
+
+
+UNDETERMINED = """
+  Undetermined:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: undetermined
+      Roles: [!Ref Role]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {statement}
+"""
+PARAMETERS = "Parameters:\n  Missing: {Type: String}\n"
+STATEMENT_AT = "/Resources/Undetermined/Properties/PolicyDocument/Statement/0"
+
+
+@pytest.mark.parametrize(
+    ("statement", "place", "sure", "possible"),
+    [
+        pytest.param(
+            '{Effect: Allow, Action: s3:GetObject, Resource: !Sub "arn:aws:s3:::${Missing}/*"}',
+            "Resource",
+            {"Resource": "arn:aws:s3:::\x00/*"},
+            {"Resource": "arn:aws:s3:::*/*"},
+            id="unknown-resource",
+        ),
+        pytest.param(
+            "{Effect: Allow, Action: [s3:GetObject, !Ref Missing], Resource: '*'}",
+            "Action/1",
+            {"Action": ["s3:GetObject", "\x00"]},
+            {"Action": ["s3:GetObject", "*"]},
+            id="unknown-action",
+        ),
+        pytest.param(
+            "{Effect: Allow, Action: s3:GetObject, Resource: '*', "
+            "Condition: {StringEquals: {aws:ResourceAccount: !Ref Missing}}}",
+            "Condition/StringEquals/aws:ResourceAccount",
+            {"Action": "\x00"},  # the test may fail: the sure reading grants nothing by it
+            {"Condition": None},  # the test may hold: the possible reading has none
+            id="unknown-condition-value",
+        ),
+        pytest.param(
+            '{Effect: Deny, Action: "s3:*", Resource: !Sub "arn:aws:s3:::${Missing}"}',
+            "Resource",
+            {"Resource": "arn:aws:s3:::*"},
+            {"Resource": "arn:aws:s3:::\x00"},
+            id="unknown-in-a-deny",
+        ),
+    ],
+)
+def test_a_value_the_template_does_not_determine_is_found_at_its_place_and_read_both_ways(
+    statement: str, place: str, sure: dict[str, Any], possible: dict[str, Any]
+) -> None:
+    text = PARAMETERS + template("!GetAtt Role.Arn", UNDETERMINED.format(statement=statement))
+    context = TemplateContext(account="111122223333", region="eu-west-1")
+    (policies,) = parse_cloudformation(text, context=context).role_policies
+    line = text.splitlines().index(f"          - {statement}") + 1
+    assert policies.undetermined == ((f"{STATEMENT_AT}/{place}", line),)
+    (inline, undetermined) = policies.sure
+    assert inline == policies.possible[0] == policies.documents[0]  # determined in full
+    assert undetermined[1] == STATEMENT_AT.removesuffix("/Statement/0")
+    for reading, expected in ((policies.sure, sure), (policies.possible, possible)):
+        read = reading[1][0]["Statement"][0]
+        assert {key: read.get(key) for key in expected} == expected

@@ -70,6 +70,13 @@ resource "aws_codepipeline" "main" {
     name = "Last"
   }
 }
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({
+    Statement = [{
+      Resource = "*"
+    }]
+  })
+}
 """
 
 # (case, text, pointer, line)
@@ -107,6 +114,8 @@ CASES = [
     ("tf-dynamic-first", TERRAFORM, "/resource/aws_codepipeline/main/stage/1/name", 21),
     ("tf-after-dynamic", TERRAFORM, "/resource/aws_codepipeline/main/stage/2/name", 18),
     ("tf-variable", TERRAFORM, "/variable/env/default", 2),
+    ("tf-jsonencode", TERRAFORM, "/resource/aws_iam_policy/p/policy/Statement/0/Resource", 31),
+    ("tf-jsonencode-past-the-text", TERRAFORM, "/resource/aws_iam_policy/p/policy/Version", 29),
     ("tf-other-resource", TERRAFORM, "/resource/aws_s3_bucket/main/bucket", None),
     ("tf-unknown-attribute", TERRAFORM, "/resource/aws_codepipeline/main/nope", 4),
     ("unreadable-json", '{"a": [1,', "/a", None),

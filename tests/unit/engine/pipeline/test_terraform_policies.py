@@ -373,3 +373,101 @@ def test_a_role_that_is_not_created_has_no_policies() -> None:
         inline(allow("x:Y")),
     )
     assert parsed(text).role_policies == []
+
+
+MISSING = '\nvariable "missing" {}\n'
+UNDETERMINED_AT = at("aws_iam_role_policy.undetermined", "policy")
+
+
+def undetermined_policy(statement: str) -> str:
+    """The file with an `aws_iam_role_policy` of one statement, as `jsonencode(...)` on lines
+    of their own."""
+    return configuration(
+        resource(
+            "aws_iam_role_policy",
+            "undetermined",
+            "role = aws_iam_role.pipeline.id",
+            "policy = jsonencode({",
+            '    Version = "2012-10-17"',
+            f"    Statement = [{{ {statement} }}]",
+            "  })",
+        ),
+        MISSING,
+    )
+
+
+STATEMENT_DATA = """
+data "aws_iam_policy_document" "undetermined" {
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [
+      "arn:aws:s3:::fixed",
+      "arn:aws:s3:::${var.missing}",
+    ]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "sure", "possible"),
+    [
+        pytest.param(
+            undetermined_policy(
+                'Effect = "Allow", Action = "s3:GetObject", '
+                'Resource = "arn:aws:s3:::${var.missing}/*"'
+            ),
+            f"{UNDETERMINED_AT}/Statement/0/Resource",
+            {"Resource": "arn:aws:s3:::\x00/*"},
+            {"Resource": "arn:aws:s3:::*/*"},
+            id="unknown-resource",
+        ),
+        pytest.param(
+            undetermined_policy(
+                'Effect = "Allow", Action = ["s3:GetObject", var.missing], Resource = "*"'
+            ),
+            f"{UNDETERMINED_AT}/Statement/0/Action/1",
+            {"Action": ["s3:GetObject", "\x00"]},
+            {"Action": ["s3:GetObject", "*"]},
+            id="unknown-action",
+        ),
+        pytest.param(
+            undetermined_policy(
+                'Effect = "Allow", Action = "s3:GetObject", Resource = "*", '
+                'Condition = { StringEquals = { "aws:ResourceAccount" = var.missing } }'
+            ),
+            f"{UNDETERMINED_AT}/Statement/0/Condition/StringEquals/aws:ResourceAccount",
+            {"Action": "\x00"},  # the test may fail: the sure reading grants nothing by it
+            {"Condition": None},  # the test may hold: the possible reading has none
+            id="unknown-condition-value",
+        ),
+        pytest.param(
+            configuration(
+                resource(
+                    "aws_iam_role_policy",
+                    "undetermined",
+                    "role = aws_iam_role.pipeline.id",
+                    "policy = data.aws_iam_policy_document.undetermined.json",
+                ),
+                STATEMENT_DATA,
+                MISSING,
+            ),
+            "/data/aws_iam_policy_document/undetermined/Statement/0/Resource/1",
+            {"Resource": ["arn:aws:s3:::fixed", "arn:aws:s3:::*"]},
+            {"Resource": ["arn:aws:s3:::fixed", "arn:aws:s3:::\x00"]},
+            id="unknown-in-a-deny-of-a-policy-document",
+        ),
+    ],
+)
+def test_a_value_the_file_does_not_determine_is_found_at_its_place_and_read_both_ways(
+    text: str, place: str, sure: dict[str, Any], possible: dict[str, Any]
+) -> None:
+    """The line is the value's own: in a `jsonencode(...)`, or in the data source's arguments."""
+    found = policies(text)
+    assert found.undetermined == ((place, line_of(text, "var.missing")),)
+    for reading, expected in ((found.sure, sure), (found.possible, possible)):
+        ((document, pointer),) = reading
+        assert pointer == place.split("/Statement/", maxsplit=1)[0]
+        statement = document["Statement"][0]
+        assert {key: statement.get(key) for key in expected} == expected
