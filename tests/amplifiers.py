@@ -1,13 +1,16 @@
 """Small inputs that ask for a great deal of work, as families of growing size: template
 references that fan out, functions nested in functions, comprehensions nested in
-comprehensions, and wildcard-heavy policy statements whose pairwise containment is costly. The
-unit, API and hostile (real server) tests use the same generators."""
+comprehensions, wildcard-heavy policy statements whose pairwise containment is costly, a long
+name against a long wildcard pattern, a boundary of many wildcard patterns, organisation levels
+of many statements. The unit, API and hostile (real server) tests use the same generators."""
 
 from __future__ import annotations
 
 import json
 import random
 from typing import Any
+
+from tests.unit.engine.companions.scenario import action
 
 
 def fan_out_template(levels: int, fan: int = 4) -> str:
@@ -193,4 +196,101 @@ def wildcard_condition_evaluation(
         "explain": False,
         "requests": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "context": context}]
         * requests,
+    }
+
+
+ALLOW_ALL = policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
+ACCOUNT = "111122223333"
+
+
+def codebuild_pipeline(project: str, builds: int = 1, role: str = "") -> dict[str, Any]:
+    """A get-pipeline document: a CodeCommit source, then `builds` CodeBuild actions building
+    `project` (numbered from the second on), each as the role `role` numbered, when given."""
+    source = action(
+        "src", "Source", "CodeCommit", {"RepositoryName": "r", "BranchName": "m"}, outputs=["src"]
+    )
+    builds_of = [
+        action(
+            f"Build{i}",
+            "Build",
+            "CodeBuild",
+            {"ProjectName": project + (str(i) if i else "")},
+            inputs=["src"],
+            role=f"{role}{i}" if role else None,
+        )
+        for i in range(builds)
+    ]
+    return {
+        "pipeline": {
+            "name": "web",
+            "roleArn": f"arn:aws:iam::{ACCOUNT}:role/service-role/web",
+            "artifactStore": {"type": "S3", "location": f"codepipeline-eu-west-2-{ACCOUNT}"},
+            "stages": [
+                {"name": "Source", "actions": [source]},
+                {"name": "Build", "actions": builds_of},
+            ],
+        }
+    }
+
+
+def long_name_against_long_deny(name_length: int, layer: str = "identity") -> dict[str, Any]:
+    """A diff of a pipeline building a project named with `name_length` `a`s against a policy
+    (`layer` "identity") or a permissions boundary (`layer` "boundary") that denies StartBuild
+    on the projects matching `*a*a…*aZ`, twice as long: no name it builds ends in Z, and seeing
+    that the name and the pattern meet nowhere is work growing with both their lengths."""
+    deny = policy(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "codebuild:StartBuild",
+            "Resource": f"arn:aws:codebuild:*:{ACCOUNT}:project/" + "*a" * name_length + "Z",
+        },
+    )
+    current: dict[str, Any] = {"documents": [deny]}
+    if layer == "boundary":
+        current = {"documents": [ALLOW_ALL], "authorization": {"permissions_boundary": deny}}
+    return {
+        "current": current,
+        "required": {"pipelines": [codebuild_pipeline("a" * name_length)]},
+    }
+
+
+def wildcard_boundary(patterns: int) -> dict[str, Any]:
+    """A diff whose permissions boundary allows everything on `patterns` wildcard ARN patterns
+    (`arn:aws:*:*:*:*17*a*b*c*`): every wildcard resource the pipeline needs is searched for
+    against all of them at once, each state of the search stepping every pattern."""
+    boundary = policy(
+        {
+            "Effect": "Allow",
+            "Action": "*",
+            "Resource": [f"arn:aws:*:*:*:*{i}*a*b*c*" for i in range(patterns)],
+        }
+    )
+    return {
+        "current": {"documents": [ALLOW_ALL], "authorization": {"permissions_boundary": boundary}},
+        "required": {"pipelines": [codebuild_pipeline("build")]},
+    }
+
+
+def scp_levels(levels: int, statements: int, builds: int = 1) -> dict[str, Any]:
+    """A diff under `levels` levels of service control policies, each allowing everything and
+    denying `statements` actions nobody asks for, of a pipeline whose `builds` CodeBuild actions
+    each run as a role of their own: the will-run check weighs every statement of every level
+    for each permission each role needs."""
+    level = policy(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        *({"Effect": "Deny", "Action": f"ec2:Foo{i}", "Resource": "*"} for i in range(statements)),
+    )
+    role = f"arn:aws:iam::{ACCOUNT}:role/build"
+    return {
+        "current": {
+            "documents": [ALLOW_ALL],
+            "authorization": {
+                "accounts": {ACCOUNT: {"scp_levels": [[level] for _ in range(levels)]}},
+                "action_roles": [
+                    {"role_arn": f"{role}{i}", "documents": [ALLOW_ALL]} for i in range(builds)
+                ],
+            },
+        },
+        "required": {"pipelines": [codebuild_pipeline("build", builds, role)]},
     }

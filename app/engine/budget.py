@@ -10,9 +10,13 @@ is exponential, pairwise checks over many statements. Each such loop charges wha
   values compared with a request's values;
 - `characters` and `items`: what template evaluation produces (strings, list and map members)
   and the explanations an evaluation lists;
-- `automaton`: pattern-automaton work (a product state costs one unit per automaton stepped, a
-  canonical instance one unit per pattern it is matched against, a condition's wildcard match
-  one unit per character compared).
+- `automaton`: pattern-automaton work, one unit per automaton stepped on one symbol (a pattern
+  of more than a thousand positions counts once per thousand): a product state costs that for
+  every symbol of its alphabet, a string matched against a pattern for each of its symbols, an
+  intersection of two patterns for each token of the shorter; a canonical instance costs one
+  unit per pattern it is matched against, a condition's wildcard match one unit per character
+  compared. Loops that step many automata at once charge through a `WorkMeter`, so the budget
+  hears of their work within a few thousand units however much one turn of the loop does.
 
 Past a limit the charge raises `WorkLimitExceededError`, located at the place that multiplied
 (the template node, the policy statement). The budget also carries the request's deadline and a
@@ -43,6 +47,10 @@ DEFAULT_AUTOMATON = 10_000_000
 # The clock is read once per this many charges: a charge is made per template node or automaton
 # state, and a clock read each time would cost more than the check is worth.
 _CLOCK_EVERY = 64
+
+# Automaton work a meter counts before it charges: a millisecond's work or so, while a charge
+# per unit would cost more than the unit.
+METER_UNITS = 4096
 
 _WHAT = {
     "steps": "steps of work (template values evaluated, policy statements compared, "
@@ -194,6 +202,11 @@ class WorkBudget:
         """Charges made within, without a place of their own, are located at `pointer`."""
         return _Located(self, pointer)
 
+    def metered(self) -> WorkMeter:
+        """A meter for a loop's automaton work, to use as a context: what it counted and has not
+        charged yet is charged when the loop ends (unless it ends by an error)."""
+        return WorkMeter(self)
+
     def _exceeded(self, limit: str, allowed: int, at: str | None) -> None:
         pointer = self.location if at is None else at
         raise WorkLimitExceededError(
@@ -222,6 +235,40 @@ class _Located:
 
     def __exit__(self, *exc: object) -> None:
         self._budget.location = self._saved
+
+
+class WorkMeter:
+    """Automaton work counted as a loop does it, and charged to the budget each time it adds up
+    to METER_UNITS: the loop pays one charge per many turns, and the budget (with its limit,
+    deadline and cancel flag) hears of the work within METER_UNITS units plus one turn's,
+    however much the request makes one turn do. Work is counted before it is done."""
+
+    __slots__ = ("_budget", "_pending")
+
+    def __init__(self, budget: WorkBudget) -> None:
+        self._budget = budget
+        self._pending = 0
+
+    def add(self, units: int) -> None:
+        pending = self._pending + units
+        if pending < METER_UNITS:
+            self._pending = pending
+            return
+        self._pending = 0
+        self._budget.charge(automaton=pending)
+
+    def close(self) -> None:
+        """Charge what was counted and not yet charged."""
+        pending, self._pending = self._pending, 0
+        if pending:
+            self._budget.charge(automaton=pending)
+
+    def __enter__(self) -> WorkMeter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.close()
 
 
 _K = TypeVar("_K", bound=Hashable)

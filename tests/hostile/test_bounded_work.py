@@ -26,12 +26,16 @@ import httpx
 import pytest
 
 from ..amplifiers import (
+    ACCOUNT,
     explained_evaluation,
     fan_out_template,
     glob_diff_request,
+    long_name_against_long_deny,
     nested_for,
     nested_replace,
     redundancy_policy,
+    scp_levels,
+    wildcard_boundary,
     wildcard_condition_evaluation,
 )
 from ..servers import Server, prepare_database, running_server
@@ -208,6 +212,34 @@ FAMILIES = [
         pointer="/current/documents/0/Statement/",
     ),
     Family(
+        "diff-long-name-against-long-deny",
+        "/v1/policies/diff",
+        long_name_against_long_deny,
+        ((2_500, False), (20_000, False), (100_000, True), (400_000, True)),
+        pointer="/current/documents/0/Statement/1",
+    ),
+    Family(
+        "diff-long-name-against-long-boundary-deny",
+        "/v1/policies/diff",
+        lambda length: long_name_against_long_deny(length, "boundary"),
+        ((2_500, False), (50_000, False), (100_000, True)),
+        pointer="/current/authorization/permissions_boundary/Statement/1",
+    ),
+    Family(
+        "diff-boundary-of-many-wildcard-resources",
+        "/v1/policies/diff",
+        wildcard_boundary,
+        ((10, False), (100, True), (10_000, True), (50_000, True)),
+        pointer="/current/authorization/permissions_boundary/Statement/0",
+    ),
+    Family(
+        "diff-under-scp-levels-of-many-statements",
+        "/v1/policies/diff",
+        lambda statements: scp_levels(7, statements, builds=10),
+        ((30, False), (1_000, False), (3_000, True)),
+        pointer=f"/current/authorization/accounts/{ACCOUNT}/scp_levels/",
+    ),
+    Family(
         "validate-wildcard-heavy-redundancy",
         "/v1/policies/validate",
         lambda statements: {"policy": {"documents": [redundancy_policy(statements)]}},
@@ -376,6 +408,10 @@ def _large_terraform_sources(count: int) -> dict[str, Any]:
     ("path", "body"),
     [
         pytest.param("/v1/policies/diff", glob_diff_request(8, 320), id="diff-8x320"),
+        pytest.param(
+            "/v1/policies/diff", long_name_against_long_deny(200_000), id="diff-long-name-deny"
+        ),
+        pytest.param("/v1/policies/diff", wildcard_boundary(10_000), id="diff-10k-wildcards"),
         pytest.param("/v1/policies/compute", _large_terraform_sources(16), id="terraform-16x240kb"),
         pytest.param(
             "/v1/policies/compute",

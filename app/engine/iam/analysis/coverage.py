@@ -227,7 +227,7 @@ def _covers_by(
 def _touches(resource: str, stmt: PolicyStatement, mode: ArnMode, budget: WorkBudget) -> bool:
     if stmt.resources_negated:
         return arn_union_contains(resource, stmt.resources, mode, budget=budget) is not True
-    return any(arn_intersects(resource, p, mode) for p in stmt.resources)
+    return any(arn_intersects(resource, p, mode, budget=budget) for p in stmt.resources)
 
 
 # Actions without resource-level permissions are requested against the literal resource `*`,
@@ -245,8 +245,11 @@ def check_requirement(
     budget: WorkBudget | None = None,
 ) -> CoverageResult:
     """How `statements` grant `action` on `resource`; the work is charged to `budget`, at the
-    pointer of the statements compared."""
+    pointer of the statements compared: a step for each statement looked at, and for each whose
+    action matches, a step per resource and condition it has (as an evaluated request is
+    charged the statements it weighs), besides the pattern work."""
     budget = budget or WorkBudget.unbounded()
+    budget.charge(steps=1 + len(statements), at=_place(statements, budget))
     if resource == "*":
         resource = LITERAL_STAR
     allow_sure: list[PolicyStatement] = []
@@ -258,6 +261,7 @@ def check_requirement(
     for stmt in statements:
         if not stmt.matches_action_lower(action_lower):
             continue
+        budget.charge(steps=len(stmt.resources) + len(stmt.conditions), at=stmt.pointer)
         result, deciding = _condition(stmt, facts)
         if result is Tri.FALSE:
             continue

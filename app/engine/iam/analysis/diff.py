@@ -96,7 +96,7 @@ def coverage_gaps(
     budget: WorkBudget | None = None,
 ) -> CoverageGaps:
     """Which requirements `current` leaves missing or conditional (no excess analysis); each
-    requirement checked is a step of `budget`."""
+    requirement checked is charged to `budget` (see check_requirement)."""
     budget = budget or WorkBudget.unbounded()
     by_action = by_action or StatementsByAction(current)
     found: dict[str, list[RequirementOutcome]] = defaultdict(list)
@@ -108,7 +108,7 @@ def coverage_gaps(
         elif result.coverage is Coverage.CONDITIONAL:
             found["conditional"].append(RequirementOutcome(requirement, result))
         else:
-            kind, outcome = _ungranted(requirement, result, statements, mode)
+            kind, outcome = _ungranted(requirement, result, statements, mode, budget)
             found[kind].append(outcome)
     return CoverageGaps(
         missing=tuple(found["missing"]),
@@ -122,10 +122,9 @@ def coverage_gaps(
 def _checked(
     requirement: Requirement, by_action: StatementsByAction, *, mode: ArnMode, budget: WorkBudget
 ) -> tuple[tuple[PolicyStatement, ...], CoverageResult]:
-    """The statements about a requirement's action, and its coverage by them: a step of
-    `budget`."""
+    """The statements about a requirement's action, and its coverage by them (charged to
+    `budget` by check_requirement)."""
     statements = by_action.matching(requirement.action)
-    budget.charge(steps=1 + len(statements))
     result = check_requirement(
         requirement.action,
         requirement.resource,
@@ -142,6 +141,7 @@ def _ungranted(
     result: CoverageResult,
     statements: Sequence[PolicyStatement],
     mode: ArnMode,
+    budget: WorkBudget,
 ) -> tuple[str, RequirementOutcome]:
     """Where a requirement the policy does not grant belongs: optional, unverifiable or
     missing. An explicit Deny of a required permission is always missing."""
@@ -153,7 +153,7 @@ def _ungranted(
         return "unverifiable", RequirementOutcome(requirement, result, requirement.note)
     if requirement.assumption and requirement.condition:
         relaxed = check_requirement(
-            requirement.action, requirement.resource, {}, statements, mode=mode
+            requirement.action, requirement.resource, {}, statements, mode=mode, budget=budget
         )
         if relaxed.coverage in (Coverage.GRANTED, Coverage.CONDITIONAL):
             keys = sorted({k for block in requirement.condition.values() for k in block})
@@ -164,7 +164,7 @@ def _ungranted(
                 f"assumes {requirement.assumption}",
             )
     if requirement.name_unknown:
-        shaped = shaped_grants(requirement, statements, mode)
+        shaped = shaped_grants(requirement, statements, mode, budget)
         if shaped:
             return "unverifiable", RequirementOutcome(
                 requirement,
@@ -176,15 +176,23 @@ def _ungranted(
 
 
 def shaped_grants(
-    requirement: Requirement, statements: Sequence[PolicyStatement], mode: ArnMode
+    requirement: Requirement,
+    statements: Sequence[PolicyStatement],
+    mode: ArnMode,
+    budget: WorkBudget,
 ) -> tuple[PolicyStatement, ...]:
     """The Allow statements that grant the action on some resource of the requirement's shape,
-    under a condition that may hold for its requests."""
+    under a condition that may hold for its requests (the comparisons charged to `budget`, at
+    each statement's place)."""
     out = []
     for stmt in statements:
         if stmt.effect != "Allow" or stmt.resources_negated:
             continue
-        if not any(arn_intersects(requirement.resource, p, mode) for p in stmt.resources):
+        with budget.located(stmt.pointer):
+            shaped = any(
+                arn_intersects(requirement.resource, p, mode, budget=budget) for p in stmt.resources
+            )
+        if not shaped:
             continue
         if stmt.conditions and decide(stmt.conditions, requirement.facts).result is Tri.FALSE:
             continue

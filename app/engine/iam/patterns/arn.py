@@ -222,9 +222,18 @@ def arn_witness_not_contained(
     return witness_text(verdict, a, bs, _reader(mode, variables))
 
 
-def arn_intersects(a: str, b: str, mode: ArnMode = "segment", *, variables: bool = True) -> bool:
-    """Some ARN matches both patterns (variables count as `*`, see glob_intersects)."""
+def arn_intersects(
+    a: str,
+    b: str,
+    mode: ArnMode = "segment",
+    *,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
+) -> bool:
+    """Some ARN matches both patterns (variables count as `*`, see glob_intersects); the work,
+    which grows with the product of their lengths, is charged to `budget`."""
     return tokens_intersect(
         arn_pattern_tokens(a, mode, variables=variables),
         arn_pattern_tokens(b, mode, variables=variables),
+        budget,
     )

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from app.engine.budget import WorkBudget
+from app.engine.budget import WorkBudget, WorkMeter
 from app.engine.iam.patterns.arn import ArnMode, arn_pattern_tokens
 from app.engine.iam.patterns.nfa import Nfa, Symbol, compile_nfa
 from app.engine.iam.patterns.product import alphabet
 
 STATE_CAP = 10_000
-_CHARGE_EVERY = 256  # states visited between two charges to the budget
 
 _State = tuple[int, tuple[tuple[int, ...], ...], tuple[int, ...]]
 
@@ -39,7 +38,10 @@ def covered_with_complements(
     *,
     budget: WorkBudget,
 ) -> bool | None:
-    """resource ⊆ ∪positive ∪ ⋃ⱼ ¬(∪excluded[j]); None when the search hit its cap."""
+    """resource ⊆ ∪positive ∪ ⋃ⱼ ¬(∪excluded[j]); None when the search hit its cap.
+
+    Each state visited steps every automaton once per symbol, charged to `budget` as each
+    symbol is tried, after the moves tabulated per symbol and automaton."""
     a = arn_pattern_tokens(resource, mode)
     es = [[arn_pattern_tokens(p, mode) for p in group] for group in excluded]
     ps = [arn_pattern_tokens(p, mode) for p in positive]
@@ -47,6 +49,21 @@ def covered_with_complements(
     nfa_a = compile_nfa(a)
     nfa_es = [[compile_nfa(p) for p in group] for group in es]
     nfa_ps = [compile_nfa(p) for p in ps]
+    automata = [nfa_a, *nfa_ps, *(n for group in nfa_es for n in group)]
+    per_symbol = sum(n.weight for n in automata)
+    with budget.metered() as meter:
+        meter.add(len(symbols) * len(automata))
+        return _search(nfa_a, nfa_es, nfa_ps, symbols, per_symbol, meter)
+
+
+def _search(
+    nfa_a: Nfa,
+    nfa_es: list[list[Nfa]],
+    nfa_ps: list[Nfa],
+    symbols: tuple[Symbol, ...],
+    per_symbol: int,
+    meter: WorkMeter,
+) -> bool | None:
     moves_a = _moves(nfa_a, symbols, True)
     moves_es = [[_moves(n, symbols, False) for n in group] for group in nfa_es]
     moves_ps = [_moves(n, symbols, False) for n in nfa_ps]
@@ -74,14 +91,10 @@ def covered_with_complements(
         return False
     seen = {start}
     queue: deque[_State] = deque([start])
-    unit = (1 + len(nfa_ps) + sum(len(group) for group in nfa_es)) * len(symbols)
-    visited = 0
     while queue:
-        visited += 1
-        if visited % _CHARGE_EVERY == 0:
-            budget.charge(automaton=_CHARGE_EVERY * unit)
         sa, ses, sps = queue.popleft()
         for k, move in enumerate(moves_a):
+            meter.add(per_symbol)
             na = _advance(nfa_a, sa, move)
             if not na:
                 continue

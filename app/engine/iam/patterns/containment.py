@@ -77,10 +77,12 @@ def decide_containment(
     if not bs:
         return Verdict(False, _shortest_member(a))
     if not has_wildcards(a):
-        budget.charge(automaton=len(bs))
         word = _shortest_member(a)
-        if any(compile_nfa(b).accepts(word) for b in bs):
-            return Verdict(True)
+        for b in bs:
+            nfa = compile_nfa(b)
+            budget.charge(automaton=len(word) * nfa.weight)  # a step per symbol, at most
+            if nfa.accepts(word):
+                return Verdict(True)
         return Verdict(False, word)
     verdict = search_counterexample(a, bs, state_cap=state_cap, budget=budget)
     if verdict.contained is not None:

@@ -204,6 +204,16 @@ def glob_witness_not_contained(
     return witness_text(verdict, a, bs, _reader(ignore_case, variables))
 
 
-def glob_intersects(a: str, b: str, *, ignore_case: bool = False, variables: bool = True) -> bool:
-    """L(a) ∩ L(b) ≠ ∅. A variable counts as `*` here, so "disjoint" holds for every value."""
-    return tokens_intersect(_tokens(a, ignore_case, variables), _tokens(b, ignore_case, variables))
+def glob_intersects(
+    a: str,
+    b: str,
+    *,
+    ignore_case: bool = False,
+    variables: bool = True,
+    budget: WorkBudget | None = None,
+) -> bool:
+    """L(a) ∩ L(b) ≠ ∅. A variable counts as `*` here, so "disjoint" holds for every value.
+    The work, which grows with the product of their lengths, is charged to `budget`."""
+    return tokens_intersect(
+        _tokens(a, ignore_case, variables), _tokens(b, ignore_case, variables), budget
+    )

@@ -66,10 +66,6 @@ def _longest_any_run(tokens: tuple[Token, ...]) -> int:
     return best
 
 
-# Instances matched between two charges to the budget.
-_CHARGE_EVERY = 64
-
-
 def instances_verdict(
     a: tuple[Token, ...],
     bs: Sequence[tuple[Token, ...]],
@@ -77,7 +73,8 @@ def instances_verdict(
     instance_cap: int,
     budget: WorkBudget | None = None,
 ) -> Verdict:
-    """Each instance is matched against every B: `budget` is charged one unit per pattern."""
+    """Each instance is matched against every B: `budget` is charged one unit per pattern (per
+    thousand positions of a long one), as each instance is tried."""
     budget = budget or WorkBudget.unbounded()
     if not applicable([a, *bs]):
         return UNKNOWN
@@ -88,13 +85,13 @@ def instances_verdict(
     star_count = sum(1 for t in norm_a if isinstance(t, Wild) and t.is_star)
     if (k_max + 1) ** star_count > instance_cap:
         return UNKNOWN
-    unit = len(nfas) + 1
-    for n, lengths in enumerate(itertools.product(range(k_max + 1), repeat=star_count), 1):
-        if n % _CHARGE_EVERY == 0:
-            budget.charge(automaton=_CHARGE_EVERY * unit)
-        instance = _instance(norm_a, lengths)
-        if not any(nfa.accepts(instance) for nfa in nfas):
-            return Verdict(False, instance)
+    unit = 1 + sum(nfa.weight for nfa in nfas)
+    with budget.metered() as meter:
+        for lengths in itertools.product(range(k_max + 1), repeat=star_count):
+            meter.add(unit)
+            instance = _instance(norm_a, lengths)
+            if not any(nfa.accepts(instance) for nfa in nfas):
+                return Verdict(False, instance)
     return Verdict(True)
 
 

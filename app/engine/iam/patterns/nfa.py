@@ -13,6 +13,11 @@ from functools import lru_cache
 
 from app.engine.iam.patterns.tokens import Token, Var, Wild
 
+# Positions of an automaton that one unit of automaton work pays for: a step is a few operations
+# on integers as wide as the pattern, which cost about the same up to this width and
+# proportionally more beyond it.
+POSITIONS_PER_UNIT = 1024
+
 
 class Omega(Enum):
     """Stands for every character that no pattern in the comparison mentions (§4.1)."""
@@ -22,6 +27,14 @@ class Omega(Enum):
 
 OMEGA = Omega.OMEGA
 Symbol = str | Var | Omega
+
+
+def spread(states: int, through: int) -> int:
+    """`states`, and every position reached from one of them by moving right across positions
+    of `through` (from position i to i + 1 when i is in `through`). Adding the states that may
+    move to `through` carries each along its run of `through`, so one addition does what a loop
+    would do once per position of the longest run."""
+    return states | (((states & through) + through) ^ through)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +56,14 @@ class Nfa:
     def start(self) -> int:
         return self.closure(1)
 
+    @property
+    def weight(self) -> int:
+        """Units of automaton work one step costs (one, or one per POSITIONS_PER_UNIT)."""
+        return 1 + self.length // POSITIONS_PER_UNIT
+
     def closure(self, states: int) -> int:
-        while True:
-            more = ((states & self.stars) << 1) & ~states
-            if not more:
-                return states
-            states |= more
+        """The states plus those reached across stars matching nothing."""
+        return spread(states, self.stars)
 
     def consume(self, sym: Symbol) -> int:
         """Positions whose single-symbol token moves forward on `sym`."""

@@ -2,7 +2,8 @@
 
 Containment explores pairs (state set of A, state sets of every B) lazily, which is exact but
 exponential in the worst case, hence the state cap. Intersection only needs reachability over
-position pairs, which is polynomial and needs no subset construction.
+position pairs, which is polynomial and needs no subset construction: the positions of one
+pattern reachable at each position of the other, one row at a time.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.engine.budget import WorkBudget
-from app.engine.iam.patterns.nfa import OMEGA, Symbol, compile_nfa
+from app.engine.iam.patterns.nfa import OMEGA, Nfa, Symbol, compile_nfa, spread
 from app.engine.iam.patterns.tokens import Token, Var, Wild
 
 _State = tuple[int, tuple[int, ...]]
-# States visited between two charges to the budget: often enough to stop within milliseconds.
-_CHARGE_EVERY = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,64 +58,61 @@ def search_counterexample(
 ) -> Verdict:
     """Breadth-first, so a returned witness is a shortest string in L(A) outside every L(B).
 
-    Each state visited steps every automaton once per symbol: `budget` is charged that."""
+    Each state visited steps every automaton once per symbol: `budget` is charged that as each
+    symbol is tried (and the moves tabulated per symbol and automaton first), so however many
+    patterns a state steps, the budget hears of it within a bounded amount of work."""
     budget = budget or WorkBudget.unbounded()
     nfa_a = compile_nfa(a)
     nfa_bs = [compile_nfa(b) for b in bs]
     symbols = alphabet(a, bs)
-    moves_a = [(nfa_a.consume(s), nfa_a.absorb(s, generating=True)) for s in symbols]
-    moves_b = [[(n.consume(s), n.absorb(s, generating=False)) for s in symbols] for n in nfa_bs]
-    accept_a = nfa_a.accept
-    accepts_b = [n.accept for n in nfa_bs]
-    universal_b = [n.universal for n in nfa_bs]
+    per_symbol = nfa_a.weight + sum(n.weight for n in nfa_bs)
+    with budget.metered() as meter:
+        meter.add(len(symbols) * (1 + len(nfa_bs)))
+        moves_a = [(nfa_a.consume(s), nfa_a.absorb(s, generating=True)) for s in symbols]
+        moves_b = [[(n.consume(s), n.absorb(s, generating=False)) for s in symbols] for n in nfa_bs]
+        accept_a = nfa_a.accept
+        accepts_b = [n.accept for n in nfa_bs]
+        universal_b = [n.universal for n in nfa_bs]
 
-    def covered(states: tuple[int, ...]) -> bool:
-        return any(s & u for s, u in zip(states, universal_b, strict=True))
+        def covered(states: tuple[int, ...]) -> bool:
+            return any(s & u for s, u in zip(states, universal_b, strict=True))
 
-    def bad(state: _State) -> bool:
-        return bool(state[0] & accept_a) and not any(
-            s & acc for s, acc in zip(state[1], accepts_b, strict=True)
-        )
-
-    start: _State = (nfa_a.start, tuple(n.start for n in nfa_bs))
-    if covered(start[1]):
-        return Verdict(True)
-    if bad(start):
-        return Verdict(False, ())
-    parents: dict[_State, tuple[_State, int] | None] = {start: None}
-    queue: deque[_State] = deque([start])
-    unit = (1 + len(nfa_bs)) * len(symbols)
-    uncharged = 0
-    while queue:
-        uncharged += 1
-        if uncharged == _CHARGE_EVERY:
-            budget.charge(automaton=uncharged * unit)
-            uncharged = 0
-        state = queue.popleft()
-        sa, sbs = state
-        for k, (cons, absorb) in enumerate(moves_a):
-            na = nfa_a.closure(((sa & cons) << 1) | (sa & absorb))
-            if not na:
-                continue
-            nbs = tuple(
-                nfa.closure(((sb & mv[k][0]) << 1) | (sb & mv[k][1]))
-                for nfa, sb, mv in zip(nfa_bs, sbs, moves_b, strict=True)
+        def bad(state: _State) -> bool:
+            return bool(state[0] & accept_a) and not any(
+                s & acc for s, acc in zip(state[1], accepts_b, strict=True)
             )
-            if covered(nbs):
-                continue
-            nxt: _State = (na, nbs)
-            if nxt in parents:
-                continue
-            parents[nxt] = (state, k)
-            if bad(nxt):
-                budget.charge(automaton=uncharged * unit)
-                return Verdict(False, _path(parents, nxt, symbols), len(parents))
-            if len(parents) > state_cap:
-                budget.charge(automaton=uncharged * unit)
-                return Verdict(None, None, len(parents))
-            queue.append(nxt)
-    budget.charge(automaton=uncharged * unit)
-    return Verdict(True, None, len(parents))
+
+        start: _State = (nfa_a.start, tuple(n.start for n in nfa_bs))
+        if covered(start[1]):
+            return Verdict(True)
+        if bad(start):
+            return Verdict(False, ())
+        parents: dict[_State, tuple[_State, int] | None] = {start: None}
+        queue: deque[_State] = deque([start])
+        while queue:
+            state = queue.popleft()
+            sa, sbs = state
+            for k, (cons, absorb) in enumerate(moves_a):
+                meter.add(per_symbol)
+                na = nfa_a.closure(((sa & cons) << 1) | (sa & absorb))
+                if not na:
+                    continue
+                nbs = tuple(
+                    nfa.closure(((sb & mv[k][0]) << 1) | (sb & mv[k][1]))
+                    for nfa, sb, mv in zip(nfa_bs, sbs, moves_b, strict=True)
+                )
+                if covered(nbs):
+                    continue
+                nxt: _State = (na, nbs)
+                if nxt in parents:
+                    continue
+                parents[nxt] = (state, k)
+                if bad(nxt):
+                    return Verdict(False, _path(parents, nxt, symbols), len(parents))
+                if len(parents) > state_cap:
+                    return Verdict(None, None, len(parents))
+                queue.append(nxt)
+        return Verdict(True, None, len(parents))
 
 
 def _path(
@@ -131,46 +127,55 @@ def _path(
     return tuple(reversed(out))
 
 
-def _compatible(x: Token, y: Token) -> bool:
-    """Whether some single symbol is accepted by both one-symbol tokens."""
-    if isinstance(x, Wild) and isinstance(y, Wild):
-        return True
-    if isinstance(x, Wild):
-        x, y = y, x
-    if isinstance(y, Wild):
-        return not (y.is_segment and x == ":")
-    return x == y
-
-
 def _widen(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
     # A variable may take any value, so for "can these overlap?" it must count as `*`:
     # answering "disjoint" for `${aws:username}` vs `alice` would be wrong for alice.
     return tuple(Wild.STAR if isinstance(t, Var) else t for t in tokens)
 
 
-def tokens_intersect(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
-    """L(A) ∩ L(B) ≠ ∅, by reachability over (position in A, position in B)."""
+def tokens_intersect(
+    a: tuple[Token, ...], b: tuple[Token, ...], budget: WorkBudget | None = None
+) -> bool:
+    """L(A) ∩ L(B) ≠ ∅, by reachability over (position in A, position in B).
+
+    One row per token of the shorter pattern: the positions of the longer one that a string
+    can have reached while it matched the tokens so far, as the bits of one integer. Each token
+    steps that set as one step of the longer pattern's automaton, charged to `budget` as such:
+    time grows with the product of the lengths over the width of an integer operation, memory
+    with the longer length only."""
     a, b = _widen(a), _widen(b)
-    la, lb = len(a), len(b)
-    seen = {(0, 0)}
-    stack = [(0, 0)]
-    while stack:
-        i, j = stack.pop()
-        if i == la and j == lb:
-            return True
-        ta = a[i] if i < la else None
-        tb = b[j] if j < lb else None
-        star_a = isinstance(ta, Wild) and ta.is_star
-        star_b = isinstance(tb, Wild) and tb.is_star
-        nexts = []
-        if star_a:
-            nexts.append((i + 1, j))
-        if star_b:
-            nexts.append((i, j + 1))
-        if ta is not None and tb is not None and not (star_a and star_b) and _compatible(ta, tb):
-            nexts.append((i if star_a else i + 1, j if star_b else j + 1))
-        for nxt in nexts:
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return False
+    if len(a) > len(b):
+        a, b = b, a
+    nfa = compile_nfa(b)
+    everywhere = (1 << nfa.length) - 1
+    colons = nfa.literals.get(":", 0)
+    weight = nfa.weight
+    states = nfa.start
+    with (budget or WorkBudget.unbounded()).metered() as meter:
+        for tok in a:
+            meter.add(weight)
+            if isinstance(tok, Wild) and tok.is_star:
+                # While A's star takes characters, B's tokens may take them too (a segment
+                # star never takes `:`), and B's stars may match nothing.
+                states = spread(states, everywhere & ~colons if tok.is_segment else everywhere)
+            else:
+                states = nfa.closure(
+                    ((states & _taking(nfa, tok, everywhere, colons)) << 1)
+                    | (states & _looping(nfa, tok))
+                )
+            if not states:
+                return False
+    return bool(states & nfa.accept)
+
+
+def _taking(nfa: Nfa, tok: Token, everywhere: int, colons: int) -> int:
+    """The one-character tokens of `nfa` that take a character A's one-character `tok` does."""
+    if isinstance(tok, str):
+        return nfa.consume(tok)
+    single = everywhere & ~nfa.stars
+    return single & ~colons if tok is Wild.ANY_SEG else single
+
+
+def _looping(nfa: Nfa, tok: Token) -> int:
+    """The stars of `nfa` that loop on a character A's one-character `tok` takes."""
+    return nfa.stars & ~nfa.star_seg if tok == ":" else nfa.stars

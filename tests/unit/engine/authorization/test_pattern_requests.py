@@ -14,6 +14,8 @@ from app.engine.authorization import (
     Principal,
     authorize,
 )
+from app.engine.authorization.context import AccountPolicies
+from app.engine.budget import WorkBudget, WorkLimitExceededError, WorkLimits
 from app.engine.iam.conditions.facts import KeyFact
 
 A = "111111111111"
@@ -93,3 +95,31 @@ def test_a_bucket_policy_across_accounts_must_cover_the_pattern() -> None:
         )
         (got,) = authorize(context, [request])
         assert (got.decision, got.layer) == (expected, "resource")
+
+
+def _under_scp_levels(levels: int, statements: int) -> AuthorizationContext:
+    """Each level allows everything and denies `statements` actions nobody asks for."""
+    level = _policy(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        *({"Effect": "Deny", "Action": f"ec2:Foo{i}", "Resource": "*"} for i in range(statements)),
+    )
+    accounts = {A: AccountPolicies(scp_levels=[[level]] * levels)}
+    return AuthorizationContext(
+        Principal(ROLE, "role"), [_policy(_allow(OBJECTS))], accounts=accounts
+    )
+
+
+@pytest.mark.parametrize(("levels", "statements"), [(1, 30), (7, 3_000)])
+def test_each_layer_weighs_every_statement_for_a_pattern(levels: int, statements: int) -> None:
+    context = _under_scp_levels(levels, statements)
+    request = AuthorizationRequest("s3:GetObject", OBJECTS, resource_account=A, facts={})
+    budget = WorkBudget()
+    (got,) = authorize(context, [request], budget)
+    assert got.decision == "allowed"
+    assert budget.steps >= levels * (statements + 1)
+
+    small = WorkBudget(WorkLimits(steps=levels * statements // 2))
+    with pytest.raises(WorkLimitExceededError) as refused:
+        authorize(context, [request] * 10, small)
+    assert refused.value.limit == "steps"
+    assert refused.value.pointer.startswith(f"/accounts/{A}/scp_levels/")

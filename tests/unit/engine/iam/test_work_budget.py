@@ -1,24 +1,28 @@
-"""Policy work within a request's budget: containment searches, diff requirements, the
-redundancy checks, evaluation; a refusal names the statement whose patterns multiplied the work,
-and a cancelled budget stops a search in the middle."""
+"""Policy work within a request's budget: containment searches, intersections, diff
+requirements, the redundancy checks, evaluation; a refusal names the statement whose patterns
+multiplied the work, and a cancelled budget stops a search in the middle."""
 
 from __future__ import annotations
 
 import time
+import tracemalloc
 
 import pytest
 
 from app.engine.budget import (
+    METER_UNITS,
     WorkBudget,
     WorkCancelledError,
     WorkLimitExceededError,
     WorkLimits,
 )
+from app.engine.iam.analysis.coverage import Coverage, PolicyStatement, check_requirement
 from app.engine.iam.analysis.diff import diff_policy
 from app.engine.iam.analysis.evaluate import Evaluator
 from app.engine.iam.catalog import Catalog
 from app.engine.iam.conditions.operators import Tri, evaluate_condition, parse_operator
 from app.engine.iam.conditions.values import glob_pieces_match, parse_template
+from app.engine.iam.patterns.arn import arn_intersects, arn_union_containment
 from app.engine.iam.patterns.glob import glob_union_containment
 from app.engine.iam.policy.view import read_policies, read_policy
 from app.engine.iam.validation.validate import validate_policy
@@ -26,10 +30,14 @@ from app.service.catalog_import import default_catalog
 from app.service.diff import required_from_policy
 
 from ....amplifiers import (
+    ACCOUNT,
     glob_diff_request,
     glob_resources,
+    long_name_against_long_deny,
     policy,
     redundancy_policy,
+    scp_levels,
+    wildcard_boundary,
     wildcard_condition_evaluation,
 )
 
@@ -150,3 +158,104 @@ def test_condition_values_compared_are_charged_and_refused_at_the_statement() ->
     assert refused.value.limit == "automaton"
     assert refused.value.pointer == stmt.pointer
     assert small.location == "/requests/0"  # the statement's place was left when refused
+
+
+# ---- intersections of long patterns -----------------------------------------------------------
+
+PROJECTS = f"arn:aws:codebuild:eu-west-2:{ACCOUNT}:project/"
+
+
+def _long_deny(length: int) -> tuple[str, list[PolicyStatement]]:
+    """A project named with `length` `a`s, and the statements of a policy denying StartBuild on
+    `*a*a…*aZ` (twice as long), which meets no such name."""
+    body = long_name_against_long_deny(length)
+    view = read_policies(body["current"]["documents"], pointer="/current/documents")
+    return PROJECTS + "a" * length, list(view.statements)
+
+
+@pytest.mark.parametrize("length", [2_500, 20_000])
+def test_a_long_name_meets_a_long_pattern_in_memory_of_their_lengths(length: int) -> None:
+    name, statements = _long_deny(length)
+    pattern = statements[1].resources[0]
+    budget = WorkBudget()
+    tracemalloc.start()
+    started = time.process_time()
+    try:
+        assert arn_intersects(name, pattern, budget=budget) is False
+        assert arn_intersects(name, pattern.removesuffix("Z"), budget=budget) is True
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.process_time() - started < 5
+    # tokens and a few integers as wide as the pattern: not positions of one times the other
+    assert peak < 200 * len(pattern)
+    assert budget.automaton >= 2 * len(name)  # a step per token of the shorter, each time
+
+
+@pytest.mark.parametrize("length", [20_000, 100_000])
+def test_a_long_name_against_a_long_deny_is_refused_at_the_deny(length: int) -> None:
+    name, statements = _long_deny(length)
+    limit = 100_000
+    budget = WorkBudget(WorkLimits(automaton=limit))
+    started = time.process_time()
+    with pytest.raises(WorkLimitExceededError) as refused:
+        check_requirement("codebuild:StartBuild", name, {}, statements, budget=budget)
+    assert time.process_time() - started < 5
+    assert refused.value.limit == "automaton"
+    assert refused.value.pointer == "/current/documents/0/Statement/1"
+    # charged as it went: past the limit by less than a meter's worth and one step
+    assert budget.automaton < limit + METER_UNITS + len(statements[1].resources[0])
+
+
+def test_a_cancelled_budget_stops_an_intersection_in_the_middle() -> None:
+    name, statements = _long_deny(100_000)
+    budget = WorkBudget()
+    budget.cancel()
+    with pytest.raises(WorkCancelledError):
+        arn_intersects(name, statements[1].resources[0], budget=budget)
+
+
+# ---- searches over many patterns -------------------------------------------------------------
+
+ARTIFACTS = f"arn:aws:s3:::codepipeline-eu-west-2-{ACCOUNT}/*"
+
+
+@pytest.mark.parametrize("patterns", [1_000, 10_000, 50_000])
+def test_a_search_stepping_many_patterns_is_charged_as_it_steps_them(patterns: int) -> None:
+    body = wildcard_boundary(patterns)
+    resources = body["current"]["authorization"]["permissions_boundary"]["Statement"][0]["Resource"]
+    # room for the moves tabulated per symbol and pattern (a few dozen symbols), not for the
+    # search: a hundred steps of every pattern
+    limit = 100 * (1 + patterns)
+    budget = WorkBudget(WorkLimits(automaton=limit))
+    started = time.process_time()
+    with pytest.raises(WorkLimitExceededError):
+        arn_union_containment(ARTIFACTS, resources, budget=budget)
+    assert time.process_time() - started < 10
+    # a state steps every pattern on each symbol: the budget hears of it symbol by symbol
+    assert budget.automaton < limit + METER_UNITS + 1 + patterns
+
+
+# ---- requirements checked against many statements --------------------------------------------
+
+
+def _scp_level(statements: int) -> list[PolicyStatement]:
+    level = scp_levels(1, statements)["current"]["authorization"]["accounts"][ACCOUNT]
+    view = read_policies(level["scp_levels"][0], pointer="/scp_levels/0")
+    return list(view.statements)
+
+
+@pytest.mark.parametrize("statements", [30, 3_000])
+def test_a_requirement_checked_weighs_every_statement(statements: int) -> None:
+    level = _scp_level(statements)
+    budget = WorkBudget()
+    result = check_requirement("s3:GetObject", ARTIFACTS, {}, level, budget=budget)
+    assert result.coverage is Coverage.GRANTED
+    # each statement looked at, and the one whose action matches weighed with its resource
+    assert budget.steps == 1 + len(level) + 1
+
+    small = WorkBudget(WorkLimits(steps=len(level)))
+    with pytest.raises(WorkLimitExceededError) as refused:
+        check_requirement("s3:GetObject", ARTIFACTS, {}, level, budget=small)
+    assert refused.value.limit == "steps"
+    assert refused.value.pointer == level[0].pointer
