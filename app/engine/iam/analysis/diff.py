@@ -278,7 +278,7 @@ def _bounded(
                 and result.coverage is Coverage.NOT_GRANTED
             ):
                 # Denied only through such values: not granted, as the possible reading says.
-                found, again = _ungranted(requirement, result, statements, mode)
+                found, again = _ungranted(requirement, result, statements, mode, budget)
                 kept[found].append(again)
             else:
                 kept[kind].append(outcome)
