@@ -136,7 +136,11 @@ ACCOUNT = "111122223333"
 REGION = "eu-west-2"
 
 
-def _action(name: str, category: str, provider: str, config: dict[str, str], **extra: Any) -> Any:
+def pipeline_action(
+    name: str, category: str, provider: str, config: dict[str, str], **extra: Any
+) -> Any:
+    """An AWS action of the get-pipeline document: `inputs`, `outputs` and `run_order` as
+    keywords; any other keyword (`roleArn`, `region`) is the action's own field."""
     return {
         "name": name,
         "actionTypeId": {
@@ -149,6 +153,7 @@ def _action(name: str, category: str, provider: str, config: dict[str, str], **e
         "configuration": config,
         "inputArtifacts": [{"name": n} for n in extra.pop("inputs", [])],
         "outputArtifacts": [{"name": n} for n in extra.pop("outputs", [])],
+        **extra,
     }
 
 
@@ -159,7 +164,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
     return [
         (
             "Source",
-            _action(
+            pipeline_action(
                 f"Source-{i}",
                 "Source",
                 "CodeCommit",
@@ -169,7 +174,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Build",
-            _action(
+            pipeline_action(
                 f"Build-{i}",
                 "Build",
                 "CodeBuild",
@@ -180,7 +185,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Build",
-            _action(
+            pipeline_action(
                 f"Test-{i}",
                 "Test",
                 "CodeBuild",
@@ -191,7 +196,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Deploy",
-            _action(
+            pipeline_action(
                 f"Stack-{i}",
                 "Deploy",
                 "CloudFormation",
@@ -207,7 +212,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Deploy",
-            _action(
+            pipeline_action(
                 f"Approve-{i}",
                 "Approval",
                 "Manual",
@@ -217,7 +222,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Deploy",
-            _action(
+            pipeline_action(
                 f"Service-{i}",
                 "Deploy",
                 "ECS",
@@ -232,7 +237,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Deploy",
-            _action(
+            pipeline_action(
                 f"Site-{i}",
                 "Deploy",
                 "S3",
@@ -243,13 +248,13 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Deploy",
-            _action(
+            pipeline_action(
                 f"Notify-{i}", "Invoke", "Lambda", {"FunctionName": f"notify-{i}"}, run_order=4
             ),
         ),
         (
             "Deploy",
-            _action(
+            pipeline_action(
                 f"Workflow-{i}",
                 "Invoke",
                 "StepFunctions",
@@ -259,7 +264,7 @@ def _unit(i: int) -> list[tuple[str, Any]]:
         ),
         (
             "Deploy",
-            _action(
+            pipeline_action(
                 f"Fleet-{i}",
                 "Deploy",
                 "CodeDeploy",

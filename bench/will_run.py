@@ -17,7 +17,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _common import banner, fmt_ms, median, percentile, print_table, shipped_profile_set
+from _common import (
+    banner,
+    fmt_ms,
+    median,
+    percentile,
+    pipeline_action,
+    print_table,
+    shipped_profile_set,
+)
 
 from app.engine.budget import WorkBudget
 from app.engine.companions.documents import DocumentKind
@@ -36,20 +44,6 @@ ROLES_AT = "/current/authorization/action_roles"
 COMPARED = (DocumentKind.TRUST_POLICY, DocumentKind.BUCKET_POLICY, DocumentKind.KEY_POLICY)
 
 
-def _action(name: str, category: str, provider: str, config: dict[str, str], **extra: Any) -> Any:
-    return {
-        "name": name,
-        "actionTypeId": {
-            "category": category,
-            "owner": "AWS",
-            "provider": provider,
-            "version": "1",
-        },
-        "configuration": config,
-        **extra,
-    }
-
-
 def pipeline(name: str, accounts: int) -> dict[str, Any]:
     """A pipeline in A with a CodeDeploy and a CloudFormation action in each of `accounts`
     other accounts (alternating Regions), a KMS-encrypted store per Region."""
@@ -59,18 +53,18 @@ def pipeline(name: str, accounts: int) -> dict[str, Any]:
         region = HOME if i % 2 == 0 else AWAY
         role = f"arn:aws:iam::{account}:role/{name}-deploy"
         deploys.append(
-            _action(
+            pipeline_action(
                 f"Deploy{i}",
                 "Deploy",
                 "CodeDeploy",
                 {"ApplicationName": f"{name}-app{i}", "DeploymentGroupName": "prod"},
-                inputArtifacts=[{"name": "src"}],
+                inputs=["src"],
                 roleArn=role,
                 region=region,
             )
         )
         deploys.append(
-            _action(
+            pipeline_action(
                 f"Stack{i}",
                 "Deploy",
                 "CloudFormation",
@@ -80,7 +74,7 @@ def pipeline(name: str, accounts: int) -> dict[str, Any]:
                     "TemplatePath": "src::template.yaml",
                     "RoleArn": f"arn:aws:iam::{account}:role/{name}-stack",
                 },
-                inputArtifacts=[{"name": "src"}],
+                inputs=["src"],
                 roleArn=role,
                 region=region,
             )
@@ -102,12 +96,12 @@ def pipeline(name: str, accounts: int) -> dict[str, Any]:
                 {
                     "name": "Source",
                     "actions": [
-                        _action(
+                        pipeline_action(
                             "Source",
                             "Source",
                             "CodeCommit",
                             {"RepositoryName": name, "BranchName": "main"},
-                            outputArtifacts=[{"name": "src"}],
+                            outputs=["src"],
                         )
                     ],
                 },

@@ -15,6 +15,34 @@ DEPLOY_ROLE = f"arn:aws:iam::{OTHER}:role/deploy"
 CONTEXT = {"account": ACCOUNT, "region": REGION}
 PROPERTIES = "/Resources/Pipeline/Properties"
 
+# A CodeCommit source and a CodeBuild build, as the stages of a Terraform `aws_codepipeline`.
+TERRAFORM_SOURCE_AND_BUILD = """\
+  stage {
+    name = "Source"
+    action {
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "CodeCommit"
+      version          = "1"
+      output_artifacts = ["src"]
+      configuration    = { RepositoryName = "repo", BranchName = "main" }
+    }
+  }
+  stage {
+    name = "Build"
+    action {
+      name            = "Build"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["src"]
+      configuration   = { ProjectName = "app" }
+    }
+  }
+"""
+
 _BEFORE_BUILD = {
     "Conditions": [
         {

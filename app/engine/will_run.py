@@ -12,6 +12,7 @@ whose own policy must allow and was not given, a resource whose name or owner is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -153,6 +154,17 @@ class _RoleAuthorizer:
         self.shared = shared
         self.context = self._context(role.identity_policies or ())
         self.authorizer = Authorizer(self.context, budget, organisation_levels=levels)
+        # Every resource policy that may govern a resource whose name is not known.
+        self._candidates = [
+            (arn, at, _literal_head(arn))
+            for arn, at in [
+                *(
+                    (arn, shared.resource_pointers.get(arn, arn))
+                    for arn in shared.resource_policies
+                ),
+                *shared.unplaced,
+            ]
+        ]
         self.possible: Authorizer | None = None
         if role.possible_identity_policies is not None:
             context = self._context(role.possible_identity_policies)
@@ -233,14 +245,10 @@ class _RoleAuthorizer:
         ]
         # `*` alone is the resource of an action that names none: no resource policy governs it.
         if resource != "*" and _has_wildcard(resource):
-            candidates = [
-                (arn, self.shared.resource_pointers.get(arn, arn))
-                for arn in self.shared.resource_policies
-                if arn != used
-            ]
-            candidates += list(self.shared.unplaced)
+            candidates = [c for c in self._candidates if c[0] != used]
             self.authorizer.budget.charge(steps=1 + len(candidates))
-            maybe = [at for arn, at in candidates if _may_govern(arn, resource)]
+            head = _literal_head(resource)
+            maybe = [at for arn, at, h in candidates if _may_govern(arn, h, resource, head)]
             if maybe:
                 doubts.append(
                     "the resource's name is not known, and it may be the resource of the "
@@ -300,9 +308,20 @@ class _RoleAuthorizer:
         return _open(decision, doubts)
 
 
-def _may_govern(policy_arn: str, pattern: str) -> bool:
+_WILDCARD = re.compile(r"[*?$]")
+
+
+def _literal_head(text: str) -> str:
+    """What a pattern spells before its first wildcard or variable."""
+    found = _WILDCARD.search(text)
+    return text if found is None else text[: found.start()]
+
+
+def _may_govern(policy_arn: str, other: str, pattern: str, head: str) -> bool:
     """Whether a resource policy's resource (a bucket's covering its objects) may be one the
-    pattern stands for."""
+    pattern stands for; `other` and `head` are what each spells before a wildcard."""
+    if not (head.startswith(other) or other.startswith(head)):
+        return False  # they differ before either has a wildcard: nothing matches both
     if arn_intersects(pattern, policy_arn):
         return True
     return policy_arn.startswith("arn:aws:s3:::") and arn_intersects(pattern, f"{policy_arn}/*")

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ..template_sources import TERRAFORM_SOURCE_AND_BUILD
+
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/pipeline-role"
 PROJECT = f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/app"
@@ -58,7 +60,8 @@ Resources:
               InputArtifacts: [{Name: src}]
 """
 
-TERRAFORM = """
+TERRAFORM = (
+    """
 variable "project_name" {
   type = string
 }
@@ -95,32 +98,11 @@ resource "aws_codepipeline" "main" {
     location = "artifacts"
     type     = "S3"
   }
-  stage {
-    name = "Source"
-    action {
-      name             = "Source"
-      category         = "Source"
-      owner            = "AWS"
-      provider         = "CodeCommit"
-      version          = "1"
-      output_artifacts = ["src"]
-      configuration    = { RepositoryName = "repo", BranchName = "main" }
-    }
-  }
-  stage {
-    name = "Build"
-    action {
-      name            = "Build"
-      category        = "Build"
-      owner           = "AWS"
-      provider        = "CodeBuild"
-      version         = "1"
-      input_artifacts = ["src"]
-      configuration   = { ProjectName = "app" }
-    }
-  }
-}
 """
+    + TERRAFORM_SOURCE_AND_BUILD
+    + """}
+"""
+)
 
 LANGUAGES = [
     pytest.param(

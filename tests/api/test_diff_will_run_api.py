@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ..template_sources import TERRAFORM_SOURCE_AND_BUILD
 from ..unit.engine.companions.scenario import (
     BUCKET_AWAY,
     KEY_AWAY,
@@ -464,7 +465,8 @@ Resources:
 """
 
 
-KEY_TERRAFORM = """
+KEY_TERRAFORM = (
+    """
 data "aws_iam_policy_document" "pipeline" {
   statement {
     actions   = ["codecommit:*", "codebuild:*", "s3:*"]
@@ -514,32 +516,11 @@ resource "aws_codepipeline" "main" {
       type = "KMS"
     }
   }
-  stage {
-    name = "Source"
-    action {
-      name             = "Source"
-      category         = "Source"
-      owner            = "AWS"
-      provider         = "CodeCommit"
-      version          = "1"
-      output_artifacts = ["src"]
-      configuration    = { RepositoryName = "repo", BranchName = "main" }
-    }
-  }
-  stage {
-    name = "Build"
-    action {
-      name            = "Build"
-      category        = "Build"
-      owner           = "AWS"
-      provider        = "CodeBuild"
-      version         = "1"
-      input_artifacts = ["src"]
-      configuration   = { ProjectName = "app" }
-    }
-  }
-}
 """
+    + TERRAFORM_SOURCE_AND_BUILD
+    + """}
+"""
+)
 
 
 BODY = "/required/sources/0/body"
