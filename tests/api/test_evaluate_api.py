@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.api.schemas.examples import ACCOUNT, COMPUTE_REQUEST
@@ -174,6 +175,7 @@ def test_evaluate_allows_what_compute_names(client: TestClient) -> None:
         assert (result["decision"], result["definite"]) == ("implicitly_denied", True), result
 
 
+@pytest.mark.slow  # seconds of work to reach the budget: with the whole suite
 def test_wildcard_conditions_are_matched_within_the_requests_budget(client: TestClient) -> None:
     """Each condition value matched against each request value is charged: many long wildcard
     matches are refused at the statement that asks for them, not left to run; a few answer."""

@@ -411,6 +411,7 @@ def test_each_kind_of_caller_is_taken(client: TestClient, kind: str, arn: str) -
     assert response.status_code == 200, response.text
 
 
+@pytest.mark.slow  # seconds of work to reach the budget: with the whole suite
 def test_a_large_layered_request_is_refused_past_its_budget(client: TestClient) -> None:
     """Each layer's statements weighed for each request are charged to the request's budget,
     as identity statements are without layers."""

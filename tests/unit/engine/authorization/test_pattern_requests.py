@@ -109,7 +109,9 @@ def _under_scp_levels(levels: int, statements: int) -> AuthorizationContext:
     )
 
 
-@pytest.mark.parametrize(("levels", "statements"), [(1, 30), (7, 3_000)])
+@pytest.mark.parametrize(
+    ("levels", "statements"), [(1, 30), pytest.param(7, 3_000, marks=pytest.mark.slow)]
+)
 def test_each_layer_weighs_every_statement_for_a_pattern(levels: int, statements: int) -> None:
     context = _under_scp_levels(levels, statements)
     request = AuthorizationRequest("s3:GetObject", OBJECTS, resource_account=A, facts={})

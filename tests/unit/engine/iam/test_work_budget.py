@@ -41,6 +41,9 @@ from ....amplifiers import (
     wildcard_condition_evaluation,
 )
 
+# The largest size of each family runs with the whole suite; the fast tier keeps the others.
+LARGEST = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
@@ -173,7 +176,7 @@ def _long_deny(length: int) -> tuple[str, list[PolicyStatement]]:
     return PROJECTS + "a" * length, list(view.statements)
 
 
-@pytest.mark.parametrize("length", [2_500, 20_000])
+@pytest.mark.parametrize("length", [2_500, pytest.param(20_000, marks=LARGEST)])
 def test_a_long_name_meets_a_long_pattern_in_memory_of_their_lengths(length: int) -> None:
     name, statements = _long_deny(length)
     pattern = statements[1].resources[0]
@@ -192,7 +195,7 @@ def test_a_long_name_meets_a_long_pattern_in_memory_of_their_lengths(length: int
     assert budget.automaton >= 2 * len(name)  # a step per token of the shorter, each time
 
 
-@pytest.mark.parametrize("length", [20_000, 100_000])
+@pytest.mark.parametrize("length", [20_000, pytest.param(100_000, marks=LARGEST)])
 def test_a_long_name_against_a_long_deny_is_refused_at_the_deny(length: int) -> None:
     name, statements = _long_deny(length)
     limit = 100_000
@@ -220,7 +223,7 @@ def test_a_cancelled_budget_stops_an_intersection_in_the_middle() -> None:
 ARTIFACTS = f"arn:aws:s3:::codepipeline-eu-west-2-{ACCOUNT}/*"
 
 
-@pytest.mark.parametrize("patterns", [1_000, 10_000, 50_000])
+@pytest.mark.parametrize("patterns", [1_000, 10_000, pytest.param(50_000, marks=LARGEST)])
 def test_a_search_stepping_many_patterns_is_charged_as_it_steps_them(patterns: int) -> None:
     body = wildcard_boundary(patterns)
     resources = body["current"]["authorization"]["permissions_boundary"]["Statement"][0]["Resource"]
@@ -245,7 +248,7 @@ def _scp_level(statements: int) -> list[PolicyStatement]:
     return list(view.statements)
 
 
-@pytest.mark.parametrize("statements", [30, 3_000])
+@pytest.mark.parametrize("statements", [30, pytest.param(3_000, marks=LARGEST)])
 def test_a_requirement_checked_weighs_every_statement(statements: int) -> None:
     level = _scp_level(statements)
     budget = WorkBudget()
