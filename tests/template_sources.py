@@ -15,6 +15,22 @@ DEPLOY_ROLE = f"arn:aws:iam::{OTHER}:role/deploy"
 CONTEXT = {"account": ACCOUNT, "region": REGION}
 PROPERTIES = "/Resources/Pipeline/Properties"
 
+# A CodeCommit source and a CodeBuild build, as the `Stages` of a CloudFormation pipeline.
+CLOUDFORMATION_SOURCE_AND_BUILD = """\
+        - Name: Source
+          Actions:
+            - Name: Source
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
+              Configuration: {RepositoryName: repo, BranchName: main}
+              OutputArtifacts: [{Name: src}]
+        - Name: Build
+          Actions:
+            - Name: Build
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: app}
+              InputArtifacts: [{Name: src}]
+"""
+
 # A CodeCommit source and a CodeBuild build, as the stages of a Terraform `aws_codepipeline`.
 TERRAFORM_SOURCE_AND_BUILD = """\
   stage {

@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ..template_sources import TERRAFORM_SOURCE_AND_BUILD
+from ..template_sources import CLOUDFORMATION_SOURCE_AND_BUILD, TERRAFORM_SOURCE_AND_BUILD
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/pipeline-role"
 PROJECT = f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/app"
 BODY = "/required/sources/0/body"
 
-TEMPLATE = """
+TEMPLATE = (
+    """
 Parameters:
   ProjectName: {Type: String}
 Resources:
@@ -46,19 +47,9 @@ Resources:
       RoleArn: !GetAtt Role.Arn
       ArtifactStore: {Type: S3, Location: artifacts}
       Stages:
-        - Name: Source
-          Actions:
-            - Name: Source
-              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
-              Configuration: {RepositoryName: repo, BranchName: main}
-              OutputArtifacts: [{Name: src}]
-        - Name: Build
-          Actions:
-            - Name: Build
-              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
-              Configuration: {ProjectName: app}
-              InputArtifacts: [{Name: src}]
 """
+    + CLOUDFORMATION_SOURCE_AND_BUILD
+)
 
 TERRAFORM = (
     """

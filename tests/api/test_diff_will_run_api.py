@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ..template_sources import TERRAFORM_SOURCE_AND_BUILD
+from ..template_sources import CLOUDFORMATION_SOURCE_AND_BUILD, TERRAFORM_SOURCE_AND_BUILD
 from ..unit.engine.companions.scenario import (
     BUCKET_AWAY,
     KEY_AWAY,
@@ -412,7 +412,8 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-KEY_TEMPLATE = """
+KEY_TEMPLATE = (
+    """
 Resources:
   Pipeline:
     Type: AWS::CodePipeline::Pipeline
@@ -423,19 +424,9 @@ Resources:
         Location: artifacts-111122223333
         EncryptionKey: {Type: KMS, Id: !GetAtt Key.Arn}
       Stages:
-        - Name: Source
-          Actions:
-            - Name: Source
-              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1"}
-              Configuration: {RepositoryName: repo, BranchName: main}
-              OutputArtifacts: [{Name: src}]
-        - Name: Build
-          Actions:
-            - Name: Build
-              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
-              Configuration: {ProjectName: app}
-              InputArtifacts: [{Name: src}]
-  PipelineRole:
+"""
+    + CLOUDFORMATION_SOURCE_AND_BUILD
+    + """  PipelineRole:
     Type: AWS::IAM::Role
     Properties:
       RoleName: pipeline-role
@@ -463,6 +454,7 @@ Resources:
             Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:DescribeKey"]
             Resource: "*"
 """
+)
 
 
 KEY_TERRAFORM = (
