@@ -574,7 +574,8 @@ def _print_will_run(run: dict[str, Any]) -> None:
     for check in run["checks"]:
         if check["decision"] == "allowed" and check["definite"]:
             continue
-        status = (check["decision"] or "undecided").upper().replace("_", " ")
+        decided = check["decision"] if check["definite"] else "undecided"
+        status = (decided or "undecided").upper().replace("_", " ")
         by = f" by {check['layer']}" if check["layer"] else ""
         typer.echo(f"  {status}{by}: {check['action']} on {check['resource']}")
         typer.echo(f"      as {check['role']} ({check['necessity']})")

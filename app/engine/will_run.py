@@ -12,7 +12,6 @@ whose own policy must allow and was not given, a resource whose name or owner is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -33,6 +32,7 @@ from app.engine.budget import WorkBudget
 from app.engine.compute import RequiredBy
 from app.engine.iam.analysis.diff import Necessity, Requirement
 from app.engine.iam.patterns.arn import arn_intersects, split_arn
+from app.engine.iam.patterns.tokens import literal_prefix
 from app.engine.pipeline_requests import sent_facts
 
 RunVerdict = Literal["runs", "fails", "undecided"]
@@ -149,22 +149,13 @@ class _RoleAuthorizer:
         shared: SharedLayers,
         budget: WorkBudget,
         levels: OrganisationLevels,
+        candidates: Sequence[Candidate],
     ) -> None:
         self.role = role
         self.shared = shared
         self.context = self._context(role.identity_policies or ())
         self.authorizer = Authorizer(self.context, budget, organisation_levels=levels)
-        # Every resource policy that may govern a resource whose name is not known.
-        self._candidates = [
-            (arn, at, _literal_head(arn))
-            for arn, at in [
-                *(
-                    (arn, shared.resource_pointers.get(arn, arn))
-                    for arn in shared.resource_policies
-                ),
-                *shared.unplaced,
-            ]
-        ]
+        self._candidates = candidates
         self.possible: Authorizer | None = None
         if role.possible_identity_policies is not None:
             context = self._context(role.possible_identity_policies)
@@ -247,8 +238,9 @@ class _RoleAuthorizer:
         if resource != "*" and _has_wildcard(resource):
             candidates = [c for c in self._candidates if c[0] != used]
             self.authorizer.budget.charge(steps=1 + len(candidates))
-            head = _literal_head(resource)
-            maybe = [at for arn, at, h in candidates if _may_govern(arn, h, resource, head)]
+            head = literal_prefix(resource)
+            budget = self.authorizer.budget
+            maybe = [at for arn, at, h in candidates if _may_govern(arn, h, resource, head, budget)]
             if maybe:
                 doubts.append(
                     "the resource's name is not known, and it may be the resource of the "
@@ -308,23 +300,26 @@ class _RoleAuthorizer:
         return _open(decision, doubts)
 
 
-_WILDCARD = re.compile(r"[*?$]")
+# A resource policy that may govern a resource whose name is not known: its ARN, where it sits,
+# and what its ARN spells before a wildcard.
+Candidate = tuple[str, str, str]
 
 
-def _literal_head(text: str) -> str:
-    """What a pattern spells before its first wildcard or variable."""
-    found = _WILDCARD.search(text)
-    return text if found is None else text[: found.start()]
+def _candidates(shared: SharedLayers) -> list[Candidate]:
+    placed = [(arn, shared.resource_pointers.get(arn, arn)) for arn in shared.resource_policies]
+    return [(arn, at, literal_prefix(arn)) for arn, at in [*placed, *shared.unplaced]]
 
 
-def _may_govern(policy_arn: str, other: str, pattern: str, head: str) -> bool:
+def _may_govern(policy_arn: str, other: str, pattern: str, head: str, budget: WorkBudget) -> bool:
     """Whether a resource policy's resource (a bucket's covering its objects) may be one the
     pattern stands for; `other` and `head` are what each spells before a wildcard."""
     if not (head.startswith(other) or other.startswith(head)):
         return False  # they differ before either has a wildcard: nothing matches both
-    if arn_intersects(pattern, policy_arn):
+    if arn_intersects(pattern, policy_arn, budget=budget):
         return True
-    return policy_arn.startswith("arn:aws:s3:::") and arn_intersects(pattern, f"{policy_arn}/*")
+    return policy_arn.startswith("arn:aws:s3:::") and arn_intersects(
+        pattern, f"{policy_arn}/*", budget=budget
+    )
 
 
 UNDETERMINED_ALLOW = (
@@ -357,8 +352,9 @@ def will_it_run(
     budget = budget or WorkBudget()
     checks: list[RunCheck] = []
     levels: OrganisationLevels = {}  # the organisation's policies, compiled once for every role
+    candidates = _candidates(shared)
     for role in roles:
-        authorizer = _RoleAuthorizer(role, shared, budget, levels)
+        authorizer = _RoleAuthorizer(role, shared, budget, levels, candidates)
         for requirement in role.requirements:
             budget.charge(steps=1)
             checks.append(authorizer.check(requirement, len(checks)))

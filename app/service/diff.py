@@ -51,6 +51,18 @@ class RequiredPermissions:
     # What each action or rule role that a pipeline declares needs, by its ARN.
     action_roles: tuple[tuple[str, tuple[Requirement, ...]], ...] = ()
     artifact_stores: tuple[RegionStore, ...] = ()
+
+    @property
+    def whole_role_arns(self) -> tuple[str, ...]:
+        """The service-role ARNs the pipelines name that are whole role ARNs."""
+        return tuple(a for a in self.role_arns if role_name(a) is not None and "*" not in a)
+
+    @property
+    def service_role_arn(self) -> str | None:
+        """The one service role the pipelines name, when they name one whole role ARN."""
+        whole = self.whole_role_arns
+        return whole[0] if len(self.role_arns) == 1 and whole else None
+
     # The trust, bucket and key policies the pipelines' templates define for them.
     companion_policies: tuple[CompanionPolicies, ...] = ()
 
@@ -378,15 +390,15 @@ def credited_by_key_policies(
     """A KMS permission the profiles leave to the key policy (unverifiable from the role's own
     policies) is granted when the key policy given for that key names the service role for
     it: in its own account a key policy alone allows the role [R4.2]."""
-    roles = [a for a in required.role_arns if role_name(a) is not None and "*" not in a]
+    role = required.service_role_arn
     policies = {
         c.target: c.document
         for c in companions
         if c.kind is DocumentKind.KEY_POLICY and c.target.startswith("arn:")
     }
-    if len(required.role_arns) != 1 or not roles or not policies:
+    if role is None or not policies:
         return found
-    context = AuthorizationContext(Principal(roles[0], "role"), resource_policies=policies)
+    context = AuthorizationContext(Principal(role, "role"), resource_policies=policies)
     authorizer = Authorizer(context, budget)
     kept: list[RequirementOutcome] = []
     for outcome in found.result.unverifiable:

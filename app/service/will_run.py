@@ -9,6 +9,7 @@ from typing import Any
 
 from app.engine import api as engine
 from app.engine.authorization import AccountPolicies, Principal
+from app.engine.authorization.service_rules import is_kms_key
 from app.engine.budget import WorkBudget
 from app.engine.companions.documents import DocumentKind, PrincipalKind
 from app.engine.findings import Finding, FindingType
@@ -50,9 +51,8 @@ class RunContext:
 def _service_role(required: RequiredPermissions, given: RunContext) -> Principal:
     if given.principal is not None:
         return given.principal
-    arns = [a for a in required.role_arns if role_name(a) is not None and "*" not in a]
-    if len(required.role_arns) == 1 and arns:
-        return Principal(arns[0], "role")
+    if required.service_role_arn is not None:
+        return Principal(required.service_role_arn, "role")
     why = (
         "the pipelines name several service roles"
         if len(required.role_arns) > 1
@@ -89,10 +89,11 @@ def _shared_layers(
     base = pointer_join(given.pointer, "resource_policies")
     for arn, document in given.resource_policies.items():
         policies[arn], pointers[arn] = document, pointer_join(base, arn)
+        undetermined.pop(arn, None)  # the policy given stands for the companion's
     keys = {
         store.location: store.kms_key
         for store in required.artifact_stores
-        if store.location and store.kms_key and ":key/" in store.kms_key
+        if store.location and store.kms_key and is_kms_key(store.kms_key)
     }
     return SharedLayers(
         resource_policies=policies,
@@ -100,7 +101,7 @@ def _shared_layers(
         accounts=given.accounts,
         accounts_pointer=pointer_join(given.pointer, "accounts"),
         artifact_keys=keys,
-        undetermined={arn: places for arn, places in undetermined.items() if arn in pointers},
+        undetermined=undetermined,
         unplaced=tuple(
             (arn, companion.pointer)
             for companion in unplaced
@@ -237,7 +238,7 @@ def context_mismatch_findings(
             found.append(_warning("ACTION_ROLE_NOT_DECLARED", message, at))
         seen.add(role.role_arn)
     principal = given.principal
-    named = [a for a in required.role_arns if role_name(a) is not None and "*" not in a]
+    named = required.whole_role_arns
     if (
         principal is not None
         and named

@@ -28,7 +28,7 @@ from app.engine.authorization.principals import (
 )
 from app.engine.budget import WorkBudget
 from app.engine.iam.analysis.coverage import Coverage, PolicyStatement, check_requirement
-from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision, StatementOutcome
+from app.engine.iam.analysis.evaluate import Evaluator, RequestDecision
 from app.engine.iam.conditions.facts import Facts
 from app.engine.iam.policy.view import PolicyView, read_policies, read_policies_at, read_policy
 
@@ -137,10 +137,6 @@ def _own_resource(stmt: PolicyStatement) -> PolicyStatement:
     if stmt.resources or stmt.resources_negated:
         return stmt
     return replace(stmt, resources=("*",))
-
-
-def _key(outcome: StatementOutcome) -> tuple[int, int]:
-    return outcome.statement.doc_index, outcome.statement.stmt_index
 
 
 def _ref(compiled: CompiledLayer, stmt: PolicyStatement) -> StatementRef:

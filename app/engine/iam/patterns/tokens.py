@@ -7,6 +7,7 @@ variables. Keeping variables as single opaque symbols is what lets containment r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -82,3 +83,13 @@ def has_wildcards(tokens: tuple[Token, ...]) -> bool:
 
 def has_variables(tokens: tuple[Token, ...]) -> bool:
     return any(isinstance(tok, Var) for tok in tokens)
+
+
+_WILDCARD_OR_VARIABLE = re.compile(r"[*?$]")
+
+
+def literal_prefix(text: str) -> str:
+    """What a pattern spells before its first wildcard or policy variable: two patterns whose
+    prefixes differ where both are spelled have nothing in common."""
+    found = _WILDCARD_OR_VARIABLE.search(text)
+    return text if found is None else text[: found.start()]

@@ -6,7 +6,6 @@ resources. When two entries or statements cover each other, only the later one i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 
 from app.engine.budget import WorkBudget, WorkLimitExceededError
@@ -15,6 +14,7 @@ from app.engine.iam.catalog import Catalog
 from app.engine.iam.patterns.arn import arn_intersects, arn_match, arn_union_containment
 from app.engine.iam.patterns.glob import glob_intersects, glob_match, glob_union_containment
 from app.engine.iam.patterns.product import Verdict
+from app.engine.iam.patterns.tokens import literal_prefix
 from app.engine.iam.policy.ir import Condition
 from app.engine.iam.policy.principals import PrincipalElement, names_all_of, principal_element
 from app.engine.iam.validation.rules_grammar import split_action
@@ -113,14 +113,6 @@ def _head(text: str, sep_index: int) -> str | None:
     return None if any(ch in head for ch in "*?$") else head
 
 
-_WILDCARD = re.compile(r"[*?$]")
-
-
-def _literal_prefix(text: str) -> str:
-    found = _WILDCARD.search(text)
-    return text if found is None else text[: found.start()]
-
-
 def _redundant_entries(
     entries: Sequence[Entry],
     contains: _Contains,
@@ -131,7 +123,7 @@ def _redundant_entries(
 ) -> Iterator[tuple[Entry, Entry]]:
     # b can cover a only if b's literal prefix is a prefix of a's: index entries by their
     # literal prefix, so each entry meets only plausible coverers (linear, not quadratic).
-    prefixes = [_literal_prefix(e.value.lower() if fold else e.value) for e in entries]
+    prefixes = [literal_prefix(e.value.lower() if fold else e.value) for e in entries]
     by_prefix: dict[str, list[int]] = {}
     for k, prefix in enumerate(prefixes):
         by_prefix.setdefault(prefix, []).append(k)
